@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* kvsctl argument parsing (cli_parse.h).  Pure: no I/O, unit-tested. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "control/cli_parse.h"
+
+static const char usage_text[] =
+	"usage: kvsctl [--unixctl SOCKET] [--format text|json] [-t SECONDS] COMMAND [ARG...]\n"
+	"\n"
+	"Configuration (chain several with --; all or nothing):\n"
+	"  [--may-exist] add-br BRIDGE [COLUMN[:KEY]=VALUE...]\n"
+	"  [--if-exists] del-br BRIDGE\n"
+	"  [--may-exist] add-port BRIDGE PORT [COLUMN[:KEY]=VALUE...]\n"
+	"  [--if-exists] del-port [BRIDGE] PORT\n"
+	"  set TABLE RECORD COLUMN[:KEY]=VALUE...   (TABLE: Open_vSwitch . | Bridge | Port |\n"
+	"                                            Interface)\n"
+	"  remove TABLE RECORD COLUMN KEY          remove one key of a map column\n"
+	"  clear TABLE RECORD COLUMN               reset a column\n"
+	"\n"
+	"Views:\n"
+	"  show | list-br | list-ports BRIDGE | get TABLE RECORD COLUMN[:KEY]\n"
+	"  pmd-stats-show | pmd-stats-clear | pmd-rxq-show   (also dpif-netdev/...)\n"
+	"  fdb/show BRIDGE | fdb/flush [BRIDGE] | fdb/stats-show BRIDGE\n"
+	"  port-stats [PORT] | memory/show | drop-reasons | version\n"
+	"\n"
+	"Example:\n"
+	"  kvsctl add-br br0\n"
+	"  kvsctl add-port br0 vm1 -- set Interface vm1 type=dpdkvhostuserclient \\\n"
+	"         options:vhost-server-path=/var/run/vm1.sock\n";
+
+const char *cli_usage(void)
+{
+	return usage_text;
+}
+
+/* "column[:key]=value" → {"column","key","value"}; quotes around the value
+ * are removed as ovs-vsctl does. */
+static json_t *parse_set(const char *arg, char *err, size_t errlen)
+{
+	const char *eq = strchr(arg, '='), *colon;
+	char col[128], key[256], val[4096];
+	size_t lhs, vlen;
+	json_t *o;
+
+	if (eq == NULL || eq == arg) {
+		snprintf(err, errlen, "'%s': expected COLUMN[:KEY]=VALUE", arg);
+		return NULL;
+	}
+	lhs = (size_t)(eq - arg);
+	colon = memchr(arg, ':', lhs);
+	if (colon && (colon == arg || colon + 1 == eq)) {
+		snprintf(err, errlen, "'%s': empty column or key", arg);
+		return NULL;
+	}
+	snprintf(col, sizeof(col), "%.*s", (int)((colon ? colon : eq) - arg), arg);
+	if (colon)
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - colon - 1), colon + 1);
+	snprintf(val, sizeof(val), "%s", eq + 1);
+	vlen = strlen(val);
+	if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"') {
+		memmove(val, val + 1, vlen - 2);
+		val[vlen - 2] = '\0';
+	}
+	o = json_pack("{s:s,s:s}", "column", col, "value", val);
+	if (colon)
+		json_object_set_new(o, "key", json_string(key));
+	return o;
+}
+
+static json_t *parse_sets(int argc, char **argv, char *err, size_t errlen)
+{
+	json_t *arr = json_array();
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		json_t *s = parse_set(argv[i], err, errlen);
+		if (s == NULL) {
+			json_decref(arr);
+			return NULL;
+		}
+		json_array_append_new(arr, s);
+	}
+	return arr;
+}
+
+static bool nargs(const char *cmd, int have, int min, int max, char *err, size_t errlen)
+{
+	if (have >= min && (max < 0 || have <= max))
+		return true;
+	if (max == min)
+		snprintf(err, errlen, "'%s' takes %d argument%s, %d given", cmd, min,
+			 min == 1 ? "" : "s", have);
+	else if (max < 0)
+		snprintf(err, errlen, "'%s' takes at least %d arguments, %d given", cmd, min, have);
+	else
+		snprintf(err, errlen, "'%s' takes %d to %d arguments, %d given", cmd, min, max,
+			 have);
+	return false;
+}
+
+/* One write command (argv[0] is its name, options already removed). */
+static json_t *parse_write(int argc, char **argv, bool may_exist, bool if_exists, char *err,
+			   size_t errlen)
+{
+	const char *c = argv[0];
+	int n = argc - 1;
+	json_t *op = NULL, *sets;
+
+	if (strcmp(c, "add-br") == 0) {
+		if (!nargs(c, n, 1, -1, err, errlen))
+			return NULL;
+		sets = parse_sets(n - 1, argv + 2, err, errlen);
+		if (sets)
+			op = json_pack("{s:s,s:s,s:b,s:o}", "op", c, "bridge", argv[1], "may_exist",
+				       may_exist, "sets", sets);
+	} else if (strcmp(c, "del-br") == 0) {
+		if (nargs(c, n, 1, 1, err, errlen))
+			op = json_pack("{s:s,s:s,s:b}", "op", c, "bridge", argv[1], "if_exists",
+				       if_exists);
+	} else if (strcmp(c, "add-port") == 0) {
+		if (!nargs(c, n, 2, -1, err, errlen))
+			return NULL;
+		sets = parse_sets(n - 2, argv + 3, err, errlen);
+		if (sets)
+			op = json_pack("{s:s,s:s,s:s,s:b,s:o}", "op", c, "bridge", argv[1], "port",
+				       argv[2], "may_exist", may_exist, "sets", sets);
+	} else if (strcmp(c, "del-port") == 0) {
+		if (nargs(c, n, 1, 2, err, errlen))
+			op = json_pack("{s:s,s:s,s:b}", "op", c, "port", argv[n], "if_exists",
+				       if_exists);
+		if (op && n == 2)
+			json_object_set_new(op, "bridge", json_string(argv[1]));
+	} else if (strcmp(c, "set") == 0) {
+		if (!nargs(c, n, 3, -1, err, errlen))
+			return NULL;
+		sets = parse_sets(n - 2, argv + 3, err, errlen);
+		if (sets)
+			op = json_pack("{s:s,s:s,s:s,s:o}", "op", c, "table", argv[1], "record",
+				       argv[2], "sets", sets);
+	} else if (strcmp(c, "remove") == 0) {
+		if (nargs(c, n, 4, 4, err, errlen))
+			op = json_pack("{s:s,s:s,s:s,s:s,s:s}", "op", c, "table", argv[1],
+				       "record", argv[2], "column", argv[3], "key", argv[4]);
+	} else if (strcmp(c, "clear") == 0) {
+		if (nargs(c, n, 3, 3, err, errlen))
+			op = json_pack("{s:s,s:s,s:s,s:s}", "op", c, "table", argv[1], "record",
+				       argv[2], "column", argv[3]);
+	} else {
+		snprintf(err, errlen, "unknown command '%s' (kvsctl --help lists them)", c);
+	}
+	return op;
+}
+
+struct read_cmd {
+	const char *name;
+	const char *method;
+	int min, max;
+	const char *arg; /* name of the optional/required argument */
+};
+
+static const struct read_cmd reads[] = {
+	{"show", "show", 0, 0, NULL},
+	{"list-br", "list-br", 0, 0, NULL},
+	{"list-ports", "list-ports", 1, 1, "bridge"},
+	{"pmd-stats-show", "pmd-stats-show", 0, 0, NULL},
+	{"dpif-netdev/pmd-stats-show", "pmd-stats-show", 0, 0, NULL},
+	{"pmd-stats-clear", "pmd-stats-clear", 0, 0, NULL},
+	{"dpif-netdev/pmd-stats-clear", "pmd-stats-clear", 0, 0, NULL},
+	{"pmd-rxq-show", "pmd-rxq-show", 0, 0, NULL},
+	{"dpif-netdev/pmd-rxq-show", "pmd-rxq-show", 0, 0, NULL},
+	{"fdb/show", "fdb/show", 1, 1, "bridge"},
+	{"fdb/flush", "fdb/flush", 0, 1, "bridge"},
+	{"fdb/stats-show", "fdb/stats-show", 1, 1, "bridge"},
+	{"port-stats", "port-stats", 0, 1, "port"},
+	{"memory/show", "memory/show", 0, 0, NULL},
+	{"drop-reasons", "drop-reasons", 0, 0, NULL},
+	{"version", "version", 0, 0, NULL},
+};
+
+static json_t *parse_read(const struct read_cmd *r, int argc, char **argv, char *err,
+			  size_t errlen)
+{
+	json_t *params = json_object();
+
+	if (!nargs(r->name, argc - 1, r->min, r->max, err, errlen)) {
+		json_decref(params);
+		return NULL;
+	}
+	if (argc > 1)
+		json_object_set_new(params, r->arg, json_string(argv[1]));
+	return json_pack("{s:s,s:o}", "method", r->method, "params", params);
+}
+
+static json_t *parse_get(int argc, char **argv, char *err, size_t errlen)
+{
+	const char *colon;
+	json_t *p;
+
+	if (!nargs("get", argc - 1, 3, 3, err, errlen))
+		return NULL;
+	p = json_pack("{s:s,s:s}", "table", argv[1], "record", argv[2]);
+	colon = strchr(argv[3], ':');
+	if (colon) {
+		json_object_set_new(p, "column", json_stringn(argv[3], (size_t)(colon - argv[3])));
+		json_object_set_new(p, "key", json_string(colon + 1));
+	} else {
+		json_object_set_new(p, "column", json_string(argv[3]));
+	}
+	return json_pack("{s:s,s:o}", "method", "get", "params", p);
+}
+
+json_t *cli_parse(int argc, char **argv, char *err, size_t errlen)
+{
+	json_t *ops;
+	size_t i;
+	int start = 0, k;
+
+	if (argc == 0) {
+		snprintf(err, errlen, "no command given (kvsctl --help lists them)");
+		return NULL;
+	}
+	for (i = 0; i < sizeof(reads) / sizeof(reads[0]); i++)
+		if (strcmp(argv[0], reads[i].name) == 0)
+			return parse_read(&reads[i], argc, argv, err, errlen);
+	if (strcmp(argv[0], "get") == 0)
+		return parse_get(argc, argv, err, errlen);
+
+	ops = json_array();
+	while (start < argc) {
+		bool may_exist = false, if_exists = false;
+		json_t *op;
+		int end = start;
+
+		while (end < argc && strcmp(argv[end], "--") != 0)
+			end++;
+		k = start;
+		while (k < end && strncmp(argv[k], "--", 2) == 0) {
+			if (strcmp(argv[k], "--may-exist") == 0)
+				may_exist = true;
+			else if (strcmp(argv[k], "--if-exists") == 0)
+				if_exists = true;
+			else {
+				snprintf(err, errlen, "unknown option '%s'", argv[k]);
+				json_decref(ops);
+				return NULL;
+			}
+			k++;
+		}
+		if (k == end) {
+			snprintf(err, errlen, "empty command between '--' separators");
+			json_decref(ops);
+			return NULL;
+		}
+		op = parse_write(end - k, argv + k, may_exist, if_exists, err, errlen);
+		if (op == NULL) {
+			json_decref(ops);
+			return NULL;
+		}
+		json_array_append_new(ops, op);
+		start = end + 1;
+	}
+	return json_pack("{s:s,s:o}", "method", "transact", "params", ops);
+}

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control socket methods (cmd.h): the transaction path and the small reads.
+ *
+ * A transaction never edits the running configuration in place: it edits a
+ * clone, validates it, writes it to the configuration file (atomically),
+ * then applies it.  If the apply fails (a device that cannot be opened) the
+ * previous file is written back.  So the switch, the file and the reply
+ * always agree, and a bad request changes nothing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "control/cmd.h"
+#include "control/state.h"
+
+json_t *view_new(const char *text, json_t *data)
+{
+	return json_pack("{s:s,s:o}", "text", text ? text : "", "data", data ? data : json_null());
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static int need_str(json_t *o, const char *k, const char **out, char *err, size_t errlen)
+{
+	*out = jstr(o, k);
+	if (*out == NULL) {
+		snprintf(err, errlen, "missing \"%s\"", k);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int op_sets(struct db *db, const char *table, const char *record, json_t *sets, char *err,
+		   size_t errlen)
+{
+	size_t i;
+	json_t *s;
+
+	if (sets == NULL)
+		return 0;
+	if (!json_is_array(sets)) {
+		snprintf(err, errlen, "\"sets\" must be an array");
+		return -EINVAL;
+	}
+	json_array_foreach(sets, i, s) {
+		const char *col = jstr(s, "column"), *val = jstr(s, "value");
+		int rc;
+
+		if (col == NULL || val == NULL) {
+			snprintf(err, errlen, "each set needs \"column\" and \"value\"");
+			return -EINVAL;
+		}
+		rc = db_set(db, table, record, col, jstr(s, "key"), val, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int do_op(struct db *db, json_t *op, char *err, size_t errlen)
+{
+	const char *name = jstr(op, "op"), *br, *port, *table, *record, *column;
+	bool may_exist = json_is_true(json_object_get(op, "may_exist"));
+	bool if_exists = json_is_true(json_object_get(op, "if_exists"));
+	int rc;
+
+	if (name == NULL) {
+		snprintf(err, errlen, "operation without \"op\"");
+		return -EINVAL;
+	}
+	if (strcmp(name, "add-br") == 0) {
+		if ((rc = need_str(op, "bridge", &br, err, errlen)) < 0)
+			return rc;
+		if (may_exist && db_bridge_find(db, br))
+			return 0;
+		rc = db_bridge_add(db, br, err, errlen);
+		return rc < 0 ? rc : op_sets(db, "Bridge", br, json_object_get(op, "sets"), err,
+					     errlen);
+	}
+	if (strcmp(name, "del-br") == 0) {
+		if ((rc = need_str(op, "bridge", &br, err, errlen)) < 0)
+			return rc;
+		if (if_exists && !db_bridge_find(db, br))
+			return 0;
+		return db_bridge_del(db, br, err, errlen);
+	}
+	if (strcmp(name, "add-port") == 0) {
+		struct db_bridge *where;
+
+		if ((rc = need_str(op, "bridge", &br, err, errlen)) < 0 ||
+		    (rc = need_str(op, "port", &port, err, errlen)) < 0)
+			return rc;
+		if (may_exist && db_port_find(db, port, &where) && strcmp(where->name, br) == 0)
+			return 0;
+		rc = db_port_add(db, br, port, err, errlen);
+		return rc < 0 ? rc : op_sets(db, "Port", port, json_object_get(op, "sets"), err,
+					     errlen);
+	}
+	if (strcmp(name, "del-port") == 0) {
+		if ((rc = need_str(op, "port", &port, err, errlen)) < 0)
+			return rc;
+		if (if_exists && !db_port_find(db, port, NULL))
+			return 0;
+		return db_port_del(db, jstr(op, "bridge"), port, err, errlen);
+	}
+	if (strcmp(name, "set") == 0) {
+		if ((rc = need_str(op, "table", &table, err, errlen)) < 0 ||
+		    (rc = need_str(op, "record", &record, err, errlen)) < 0)
+			return rc;
+		return op_sets(db, table, record, json_object_get(op, "sets"), err, errlen);
+	}
+	if (strcmp(name, "remove") == 0 || strcmp(name, "clear") == 0) {
+		if ((rc = need_str(op, "table", &table, err, errlen)) < 0 ||
+		    (rc = need_str(op, "record", &record, err, errlen)) < 0 ||
+		    (rc = need_str(op, "column", &column, err, errlen)) < 0)
+			return rc;
+		return db_clear(db, table, record, column, jstr(op, "key"), err, errlen);
+	}
+	snprintf(err, errlen, "unknown operation '%s'", name);
+	return -EINVAL;
+}
+
+static json_t *transact(json_t *params, int *code, char *err, size_t errlen)
+{
+	char err2[DB_ERR_LEN];
+	struct db *ndb;
+	json_t *op;
+	size_t i;
+	int rc;
+
+	if (!json_is_array(params)) {
+		*code = -EINVAL;
+		snprintf(err, errlen, "transact takes an array of operations");
+		return NULL;
+	}
+	ndb = db_clone(sw.db);
+	if (ndb == NULL) {
+		*code = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	json_array_foreach(params, i, op) {
+		rc = do_op(ndb, op, err, errlen);
+		if (rc < 0)
+			goto fail;
+	}
+	rc = db_validate(ndb, err, errlen);
+	if (rc < 0)
+		goto fail;
+	if (sw.config_path[0]) {
+		rc = conf_save(ndb, sw.config_path, err2, sizeof(err2));
+		if (rc < 0) {
+			snprintf(err, errlen, "configuration not saved, nothing changed: %s", err2);
+			goto fail;
+		}
+	}
+	rc = apply_db(ndb, true, err, errlen);
+	if (rc < 0) {
+		if (sw.config_path[0] && conf_save(sw.db, sw.config_path, err2, sizeof(err2)) < 0)
+			fprintf(stderr, "kvswitchd: cannot restore %s: %s\n", sw.config_path, err2);
+		goto fail;
+	}
+	return view_new("", json_object());
+fail:
+	db_destroy(ndb);
+	*code = rc;
+	return NULL;
+}
+
+static json_t *list_br(json_t *params, int *code, char *err, size_t errlen)
+{
+	json_t *arr = json_array();
+	char text[65536] = "";
+	size_t i, off = 0;
+
+	(void)params, (void)code, (void)err, (void)errlen;
+	for (i = 0; i < sw.db->n_bridges; i++) {
+		json_array_append_new(arr, json_string(sw.db->bridges[i]->name));
+		off += snprintf(text + off, sizeof(text) - off, "%s\n", sw.db->bridges[i]->name);
+		if (off >= sizeof(text))
+			off = sizeof(text) - 1;
+	}
+	return view_new(text, arr);
+}
+
+static json_t *list_ports(json_t *params, int *code, char *err, size_t errlen)
+{
+	const char *br = jstr(params, "bridge");
+	struct db_bridge *b;
+	json_t *arr;
+	char text[65536] = "";
+	size_t i, off = 0;
+
+	if (br == NULL || (b = db_bridge_find(sw.db, br)) == NULL) {
+		*code = br ? -ENOENT : -EINVAL;
+		snprintf(err, errlen, br ? "bridge '%s' does not exist" : "missing bridge name",
+			 br);
+		return NULL;
+	}
+	arr = json_array();
+	for (i = 0; i < b->n_ports; i++) {
+		json_array_append_new(arr, json_string(b->ports[i]->name));
+		off += snprintf(text + off, sizeof(text) - off, "%s\n", b->ports[i]->name);
+		if (off >= sizeof(text))
+			off = sizeof(text) - 1;
+	}
+	return view_new(text, arr);
+}
+
+static json_t *get(json_t *params, int *code, char *err, size_t errlen)
+{
+	const char *table, *record, *column;
+	char out[4096], line[4200];
+	int rc;
+
+	if ((rc = need_str(params, "table", &table, err, errlen)) < 0 ||
+	    (rc = need_str(params, "record", &record, err, errlen)) < 0 ||
+	    (rc = need_str(params, "column", &column, err, errlen)) < 0) {
+		*code = rc;
+		return NULL;
+	}
+	rc = db_get(sw.db, table, record, column, jstr(params, "key"), out, sizeof(out), err,
+		    errlen);
+	if (rc < 0) {
+		*code = rc;
+		return NULL;
+	}
+	snprintf(line, sizeof(line), "%s\n", out);
+	return view_new(line, json_string(out));
+}
+
+static json_t *version(json_t *params, int *code, char *err, size_t errlen)
+{
+	(void)params, (void)code, (void)err, (void)errlen;
+	return view_new("kvswitchd 0.1.0\n", json_string("0.1.0"));
+}
+
+typedef json_t *(*method_fn)(json_t *, int *, char *, size_t);
+
+static const struct {
+	const char *name;
+	method_fn fn;
+} methods[] = {
+	{"transact", transact},
+	{"list-br", list_br},
+	{"list-ports", list_ports},
+	{"get", get},
+	{"show", show_config},
+	{"pmd-stats-show", show_pmd_stats},
+	{"pmd-stats-clear", show_pmd_stats_clear},
+	{"pmd-rxq-show", show_pmd_rxq},
+	{"fdb/show", show_fdb},
+	{"fdb/flush", show_fdb_flush},
+	{"fdb/stats-show", show_fdb_stats},
+	{"port-stats", show_port_stats},
+	{"memory/show", show_memory},
+	{"drop-reasons", show_drop_reasons},
+	{"version", version},
+};
+
+json_t *cmd_dispatch(const char *method, json_t *params, int *code, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(methods[i].name, method) == 0)
+			return methods[i].fn(params, code, err, errlen);
+	*code = -ENOSYS;
+	snprintf(err, errlen, "unknown command '%s'", method);
+	return NULL;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cmd: the methods of the control socket.  Writes go through one method,
+ * "transact", a list of ovs-vsctl-like operations applied all or nothing;
+ * reads return {"text": human view, "data": the same as JSON}.
+ * Control thread only.
+ */
+#ifndef KVS_CONTROL_CMD_H
+#define KVS_CONTROL_CMD_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+json_t *cmd_dispatch(const char *method, json_t *params, int *code, char *err, size_t errlen);
+
+/* Views (cmd_show.c). Each returns {"text":..., "data":...} or NULL + err. */
+json_t *show_config(json_t *params, int *code, char *err, size_t errlen);
+json_t *show_pmd_stats(json_t *params, int *code, char *err, size_t errlen);
+json_t *show_pmd_stats_clear(json_t *params, int *code, char *err, size_t errlen);
+json_t *show_pmd_rxq(json_t *params, int *code, char *err, size_t errlen);
+json_t *show_fdb(json_t *params, int *code, char *err, size_t errlen);
+json_t *show_fdb_flush(json_t *params, int *code, char *err, size_t errlen);
+json_t *show_fdb_stats(json_t *params, int *code, char *err, size_t errlen);
+json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen);
+json_t *show_memory(json_t *params, int *code, char *err, size_t errlen);
+json_t *show_drop_reasons(json_t *params, int *code, char *err, size_t errlen);
+
+/* {"text": text, "data": data}; takes the data reference. */
+json_t *view_new(const char *text, json_t *data);
+
+#endif

@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Read-only views of the running switch (cmd.h): show, pmd-stats-show,
+ * pmd-rxq-show, fdb/show, port statistics with every drop reason by name,
+ * memory.  Each builds the JSON data and the text a person reads from the
+ * same numbers.  Control thread only; counters are read while PMDs write
+ * them, so a view may be a few packets behind.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+
+#include "control/cmd.h"
+#include "control/state.h"
+#include "dataplane/bridge.h"
+#include "dataplane/clock.h"
+#include "dataplane/ethdev_port.h"
+#include "dataplane/fdb.h"
+#include "dataplane/pktmbuf.h"
+#include "pmd/pmd.h"
+#include "vhost-user/vhost_port.h"
+
+/* A growing text buffer. */
+struct buf {
+	char *s;
+	size_t len, cap;
+};
+
+static void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void bprintf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if (b->s && b->len + (size_t)n < b->cap) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t cap = (b->cap + (size_t)n + 1) * 2;
+		char *s = realloc(b->s, cap);
+		if (s == NULL)
+			return;
+		b->s = s;
+		b->cap = cap;
+	}
+}
+
+static json_t *view_buf(struct buf *b, json_t *data)
+{
+	json_t *v = view_new(b->s ? b->s : "", data);
+
+	free(b->s);
+	return v;
+}
+
+static const char *type_name(enum db_port_type t)
+{
+	switch (t) {
+	case DB_PORT_VHOST_SERVER:
+		return "dpdkvhostuser";
+	case DB_PORT_VHOST_CLIENT:
+		return "dpdkvhostuserclient";
+	case DB_PORT_DPDK:
+		return "dpdk";
+	}
+	return "?";
+}
+
+static json_t *smap_json(const struct smap *m)
+{
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		json_object_set_new(o, m->nodes[i].key, json_string(m->nodes[i].value));
+	return o;
+}
+
+static void smap_text(struct buf *b, const char *name, const struct smap *m)
+{
+	size_t i;
+
+	if (m->n == 0)
+		return;
+	bprintf(b, "            %s: {", name);
+	for (i = 0; i < m->n; i++)
+		bprintf(b, "%s%s=\"%s\"", i ? ", " : "", m->nodes[i].key, m->nodes[i].value);
+	bprintf(b, "}\n");
+}
+
+static uint16_t count_bits(const uint64_t *b)
+{
+	return (uint16_t)(__builtin_popcountll(b[0]) + __builtin_popcountll(b[1]));
+}
+
+static json_t *port_state(const struct sw_port *sp, struct buf *b)
+{
+	json_t *st = json_object();
+
+	if (sp->dp == NULL) {
+		json_object_set_new(st, "error", json_string(sp->error));
+		bprintf(b, "            error: \"%s\"\n", sp->error);
+		return st;
+	}
+	json_object_set_new(st, "ofport", json_integer(sp->dp->id));
+	if (sp->dp->kind == DP_PORT_VHOST) {
+		struct vhost_port_info vi;
+		vhost_port_info(sp->dp, &vi);
+		json_object_set_new(st, "socket", json_string(vi.path));
+		json_object_set_new(st, "mode", json_string(vi.client ? "client" : "server"));
+		json_object_set_new(st, "connected", json_boolean(vi.connected));
+		json_object_set_new(st, "numa", json_integer(vi.numa));
+		json_object_set_new(st, "queue_pairs", json_integer(vi.n_qp));
+		json_object_set_new(st, "rx_queues_enabled", json_integer(count_bits(vi.rx_enabled)));
+		json_object_set_new(st, "tx_queues_enabled", json_integer(count_bits(vi.tx_enabled)));
+		json_object_set_new(st, "connects", json_integer((json_int_t)vi.connects));
+		bprintf(b, "            status: {socket=\"%s\", mode=%s, %s", vi.path,
+			vi.client ? "client" : "server",
+			vi.connected ? "connected" : "not connected");
+		if (vi.connected)
+			bprintf(b, ", numa_id=%d, queue_pairs=%u, rx_enabled=%u, tx_enabled=%u",
+				vi.numa, vi.n_qp, count_bits(vi.rx_enabled),
+				count_bits(vi.tx_enabled));
+		bprintf(b, "}\n");
+	} else {
+		struct ethdev_port_info ei;
+		ethdev_port_info(sp->dp, &ei);
+		json_object_set_new(st, "driver", json_string(ei.driver));
+		json_object_set_new(st, "mac", json_string(ei.mac));
+		json_object_set_new(st, "link_up", json_boolean(ei.link_up));
+		json_object_set_new(st, "n_rxq", json_integer(ei.n_rxq));
+		json_object_set_new(st, "n_txq", json_integer(ei.n_txq));
+		json_object_set_new(st, "numa", json_integer(sp->dp->numa));
+		json_object_set_new(st, "promiscuous", json_boolean(ei.promiscuous));
+		bprintf(b,
+			"            status: {driver=%s, mac=%s, link=%s, n_rxq=%u, n_txq=%u, "
+			"numa_id=%d, promiscuous=%s}\n",
+			ei.driver, ei.mac, ei.link_up ? "up" : "down", ei.n_rxq, ei.n_txq,
+			sp->dp->numa, ei.promiscuous ? "true" : "false");
+	}
+	return st;
+}
+
+json_t *show_config(json_t *params, int *code, char *err, size_t errlen)
+{
+	struct buf b = {0};
+	json_t *data = json_object(), *brs = json_array();
+	size_t i, j;
+
+	(void)params, (void)code, (void)err, (void)errlen;
+	json_object_set_new(data, "other_config", smap_json(&sw.db->other_config));
+	for (i = 0; i < sw.db->n_bridges; i++) {
+		const struct db_bridge *dbb = sw.db->bridges[i];
+		json_t *br = json_object(), *ports = json_array();
+
+		bprintf(&b, "    Bridge %s\n", dbb->name);
+		json_object_set_new(br, "name", json_string(dbb->name));
+		json_object_set_new(br, "other_config", smap_json(&dbb->other_config));
+		for (j = 0; j < dbb->n_ports; j++) {
+			const struct db_port *dp = dbb->ports[j];
+			const struct sw_port *sp = sw_port_find(dp->name);
+			json_t *p = json_object(), *tr = json_array();
+			uint16_t k;
+
+			bprintf(&b, "        Port %s\n", dp->name);
+			if (dp->tag)
+				bprintf(&b, "            tag: %u\n", dp->tag);
+			for (k = 0; k < dp->n_trunks; k++)
+				json_array_append_new(tr, json_integer(dp->trunks[k]));
+			if (dp->n_trunks) {
+				bprintf(&b, "            trunks: [");
+				for (k = 0; k < dp->n_trunks; k++)
+					bprintf(&b, "%s%u", k ? ", " : "", dp->trunks[k]);
+				bprintf(&b, "]\n");
+			}
+			bprintf(&b, "            Interface %s\n", dp->name);
+			bprintf(&b, "            type: %s\n", dp->type);
+			smap_text(&b, "options", &dp->options);
+			smap_text(&b, "other_config", &dp->other_config);
+			if (dp->mtu_request)
+				bprintf(&b, "            mtu_request: %u\n", dp->mtu_request);
+			json_object_set_new(p, "name", json_string(dp->name));
+			json_object_set_new(p, "type", json_string(dp->type));
+			json_object_set_new(p, "options", smap_json(&dp->options));
+			json_object_set_new(p, "other_config", smap_json(&dp->other_config));
+			json_object_set_new(p, "tag", dp->tag ? json_integer(dp->tag) : json_null());
+			json_object_set_new(p, "trunks", tr);
+			json_object_set_new(p, "mtu_request", json_integer(dp->mtu_request));
+			if (sp)
+				json_object_set_new(p, "status", port_state(sp, &b));
+			json_array_append_new(ports, p);
+		}
+		json_object_set_new(br, "ports", ports);
+		json_array_append_new(brs, br);
+	}
+	json_object_set_new(data, "bridges", brs);
+	if (sw.db->other_config.n) {
+		bprintf(&b, "    other_config: {");
+		for (i = 0; i < sw.db->other_config.n; i++)
+			bprintf(&b, "%s%s=\"%s\"", i ? ", " : "", sw.db->other_config.nodes[i].key,
+				sw.db->other_config.nodes[i].value);
+		bprintf(&b, "}\n");
+	}
+	return view_buf(&b, data);
+}
+
+json_t *show_pmd_stats(json_t *params, int *code, char *err, size_t errlen)
+{
+	struct buf b = {0};
+	json_t *arr = json_array();
+	unsigned int s;
+
+	(void)params, (void)code, (void)err, (void)errlen;
+	for (s = 0; s < sw.n_pmd_slots; s++) {
+		const struct pmd *pmd = sw.pmds[s];
+		struct pmd_stats st;
+		uint64_t total;
+		double pct_idle, pct_busy;
+
+		if (pmd == NULL)
+			continue;
+		pmd_stats_get(pmd, &st);
+		total = st.busy_cycles + st.idle_cycles;
+		pct_idle = total ? 100.0 * (double)st.idle_cycles / (double)total : 0;
+		pct_busy = total ? 100.0 * (double)st.busy_cycles / (double)total : 0;
+		bprintf(&b, "pmd thread numa_id %d core_id %u:\n", pmd->numa, pmd->core);
+		bprintf(&b, "  packets received: %lu\n", st.rx_packets);
+		bprintf(&b, "  iterations: %lu\n", st.iterations);
+		bprintf(&b, "  idle cycles: %lu (%.2f%%)\n", st.idle_cycles, pct_idle);
+		bprintf(&b, "  processing cycles: %lu (%.2f%%)\n", st.busy_cycles, pct_busy);
+		if (st.rx_packets) {
+			bprintf(&b, "  avg cycles per packet: %.2f (%lu/%lu)\n",
+				(double)total / (double)st.rx_packets, total, st.rx_packets);
+			bprintf(&b, "  avg processing cycles per packet: %.2f (%lu/%lu)\n",
+				(double)st.busy_cycles / (double)st.rx_packets, st.busy_cycles,
+				st.rx_packets);
+		}
+		if (st.busy_polls)
+			bprintf(&b, "  avg packets per busy poll: %.2f (%lu/%lu)\n",
+				(double)st.rx_packets / (double)st.busy_polls, st.rx_packets,
+				st.busy_polls);
+		json_array_append_new(
+			arr, json_pack("{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:f,s:f}", "core", pmd->core,
+				       "numa", pmd->numa, "rx_packets", (json_int_t)st.rx_packets,
+				       "iterations", (json_int_t)st.iterations, "idle_cycles",
+				       (json_int_t)st.idle_cycles, "busy_cycles",
+				       (json_int_t)st.busy_cycles, "busy_polls",
+				       (json_int_t)st.busy_polls, "cycles_per_packet",
+				       st.rx_packets ? (double)total / (double)st.rx_packets : 0.0,
+				       "packets_per_busy_poll",
+				       st.busy_polls ? (double)st.rx_packets / (double)st.busy_polls
+						     : 0.0));
+	}
+	bprintf(&b, "%s", "");
+	return view_buf(&b, arr);
+}
+
+json_t *show_pmd_stats_clear(json_t *params, int *code, char *err, size_t errlen)
+{
+	unsigned int s;
+
+	(void)params, (void)code, (void)err, (void)errlen;
+	for (s = 0; s < sw.n_pmd_slots; s++)
+		if (sw.pmds[s])
+			pmd_stats_clear(sw.pmds[s]);
+	return view_new("", json_object());
+}
+
+json_t *show_pmd_rxq(json_t *params, int *code, char *err, size_t errlen)
+{
+	struct buf b = {0};
+	json_t *arr = json_array();
+	unsigned int s;
+
+	(void)params, (void)code, (void)err, (void)errlen;
+	for (s = 0; s < sw.n_pmd_slots; s++) {
+		const struct pmd *pmd = sw.pmds[s];
+		const struct pmd_rxq_list *l;
+		json_t *qs = json_array();
+		uint64_t total;
+		uint16_t i;
+
+		if (pmd == NULL)
+			continue;
+		l = pmd->rxqs;
+		total = pmd->stats.busy_cycles + pmd->stats.idle_cycles;
+		bprintf(&b, "pmd thread numa_id %d core_id %u:\n", pmd->numa, pmd->core);
+		for (i = 0; l && i < l->n; i++) {
+			const struct dp_port *p = l->q[i].port;
+			uint16_t q = l->q[i].qid;
+			bool en = p->kind != DP_PORT_VHOST || vhost_port_rxq_enabled(p, q);
+			double usage = total ? 100.0 * (double)p->rxq[q].cycles / (double)total : 0;
+
+			bprintf(&b, "  port: %-16s queue-id: %2u (%s)  pmd usage: %3.0f %%\n",
+				p->name, q, en ? "enabled" : "disabled", usage);
+			json_array_append_new(qs, json_pack("{s:s,s:i,s:b,s:f}", "port", p->name,
+							    "queue", q, "enabled", en, "usage",
+							    usage));
+		}
+		json_array_append_new(arr, json_pack("{s:i,s:i,s:o}", "core", pmd->core, "numa",
+						     pmd->numa, "rxqs", qs));
+	}
+	return view_buf(&b, arr);
+}
+
+static struct sw_bridge *bridge_param(json_t *params, bool required, int *code, char *err,
+				      size_t errlen)
+{
+	const char *name = json_string_value(json_object_get(params, "bridge"));
+	struct sw_bridge *br;
+
+	if (name == NULL) {
+		if (required) {
+			*code = -EINVAL;
+			snprintf(err, errlen, "missing bridge name");
+		}
+		return NULL;
+	}
+	br = sw_bridge_find(name);
+	if (br == NULL) {
+		*code = -ENOENT;
+		snprintf(err, errlen, "bridge '%s' does not exist", name);
+	}
+	return br;
+}
+
+struct fdb_walk_ctx {
+	struct buf *b;
+	json_t *arr;
+};
+
+static int fdb_row(const struct fdb_entry_info *e, void *arg)
+{
+	struct fdb_walk_ctx *c = arg;
+	const struct sw_port *sp = sw_port_by_id(e->port);
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+	rte_ether_format_addr(mac, sizeof(mac), &e->mac);
+	bprintf(c->b, " %-16s %4u  %s  %3u\n", sp ? sp->name : "?", e->vlan, mac, e->age_s);
+	json_array_append_new(c->arr, json_pack("{s:s,s:i,s:s,s:i}", "port",
+						sp ? sp->name : "?", "vlan", e->vlan, "mac", mac,
+						"age", e->age_s));
+	return 0;
+}
+
+json_t *show_fdb(json_t *params, int *code, char *err, size_t errlen)
+{
+	struct sw_bridge *br = bridge_param(params, true, code, err, errlen);
+	struct buf b = {0};
+	struct fdb_walk_ctx c = {&b, NULL};
+
+	if (br == NULL)
+		return NULL;
+	c.arr = json_array();
+	bprintf(&b, " %-16s %4s  %-17s  %3s\n", "port", "VLAN", "MAC", "Age");
+	fdb_walk(br->dp->fdb, dp_now(), fdb_row, &c);
+	return view_buf(&b, c.arr);
+}
+
+json_t *show_fdb_flush(json_t *params, int *code, char *err, size_t errlen)
+{
+	struct sw_bridge *br = bridge_param(params, false, code, err, errlen);
+	unsigned int i, n = 0;
+	char text[64];
+
+	if (br == NULL && *code)
+		return NULL;
+	for (i = 0; i < SW_MAX_BRIDGES; i++)
+		if (sw.bridges[i] && (br == NULL || br == sw.bridges[i]))
+			n += fdb_flush(sw.bridges[i]->dp->fdb);
+	snprintf(text, sizeof(text), "table successfully flushed\n");
+	return view_new(text, json_pack("{s:i}", "flushed", n));
+}
+
+json_t *show_fdb_stats(json_t *params, int *code, char *err, size_t errlen)
+{
+	struct sw_bridge *br = bridge_param(params, true, code, err, errlen);
+	struct fdb_stats st;
+	struct buf b = {0};
+
+	if (br == NULL)
+		return NULL;
+	fdb_stats_get(br->dp->fdb, &st);
+	bprintf(&b, "Statistics for bridge \"%s\":\n", br->name);
+	bprintf(&b, "  Current/maximum MAC entries in the table: %u/%u\n", st.entries,
+		br->cfg.mac_table_size);
+	bprintf(&b, "  Total number of learned MAC entries     : %lu\n", st.learned);
+	bprintf(&b, "  Total number of moved MAC entries       : %lu\n", st.moved);
+	bprintf(&b, "  Total number of aged MAC entries        : %lu\n", st.aged);
+	bprintf(&b, "  MACs refused, table full                : %lu\n", st.refused_full);
+	bprintf(&b, "  MACs refused, port limit                : %lu\n", st.refused_limit);
+	bprintf(&b, "  Learn requests lost                     : %lu\n", st.requests_lost);
+	return view_buf(&b, json_pack("{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "entries", st.entries,
+				      "max", br->cfg.mac_table_size, "learned",
+				      (json_int_t)st.learned, "moved", (json_int_t)st.moved,
+				      "aged", (json_int_t)st.aged, "refused_full",
+				      (json_int_t)st.refused_full, "refused_limit",
+				      (json_int_t)st.refused_limit, "requests_lost",
+				      (json_int_t)st.requests_lost));
+}
+
+static json_t *drops_json(const uint64_t *d)
+{
+	json_t *o = json_object();
+	int r;
+
+	for (r = 0; r < DP_DROP_MAX; r++)
+		json_object_set_new(o, dp_drop_name(r), json_integer((json_int_t)d[r]));
+	return o;
+}
+
+static void drops_text(struct buf *b, const char *dir, const uint64_t *d)
+{
+	int r, shown = 0;
+
+	bprintf(b, "  %s drops:", dir);
+	for (r = 0; r < DP_DROP_MAX; r++) {
+		bprintf(b, "%s%s=%lu", shown % 4 == 0 ? "\n    " : "  ", dp_drop_name(r), d[r]);
+		shown++;
+	}
+	bprintf(b, "\n");
+}
+
+json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen)
+{
+	const char *only = json_string_value(json_object_get(params, "port"));
+	json_t *arr = json_array();
+	struct buf b = {0};
+	unsigned int i;
+
+	if (only && sw_port_find(only) == NULL) {
+		json_decref(arr);
+		*code = -ENOENT;
+		snprintf(err, errlen, "port '%s' does not exist", only);
+		return NULL;
+	}
+	for (i = 0; i < sw.n_ports; i++) {
+		const struct sw_port *sp = sw.ports[i];
+		struct dp_port_totals t;
+		json_t *qs = json_array(), *o;
+		uint16_t q;
+
+		if (only && strcmp(only, sp->name) != 0)
+			continue;
+		if (sp->dp == NULL) {
+			bprintf(&b, "port %s: not open (%s)\n", sp->name, sp->error);
+			json_array_append_new(arr, json_pack("{s:s,s:s}", "name", sp->name, "error",
+							     sp->error));
+			continue;
+		}
+		dp_port_totals(sp->dp, &t);
+		bprintf(&b, "port %s (%s, ofport %u):\n", sp->name, type_name(sp->cfg.type),
+			sp->dp->id);
+		bprintf(&b, "  rx: packets=%lu bytes=%lu\n", t.rx_packets, t.rx_bytes);
+		bprintf(&b, "  tx: packets=%lu bytes=%lu\n", t.tx_packets, t.tx_bytes);
+		drops_text(&b, "rx", t.rx_drops);
+		drops_text(&b, "tx", t.tx_drops);
+		for (q = 0; q < DP_MAX_QUEUES; q++) {
+			const struct dp_rxq_stats *rs = &sp->dp->rxq[q];
+			if (rs->packets == 0)
+				continue;
+			bprintf(&b, "  rxq %u: packets=%lu bytes=%lu\n", q, rs->packets, rs->bytes);
+			json_array_append_new(qs, json_pack("{s:i,s:I,s:I,s:o}", "queue", q,
+							    "packets", (json_int_t)rs->packets,
+							    "bytes", (json_int_t)rs->bytes, "drops",
+							    drops_json(rs->drops)));
+		}
+		o = json_pack("{s:s,s:s,s:i,s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "name", sp->name,
+			      "type", type_name(sp->cfg.type), "ofport", sp->dp->id, "rx_packets",
+			      (json_int_t)t.rx_packets, "rx_bytes", (json_int_t)t.rx_bytes,
+			      "tx_packets", (json_int_t)t.tx_packets, "tx_bytes",
+			      (json_int_t)t.tx_bytes, "rx_drops", drops_json(t.rx_drops),
+			      "tx_drops", drops_json(t.tx_drops), "rxqs", qs);
+		json_array_append_new(arr, o);
+	}
+	return view_buf(&b, arr);
+}
+
+json_t *show_memory(json_t *params, int *code, char *err, size_t errlen)
+{
+	struct dp_pool_info pi[RTE_MAX_NUMA_NODES];
+	unsigned int n = dp_pool_list(pi, RTE_DIM(pi)), i;
+	json_t *arr = json_array();
+	struct buf b = {0};
+
+	(void)params, (void)code, (void)err, (void)errlen;
+	for (i = 0; i < n; i++) {
+		bprintf(&b, "mbuf pool numa_id %d: %u of %u in use\n", pi[i].numa, pi[i].in_use,
+			pi[i].size);
+		json_array_append_new(arr, json_pack("{s:i,s:i,s:i}", "numa", pi[i].numa, "size",
+						     pi[i].size, "in_use", pi[i].in_use));
+	}
+	return view_buf(&b, json_pack("{s:o}", "mbuf_pools", arr));
+}
+
+json_t *show_drop_reasons(json_t *params, int *code, char *err, size_t errlen)
+{
+	json_t *o = json_object();
+	struct buf b = {0};
+	int r;
+
+	(void)params, (void)code, (void)err, (void)errlen;
+	for (r = 0; r < DP_DROP_MAX; r++) {
+		bprintf(&b, "%-18s %s\n", dp_drop_name(r), dp_drop_desc(r));
+		json_object_set_new(o, dp_drop_name(r), json_string(dp_drop_desc(r)));
+	}
+	return view_buf(&b, o);
+}

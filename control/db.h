@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * db: the configuration model, i.e. what the user asked for, in OVS's terms:
+ * the Open_vSwitch record (other_config), Bridges (other_config), and Ports
+ * with their one Interface (type, options, tag, trunks, mtu_request,
+ * other_config).  kvswitch merges Port and Interface: one name, one record.
+ *
+ * Owned by the control thread only; PMDs never see it (control/apply.c turns
+ * a db into dataplane state).  Every change is a transaction: clone the db,
+ * edit the clone, db_validate() it, apply it, then swap it in and persist it.
+ * A failure at any step drops the clone, so nothing is half-changed.
+ *
+ * Errors are -errno with a message in a caller-supplied buffer that names the
+ * object and, for records read from a file, the line ("line 12: port 'vm1':
+ * option 'n_rxq': '0' is out of range 1..1024").
+ */
+#ifndef KVS_CONTROL_DB_H
+#define KVS_CONTROL_DB_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DB_ERR_LEN 512
+#define DB_MAX_AFFINITY 64
+
+/* String map, kept sorted by key. */
+struct smap_node {
+	char *key;
+	char *value;
+};
+struct smap {
+	struct smap_node *nodes;
+	size_t n, cap;
+};
+
+void smap_init(struct smap *m);
+void smap_destroy(struct smap *m);
+int smap_clone(struct smap *dst, const struct smap *src);
+const char *smap_get(const struct smap *m, const char *key);
+int smap_set(struct smap *m, const char *key, const char *value);
+bool smap_remove(struct smap *m, const char *key);
+
+struct db_port {
+	char *name;
+	char *type;                /* "dpdkvhostuser", "dpdkvhostuserclient", "dpdk" */
+	struct smap options;       /* Interface options */
+	struct smap other_config;  /* Port + Interface other_config */
+	uint16_t tag;              /* access VLAN 1..4094; 0 = not an access port */
+	uint16_t n_trunks;
+	uint16_t *trunks;          /* sorted, unique; none = all VLANs */
+	uint32_t mtu_request;      /* 0 = default (1500) */
+	unsigned int line;         /* line in the config file, 0 if not from a file */
+};
+
+struct db_bridge {
+	char *name;
+	struct smap other_config;
+	struct db_port **ports;
+	size_t n_ports;
+	unsigned int line;
+};
+
+struct db {
+	struct smap other_config; /* Open_vSwitch . other_config */
+	struct db_bridge **bridges;
+	size_t n_bridges;
+};
+
+struct db *db_create(void);
+void db_destroy(struct db *db);
+struct db *db_clone(const struct db *db); /* NULL + errno */
+
+struct db_bridge *db_bridge_find(const struct db *db, const char *name);
+/* Finds a port in any bridge; *br (if not NULL) receives its bridge. */
+struct db_port *db_port_find(const struct db *db, const char *name, struct db_bridge **br);
+
+/* -EEXIST, -ENOENT, -EINVAL (bad name) with a message in err. */
+int db_bridge_add(struct db *db, const char *name, char *err, size_t errlen);
+int db_bridge_del(struct db *db, const char *name, char *err, size_t errlen);
+/* New port with type "" (must be set before validation passes). */
+int db_port_add(struct db *db, const char *bridge, const char *port, char *err, size_t errlen);
+/* bridge may be NULL: any bridge. */
+int db_port_del(struct db *db, const char *bridge, const char *port, char *err, size_t errlen);
+
+/*
+ * Generic edits, in ovs-vsctl words.  table: "Open_vSwitch" (record "."),
+ * "Bridge", "Port" or "Interface" (the same record for kvswitch).  column:
+ * "other_config", "options" (with a key), "type", "tag", "trunks",
+ * "mtu_request", "name" is read-only.  key is NULL for plain columns.
+ * Values are text as typed on the command line ("10", "10,20", "[10,20]",
+ * "0x6", "dpdk").  Syntax is checked here (unknown table/column, not a
+ * number); ranges and cross-record rules in db_validate().
+ */
+int db_set(struct db *db, const char *table, const char *record, const char *column,
+	   const char *key, const char *value, char *err, size_t errlen);
+/* Remove one key of a map column, or reset a plain column to its default. */
+int db_clear(struct db *db, const char *table, const char *record, const char *column,
+	     const char *key, char *err, size_t errlen);
+/* Text of a column (or one key of it) into out. -ENOENT if unset. */
+int db_get(const struct db *db, const char *table, const char *record, const char *column,
+	   const char *key, char *out, size_t outlen, char *err, size_t errlen);
+
+/* Every rule that spans records or needs a range: known keys per type,
+ * ranges, unique names, unique socket paths and devargs, affinity syntax. */
+int db_validate(const struct db *db, char *err, size_t errlen);
+
+/* ---- Typed views, valid after db_validate() succeeded. ---- */
+
+enum db_port_type { DB_PORT_VHOST_SERVER, DB_PORT_VHOST_CLIENT, DB_PORT_DPDK };
+
+struct db_ovs_cfg {
+	uint64_t pmd_cpu_mask;         /* pmd-cpu-mask; 0 = unset (one PMD on the
+	                                  lowest core not running the control thread) */
+	char vhost_sock_dir[PATH_MAX]; /* vhost-sock-dir, default "/var/run/kvswitch" */
+	char vhost_sock_group[64];     /* vhost-sock-group, "" = leave as created */
+	int vhost_sock_mode;           /* vhost-sock-mode (octal text), -1 = unset */
+	char pmd_rxq_assign[16];       /* cycles (default) | roundrobin | group */
+	bool pmd_rxq_isolate;          /* pmd-rxq-isolate, default true */
+	uint32_t n_mbufs;              /* n-mbufs per NUMA node, default 65536, 4096..1048576 */
+};
+
+struct db_bridge_cfg {
+	uint32_t mac_aging_time;  /* mac-aging-time, seconds, default 300, 1..86400 */
+	uint32_t mac_table_size;  /* mac-table-size, default 8192, 16..1048576 */
+	uint32_t mac_port_limit;  /* mac-port-limit: default per-port limit,
+	                             default 0 = mac_table_size / 2, 1..mac_table_size */
+};
+
+struct db_affinity {
+	uint16_t qid;
+	uint16_t core;
+};
+
+struct db_port_cfg {
+	enum db_port_type type;
+	char server_path[PATH_MAX]; /* options:vhost-server-path (client mode) */
+	char devargs[512];          /* options:dpdk-devargs (dpdk) */
+	uint16_t n_rxq;             /* options:n_rxq (dpdk), default 1, 1..1024 */
+	uint16_t n_rxq_desc;        /* options:n_rxq_desc, default 2048, power of 2, 32..4096 */
+	uint16_t n_txq_desc;        /* options:n_txq_desc, same */
+	uint16_t tx_retries_max;    /* options:tx-retries-max (vhost), default 8, 0..32 */
+	uint16_t tag;               /* 0 = trunk port */
+	uint64_t trunks[64];        /* bitmap of VLANs 0..4095 carried by a trunk port */
+	uint32_t mtu;               /* mtu_request, default 1500, 68..9710 */
+	uint32_t mac_limit;         /* other_config:mac-limit, 0 = bridge default */
+	uint16_t n_affinity;        /* other_config:pmd-rxq-affinity "0:3,1:7" */
+	struct db_affinity affinity[DB_MAX_AFFINITY];
+};
+
+void db_ovs_cfg(const struct db *db, struct db_ovs_cfg *out);
+void db_bridge_cfg(const struct db_bridge *br, struct db_bridge_cfg *out);
+void db_port_cfg(const struct db_port *p, struct db_port_cfg *out);
+
+/* ---- The configuration file (YAML), control/conf_file.c ---- */
+
+/* Parse a file into a new db and validate it.  On any error: NULL, errno set,
+ * and err holds "FILE:LINE: message"; nothing else happened. */
+struct db *conf_load(const char *path, char *err, size_t errlen);
+/* Same from a string (tests). */
+struct db *conf_load_string(const char *text, const char *name, char *err, size_t errlen);
+/* Write db to path atomically: PATH.tmp, fsync, rename, fsync of the dir. */
+int conf_save(const struct db *db, const char *path, char *err, size_t errlen);
+/* The YAML text conf_save() writes (malloc'd). */
+char *conf_dump(const struct db *db);
+
+#endif

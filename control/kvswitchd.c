@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * kvswitchd: the switch daemon.  Loads the configuration file, starts EAL,
+ * applies the configuration, then runs the control loop on the main thread:
+ * the control socket, vhost events, and a 1 ms tick that learns MACs and
+ * ages them.  The main thread never polls a port; PMD threads do (pmd/).
+ *
+ * Usage: kvswitchd [--config FILE] [--unixctl SOCKET] [--no-huge] [--mem MB]
+ *                  [-- EAL ARGS...]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_log.h>
+
+#include "control/cmd.h"
+#include "control/rpc.h"
+#include "control/state.h"
+#include "vhost-user/vhost_port.h"
+
+#define DEFAULT_CONFIG  "/etc/kvswitch/kvswitch.yaml"
+#define DEFAULT_UNIXCTL "/var/run/kvswitch/kvswitchd.ctl"
+#define MAX_EAL_ARGS    64
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: kvswitchd [--config FILE] [--unixctl SOCKET] [--no-huge] [--mem MB]\n"
+		   "                 [-- EAL ARGS...]\n"
+		   "  --config FILE     configuration, rewritten on every change (default %s)\n"
+		   "  --unixctl SOCKET  control socket for kvsctl (default %s)\n"
+		   "  --no-huge         run EAL without hugepages (tests)\n"
+		   "  --mem MB          EAL memory with --no-huge (default 1024)\n",
+		DEFAULT_CONFIG, DEFAULT_UNIXCTL);
+}
+
+static void mkdir_parent(const char *path)
+{
+	char tmp[PATH_MAX], *s;
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (s = tmp + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		mkdir(tmp, 0755);
+		*s = '/';
+	}
+}
+
+static unsigned int pick_control_core(uint64_t pmd_mask)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), c;
+
+	for (c = 0; c < ncpu && c < 64; c++)
+		if (!((pmd_mask >> c) & 1))
+			return (unsigned int)c;
+	return 0;
+}
+
+/* Keep the control thread (and the threads it creates later, such as
+ * librte_vhost's) off the PMD cores. */
+static void control_affinity(uint64_t pmd_mask)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), c;
+	cpu_set_t set;
+	int n = 0;
+
+	CPU_ZERO(&set);
+	for (c = 0; c < ncpu && c < CPU_SETSIZE; c++)
+		if (c >= 64 || !((pmd_mask >> c) & 1)) {
+			CPU_SET(c, &set);
+			n++;
+		}
+	if (n == 0)
+		for (c = 0; c < ncpu && c < CPU_SETSIZE; c++)
+			CPU_SET(c, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'}, {"unixctl", required_argument, NULL, 'u'},
+		{"no-huge", no_argument, NULL, 'n'},      {"mem", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	};
+	const char *config = DEFAULT_CONFIG, *unixctl = DEFAULT_UNIXCTL, *mem = "1024";
+	char *eal_argv[MAX_EAL_ARGS], core_arg[16], err[DB_ERR_LEN], *extra = NULL;
+	int eal_argc = 0, o, efd, rc, i;
+	bool no_huge = false;
+	struct db_ovs_cfg ovs;
+	struct db *db;
+
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'u':
+			unixctl = optarg;
+			break;
+		case 'n':
+			no_huge = true;
+			break;
+		case 'm':
+			mem = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+
+	if (access(config, F_OK) == 0) {
+		db = conf_load(config, err, sizeof(err));
+		if (db == NULL) {
+			fprintf(stderr, "kvswitchd: %s\n", err);
+			return 1;
+		}
+	} else {
+		db = db_create();
+		if (db == NULL)
+			return 1;
+	}
+	snprintf(sw.config_path, sizeof(sw.config_path), "%s", config);
+	db_ovs_cfg(db, &ovs);
+	sw.control_core = pick_control_core(ovs.pmd_cpu_mask);
+
+	snprintf(core_arg, sizeof(core_arg), "%u", sw.control_core);
+	eal_argv[eal_argc++] = argv[0];
+	/* --in-memory: no files under /var/run/dpdk, so several switches (and
+	 * guests' own DPDK processes) never collide; --no-huge cannot have it */
+	eal_argv[eal_argc++] = no_huge ? "--no-shconf" : "--in-memory";
+	eal_argv[eal_argc++] = "-l";
+	eal_argv[eal_argc++] = core_arg;
+	if (no_huge) {
+		eal_argv[eal_argc++] = "--no-huge";
+		eal_argv[eal_argc++] = "-m";
+		eal_argv[eal_argc++] = (char *)mem;
+	}
+	if (smap_get(&db->other_config, "dpdk-extra")) {
+		char *save = NULL, *tok;
+		extra = strdup(smap_get(&db->other_config, "dpdk-extra"));
+		for (tok = strtok_r(extra, " \t", &save); tok && eal_argc < MAX_EAL_ARGS - 1;
+		     tok = strtok_r(NULL, " \t", &save))
+			eal_argv[eal_argc++] = tok;
+	}
+	for (i = optind; i < argc && eal_argc < MAX_EAL_ARGS - 1; i++)
+		eal_argv[eal_argc++] = argv[i];
+	eal_argv[eal_argc] = NULL;
+
+	rc = rte_eal_init(eal_argc, eal_argv);
+	if (rc < 0) {
+		fprintf(stderr, "kvswitchd: EAL initialisation failed: %s\n",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+	rte_log_set_level(RTE_LOGTYPE_USER1, RTE_LOG_INFO);
+	rte_log_set_level(RTE_LOGTYPE_USER2, RTE_LOG_INFO);
+	control_affinity(ovs.pmd_cpu_mask ? ovs.pmd_cpu_mask : 0);
+
+	if (dp_rcu_init(DP_MAX_PMDS) < 0) {
+		fprintf(stderr, "kvswitchd: cannot allocate the RCU variable\n");
+		return 1;
+	}
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (efd < 0) {
+		perror("kvswitchd: eventfd");
+		return 1;
+	}
+	vhost_init(efd);
+	mkdir_parent(unixctl);
+	rc = rpc_init(unixctl, cmd_dispatch);
+	if (rc < 0) {
+		fprintf(stderr, "kvswitchd: cannot listen on %s: %s\n", unixctl, strerror(-rc));
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (apply_db(db, false, err, sizeof(err)) < 0)
+		fprintf(stderr, "kvswitchd: %s\n", err);
+	fprintf(stderr, "kvswitchd: ready, control socket %s, configuration %s\n", unixctl,
+		config);
+
+	while (!stop) {
+		struct pollfd fds[80];
+		unsigned int n = rpc_pollfds(fds, RTE_DIM(fds) - 1);
+
+		fds[n++] = (struct pollfd){.fd = efd, .events = POLLIN};
+		if (poll(fds, n, 1) > 0) {
+			if (fds[n - 1].revents & POLLIN) {
+				uint64_t v;
+				if (read(efd, &v, sizeof(v)) > 0)
+					apply_vhost_events();
+			}
+			rpc_serve(fds, n - 1);
+		}
+		apply_tick();
+	}
+	fprintf(stderr, "kvswitchd: exiting\n");
+	rpc_close();
+	apply_shutdown();
+	db_destroy(sw.db);
+	free(extra);
+	rte_eal_cleanup();
+	return 0;
+}

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control socket server (rpc.h).  Control thread only.
+ * A request is at most RPC_MAX_REQ bytes; larger ones get an error and the
+ * connection is closed, so a client cannot make the daemon grow without end.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "control/rpc.h"
+
+#define RPC_MAX_CLIENTS 64
+#define RPC_MAX_REQ     (1 << 20)
+
+struct client {
+	int fd;
+	char *buf;
+	size_t len, cap;
+	char *out;      /* pending response */
+	size_t out_len, out_off;
+};
+
+static int listen_fd = -1;
+static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static struct client clients[RPC_MAX_CLIENTS];
+static rpc_handler handler;
+
+int rpc_init(const char *path, rpc_handler h)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int i;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	snprintf(sock_path, sizeof(sock_path), "%s", path);
+	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (listen_fd < 0)
+		return -errno;
+	unlink(path);
+	if (bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(listen_fd, 16) < 0) {
+		int e = errno;
+		close(listen_fd);
+		listen_fd = -1;
+		return -e;
+	}
+	chmod(path, 0660);
+	for (i = 0; i < RPC_MAX_CLIENTS; i++)
+		clients[i].fd = -1;
+	handler = h;
+	return 0;
+}
+
+static void client_close(struct client *c)
+{
+	close(c->fd);
+	free(c->buf);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+void rpc_close(void)
+{
+	int i;
+
+	for (i = 0; i < RPC_MAX_CLIENTS; i++)
+		if (clients[i].fd >= 0)
+			client_close(&clients[i]);
+	if (listen_fd >= 0) {
+		close(listen_fd);
+		unlink(sock_path);
+	}
+	listen_fd = -1;
+}
+
+unsigned int rpc_pollfds(struct pollfd *fds, unsigned int max)
+{
+	unsigned int n = 0;
+	int i;
+
+	if (listen_fd < 0 || max == 0)
+		return 0;
+	fds[n++] = (struct pollfd){.fd = listen_fd, .events = POLLIN};
+	for (i = 0; i < RPC_MAX_CLIENTS && n < max; i++)
+		if (clients[i].fd >= 0)
+			fds[n++] = (struct pollfd){
+				.fd = clients[i].fd,
+				.events = clients[i].out ? POLLOUT : POLLIN,
+			};
+	return n;
+}
+
+static struct client *client_of(int fd)
+{
+	int i;
+
+	for (i = 0; i < RPC_MAX_CLIENTS; i++)
+		if (clients[i].fd == fd)
+			return &clients[i];
+	return NULL;
+}
+
+static void respond(struct client *c, json_t *resp)
+{
+	char *s = json_dumps(resp, JSON_COMPACT);
+	size_t n = s ? strlen(s) : 0;
+
+	json_decref(resp);
+	if (s == NULL)
+		return;
+	c->out = realloc(s, n + 2);
+	if (c->out == NULL) {
+		free(s);
+		return;
+	}
+	c->out[n] = '\n';
+	c->out_len = n + 1;
+	c->out_off = 0;
+}
+
+static json_t *error_obj(int code, const char *msg)
+{
+	return json_pack("{s:i,s:s}", "code", code, "message", msg);
+}
+
+static void handle_line(struct client *c, const char *line, size_t len)
+{
+	json_error_t jerr;
+	json_t *req = json_loadb(line, len, 0, &jerr), *id, *params, *res, *resp;
+	const char *method;
+	char err[1024] = "";
+	int code = 0;
+
+	if (req == NULL || !json_is_object(req)) {
+		snprintf(err, sizeof(err), "request is not a JSON object: %s",
+			 req ? "wrong type" : jerr.text);
+		json_decref(req);
+		respond(c, json_pack("{s:n,s:o}", "id", "error", error_obj(-EINVAL, err)));
+		return;
+	}
+	id = json_object_get(req, "id");
+	method = json_string_value(json_object_get(req, "method"));
+	params = json_object_get(req, "params");
+	if (method == NULL) {
+		res = NULL;
+		code = -EINVAL;
+		snprintf(err, sizeof(err), "request has no \"method\" string");
+	} else {
+		res = handler(method, params, &code, err, sizeof(err));
+	}
+	resp = json_object();
+	json_object_set(resp, "id", id ? id : json_null());
+	if (res)
+		json_object_set_new(resp, "result", res);
+	else
+		json_object_set_new(resp, "error", error_obj(code ? code : -EINVAL, err));
+	json_decref(req);
+	respond(c, resp);
+}
+
+static void client_read(struct client *c)
+{
+	char tmp[4096];
+	ssize_t r = read(c->fd, tmp, sizeof(tmp));
+	char *nl;
+
+	if (r <= 0) {
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		client_close(c);
+		return;
+	}
+	if (c->len + (size_t)r > RPC_MAX_REQ) {
+		respond(c, json_pack("{s:n,s:o}", "id", "error",
+				     error_obj(-E2BIG, "request larger than 1 MiB")));
+		c->len = 0;
+		return;
+	}
+	if (c->len + (size_t)r + 1 > c->cap) {
+		size_t cap = (c->len + (size_t)r + 1) * 2;
+		char *b = realloc(c->buf, cap);
+		if (b == NULL) {
+			client_close(c);
+			return;
+		}
+		c->buf = b;
+		c->cap = cap;
+	}
+	memcpy(c->buf + c->len, tmp, (size_t)r);
+	c->len += (size_t)r;
+	nl = memchr(c->buf, '\n', c->len);
+	if (nl != NULL && c->out == NULL) {
+		size_t line_len = (size_t)(nl - c->buf);
+		handle_line(c, c->buf, line_len);
+		memmove(c->buf, nl + 1, c->len - line_len - 1);
+		c->len -= line_len + 1;
+	}
+}
+
+static void client_write(struct client *c)
+{
+	ssize_t w = write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
+
+	if (w < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			client_close(c);
+		return;
+	}
+	c->out_off += (size_t)w;
+	if (c->out_off == c->out_len) {
+		free(c->out);
+		c->out = NULL;
+	}
+}
+
+void rpc_serve(const struct pollfd *fds, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct client *c;
+
+		if (!fds[i].revents)
+			continue;
+		if (fds[i].fd == listen_fd) {
+			int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+			if (fd < 0)
+				continue;
+			c = client_of(-1);
+			if (c == NULL) {
+				close(fd);
+				continue;
+			}
+			c->fd = fd;
+			continue;
+		}
+		c = client_of(fds[i].fd);
+		if (c == NULL)
+			continue;
+		if (fds[i].revents & POLLOUT)
+			client_write(c);
+		else if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
+			client_read(c);
+	}
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * state: the running switch as the control thread sees it: the applied
+ * configuration (db), and for each bridge, port and PMD the dataplane object
+ * that implements it.  Owned and touched by the control thread only (the RPC
+ * handlers, the apply step and the periodic tick all run on it).
+ */
+#ifndef KVS_CONTROL_STATE_H
+#define KVS_CONTROL_STATE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "control/db.h"
+#include "dataplane/port.h"
+
+#define SW_MAX_BRIDGES 64
+
+struct dp_bridge;
+struct pmd;
+
+struct sw_bridge {
+	char name[32];
+	struct db_bridge_cfg cfg;
+	struct dp_bridge *dp;
+};
+
+struct sw_port {
+	char name[32];
+	char bridge[32];
+	struct db_port_cfg cfg;
+	struct dp_port *dp;      /* NULL when the device could not be opened */
+	char error[256];         /* why dp is NULL, shown by `show` */
+};
+
+struct sw {
+	struct db *db;               /* what is applied */
+	struct db_ovs_cfg ovs;
+	char config_path[PATH_MAX];
+	unsigned int control_core;
+	struct sw_bridge *bridges[SW_MAX_BRIDGES];
+	struct sw_port *ports[DP_MAX_PORTS];   /* by name order of creation */
+	unsigned int n_ports;
+	struct pmd *pmds[DP_MAX_PMDS];         /* by slot; NULL = free slot */
+	unsigned int n_pmd_slots;              /* highest used slot + 1 */
+	bool started;
+};
+
+extern struct sw sw;
+
+struct sw_bridge *sw_bridge_find(const char *name);
+struct sw_port *sw_port_find(const char *name);
+struct sw_port *sw_port_by_id(uint16_t id);
+
+/*
+ * Make the dataplane match db.  strict (RPC changes): if any new port cannot
+ * be opened nothing changes and -errno is returned with err set.  Not strict
+ * (start-up): ports that cannot be opened stay in the configuration with
+ * their error shown, as OVS does.  On success sw.db = db (ownership taken).
+ */
+int apply_db(struct db *db, bool strict, char *err, size_t errlen);
+/* Re-plan rx queues over PMDs and tx maps (after vhost events, rebalance). */
+void apply_replan(void);
+/* vhost event fd fired: collect port events and re-plan if needed. */
+void apply_vhost_events(void);
+/* Periodic: learn requests (every call), ageing (once a second). */
+void apply_tick(void);
+/* Stop PMDs and close every port (exit). */
+void apply_shutdown(void);
+
+#endif

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * `dpdk` ports on DPDK ethdevs (ethdev_port.h).  Called by the control thread
+ * (create/destroy/info) and PMDs (bursts).
+ *
+ * The device is probed by devargs with rte_dev_probe(), as OVS does with
+ * options:dpdk-devargs, so virtual devices and hot-plugged PCI devices work
+ * the same way.  Frames are received into the pool of the device's NUMA node.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/ethdev_port.h"
+#include "dataplane/pktmbuf.h"
+
+#define ETH_LOG(lvl, ...) rte_log(RTE_LOG_##lvl, RTE_LOGTYPE_USER1, "ethdev: " __VA_ARGS__)
+#define TX_RETRIES 4
+
+struct ethdev_port {
+	uint16_t port_id;
+	bool probed_here;  /* we hot-plugged it, so we unplug it */
+};
+
+static uint16_t eth_rx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct ethdev_port *ep = p->priv;
+
+	return rte_eth_rx_burst(ep->port_id, qid, pkts, n);
+}
+
+static uint16_t eth_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct ethdev_port *ep = p->priv;
+	const struct dp_txmap *map = __atomic_load_n(&p->txmap, __ATOMIC_ACQUIRE);
+	uint16_t q, sent = 0, i;
+	unsigned int tries = 0;
+	uint64_t bytes = 0;
+	bool shared;
+
+	if (map == NULL || map->n == 0) {
+		dp_port_drop_tx(p, pmd, DP_DROP_TX_DOWN, pkts, n);
+		return 0;
+	}
+	q = pmd < map->n ? map->qid[pmd] : map->qid[pmd % map->n];
+	shared = pmd < map->n ? map->shared[pmd] : true;
+	/* bytes first: the driver owns sent mbufs as soon as tx returns */
+	for (i = 0; i < n; i++)
+		bytes += pkts[i]->pkt_len;
+	if (shared)
+		rte_spinlock_lock(&p->txq_lock[q]);
+	while (sent < n && tries++ <= TX_RETRIES)
+		sent += rte_eth_tx_burst(ep->port_id, q, pkts + sent, n - sent);
+	if (shared)
+		rte_spinlock_unlock(&p->txq_lock[q]);
+	for (i = sent; i < n; i++)
+		bytes -= pkts[i]->pkt_len;
+	p->tx[pmd].packets += sent;
+	p->tx[pmd].bytes += bytes;
+	dp_port_drop_tx(p, pmd, DP_DROP_TX_RING_FULL, pkts + sent, n - sent);
+	return sent;
+}
+
+static const struct dp_port_ops eth_ops = {
+	.rx_burst = eth_rx,
+	.tx_burst = eth_tx,
+};
+
+/* The ethdev that devargs names, probing it if nobody has yet. */
+static int find_or_probe(const char *devargs, uint16_t *port_id, bool *probed)
+{
+	struct rte_dev_iterator it;
+	uint16_t pid;
+	int rc;
+
+	*probed = false;
+	RTE_ETH_FOREACH_MATCHING_DEV(pid, devargs, &it) {
+		rte_eth_iterator_cleanup(&it);
+		*port_id = pid;
+		return 0;
+	}
+	rc = rte_dev_probe(devargs);
+	if (rc < 0 && rc != -EEXIST)
+		return rc;
+	*probed = rc == 0;
+	RTE_ETH_FOREACH_MATCHING_DEV(pid, devargs, &it) {
+		rte_eth_iterator_cleanup(&it);
+		*port_id = pid;
+		return 0;
+	}
+	return -ENODEV;
+}
+
+static void unplug(uint16_t port_id, bool probed)
+{
+	struct rte_eth_dev_info info;
+
+	rte_eth_dev_stop(port_id);
+	if (rte_eth_dev_info_get(port_id, &info) == 0 && probed) {
+		rte_eth_dev_close(port_id);
+		rte_dev_remove(info.device);
+	} else {
+		rte_eth_dev_close(port_id);
+	}
+}
+
+struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_params *prm,
+				   char *err, size_t errlen)
+{
+	struct rte_eth_conf conf = {0};
+	struct rte_eth_dev_info info;
+	struct rte_mempool *mp;
+	struct ethdev_port *ep;
+	struct dp_port *p = NULL;
+	uint16_t pid, nrx, ntx, q, rxd = prm->n_rxq_desc, txd = prm->n_txq_desc;
+	bool probed;
+	int rc, numa;
+
+	rc = find_or_probe(prm->devargs, &pid, &probed);
+	if (rc < 0) {
+		snprintf(err, errlen, "port '%s': cannot probe dpdk-devargs '%s': %s", name,
+			 prm->devargs, rte_strerror(-rc));
+		errno = -rc;
+		return NULL;
+	}
+	rc = rte_eth_dev_info_get(pid, &info);
+	if (rc < 0) {
+		snprintf(err, errlen, "port '%s': no device info for '%s'", name, prm->devargs);
+		goto fail_unplug;
+	}
+	nrx = RTE_MIN(prm->n_rxq, info.max_rx_queues);
+	nrx = RTE_MIN(nrx, DP_MAX_QUEUES);
+	ntx = RTE_MIN((uint16_t)prm->max_pmds, info.max_tx_queues);
+	if (ntx == 0)
+		ntx = 1;
+	if (nrx < prm->n_rxq)
+		ETH_LOG(WARNING, "%s: device has %u rx queues, n_rxq=%u clamped\n", name, nrx,
+			prm->n_rxq);
+	numa = rte_eth_dev_socket_id(pid);
+	if (numa < 0)
+		numa = 0;
+	mp = dp_pool_get(numa);
+	if (mp == NULL) {
+		snprintf(err, errlen, "port '%s': no mbuf pool on NUMA node %d", name, numa);
+		rc = -ENOMEM;
+		goto fail_unplug;
+	}
+	conf.rxmode.mtu = prm->mtu;
+	if (info.max_mtu < prm->mtu) {
+		snprintf(err, errlen, "port '%s': mtu_request %u exceeds the device maximum %u",
+			 name, prm->mtu, info.max_mtu);
+		rc = -EINVAL;
+		goto fail_unplug;
+	}
+	if (prm->mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 4 > RTE_MBUF_DEFAULT_DATAROOM &&
+	    (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	rc = rte_eth_dev_configure(pid, nrx, ntx, &conf);
+	if (rc == 0)
+		rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd);
+	for (q = 0; rc == 0 && q < nrx; q++)
+		rc = rte_eth_rx_queue_setup(pid, q, rxd, numa, NULL, mp);
+	for (q = 0; rc == 0 && q < ntx; q++)
+		rc = rte_eth_tx_queue_setup(pid, q, txd, numa, NULL);
+	if (rc < 0) {
+		snprintf(err, errlen, "port '%s': cannot configure '%s': %s", name, prm->devargs,
+			 rte_strerror(-rc));
+		goto fail_unplug;
+	}
+	/* Promiscuous so frames for guests' MACs arrive; a device that refuses
+	 * (an untrusted VF) is handled by programming its MAC filter. */
+	if (rte_eth_promiscuous_enable(pid) < 0)
+		ETH_LOG(WARNING, "%s: promiscuous mode refused by the device\n", name);
+	rc = rte_eth_dev_start(pid);
+	if (rc < 0) {
+		snprintf(err, errlen, "port '%s': cannot start '%s': %s", name, prm->devargs,
+			 rte_strerror(-rc));
+		goto fail_unplug;
+	}
+	ep = rte_zmalloc("kvs_ethdev", sizeof(*ep), RTE_CACHE_LINE_SIZE);
+	if (ep != NULL)
+		p = dp_port_alloc(name, DP_PORT_ETHDEV, &eth_ops, numa);
+	if (p == NULL) {
+		rte_free(ep);
+		snprintf(err, errlen, "port '%s': out of memory", name);
+		rc = -ENOMEM;
+		goto fail_unplug;
+	}
+	ep->port_id = pid;
+	ep->probed_here = probed;
+	p->priv = ep;
+	p->n_rxq = nrx;
+	p->n_txq = ntx;
+	return p;
+
+fail_unplug:
+	unplug(pid, probed);
+	errno = -rc;
+	return NULL;
+}
+
+void ethdev_port_destroy(struct dp_port *p)
+{
+	struct ethdev_port *ep = p->priv;
+
+	unplug(ep->port_id, ep->probed_here);
+	rte_free(ep);
+	dp_port_free(p);
+}
+
+void ethdev_port_info(const struct dp_port *p, struct ethdev_port_info *info)
+{
+	const struct ethdev_port *ep = p->priv;
+	struct rte_eth_dev_info di;
+	struct rte_eth_link link;
+	struct rte_eth_stats st;
+	struct rte_ether_addr mac;
+
+	memset(info, 0, sizeof(*info));
+	info->port_id = ep->port_id;
+	info->n_rxq = p->n_rxq;
+	info->n_txq = p->n_txq;
+	if (rte_eth_dev_info_get(ep->port_id, &di) == 0)
+		snprintf(info->driver, sizeof(info->driver), "%s", di.driver_name);
+	if (rte_eth_macaddr_get(ep->port_id, &mac) == 0)
+		rte_ether_format_addr(info->mac, sizeof(info->mac), &mac);
+	if (rte_eth_link_get_nowait(ep->port_id, &link) == 0) {
+		info->link_up = link.link_status == RTE_ETH_LINK_UP;
+		info->link_speed = link.link_speed;
+	}
+	info->promiscuous = rte_eth_promiscuous_get(ep->port_id) == 1;
+	if (rte_eth_stats_get(ep->port_id, &st) == 0) {
+		info->hw_ipackets = st.ipackets;
+		info->hw_opackets = st.opackets;
+		info->hw_imissed = st.imissed;
+		info->hw_ierrors = st.ierrors;
+		info->hw_oerrors = st.oerrors;
+		info->hw_rx_nombuf = st.rx_nombuf;
+	}
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ethdev_port: `dpdk` ports, i.e. any DPDK ethdev named by devargs: a PCI VF
+ * bound to vfio-pci, or a virtual device (net_af_packet, net_af_xdp,
+ * net_tap...).  The control thread probes, configures and starts the device;
+ * PMDs call the burst functions.  One tx queue per possible PMD when the
+ * device has enough, otherwise PMDs share queues under the port's tx locks.
+ */
+#ifndef KVS_DP_ETHDEV_PORT_H
+#define KVS_DP_ETHDEV_PORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dataplane/port.h"
+
+struct ethdev_port_params {
+	const char *devargs;
+	uint16_t n_rxq, n_rxq_desc, n_txq_desc;
+	uint32_t mtu;
+	unsigned int max_pmds;   /* tx queues wanted */
+};
+
+struct ethdev_port_info {
+	uint16_t port_id;
+	char driver[64];
+	char mac[18];
+	uint16_t n_rxq, n_txq;
+	bool link_up;
+	uint32_t link_speed;
+	bool promiscuous;
+	uint64_t hw_ipackets, hw_opackets, hw_imissed, hw_ierrors, hw_oerrors, hw_rx_nombuf;
+};
+
+/* Control thread.  NULL + errno with a message in err naming the devargs. */
+struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_params *prm,
+				   char *err, size_t errlen);
+/* Control thread: port unpublished, out of poll lists, grace period passed. */
+void ethdev_port_destroy(struct dp_port *p);
+void ethdev_port_info(const struct dp_port *p, struct ethdev_port_info *info);
+
+#endif

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The port table and the RCU plumbing every shared dataplane structure uses.
+ *
+ * Writers (the control thread, and vhost callbacks for flags only) build a
+ * new object, swap the pointer with a release store, and hand the old one to
+ * dp_rcu_defer(); dp_rcu_flush() waits until every PMD has passed a
+ * quiescent state (they report one per poll loop, after flushing their tx
+ * buffers) and frees.  PMDs never lock, never wait.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "dataplane/port.h"
+
+static struct dp_port *ports[DP_MAX_PORTS];   /* RCU: read by PMDs */
+static struct dp_port *allocated[DP_MAX_PORTS]; /* control thread: id owner */
+
+struct deferred {
+	void *ptr;
+	void (*fn)(void *);
+};
+static struct deferred *deferred;
+static size_t n_deferred, cap_deferred;
+static struct rte_rcu_qsbr *qsv;
+
+int dp_rcu_init(unsigned int max_threads)
+{
+	size_t sz = rte_rcu_qsbr_get_memsize(max_threads);
+
+	qsv = rte_zmalloc("kvs_rcu", sz, RTE_CACHE_LINE_SIZE);
+	if (qsv == NULL)
+		return -ENOMEM;
+	return rte_rcu_qsbr_init(qsv, max_threads);
+}
+
+struct rte_rcu_qsbr *dp_rcu(void)
+{
+	return qsv;
+}
+
+void dp_rcu_defer(void *ptr, void (*fn)(void *))
+{
+	if (ptr == NULL)
+		return;
+	if (n_deferred == cap_deferred) {
+		size_t cap = cap_deferred ? cap_deferred * 2 : 64;
+		struct deferred *d = realloc(deferred, cap * sizeof(*d));
+		if (d == NULL) {
+			/* No memory to defer: wait now rather than leak or race. */
+			dp_rcu_synchronize();
+			fn(ptr);
+			return;
+		}
+		deferred = d;
+		cap_deferred = cap;
+	}
+	deferred[n_deferred++] = (struct deferred){ptr, fn};
+}
+
+void dp_rcu_synchronize(void)
+{
+	if (qsv != NULL)
+		rte_rcu_qsbr_synchronize(qsv, RTE_QSBR_THRID_INVALID);
+}
+
+void dp_rcu_flush(void)
+{
+	size_t i, n = n_deferred;
+
+	if (n == 0)
+		return;
+	dp_rcu_synchronize();
+	for (i = 0; i < n; i++)
+		deferred[i].fn(deferred[i].ptr);
+	n_deferred = 0;
+}
+
+struct dp_port *dp_port_alloc(const char *name, enum dp_port_kind kind,
+			      const struct dp_port_ops *ops, int numa)
+{
+	struct dp_port *p;
+	uint16_t id, q;
+
+	for (id = 0; id < DP_MAX_PORTS && allocated[id] != NULL; id++)
+		;
+	if (id == DP_MAX_PORTS) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	p = rte_zmalloc_socket("kvs_port", sizeof(*p), RTE_CACHE_LINE_SIZE, numa);
+	if (p == NULL)
+		p = rte_zmalloc("kvs_port", sizeof(*p), RTE_CACHE_LINE_SIZE);
+	if (p == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p->id = id;
+	p->kind = kind;
+	p->ops = ops;
+	p->numa = numa;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	for (q = 0; q < DP_MAX_QUEUES; q++)
+		rte_spinlock_init(&p->txq_lock[q]);
+	allocated[id] = p;
+	return p;
+}
+
+void dp_port_publish(struct dp_port *p)
+{
+	__atomic_store_n(&ports[p->id], p, __ATOMIC_RELEASE);
+}
+
+void dp_port_unpublish(struct dp_port *p)
+{
+	__atomic_store_n(&ports[p->id], NULL, __ATOMIC_RELEASE);
+}
+
+void dp_port_free(struct dp_port *p)
+{
+	if (p == NULL)
+		return;
+	allocated[p->id] = NULL;
+	rte_free(p->conf);
+	rte_free(p->txmap);
+	rte_free(p);
+}
+
+struct dp_port *dp_port_get(uint16_t id)
+{
+	if (id >= DP_MAX_PORTS)
+		return NULL;
+	return __atomic_load_n(&ports[id], __ATOMIC_ACQUIRE);
+}
+
+static void *dup_obj(const void *src, size_t sz, int numa)
+{
+	void *o = rte_malloc_socket("kvs_rcu_obj", sz, RTE_CACHE_LINE_SIZE, numa);
+
+	if (o == NULL)
+		o = rte_malloc("kvs_rcu_obj", sz, RTE_CACHE_LINE_SIZE);
+	if (o != NULL)
+		memcpy(o, src, sz);
+	return o;
+}
+
+int dp_port_set_conf(struct dp_port *p, const struct dp_port_conf *c)
+{
+	struct dp_port_conf *n = dup_obj(c, sizeof(*c), p->numa), *old;
+
+	if (n == NULL)
+		return -ENOMEM;
+	old = __atomic_exchange_n(&p->conf, n, __ATOMIC_ACQ_REL);
+	dp_rcu_defer(old, rte_free);
+	return 0;
+}
+
+int dp_port_set_txmap(struct dp_port *p, const struct dp_txmap *m)
+{
+	struct dp_txmap *n = dup_obj(m, sizeof(*m), p->numa), *old;
+
+	if (n == NULL)
+		return -ENOMEM;
+	old = __atomic_exchange_n(&p->txmap, n, __ATOMIC_ACQ_REL);
+	dp_rcu_defer(old, rte_free);
+	return 0;
+}
+
+void dp_txmap_build(struct dp_txmap *m, unsigned int n_pmds, uint16_t n_txq)
+{
+	unsigned int i;
+
+	memset(m, 0, sizeof(*m));
+	if (n_txq == 0)
+		return;
+	m->n = n_pmds > DP_MAX_PMDS ? DP_MAX_PMDS : n_pmds;
+	for (i = 0; i < m->n; i++) {
+		m->qid[i] = i % n_txq;
+		m->shared[i] = m->n > n_txq;
+	}
+}
+
+void dp_port_drop_tx(struct dp_port *p, unsigned int pmd, enum dp_drop r, struct rte_mbuf **pkts,
+		     uint16_t n)
+{
+	if (n == 0)
+		return;
+	p->tx[pmd].drops[r] += n;
+	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+void dp_port_totals(const struct dp_port *p, struct dp_port_totals *t)
+{
+	unsigned int q, r;
+
+	memset(t, 0, sizeof(*t));
+	for (q = 0; q < DP_MAX_QUEUES; q++) {
+		t->rx_packets += p->rxq[q].packets;
+		t->rx_bytes += p->rxq[q].bytes;
+		for (r = 0; r < DP_DROP_MAX; r++)
+			t->rx_drops[r] += p->rxq[q].drops[r];
+	}
+	for (q = 0; q < DP_MAX_PMDS; q++) {
+		t->tx_packets += p->tx[q].packets;
+		t->tx_bytes += p->tx[q].bytes;
+		for (r = 0; r < DP_DROP_MAX; r++)
+			t->tx_drops[r] += p->tx[q].drops[r];
+	}
+}

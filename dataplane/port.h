@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * port: what every kvswitch port is to the dataplane, whatever drives it
+ * (librte_vhost for guests, an ethdev for NICs/VFs/virtual devices).
+ *
+ * Ownership and thread rules:
+ * - A port is created and destroyed by the control thread.  PMDs find it
+ *   through dp_port_get(id), an RCU-protected table: the control thread
+ *   clears the slot, waits for a grace period (dp_rcu_flush), then frees.
+ * - port->conf (VLAN, MTU, bridge) is immutable once published; a change
+ *   publishes a new one and frees the old after a grace period.
+ * - rx queue statistics have a single writer: the PMD polling that queue
+ *   (queues move between PMDs only across a grace period).  tx statistics
+ *   are per PMD slot.  Readers (the control thread) may see counters a few
+ *   packets old; they are never torn on x86-64.
+ * - rx/tx burst functions run on PMDs only.
+ */
+#ifndef KVS_DP_PORT_H
+#define KVS_DP_PORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_spinlock.h>
+
+#include "dataplane/drop.h"
+#include "dataplane/vlan.h"
+
+struct rte_mbuf;
+struct dp_bridge;
+
+#define DP_MAX_PORTS  1024
+#define DP_MAX_PMDS   64
+#define DP_MAX_QUEUES 128 /* queue pairs per port: librte_vhost's maximum */
+#define DP_BURST      32
+
+enum dp_port_kind { DP_PORT_VHOST, DP_PORT_ETHDEV, DP_PORT_TEST };
+
+struct dp_rxq_stats {
+	uint64_t packets, bytes;
+	uint64_t drops[DP_DROP_MAX];
+	uint64_t cycles;      /* PMD cycles spent on this queue's bursts */
+	uint64_t polls_busy;  /* polls that returned packets */
+} __rte_cache_aligned;
+
+struct dp_tx_stats {
+	uint64_t packets, bytes;
+	uint64_t drops[DP_DROP_MAX];
+} __rte_cache_aligned;
+
+/* Immutable per-port forwarding configuration (published via RCU). */
+struct dp_port_conf {
+	struct vlan_port vlan;
+	uint32_t max_len;          /* MTU + Ethernet header */
+	struct dp_bridge *bridge;  /* NULL: not switched */
+	uint16_t tx_retries_max;
+};
+
+/* Per-PMD transmit queue map (published via RCU). */
+struct dp_txmap {
+	uint16_t n;                     /* entries valid for PMD slots < n */
+	uint16_t qid[DP_MAX_PMDS];
+	bool shared[DP_MAX_PMDS];       /* queue also used by another PMD: lock */
+};
+
+struct dp_port;
+
+struct dp_port_ops {
+	/* Receive up to n frames from rx queue qid; the caller owns them. */
+	uint16_t (*rx_burst)(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n);
+	/*
+	 * Transmit n frames from PMD slot `pmd`.  Takes ownership of all n:
+	 * frames that could not be sent are freed here and counted under
+	 * their reason in p->tx[pmd].  Returns the number sent.
+	 */
+	uint16_t (*tx_burst)(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts,
+			     uint16_t n);
+};
+
+struct dp_port {
+	/* read-mostly, by PMDs */
+	uint16_t id;
+	enum dp_port_kind kind;
+	const struct dp_port_ops *ops;
+	struct dp_port_conf *conf;      /* RCU */
+	struct dp_txmap *txmap;         /* RCU */
+	void *priv;                     /* the driver's state */
+	char name[32];
+	int numa;                       /* node of the queues, SOCKET_ID_ANY if unknown */
+	uint16_t n_rxq;                 /* rx queues to poll (control thread) */
+	uint16_t n_txq;                 /* tx queues usable */
+
+	rte_spinlock_t txq_lock[DP_MAX_QUEUES];
+	struct dp_rxq_stats rxq[DP_MAX_QUEUES];
+	struct dp_tx_stats tx[DP_MAX_PMDS];
+};
+
+/* Control thread.  Allocates a port with a free id. NULL + errno. */
+struct dp_port *dp_port_alloc(const char *name, enum dp_port_kind kind,
+			      const struct dp_port_ops *ops, int numa);
+/* Control thread: make it visible to PMDs / hide it.  After dp_port_unpublish
+ * the caller must dp_rcu_flush() before dp_port_free(). */
+void dp_port_publish(struct dp_port *p);
+void dp_port_unpublish(struct dp_port *p);
+void dp_port_free(struct dp_port *p);
+
+/* PMD or control: the port with this id, NULL if none.  Valid until the
+ * caller's next quiescent state. */
+struct dp_port *dp_port_get(uint16_t id);
+
+/* Control thread: replace conf / txmap; the old one is freed after the next
+ * grace period (dp_rcu_flush). */
+int dp_port_set_conf(struct dp_port *p, const struct dp_port_conf *c);
+int dp_port_set_txmap(struct dp_port *p, const struct dp_txmap *m);
+/* Build a txmap spreading n_pmds PMD slots over n_txq queues. */
+void dp_txmap_build(struct dp_txmap *m, unsigned int n_pmds, uint16_t n_txq);
+
+/* PMD: count and free frames that will not be sent. */
+void dp_port_drop_tx(struct dp_port *p, unsigned int pmd, enum dp_drop r, struct rte_mbuf **pkts,
+		     uint16_t n);
+
+/* Totals over queues and PMD slots, for the control thread. */
+struct dp_port_totals {
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t rx_drops[DP_DROP_MAX];
+	uint64_t tx_drops[DP_DROP_MAX];
+};
+void dp_port_totals(const struct dp_port *p, struct dp_port_totals *t);
+
+/* ---- RCU: one QSBR variable for all PMDs ---- */
+struct rte_rcu_qsbr;
+int dp_rcu_init(unsigned int max_threads);
+struct rte_rcu_qsbr *dp_rcu(void);
+/* Control thread: free fn(ptr) after the next grace period. */
+void dp_rcu_defer(void *ptr, void (*fn)(void *));
+/* Control thread: wait for a grace period, then run deferred frees. */
+void dp_rcu_flush(void);
+/* Any non-PMD thread: wait for a grace period (no deferred frees). */
+void dp_rcu_synchronize(void);
+
+#endif

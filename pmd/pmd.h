@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * pmd: the poll-mode worker threads.  One per core of pmd-cpu-mask, pinned
+ * to it, registered with EAL (rte_thread_register, for mempool caches) and
+ * with the dataplane's RCU variable under its slot number.
+ *
+ * A PMD owns its poll list (RCU-published by the control thread), its
+ * pipeline context and its statistics; it shares nothing writable with
+ * other PMDs.  Once per loop, after every burst of the loop has been
+ * switched and flushed, it reports a quiescent state: that is the only
+ * synchronisation the control thread needs to change anything it reads.
+ */
+#ifndef KVS_PMD_PMD_H
+#define KVS_PMD_PMD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+struct dp_port;
+struct dp_pmd_ctx;
+
+struct pmd_rxq {
+	struct dp_port *port;
+	uint16_t qid;
+};
+
+struct pmd_rxq_list {
+	uint16_t n;
+	struct pmd_rxq q[];
+};
+
+struct pmd_stats {
+	uint64_t iterations;
+	uint64_t busy_cycles;   /* polls that returned frames, and their switching */
+	uint64_t idle_cycles;   /* empty polls */
+	uint64_t rx_packets;
+	uint64_t busy_polls;    /* polls that returned frames */
+};
+
+struct pmd {
+	/* written by the PMD */
+	struct pmd_stats stats;
+	/* read by the PMD, written by the control thread */
+	struct pmd_rxq_list *rxqs __rte_cache_aligned; /* RCU */
+	bool stop;
+	/* control thread only */
+	unsigned int slot;
+	unsigned int core;
+	int numa;
+	struct dp_pmd_ctx *ctx;
+	pthread_t thread;
+	struct pmd_stats base;  /* snapshot at pmd-stats-clear */
+} __rte_cache_aligned;
+
+/* Control thread: start a PMD in `slot` pinned to `core`. NULL + errno. */
+struct pmd *pmd_start(unsigned int slot, unsigned int core);
+/* Control thread: stop and join (its queues must already be elsewhere). */
+void pmd_stop(struct pmd *pmd);
+/* Control thread: publish a new poll list; the old one is freed after the
+ * next grace period (dp_rcu_flush). -errno. */
+int pmd_set_rxqs(struct pmd *pmd, const struct pmd_rxq *q, uint16_t n);
+/* Control thread: statistics since the last pmd_stats_clear. */
+void pmd_stats_get(const struct pmd *pmd, struct pmd_stats *st);
+void pmd_stats_clear(struct pmd *pmd);
+
+/* NUMA node of a CPU (libnuma), 0 when unknown. */
+int pmd_core_numa(unsigned int core);
+
+#endif

@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vhost-user ports on librte_vhost (see vhost_port.h for the thread rules).
+ *
+ * Callers: the control thread creates/destroys ports and reads events;
+ * librte_vhost's threads call the device callbacks; PMDs call the burst
+ * functions through dp_port_ops.
+ *
+ * Offloads: checksum and segmentation offloads are not offered to guests, so
+ * every frame a guest sends is complete on the wire and can go to any port,
+ * a NIC or a kernel peer included.  This costs guests their checksum work;
+ * it is the same default OVS-DPDK ships with.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/virtio_net.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_vhost.h>
+
+#include "vhost-user/vhost_port.h"
+
+#define GUEST_RX_VRING(q) ((q) * 2)
+#define GUEST_TX_VRING(q) ((q) * 2 + 1)
+
+#define VHOST_LOG(lvl, ...) rte_log(RTE_LOG_##lvl, RTE_LOGTYPE_USER1, "vhost: " __VA_ARGS__)
+
+struct vhost_port {
+	struct dp_port *port;
+	int vid;                     /* -1: not connected; PMDs load-acquire */
+	struct rte_mempool *pool;
+	uint64_t rx_enabled[2];      /* atomic bits, by queue pair */
+	uint64_t tx_enabled[2];
+	uint16_t n_qp;
+	int numa;
+	bool client;
+	unsigned int events;         /* atomic enum vhost_event bits */
+	uint64_t connects, disconnects;
+	char path[PATH_MAX];
+};
+
+/* path -> port, for callbacks (which only know the vid). */
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vhost_port *registry[DP_MAX_PORTS];
+static int event_fd = -1;
+
+static uint64_t bits_get(const uint64_t *b, uint16_t q)
+{
+	return (__atomic_load_n(&b[q >> 6], __ATOMIC_ACQUIRE) >> (q & 63)) & 1;
+}
+
+static void bits_set(uint64_t *b, uint16_t q, bool on)
+{
+	uint64_t m = 1ULL << (q & 63);
+
+	if (on)
+		__atomic_fetch_or(&b[q >> 6], m, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(&b[q >> 6], ~m, __ATOMIC_RELEASE);
+}
+
+static void notify(struct vhost_port *vp, unsigned int ev)
+{
+	uint64_t one = 1;
+
+	__atomic_fetch_or(&vp->events, ev, __ATOMIC_RELEASE);
+	if (event_fd >= 0 && write(event_fd, &one, sizeof(one)) < 0)
+		VHOST_LOG(WARNING, "%s: event not signalled: %s\n", vp->port->name,
+			  strerror(errno));
+}
+
+/* Called with reg_lock held. */
+static struct vhost_port *lookup_vid(int vid)
+{
+	char path[PATH_MAX];
+	unsigned int i;
+
+	if (rte_vhost_get_ifname(vid, path, sizeof(path)) < 0)
+		return NULL;
+	for (i = 0; i < DP_MAX_PORTS; i++)
+		if (registry[i] != NULL && strcmp(registry[i]->path, path) == 0)
+			return registry[i];
+	return NULL;
+}
+
+static int cb_new_device(int vid)
+{
+	struct vhost_port *vp;
+	uint16_t nq;
+	int numa;
+
+	pthread_mutex_lock(&reg_lock);
+	vp = lookup_vid(vid);
+	if (vp == NULL) {
+		pthread_mutex_unlock(&reg_lock);
+		VHOST_LOG(ERR, "new device %d on an unknown socket\n", vid);
+		return -1;
+	}
+	nq = rte_vhost_get_vring_num(vid) / 2;
+	numa = rte_vhost_get_numa_node(vid);
+	vp->n_qp = nq > DP_MAX_QUEUES ? DP_MAX_QUEUES : nq;
+	vp->numa = numa < 0 ? 0 : numa;
+	vp->connects++;
+	/* The guest has no offloads (see top), so nothing needs notifying
+	 * per packet; keep guest notifications on: Linux guests need them. */
+	__atomic_store_n(&vp->vid, vid, __ATOMIC_RELEASE);
+	VHOST_LOG(INFO, "%s: guest connected (vid %d, %u queue pairs, NUMA node %d)\n",
+		  vp->port->name, vid, vp->n_qp, vp->numa);
+	notify(vp, VHOST_EV_CONNECTED);
+	pthread_mutex_unlock(&reg_lock);
+	return 0;
+}
+
+static void cb_destroy_device(int vid)
+{
+	struct vhost_port *vp;
+
+	pthread_mutex_lock(&reg_lock);
+	vp = lookup_vid(vid);
+	if (vp != NULL) {
+		__atomic_store_n(&vp->vid, -1, __ATOMIC_RELEASE);
+		memset(vp->rx_enabled, 0, sizeof(vp->rx_enabled));
+		memset(vp->tx_enabled, 0, sizeof(vp->tx_enabled));
+		vp->disconnects++;
+	}
+	pthread_mutex_unlock(&reg_lock);
+	if (vp == NULL)
+		return;
+	/* librte_vhost frees the vrings when we return: wait until no PMD can
+	 * still be inside a burst on this vid. */
+	dp_rcu_synchronize();
+	VHOST_LOG(INFO, "%s: guest disconnected (vid %d)\n", vp->port->name, vid);
+	notify(vp, VHOST_EV_DISCONNECTED);
+}
+
+static int cb_vring_state_changed(int vid, uint16_t vring, int enable)
+{
+	struct vhost_port *vp;
+	uint16_t q = vring / 2;
+
+	if (q >= DP_MAX_QUEUES)
+		return 0;
+	pthread_mutex_lock(&reg_lock);
+	vp = lookup_vid(vid);
+	if (vp != NULL) {
+		bits_set(vring & 1 ? vp->rx_enabled : vp->tx_enabled, q, enable != 0);
+		notify(vp, VHOST_EV_QUEUES);
+	}
+	pthread_mutex_unlock(&reg_lock);
+	return 0;
+}
+
+static const struct rte_vhost_device_ops device_ops = {
+	.new_device = cb_new_device,
+	.destroy_device = cb_destroy_device,
+	.vring_state_changed = cb_vring_state_changed,
+};
+
+/* ---- PMD burst functions ---- */
+
+static uint16_t vhost_rx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vhost_port *vp = p->priv;
+	int vid = __atomic_load_n(&vp->vid, __ATOMIC_ACQUIRE);
+
+	if (vid < 0 || !bits_get(vp->rx_enabled, qid))
+		return 0;
+	return rte_vhost_dequeue_burst(vid, GUEST_TX_VRING(qid), vp->pool, pkts, n);
+}
+
+static int first_enabled(const struct vhost_port *vp)
+{
+	uint16_t q;
+
+	for (q = 0; q < vp->n_qp; q++)
+		if (bits_get(vp->tx_enabled, q))
+			return q;
+	return -1;
+}
+
+static uint16_t vhost_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vhost_port *vp = p->priv;
+	const struct dp_txmap *map = __atomic_load_n(&p->txmap, __ATOMIC_ACQUIRE);
+	const struct dp_port_conf *conf = __atomic_load_n(&p->conf, __ATOMIC_ACQUIRE);
+	int vid = __atomic_load_n(&vp->vid, __ATOMIC_ACQUIRE);
+	unsigned int retries = 0, max_retries = conf ? conf->tx_retries_max : 0;
+	uint16_t sent = 0, i;
+	uint64_t bytes = 0;
+	bool shared = true;
+	int q = -1;
+
+	if (vid < 0) {
+		dp_port_drop_tx(p, pmd, DP_DROP_TX_DOWN, pkts, n);
+		return 0;
+	}
+	if (map != NULL && pmd < map->n) {
+		q = map->qid[pmd];
+		shared = map->shared[pmd];
+	}
+	if (q < 0 || !bits_get(vp->tx_enabled, q)) {
+		/* map not yet updated after the guest disabled the queue */
+		q = first_enabled(vp);
+		shared = true;
+	}
+	if (q < 0) {
+		dp_port_drop_tx(p, pmd, DP_DROP_TX_NO_QUEUE, pkts, n);
+		return 0;
+	}
+	if (shared)
+		rte_spinlock_lock(&p->txq_lock[q]);
+	for (;;) {
+		uint16_t k = rte_vhost_enqueue_burst(vid, GUEST_RX_VRING(q), pkts + sent, n - sent);
+		sent += k;
+		if (sent == n || (k == 0 && retries++ >= max_retries))
+			break;
+	}
+	if (shared)
+		rte_spinlock_unlock(&p->txq_lock[q]);
+
+	for (i = 0; i < sent; i++)
+		bytes += pkts[i]->pkt_len;
+	p->tx[pmd].packets += sent;
+	p->tx[pmd].bytes += bytes;
+	p->tx[pmd].drops[DP_DROP_TX_RING_FULL] += n - sent;
+	/* enqueue copied the frames into guest memory: all n are ours to free */
+	rte_pktmbuf_free_bulk(pkts, n);
+	return sent;
+}
+
+static const struct dp_port_ops vhost_ops = {
+	.rx_burst = vhost_rx,
+	.tx_burst = vhost_tx,
+};
+
+/* ---- control thread ---- */
+
+void vhost_init(int efd)
+{
+	event_fd = efd;
+}
+
+static int apply_perms(const char *path, const struct vhost_sock_opts *o, char *err,
+		       size_t errlen)
+{
+	if (o->gid != (gid_t)-1 && chown(path, (uid_t)-1, o->gid) < 0) {
+		snprintf(err, errlen, "cannot set group of '%s': %s", path, strerror(errno));
+		return -errno;
+	}
+	if (o->mode >= 0 && chmod(path, (mode_t)o->mode) < 0) {
+		snprintf(err, errlen, "cannot set mode of '%s': %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int vhost_port_set_perms(struct dp_port *p, const struct vhost_sock_opts *opts)
+{
+	struct vhost_port *vp = p->priv;
+	char err[256];
+	int rc;
+
+	if (vp->client)
+		return 0;
+	rc = apply_perms(vp->path, opts, err, sizeof(err));
+	if (rc < 0)
+		VHOST_LOG(ERR, "%s: %s\n", p->name, err);
+	return rc;
+}
+
+static int make_dir(const char *dir, const struct vhost_sock_opts *o, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX];
+	char *s;
+
+	snprintf(tmp, sizeof(tmp), "%s", dir);
+	for (s = tmp + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			goto fail;
+		*s = '/';
+	}
+	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+		goto fail;
+	/* A QEMU of the socket group must be able to reach the sockets. */
+	if (o->gid != (gid_t)-1) {
+		if (chown(dir, (uid_t)-1, o->gid) < 0 || chmod(dir, 0750) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot create vhost socket directory '%s': %s", tmp,
+		 strerror(errno));
+	return -errno;
+}
+
+struct dp_port *vhost_port_create(const char *name, bool client, const char *server_path,
+				  const struct vhost_sock_opts *opts, char *err, size_t errlen)
+{
+	uint64_t flags = client ? RTE_VHOST_USER_CLIENT : 0;
+	uint64_t no_offloads = (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |
+			       (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
+			       (1ULL << VIRTIO_NET_F_GUEST_TSO4) |
+			       (1ULL << VIRTIO_NET_F_GUEST_TSO6) | (1ULL << VIRTIO_NET_F_HOST_UFO) |
+			       (1ULL << VIRTIO_NET_F_GUEST_UFO) | (1ULL << VIRTIO_NET_F_HOST_ECN) |
+			       (1ULL << VIRTIO_NET_F_GUEST_ECN);
+	struct vhost_port *vp;
+	struct dp_port *p;
+	int rc;
+
+	vp = rte_zmalloc("kvs_vhost", sizeof(*vp), RTE_CACHE_LINE_SIZE);
+	if (vp == NULL) {
+		snprintf(err, errlen, "port '%s': out of memory", name);
+		errno = ENOMEM;
+		return NULL;
+	}
+	vp->vid = -1;
+	vp->client = client;
+	if (client) {
+		snprintf(vp->path, sizeof(vp->path), "%s", server_path);
+	} else {
+		if (make_dir(opts->dir, opts, err, errlen) < 0)
+			goto fail_free;
+		snprintf(vp->path, sizeof(vp->path), "%s/%s", opts->dir, name);
+		/* a stale socket from a previous run would make bind() fail */
+		unlink(vp->path);
+	}
+	p = dp_port_alloc(name, DP_PORT_VHOST, &vhost_ops, SOCKET_ID_ANY);
+	if (p == NULL) {
+		snprintf(err, errlen, "port '%s': %s", name, strerror(errno));
+		goto fail_free;
+	}
+	p->priv = vp;
+	vp->port = p;
+
+	pthread_mutex_lock(&reg_lock);
+	registry[p->id] = vp;
+	pthread_mutex_unlock(&reg_lock);
+
+	rc = rte_vhost_driver_register(vp->path, flags);
+	if (rc < 0) {
+		snprintf(err, errlen, "port '%s': cannot register vhost-user socket '%s'", name,
+			 vp->path);
+		goto fail_port;
+	}
+	if (rte_vhost_driver_disable_features(vp->path, no_offloads) < 0 ||
+	    rte_vhost_driver_callback_register(vp->path, &device_ops) < 0) {
+		snprintf(err, errlen, "port '%s': cannot set up vhost-user socket '%s'", name,
+			 vp->path);
+		goto fail_unreg;
+	}
+	if (rte_vhost_driver_start(vp->path) < 0) {
+		snprintf(err, errlen, "port '%s': cannot %s vhost-user socket '%s'", name,
+			 client ? "connect to" : "listen on", vp->path);
+		goto fail_unreg;
+	}
+	if (!client && apply_perms(vp->path, opts, err, errlen) < 0)
+		goto fail_unreg;
+	return p;
+
+fail_unreg:
+	rte_vhost_driver_unregister(vp->path);
+fail_port:
+	pthread_mutex_lock(&reg_lock);
+	registry[p->id] = NULL;
+	pthread_mutex_unlock(&reg_lock);
+	dp_port_free(p);
+fail_free:
+	rte_free(vp);
+	errno = EINVAL;
+	return NULL;
+}
+
+void vhost_port_destroy(struct dp_port *p)
+{
+	struct vhost_port *vp = p->priv;
+	int tries;
+
+	/* unregister fails with -EBUSY while a connection is being set up or
+	 * torn down in a vhost thread; that is short, so retry. */
+	for (tries = 0; tries < 1000; tries++) {
+		if (rte_vhost_driver_unregister(vp->path) == 0)
+			break;
+		usleep(1000);
+	}
+	if (tries == 1000)
+		VHOST_LOG(ERR, "%s: cannot unregister '%s'\n", p->name, vp->path);
+	pthread_mutex_lock(&reg_lock);
+	registry[p->id] = NULL;
+	pthread_mutex_unlock(&reg_lock);
+	if (!vp->client)
+		unlink(vp->path);
+	rte_free(vp);
+	dp_port_free(p);
+}
+
+unsigned int vhost_port_events(struct dp_port *p)
+{
+	struct vhost_port *vp = p->priv;
+
+	return __atomic_exchange_n(&vp->events, 0, __ATOMIC_ACQ_REL);
+}
+
+void vhost_port_info(const struct dp_port *p, struct vhost_port_info *info)
+{
+	const struct vhost_port *vp = p->priv;
+
+	memset(info, 0, sizeof(*info));
+	info->client = vp->client;
+	info->vid = __atomic_load_n(&vp->vid, __ATOMIC_ACQUIRE);
+	info->connected = info->vid >= 0;
+	info->numa = vp->numa;
+	info->n_qp = info->connected ? vp->n_qp : 0;
+	info->rx_enabled[0] = __atomic_load_n(&vp->rx_enabled[0], __ATOMIC_ACQUIRE);
+	info->rx_enabled[1] = __atomic_load_n(&vp->rx_enabled[1], __ATOMIC_ACQUIRE);
+	info->tx_enabled[0] = __atomic_load_n(&vp->tx_enabled[0], __ATOMIC_ACQUIRE);
+	info->tx_enabled[1] = __atomic_load_n(&vp->tx_enabled[1], __ATOMIC_ACQUIRE);
+	info->connects = vp->connects;
+	info->disconnects = vp->disconnects;
+	snprintf(info->path, sizeof(info->path), "%s", vp->path);
+}
+
+void vhost_port_set_pool(struct dp_port *p, struct rte_mempool *mp)
+{
+	struct vhost_port *vp = p->priv;
+
+	__atomic_store_n(&vp->pool, mp, __ATOMIC_RELEASE);
+}
+
+void vhost_port_txmap(const struct dp_port *p, unsigned int n_pmds, struct dp_txmap *m)
+{
+	const struct vhost_port *vp = p->priv;
+	uint16_t en[DP_MAX_QUEUES], n_en = 0, q;
+	unsigned int i;
+
+	memset(m, 0, sizeof(*m));
+	for (q = 0; q < vp->n_qp; q++)
+		if (bits_get(vp->tx_enabled, q))
+			en[n_en++] = q;
+	if (n_en == 0)
+		return;
+	m->n = n_pmds > DP_MAX_PMDS ? DP_MAX_PMDS : n_pmds;
+	for (i = 0; i < m->n; i++) {
+		m->qid[i] = en[i % n_en];
+		m->shared[i] = m->n > n_en;
+	}
+}
+
+bool vhost_port_rxq_enabled(const struct dp_port *p, uint16_t q)
+{
+	const struct vhost_port *vp = p->priv;
+
+	return bits_get(vp->rx_enabled, q);
+}
