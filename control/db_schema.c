@@ -1,0 +1,674 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * db_schema: what a valid configuration is (db_validate) and the typed views
+ * with defaults filled in (db_ovs_cfg, db_bridge_cfg, db_port_cfg) that
+ * control/apply.c reads after validation.  One table of known keys per
+ * place (Open_vSwitch other_config, Bridge other_config, Interface options
+ * per port type, Port other_config) holds each key's syntax and range, so a
+ * new key is one line here.  control/conf_file.c also checks single keys
+ * through db_schema_check_key() so that file errors point at the key's line.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/db.h"
+
+/* db module internals (no private header: also declared where used). */
+int db_check_name(const char *what, const char *name, char *err, size_t errlen);
+int db_parse_uint(const char *s, uint64_t max, uint64_t *out);
+bool db_schema_type_known(const char *type);
+int db_schema_check_key(const char *table, const char *record, const char *type, const char *column,
+                        const char *key, const char *value, char *err, size_t errlen);
+
+/* A unix socket path is at most 107 bytes (sun_path); a server port's socket
+ * is vhost-sock-dir + "/" + a name of up to 31 characters. */
+#define SUN_PATH_MAX 107
+#define SOCK_DIR_MAX (SUN_PATH_MAX - 1 - 31)
+
+enum kind {
+	K_UINT,     /* decimal in min..max */
+	K_BOOL,     /* true | false */
+	K_CHOICE,   /* one of choices ("a|b|c") */
+	K_MASK,     /* non-zero 64-bit hex CPU mask, "0x" optional */
+	K_MODE,     /* octal file mode 0..0777 */
+	K_ABSPATH,  /* absolute path of at most max characters */
+	K_GROUP,    /* an existing group name */
+	K_TEXT,     /* anything */
+	K_NONEMPTY, /* non-empty, at most max characters */
+	K_POW2,     /* power of 2 in min..max */
+	K_AFFINITY, /* Q:CORE[,Q:CORE...] */
+};
+
+#define T_SERVER (1u << DB_PORT_VHOST_SERVER)
+#define T_CLIENT (1u << DB_PORT_VHOST_CLIENT)
+#define T_DPDK   (1u << DB_PORT_DPDK)
+
+struct key_def {
+	const char *key;
+	enum kind kind;
+	uint64_t min, max;
+	const char *choices;
+	unsigned int types; /* options only: the port types that take this key */
+	bool required;      /* options only: required for those types */
+};
+
+static const struct key_def ovs_keys[] = {
+        {"dpdk-extra", K_TEXT},
+        {"n-mbufs", K_UINT, 4096, 1048576},
+        {"pmd-auto-lb", K_BOOL},
+        {"pmd-auto-lb-improvement-threshold", K_UINT, 0, 100},
+        {"pmd-auto-lb-load-threshold", K_UINT, 10, 100},
+        {"pmd-auto-lb-rebal-interval", K_UINT, 1, 20000},
+        {"pmd-cpu-mask", K_MASK},
+        {"pmd-rxq-assign", K_CHOICE, .choices = "cycles|roundrobin|group"},
+        {"pmd-rxq-isolate", K_BOOL},
+        {"pmd-sleep-max", K_UINT, 0, 10000},
+        {"vhost-sock-dir", K_ABSPATH, 0, SOCK_DIR_MAX},
+        {"vhost-sock-group", K_GROUP},
+        {"vhost-sock-mode", K_MODE},
+        {NULL},
+};
+
+static const struct key_def bridge_keys[] = {
+        {"mac-aging-time", K_UINT, 1, 86400},
+        /* The upper bound is the effective mac-table-size, checked in validate_bridge. */
+        {"mac-port-limit", K_UINT, 1, 1048576},
+        {"mac-table-size", K_UINT, 16, 1048576},
+        {NULL},
+};
+
+static const struct key_def port_options[] = {
+        {"dpdk-devargs", K_NONEMPTY, 0, 511, .types = T_DPDK, .required = true},
+        {"n_rxq", K_UINT, 1, 1024, .types = T_DPDK},
+        {"n_rxq_desc", K_POW2, 32, 4096, .types = T_DPDK},
+        {"n_txq_desc", K_POW2, 32, 4096, .types = T_DPDK},
+        {"tx-retries-max", K_UINT, 0, 32, .types = T_SERVER | T_CLIENT},
+        {"vhost-server-path", K_ABSPATH, 0, SUN_PATH_MAX, .types = T_CLIENT, .required = true},
+        {NULL},
+};
+
+static const struct key_def port_other_config[] = {
+        {"mac-limit", K_UINT, 1, 1048576},
+        {"pmd-rxq-affinity", K_AFFINITY},
+        {NULL},
+};
+
+static const char *const type_names[] = {
+        [DB_PORT_VHOST_SERVER] = "dpdkvhostuser",
+        [DB_PORT_VHOST_CLIENT] = "dpdkvhostuserclient",
+        [DB_PORT_DPDK] = "dpdk",
+};
+
+#define N_TYPES ((int)(sizeof(type_names) / sizeof(type_names[0])))
+
+static int type_of(const char *type)
+{
+	for (int i = 0; type != NULL && i < N_TYPES; i++)
+		if (strcmp(type, type_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+bool db_schema_type_known(const char *type)
+{
+	return type_of(type) >= 0;
+}
+
+int db_parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (s == NULL || *s == '\0')
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static int parse_mask(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	int digits = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (*s == '\0')
+		return -EINVAL;
+	for (; *s; s++) {
+		int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (*s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (*s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			return -EINVAL;
+		if (v != 0 || d != 0)
+			digits++;
+		if (digits > 16)
+			return -ERANGE;
+		v = (v << 4) | (uint64_t)d;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_mode(const char *s, int *out)
+{
+	long v = 0;
+
+	if (*s == '\0')
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '7')
+			return -EINVAL;
+		v = v * 8 + (*s - '0');
+		if (v > 0777)
+			return -ERANGE;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_affinity(const char *s, struct db_affinity *out, uint16_t *n_out, char *why,
+                          size_t len)
+{
+	uint64_t seen[1024 / 64] = {0};
+	const char *p = s;
+	uint16_t n = 0;
+
+	for (;;) {
+		uint64_t q, core;
+		char *end;
+
+		while (*p == ' ')
+			p++;
+		if (*p < '0' || *p > '9')
+			goto syntax;
+		q = strtoull(p, &end, 10);
+		p = end;
+		if (*p != ':' || p[1] < '0' || p[1] > '9')
+			goto syntax;
+		core = strtoull(p + 1, &end, 10);
+		p = end;
+		while (*p == ' ')
+			p++;
+		if (*p != ',' && *p != '\0')
+			goto syntax;
+		if (q > 1023) {
+			snprintf(why, len, "'%s': queue %llu is out of range 0..1023", s,
+			         (unsigned long long)q);
+			return -EINVAL;
+		}
+		if (core > 127) {
+			snprintf(why, len, "'%s': core %llu is out of range 0..127", s,
+			         (unsigned long long)core);
+			return -EINVAL;
+		}
+		if (seen[q / 64] & (1ULL << (q % 64))) {
+			snprintf(why, len, "'%s': queue %llu is listed twice", s,
+			         (unsigned long long)q);
+			return -EINVAL;
+		}
+		if (n == DB_MAX_AFFINITY) {
+			snprintf(why, len, "'%s': more than %d queues", s, DB_MAX_AFFINITY);
+			return -EINVAL;
+		}
+		seen[q / 64] |= 1ULL << (q % 64);
+		if (out != NULL)
+			out[n] = (struct db_affinity){.qid = (uint16_t)q, .core = (uint16_t)core};
+		n++;
+		if (*p == '\0')
+			break;
+		p++;
+	}
+	if (n_out != NULL)
+		*n_out = n;
+	return 0;
+syntax:
+	snprintf(why, len, "'%s' is not QUEUE:CORE[,QUEUE:CORE...]", s);
+	return -EINVAL;
+}
+
+/* Checks one value against its key's definition; why gets the reason. */
+static int check_value(const struct key_def *d, const char *v, char *why, size_t len)
+{
+	uint64_t u;
+	int mode;
+	size_t vlen = strlen(v);
+
+	switch (d->kind) {
+	case K_UINT:
+	case K_POW2:
+		if (db_parse_uint(v, UINT64_MAX, &u) == -EINVAL) {
+			snprintf(why, len, "'%s' is not a number", v);
+			return -EINVAL;
+		}
+		if (db_parse_uint(v, d->max, &u) != 0 || u < d->min) {
+			snprintf(why, len, "'%s' is out of range %llu..%llu", v,
+			         (unsigned long long)d->min, (unsigned long long)d->max);
+			return -EINVAL;
+		}
+		if (d->kind == K_POW2 && (u & (u - 1)) != 0) {
+			snprintf(why, len, "'%s' is not a power of 2", v);
+			return -EINVAL;
+		}
+		return 0;
+	case K_BOOL:
+		if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
+			return 0;
+		snprintf(why, len, "'%s' is not true or false", v);
+		return -EINVAL;
+	case K_CHOICE:
+		for (const char *c = d->choices; c != NULL; c = strchr(c, '|')) {
+			c += (*c == '|');
+			if (strncmp(c, v, vlen) == 0 && (c[vlen] == '|' || c[vlen] == '\0'))
+				return 0;
+		}
+		snprintf(why, len, "'%s' is not one of %s", v, d->choices);
+		return -EINVAL;
+	case K_MASK:
+		switch (parse_mask(v, &u)) {
+		case -EINVAL:
+			snprintf(why, len, "'%s' is not a hexadecimal CPU mask", v);
+			return -EINVAL;
+		case -ERANGE:
+			snprintf(why, len, "'%s' does not fit in 64 bits", v);
+			return -EINVAL;
+		}
+		if (u == 0) {
+			snprintf(why, len, "'%s' selects no CPU", v);
+			return -EINVAL;
+		}
+		return 0;
+	case K_MODE:
+		switch (parse_mode(v, &mode)) {
+		case -EINVAL:
+			snprintf(why, len, "'%s' is not an octal mode", v);
+			return -EINVAL;
+		case -ERANGE:
+			snprintf(why, len, "'%s' is out of range 0..0777", v);
+			return -EINVAL;
+		}
+		return 0;
+	case K_ABSPATH:
+		if (v[0] != '/') {
+			snprintf(why, len, "'%s' is not an absolute path", v);
+			return -EINVAL;
+		}
+		if (vlen > d->max) {
+			snprintf(why, len, "'%s' is longer than %llu characters", v,
+			         (unsigned long long)d->max);
+			return -EINVAL;
+		}
+		return 0;
+	case K_GROUP:
+		if (vlen == 0 || vlen >= sizeof(((struct db_ovs_cfg *)0)->vhost_sock_group) ||
+		    getgrnam(v) == NULL) {
+			snprintf(why, len, "group '%s' does not exist", v);
+			return -EINVAL;
+		}
+		return 0;
+	case K_TEXT:
+		return 0;
+	case K_NONEMPTY:
+		if (vlen == 0) {
+			snprintf(why, len, "must not be empty");
+			return -EINVAL;
+		}
+		if (vlen > d->max) {
+			snprintf(why, len, "'%s' is longer than %llu characters", v,
+			         (unsigned long long)d->max);
+			return -EINVAL;
+		}
+		return 0;
+	case K_AFFINITY:
+		return parse_affinity(v, NULL, NULL, why, len);
+	}
+	return 0;
+}
+
+static const struct key_def *find_def(const struct key_def *defs, const char *key)
+{
+	for (; defs->key != NULL; defs++)
+		if (strcmp(defs->key, key) == 0)
+			return defs;
+	return NULL;
+}
+
+static int verr(char *err, size_t errlen, unsigned int line, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+/* "line N: " first when the record came from a file. */
+static int verr(char *err, size_t errlen, unsigned int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n = 0;
+
+	if (err == NULL || errlen == 0)
+		return -EINVAL;
+	if (line != 0)
+		n = snprintf(err, errlen, "line %u: ", line);
+	if (n < 0 || (size_t)n >= errlen)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+enum place { P_OVS, P_BRIDGE, P_OPTIONS, P_PORT_OTHER };
+
+/* One key of one map of one record, as db_validate() sees it. */
+static int check_key(enum place place, const char *record, int type, const char *key,
+                     const char *value, unsigned int line, char *err, size_t errlen)
+{
+	static const struct key_def *const tables[] = {
+	        [P_OVS] = ovs_keys,
+	        [P_BRIDGE] = bridge_keys,
+	        [P_OPTIONS] = port_options,
+	        [P_PORT_OTHER] = port_other_config,
+	};
+	const struct key_def *d = find_def(tables[place], key);
+	char why[DB_ERR_LEN / 2];
+
+	if (place == P_OPTIONS && d != NULL && !(d->types & (1u << type)))
+		d = NULL;
+	if (d == NULL) {
+		switch (place) {
+		case P_OVS:
+			return verr(err, errlen, line,
+			            "Open_vSwitch: unknown other_config key '%s'", key);
+		case P_BRIDGE:
+			return verr(err, errlen, line, "bridge '%s': unknown other_config key '%s'",
+			            record, key);
+		case P_OPTIONS:
+			return verr(err, errlen, line, "port '%s': unknown option '%s' for type %s",
+			            record, key, type_names[type]);
+		case P_PORT_OTHER:
+			return verr(err, errlen, line, "port '%s': unknown other_config key '%s'",
+			            record, key);
+		}
+	}
+	if (check_value(d, value, why, sizeof(why)) == 0)
+		return 0;
+	switch (place) {
+	case P_OVS:
+		return verr(err, errlen, line, "Open_vSwitch other_config '%s': %s", key, why);
+	case P_BRIDGE:
+		return verr(err, errlen, line, "bridge '%s' other_config '%s': %s", record, key,
+		            why);
+	case P_OPTIONS:
+		return verr(err, errlen, line, "port '%s': option '%s': %s", record, key, why);
+	case P_PORT_OTHER:
+		break;
+	}
+	return verr(err, errlen, line, "port '%s': other_config '%s': %s", record, key, why);
+}
+
+int db_schema_check_key(const char *table, const char *record, const char *type, const char *column,
+                        const char *key, const char *value, char *err, size_t errlen)
+{
+	if (strcmp(table, "Open_vSwitch") == 0)
+		return check_key(P_OVS, record, 0, key, value, 0, err, errlen);
+	if (strcmp(table, "Bridge") == 0)
+		return check_key(P_BRIDGE, record, 0, key, value, 0, err, errlen);
+	if (strcmp(column, "options") == 0) {
+		if (type_of(type) < 0)
+			return verr(err, errlen, 0, "port '%s' has no type", record);
+		return check_key(P_OPTIONS, record, type_of(type), key, value, 0, err, errlen);
+	}
+	return check_key(P_PORT_OTHER, record, 0, key, value, 0, err, errlen);
+}
+
+static uint64_t get_uint(const struct smap *m, const char *key, uint64_t def)
+{
+	const char *v = smap_get(m, key);
+	uint64_t u;
+
+	return v != NULL && db_parse_uint(v, UINT64_MAX, &u) == 0 ? u : def;
+}
+
+static int validate_bridge(const struct db_bridge *br, char *err, size_t errlen)
+{
+	struct db_bridge_cfg cfg;
+	char why[DB_ERR_LEN];
+	int rc = db_check_name("bridge", br->name, why, sizeof(why));
+
+	if (rc)
+		return verr(err, errlen, br->line, "%s", why);
+	for (size_t i = 0; i < br->other_config.n; i++) {
+		const struct smap_node *kv = &br->other_config.nodes[i];
+
+		rc = check_key(P_BRIDGE, br->name, 0, kv->key, kv->value, br->line, err, errlen);
+		if (rc)
+			return rc;
+	}
+	db_bridge_cfg(br, &cfg);
+	if (cfg.mac_port_limit > cfg.mac_table_size)
+		return verr(err, errlen, br->line,
+		            "bridge '%s' other_config 'mac-port-limit': '%u' is out of range "
+		            "1..%u (mac-table-size)",
+		            br->name, cfg.mac_port_limit, cfg.mac_table_size);
+	return 0;
+}
+
+static int validate_port(const struct db_port *p, char *err, size_t errlen)
+{
+	const char *name = p->name;
+	char why[DB_ERR_LEN];
+	int type, rc;
+
+	rc = db_check_name("port", name, why, sizeof(why));
+	if (rc)
+		return verr(err, errlen, p->line, "%s", why);
+	if (p->type == NULL || p->type[0] == '\0')
+		return verr(err, errlen, p->line, "port '%s' has no type", name);
+	type = type_of(p->type);
+	if (type < 0)
+		return verr(err, errlen, p->line,
+		            "port '%s': unknown type '%s' (expected dpdkvhostuser, "
+		            "dpdkvhostuserclient or dpdk)",
+		            name, p->type);
+	for (size_t i = 0; i < p->options.n; i++) {
+		rc = check_key(P_OPTIONS, name, type, p->options.nodes[i].key,
+		               p->options.nodes[i].value, p->line, err, errlen);
+		if (rc)
+			return rc;
+	}
+	for (const struct key_def *d = port_options; d->key != NULL; d++)
+		if (d->required && (d->types & (1u << type)) && !smap_get(&p->options, d->key))
+			return verr(err, errlen, p->line,
+			            "port '%s': option '%s' is required for type %s", name, d->key,
+			            p->type);
+	for (size_t i = 0; i < p->other_config.n; i++) {
+		rc = check_key(P_PORT_OTHER, name, type, p->other_config.nodes[i].key,
+		               p->other_config.nodes[i].value, p->line, err, errlen);
+		if (rc)
+			return rc;
+	}
+	if (p->tag > 4094)
+		return verr(err, errlen, p->line, "port '%s': tag '%u' is out of range 1..4094",
+		            name, p->tag);
+	if (p->n_trunks > 0 && p->trunks == NULL)
+		return verr(err, errlen, p->line, "port '%s': trunks list is missing", name);
+	for (size_t i = 0; i < p->n_trunks; i++) {
+		if (p->trunks[i] > 4095)
+			return verr(err, errlen, p->line,
+			            "port '%s': trunks: VLAN '%u' is out of range 0..4095", name,
+			            p->trunks[i]);
+		/* Everything downstream relies on the list being a set. */
+		if (i > 0 && p->trunks[i] <= p->trunks[i - 1])
+			return verr(err, errlen, p->line,
+			            "port '%s': trunks are not sorted and unique", name);
+	}
+	if (p->mtu_request != 0 && (p->mtu_request < 68 || p->mtu_request > 9710))
+		return verr(err, errlen, p->line,
+		            "port '%s': mtu_request '%u' is out of range 68..9710", name,
+		            p->mtu_request);
+	if (p->tag != 0 && p->n_trunks != 0)
+		return verr(err, errlen, p->line, "port '%s': tag and trunks are exclusive", name);
+	return 0;
+}
+
+/* The option that must be unique among ports of a type, or NULL. */
+static const char *unique_option(const struct db_port *p)
+{
+	switch (type_of(p->type)) {
+	case DB_PORT_VHOST_CLIENT:
+		return "vhost-server-path";
+	case DB_PORT_DPDK:
+		return "dpdk-devargs";
+	}
+	return NULL;
+}
+
+static int validate_unique(const struct db *db, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < db->n_bridges; i++) {
+		const struct db_bridge *bi = db->bridges[i];
+
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(bi->name, db->bridges[j]->name) == 0)
+				return verr(err, errlen, bi->line, "bridge '%s' is defined twice",
+				            bi->name);
+		for (size_t pi = 0; pi < bi->n_ports; pi++) {
+			const struct db_port *p = bi->ports[pi];
+			const char *opt = unique_option(p);
+			const char *val = opt ? smap_get(&p->options, opt) : NULL;
+
+			/* Every earlier port: same bridge before pi, or an earlier bridge. */
+			for (size_t j = 0; j <= i; j++) {
+				const struct db_bridge *bj = db->bridges[j];
+				size_t n = j == i ? pi : bj->n_ports;
+
+				for (size_t q = 0; q < n; q++) {
+					const struct db_port *o = bj->ports[q];
+					const char *ov;
+
+					if (strcmp(o->name, p->name) == 0)
+						return verr(err, errlen, p->line,
+						            "port '%s' already exists in bridge "
+						            "'%s'",
+						            p->name, bj->name);
+					if (val == NULL || strcmp(o->type, p->type) != 0)
+						continue;
+					ov = smap_get(&o->options, opt);
+					if (ov != NULL && strcmp(ov, val) == 0)
+						return verr(err, errlen, p->line,
+						            "port '%s': %s '%s' is already used "
+						            "by port '%s'",
+						            p->name, opt, val, o->name);
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+int db_validate(const struct db *db, char *err, size_t errlen)
+{
+	int rc;
+
+	for (size_t i = 0; i < db->other_config.n; i++) {
+		rc = check_key(P_OVS, ".", 0, db->other_config.nodes[i].key,
+		               db->other_config.nodes[i].value, 0, err, errlen);
+		if (rc)
+			return rc;
+	}
+	for (size_t i = 0; i < db->n_bridges; i++) {
+		const struct db_bridge *br = db->bridges[i];
+
+		rc = validate_bridge(br, err, errlen);
+		for (size_t j = 0; rc == 0 && j < br->n_ports; j++)
+			rc = validate_port(br->ports[j], err, errlen);
+		if (rc)
+			return rc;
+	}
+	return validate_unique(db, err, errlen);
+}
+
+/* ---- typed views ---- */
+
+void db_ovs_cfg(const struct db *db, struct db_ovs_cfg *out)
+{
+	const struct smap *m = &db->other_config;
+	const char *v;
+
+	memset(out, 0, sizeof(*out));
+	v = smap_get(m, "pmd-cpu-mask");
+	if (v == NULL || parse_mask(v, &out->pmd_cpu_mask) != 0)
+		out->pmd_cpu_mask = 0;
+	v = smap_get(m, "vhost-sock-dir");
+	snprintf(out->vhost_sock_dir, sizeof(out->vhost_sock_dir), "%s",
+	         v ? v : "/var/run/kvswitch");
+	v = smap_get(m, "vhost-sock-group");
+	snprintf(out->vhost_sock_group, sizeof(out->vhost_sock_group), "%s", v ? v : "");
+	v = smap_get(m, "vhost-sock-mode");
+	if (v == NULL || parse_mode(v, &out->vhost_sock_mode) != 0)
+		out->vhost_sock_mode = -1;
+	v = smap_get(m, "pmd-rxq-assign");
+	snprintf(out->pmd_rxq_assign, sizeof(out->pmd_rxq_assign), "%s", v ? v : "cycles");
+	v = smap_get(m, "pmd-rxq-isolate");
+	out->pmd_rxq_isolate = v == NULL || strcmp(v, "false") != 0;
+	out->n_mbufs = (uint32_t)get_uint(m, "n-mbufs", 65536);
+}
+
+void db_bridge_cfg(const struct db_bridge *br, struct db_bridge_cfg *out)
+{
+	const struct smap *m = &br->other_config;
+
+	out->mac_aging_time = (uint32_t)get_uint(m, "mac-aging-time", 300);
+	out->mac_table_size = (uint32_t)get_uint(m, "mac-table-size", 8192);
+	out->mac_port_limit = (uint32_t)get_uint(m, "mac-port-limit", out->mac_table_size / 2);
+}
+
+void db_port_cfg(const struct db_port *p, struct db_port_cfg *out)
+{
+	const char *v;
+	int type = type_of(p->type);
+
+	memset(out, 0, sizeof(*out));
+	out->type = type < 0 ? DB_PORT_VHOST_SERVER : (enum db_port_type)type;
+	v = smap_get(&p->options, "vhost-server-path");
+	snprintf(out->server_path, sizeof(out->server_path), "%s", v ? v : "");
+	v = smap_get(&p->options, "dpdk-devargs");
+	snprintf(out->devargs, sizeof(out->devargs), "%s", v ? v : "");
+	out->n_rxq = (uint16_t)get_uint(&p->options, "n_rxq", 1);
+	out->n_rxq_desc = (uint16_t)get_uint(&p->options, "n_rxq_desc", 2048);
+	out->n_txq_desc = (uint16_t)get_uint(&p->options, "n_txq_desc", 2048);
+	out->tx_retries_max = (uint16_t)get_uint(&p->options, "tx-retries-max", 8);
+	out->tag = p->tag;
+	if (p->tag != 0) {
+		out->trunks[p->tag / 64] = 1ULL << (p->tag % 64);
+	} else if (p->n_trunks == 0) {
+		memset(out->trunks, 0xff, sizeof(out->trunks));
+	} else {
+		for (size_t i = 0; i < p->n_trunks; i++)
+			if (p->trunks[i] < 4096)
+				out->trunks[p->trunks[i] / 64] |= 1ULL << (p->trunks[i] % 64);
+	}
+	out->mtu = p->mtu_request ? p->mtu_request : 1500;
+	out->mac_limit = (uint32_t)get_uint(&p->other_config, "mac-limit", 0);
+	v = smap_get(&p->other_config, "pmd-rxq-affinity");
+	if (v != NULL) {
+		char why[DB_ERR_LEN];
+
+		if (parse_affinity(v, out->affinity, &out->n_affinity, why, sizeof(why)) != 0)
+			out->n_affinity = 0;
+	}
+}

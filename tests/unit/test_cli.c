@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Unit tests of kvsctl's command-line parsing (control/cli_parse.c): the
+ * requests it builds and the errors it gives for malformed commands. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "control/cli_parse.h"
+
+static char err[512];
+
+static json_t *parse(const char *line)
+{
+	char buf[1024], *argv[64], *save = NULL, *tok;
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	err[0] = '\0';
+	return cli_parse(argc, argv, err, sizeof(err));
+}
+
+static const char *method(json_t *r)
+{
+	return json_string_value(json_object_get(r, "method"));
+}
+
+static json_t *op(json_t *r, size_t i)
+{
+	return json_array_get(json_object_get(r, "params"), i);
+}
+
+static const char *s(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static void test_add_port_chain(void **state)
+{
+	json_t *r = parse("add-port br0 vm1 tag=10 -- set Interface vm1 type=dpdk "
+			  "options:dpdk-devargs=net_af_packet0,iface=veth0 "
+			  "other_config:pmd-rxq-affinity=0:1");
+	json_t *sets;
+
+	(void)state;
+	assert_non_null(r);
+	assert_string_equal(method(r), "transact");
+	assert_string_equal(s(op(r, 0), "op"), "add-port");
+	assert_string_equal(s(op(r, 0), "bridge"), "br0");
+	assert_string_equal(s(op(r, 0), "port"), "vm1");
+	sets = json_object_get(op(r, 0), "sets");
+	assert_string_equal(s(json_array_get(sets, 0), "column"), "tag");
+	assert_string_equal(s(json_array_get(sets, 0), "value"), "10");
+	assert_string_equal(s(op(r, 1), "op"), "set");
+	assert_string_equal(s(op(r, 1), "table"), "Interface");
+	sets = json_object_get(op(r, 1), "sets");
+	/* a value may contain '=' and ':' */
+	assert_string_equal(s(json_array_get(sets, 1), "key"), "dpdk-devargs");
+	assert_string_equal(s(json_array_get(sets, 1), "value"), "net_af_packet0,iface=veth0");
+	assert_string_equal(s(json_array_get(sets, 2), "key"), "pmd-rxq-affinity");
+	assert_string_equal(s(json_array_get(sets, 2), "value"), "0:1");
+	json_decref(r);
+}
+
+static void test_options_and_quotes(void **state)
+{
+	json_t *r = parse("--may-exist add-br br0 -- --if-exists del-port br0 p1 -- set "
+			  "Open_vSwitch . other_config:pmd-cpu-mask=\"0x6\"");
+
+	(void)state;
+	assert_non_null(r);
+	assert_true(json_is_true(json_object_get(op(r, 0), "may_exist")));
+	assert_true(json_is_true(json_object_get(op(r, 1), "if_exists")));
+	assert_string_equal(s(op(r, 1), "bridge"), "br0");
+	assert_string_equal(s(op(r, 1), "port"), "p1");
+	assert_string_equal(
+		s(json_array_get(json_object_get(op(r, 2), "sets"), 0), "value"), "0x6");
+	json_decref(r);
+}
+
+static void test_reads(void **state)
+{
+	json_t *r;
+
+	(void)state;
+	r = parse("dpif-netdev/pmd-rxq-show");
+	assert_string_equal(method(r), "pmd-rxq-show");
+	json_decref(r);
+	r = parse("fdb/show br0");
+	assert_string_equal(method(r), "fdb/show");
+	assert_string_equal(s(json_object_get(r, "params"), "bridge"), "br0");
+	json_decref(r);
+	r = parse("get Interface vm1 options:n_rxq");
+	assert_string_equal(method(r), "get");
+	assert_string_equal(s(json_object_get(r, "params"), "column"), "options");
+	assert_string_equal(s(json_object_get(r, "params"), "key"), "n_rxq");
+	json_decref(r);
+	r = parse("port-stats");
+	assert_string_equal(method(r), "port-stats");
+	json_decref(r);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	assert_null(parse("frobnicate br0"));
+	assert_non_null(strstr(err, "unknown command 'frobnicate'"));
+	assert_null(parse("add-br"));
+	assert_non_null(strstr(err, "'add-br' takes at least 1 arguments, 0 given"));
+	assert_null(parse("fdb/show"));
+	assert_non_null(strstr(err, "'fdb/show' takes 1 argument, 0 given"));
+	assert_null(parse("set Interface vm1 novalue"));
+	assert_non_null(strstr(err, "'novalue': expected COLUMN[:KEY]=VALUE"));
+	assert_null(parse("set Interface vm1 options:=3"));
+	assert_non_null(strstr(err, "empty column or key"));
+	assert_null(parse("add-br br0 -- -- add-br br1"));
+	assert_non_null(strstr(err, "empty command"));
+	assert_null(parse("--bogus add-br br0"));
+	assert_non_null(strstr(err, "unknown option '--bogus'"));
+	assert_null(parse("del-port a b c"));
+	assert_non_null(strstr(err, "'del-port' takes 1 to 2 arguments, 3 given"));
+	assert_null(parse(""));
+	assert_non_null(strstr(err, "no command"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_add_port_chain),
+		cmocka_unit_test(test_options_and_quotes),
+		cmocka_unit_test(test_reads),
+		cmocka_unit_test(test_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,805 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the configuration model (control/smap.c, control/db.c,
+ * control/db_schema.c): the sorted map, records, the generic edits, every
+ * validation rule with the text of its error, clone independence and the
+ * typed views' defaults.  No DPDK; run by meson test.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "control/db.h"
+
+#define assert_has(text, sub)                                                                      \
+	do {                                                                                       \
+		if (strstr((text), (sub)) == NULL)                                                 \
+			fail_msg("'%s' not found in '%s'", (sub), (text));                         \
+	} while (0)
+
+/* db with bridge br0 and an (invalid until typed) port vm1. */
+static struct db *mkdb(void)
+{
+	char err[DB_ERR_LEN];
+	struct db *db = db_create();
+
+	assert_non_null(db);
+	assert_int_equal(db_bridge_add(db, "br0", err, sizeof(err)), 0);
+	assert_int_equal(db_port_add(db, "br0", "vm1", err, sizeof(err)), 0);
+	assert_int_equal(db_set(db, "Port", "vm1", "type", NULL, "dpdkvhostuser", err, sizeof(err)),
+	                 0);
+	return db;
+}
+
+static void set_ok(struct db *db, const char *table, const char *rec, const char *col,
+                   const char *key, const char *value)
+{
+	char err[DB_ERR_LEN] = "";
+
+	if (db_set(db, table, rec, col, key, value, err, sizeof(err)) != 0)
+		fail_msg("db_set %s %s %s:%s=%s: %s", table, rec, col, key ? key : "", value, err);
+}
+
+static void test_smap(void **state)
+{
+	struct smap m, c;
+	char key[16];
+
+	(void)state;
+	smap_init(&m);
+	assert_null(smap_get(&m, "a"));
+	assert_false(smap_remove(&m, "a"));
+	assert_int_equal(smap_set(&m, "b", "2"), 0);
+	assert_int_equal(smap_set(&m, "a", "1"), 0);
+	assert_int_equal(smap_set(&m, "c", "3"), 0);
+	assert_int_equal(smap_set(&m, "b", "two"), 0);
+	assert_int_equal(m.n, 3);
+	assert_string_equal(m.nodes[0].key, "a");
+	assert_string_equal(m.nodes[1].key, "b");
+	assert_string_equal(m.nodes[2].key, "c");
+	assert_string_equal(smap_get(&m, "b"), "two");
+	assert_true(smap_remove(&m, "b"));
+	assert_null(smap_get(&m, "b"));
+	assert_int_equal(m.n, 2);
+
+	/* Growth keeps the order. */
+	for (int i = 99; i >= 0; i--) {
+		snprintf(key, sizeof(key), "k%03d", i);
+		assert_int_equal(smap_set(&m, key, key), 0);
+	}
+	assert_int_equal(m.n, 102);
+	for (size_t i = 1; i < m.n; i++)
+		assert_true(strcmp(m.nodes[i - 1].key, m.nodes[i].key) < 0);
+
+	assert_int_equal(smap_clone(&c, &m), 0);
+	assert_int_equal(c.n, m.n);
+	assert_int_equal(smap_set(&c, "a", "changed"), 0);
+	assert_string_equal(smap_get(&m, "a"), "1");
+	smap_destroy(&m);
+	assert_int_equal(m.n, 0);
+	assert_string_equal(smap_get(&c, "k050"), "k050");
+	smap_destroy(&c);
+
+	smap_init(&m);
+	assert_int_equal(smap_clone(&c, &m), 0);
+	assert_int_equal(c.n, 0);
+	smap_destroy(&c);
+}
+
+static void test_bridges(void **state)
+{
+	char err[DB_ERR_LEN];
+	struct db *db = db_create();
+
+	(void)state;
+	assert_int_equal(db_bridge_add(db, "br1", err, sizeof(err)), 0);
+	assert_int_equal(db_bridge_add(db, "br0", err, sizeof(err)), 0);
+	assert_int_equal(db->n_bridges, 2);
+	assert_string_equal(db->bridges[0]->name, "br0");
+	assert_non_null(db_bridge_find(db, "br1"));
+	assert_null(db_bridge_find(db, "br2"));
+
+	assert_int_equal(db_bridge_add(db, "br0", err, sizeof(err)), -EEXIST);
+	assert_string_equal(err, "bridge 'br0' already exists");
+
+	static const char *const bad[] = {
+	        "", "-br", "a b", "br/0", ".", "..", "abcdefghijklmnopqrstuvwxyz012345"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(db_bridge_add(db, bad[i], err, sizeof(err)), -EINVAL);
+		assert_has(err, "bridge name");
+	}
+	assert_int_equal(db_bridge_add(db, "abcdefghijklmnopqrstuvwxyz01234", err, sizeof(err)), 0);
+	assert_int_equal(db_bridge_add(db, "A_b.c-9", err, sizeof(err)), 0);
+
+	assert_int_equal(db_bridge_del(db, "br9", err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "bridge 'br9' does not exist");
+	assert_int_equal(db_bridge_del(db, "br1", err, sizeof(err)), 0);
+	assert_null(db_bridge_find(db, "br1"));
+	assert_int_equal(db->n_bridges, 3);
+	db_destroy(db);
+	db_destroy(NULL);
+}
+
+static void test_ports(void **state)
+{
+	char err[DB_ERR_LEN];
+	struct db *db = db_create();
+	struct db_bridge *br;
+	struct db_port *p;
+
+	(void)state;
+	assert_int_equal(db_bridge_add(db, "br0", err, sizeof(err)), 0);
+	assert_int_equal(db_bridge_add(db, "br1", err, sizeof(err)), 0);
+	assert_int_equal(db_port_add(db, "br9", "vm1", err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "bridge 'br9' does not exist");
+	assert_int_equal(db_port_add(db, "br0", "vm2", err, sizeof(err)), 0);
+	assert_int_equal(db_port_add(db, "br0", "vm1", err, sizeof(err)), 0);
+	assert_int_equal(db_port_add(db, "br1", "vm3", err, sizeof(err)), 0);
+	assert_int_equal(db_port_add(db, "br1", "vm1", err, sizeof(err)), -EEXIST);
+	assert_string_equal(err, "port 'vm1' already exists in bridge 'br0'");
+	assert_int_equal(db_port_add(db, "br0", "vm1", err, sizeof(err)), -EEXIST);
+	assert_int_equal(db_port_add(db, "br0", "bad name", err, sizeof(err)), -EINVAL);
+	assert_has(err, "port name 'bad name'");
+
+	p = db_port_find(db, "vm1", &br);
+	assert_non_null(p);
+	assert_string_equal(br->name, "br0");
+	assert_string_equal(p->type, "");
+	assert_int_equal(p->line, 0);
+	assert_string_equal(br->ports[0]->name, "vm1"); /* sorted */
+	assert_null(db_port_find(db, "vm9", &br));
+	assert_null(br);
+	assert_null(db_port_find(db, "vm9", NULL));
+
+	assert_int_equal(db_port_del(db, "br1", "vm1", err, sizeof(err)), -ENOENT);
+	assert_has(err, "not in bridge 'br1'");
+	assert_int_equal(db_port_del(db, "br9", "vm1", err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "bridge 'br9' does not exist");
+	assert_int_equal(db_port_del(db, NULL, "vm9", err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "port 'vm9' does not exist");
+	assert_int_equal(db_port_del(db, NULL, "vm1", err, sizeof(err)), 0);
+	assert_null(db_port_find(db, "vm1", NULL));
+	assert_int_equal(db_port_del(db, "br0", "vm2", err, sizeof(err)), 0);
+	assert_int_equal(db_bridge_find(db, "br0")->n_ports, 0);
+
+	/* Deleting a bridge deletes its ports, so the name is free again. */
+	assert_int_equal(db_bridge_del(db, "br1", err, sizeof(err)), 0);
+	assert_null(db_port_find(db, "vm3", NULL));
+	assert_int_equal(db_port_add(db, "br0", "vm3", err, sizeof(err)), 0);
+	db_destroy(db);
+}
+
+static void get_is(const struct db *db, const char *table, const char *rec, const char *col,
+                   const char *key, const char *expect)
+{
+	char out[256], err[DB_ERR_LEN] = "";
+
+	if (db_get(db, table, rec, col, key, out, sizeof(out), err, sizeof(err)) != 0)
+		fail_msg("db_get %s %s %s: %s", table, rec, col, err);
+	assert_string_equal(out, expect);
+}
+
+static int get_rc(const struct db *db, const char *table, const char *rec, const char *col,
+                  const char *key)
+{
+	char out[256], err[DB_ERR_LEN];
+
+	return db_get(db, table, rec, col, key, out, sizeof(out), err, sizeof(err));
+}
+
+static void test_set_get_clear(void **state)
+{
+	char err[DB_ERR_LEN], out[8];
+	struct db *db = mkdb();
+	struct db_port *p = db_port_find(db, "vm1", NULL);
+
+	(void)state;
+	assert_int_equal(db_port_add(db, "br0", "vm2", err, sizeof(err)), 0);
+
+	/* Open_vSwitch other_config */
+	set_ok(db, "Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0x6");
+	set_ok(db, "Open_vSwitch", ".", "other_config", "n-mbufs", "8192");
+	get_is(db, "Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0x6");
+	get_is(db, "Open_vSwitch", ".", "other_config", NULL, "{n-mbufs=8192, pmd-cpu-mask=0x6}");
+	assert_int_equal(
+	        db_clear(db, "Open_vSwitch", ".", "other_config", "n-mbufs", err, sizeof(err)), 0);
+	assert_int_equal(get_rc(db, "Open_vSwitch", ".", "other_config", "n-mbufs"), -ENOENT);
+	assert_int_equal(
+	        db_clear(db, "Open_vSwitch", ".", "other_config", "absent", err, sizeof(err)), 0);
+	assert_int_equal(db_clear(db, "Open_vSwitch", ".", "other_config", NULL, err, sizeof(err)),
+	                 0);
+	assert_int_equal(db->other_config.n, 0);
+	get_is(db, "Open_vSwitch", ".", "other_config", NULL, "{}");
+	assert_int_equal(
+	        db_set(db, "Open_vSwitch", "x", "other_config", "a", "b", err, sizeof(err)),
+	        -EINVAL);
+	assert_has(err, "'.'");
+
+	/* Bridge */
+	set_ok(db, "Bridge", "br0", "other_config", "mac-aging-time", "60");
+	get_is(db, "Bridge", "br0", "other_config", "mac-aging-time", "60");
+	get_is(db, "Bridge", "br0", "name", NULL, "br0");
+	get_is(db, "Bridge", "br0", "ports", NULL, "[vm1, vm2]");
+	assert_int_equal(db_set(db, "Bridge", "br0", "name", NULL, "x", err, sizeof(err)), -EINVAL);
+	assert_has(err, "read-only");
+	assert_int_equal(db_set(db, "Bridge", "br9", "other_config", "a", "1", err, sizeof(err)),
+	                 -ENOENT);
+	assert_string_equal(err, "bridge 'br9' does not exist");
+	assert_int_equal(db_set(db, "Bridge", "br0", "tag", NULL, "1", err, sizeof(err)), -EINVAL);
+	assert_has(err, "no column 'tag'");
+	assert_int_equal(db_clear(db, "Bridge", "br0", "other_config", NULL, err, sizeof(err)), 0);
+	assert_int_equal(db_bridge_find(db, "br0")->other_config.n, 0);
+
+	/* Port / Interface: the same record */
+	set_ok(db, "Interface", "vm1", "options", "tx-retries-max", "4");
+	get_is(db, "Port", "vm1", "options", "tx-retries-max", "4");
+	set_ok(db, "Port", "vm1", "other_config", "pmd-rxq-affinity", "0:1,1:2");
+	set_ok(db, "Port", "vm1", "other_config", "note", "a b\"c");
+	get_is(db, "Interface", "vm1", "other_config", NULL,
+	       "{note=\"a b\\\"c\", pmd-rxq-affinity=\"0:1,1:2\"}");
+	assert_int_equal(db_clear(db, "Port", "vm1", "other_config", "note", err, sizeof(err)), 0);
+	get_is(db, "Port", "vm1", "name", NULL, "vm1");
+	get_is(db, "Port", "vm1", "type", NULL, "dpdkvhostuser");
+	set_ok(db, "Interface", "vm1", "type", NULL, "dpdkvhostuserclient");
+	set_ok(db, "Interface", "vm1", "type", NULL, "dpdk");
+	assert_int_equal(db_set(db, "Port", "vm1", "type", NULL, "internal", err, sizeof(err)),
+	                 -EINVAL);
+	assert_has(err, "unknown type 'internal'");
+	assert_string_equal(p->type, "dpdk");
+	assert_int_equal(db_clear(db, "Port", "vm1", "type", NULL, err, sizeof(err)), 0);
+	assert_int_equal(get_rc(db, "Port", "vm1", "type", NULL), -ENOENT);
+
+	/* tag */
+	assert_int_equal(get_rc(db, "Port", "vm1", "tag", NULL), -ENOENT);
+	set_ok(db, "Port", "vm1", "tag", NULL, "10");
+	get_is(db, "Port", "vm1", "tag", NULL, "10");
+	assert_int_equal(db_set(db, "Port", "vm1", "tag", NULL, "ten", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "port 'vm1': tag 'ten' is not a number");
+	assert_int_equal(db_set(db, "Port", "vm1", "tag", NULL, "-1", err, sizeof(err)), -EINVAL);
+	assert_int_equal(db_set(db, "Port", "vm1", "tag", NULL, "0", err, sizeof(err)), -EINVAL);
+	assert_has(err, "out of range 1..4094");
+	assert_int_equal(db_set(db, "Port", "vm1", "tag", NULL, "4095", err, sizeof(err)), -EINVAL);
+	assert_int_equal(p->tag, 10);
+	assert_int_equal(db_clear(db, "Port", "vm1", "tag", NULL, err, sizeof(err)), 0);
+	assert_int_equal(p->tag, 0);
+
+	/* trunks, in every accepted spelling */
+	set_ok(db, "Port", "vm1", "trunks", NULL, "20,10");
+	get_is(db, "Port", "vm1", "trunks", NULL, "[10, 20]");
+	set_ok(db, "Port", "vm1", "trunks", NULL, "[30, 10, 30]");
+	get_is(db, "Port", "vm1", "trunks", NULL, "[10, 30]");
+	set_ok(db, "Port", "vm1", "trunks", NULL, " 0 4095 7 ");
+	assert_int_equal(p->n_trunks, 3);
+	assert_int_equal(p->trunks[0], 0);
+	assert_int_equal(p->trunks[2], 4095);
+	assert_int_equal(db_set(db, "Port", "vm1", "trunks", NULL, "10,x", err, sizeof(err)),
+	                 -EINVAL);
+	assert_has(err, "'x' is not a number");
+	assert_int_equal(db_set(db, "Port", "vm1", "trunks", NULL, "4096", err, sizeof(err)),
+	                 -EINVAL);
+	assert_has(err, "'4096' is out of range 0..4095");
+	assert_int_equal(db_set(db, "Port", "vm1", "trunks", NULL, "[1,2", err, sizeof(err)),
+	                 -EINVAL);
+	assert_int_equal(p->n_trunks, 3);
+	set_ok(db, "Port", "vm1", "trunks", NULL, "[]");
+	assert_int_equal(p->n_trunks, 0);
+	assert_int_equal(get_rc(db, "Port", "vm1", "trunks", NULL), -ENOENT);
+	set_ok(db, "Port", "vm1", "trunks", NULL, "5");
+	assert_int_equal(db_clear(db, "Port", "vm1", "trunks", NULL, err, sizeof(err)), 0);
+	assert_int_equal(p->n_trunks, 0);
+	assert_null(p->trunks);
+
+	/* mtu_request */
+	set_ok(db, "Port", "vm1", "mtu_request", NULL, "9000");
+	get_is(db, "Port", "vm1", "mtu_request", NULL, "9000");
+	assert_int_equal(db_set(db, "Port", "vm1", "mtu_request", NULL, "9k", err, sizeof(err)),
+	                 -EINVAL);
+	assert_has(err, "'9k' is not a number");
+	assert_int_equal(db_set(db, "Port", "vm1", "mtu_request", NULL, "67", err, sizeof(err)),
+	                 -EINVAL);
+	assert_has(err, "out of range 68..9710");
+	assert_int_equal(db_clear(db, "Port", "vm1", "mtu_request", NULL, err, sizeof(err)), 0);
+	assert_int_equal(get_rc(db, "Port", "vm1", "mtu_request", NULL), -ENOENT);
+
+	/* Addressing errors */
+	assert_int_equal(db_set(db, "Bridges", "br0", "other_config", "a", "1", err, sizeof(err)),
+	                 -EINVAL);
+	assert_has(err, "unknown table 'Bridges'");
+	assert_int_equal(db_set(db, "Port", "vm1", "colour", NULL, "1", err, sizeof(err)), -EINVAL);
+	assert_has(err, "no column 'colour'");
+	assert_int_equal(db_set(db, "Port", "vm1", "tag", "k", "1", err, sizeof(err)), -EINVAL);
+	assert_has(err, "not a map");
+	assert_int_equal(db_clear(db, "Port", "vm1", "tag", "k", err, sizeof(err)), -EINVAL);
+	assert_has(err, "not a map");
+	assert_int_equal(db_set(db, "Port", "vm1", "options", NULL, "1", err, sizeof(err)),
+	                 -EINVAL);
+	assert_has(err, "is a map");
+	assert_int_equal(db_set(db, "Port", "vm1", "options", "", "1", err, sizeof(err)), -EINVAL);
+	assert_int_equal(db_set(db, "Port", "vm1", "options", "a", NULL, err, sizeof(err)),
+	                 -EINVAL);
+	assert_int_equal(db_set(db, "Port", "vm1", "name", NULL, "x", err, sizeof(err)), -EINVAL);
+	assert_int_equal(db_clear(db, "Port", "vm1", "name", NULL, err, sizeof(err)), -EINVAL);
+	assert_int_equal(db_set(db, "Interface", "vm9", "tag", NULL, "1", err, sizeof(err)),
+	                 -ENOENT);
+	assert_string_equal(err, "port 'vm9' does not exist");
+	assert_int_equal(get_rc(db, "Port", "vm9", "tag", NULL), -ENOENT);
+	assert_int_equal(get_rc(db, "Port", "vm1", "options", "nope"), -ENOENT);
+	assert_int_equal(get_rc(db, "Nope", "vm1", "tag", NULL), -EINVAL);
+
+	/* Output that does not fit is an error, not a truncated value. */
+	set_ok(db, "Port", "vm1", "trunks", NULL, "100,200,300");
+	assert_int_equal(
+	        db_get(db, "Port", "vm1", "trunks", NULL, out, sizeof(out), err, sizeof(err)),
+	        -ENOSPC);
+
+	/* An edited record no longer points at its line in the file. */
+	p->line = 7;
+	db_bridge_find(db, "br0")->line = 3;
+	set_ok(db, "Port", "vm1", "tag", NULL, "5");
+	assert_int_equal(p->line, 0);
+	assert_int_equal(db_bridge_find(db, "br0")->line, 3);
+	db_destroy(db);
+}
+
+struct vcase {
+	const char *table, *record, *column, *key, *value;
+	const char *error; /* NULL: valid */
+};
+
+static const struct vcase vcases[] = {
+        /* Open_vSwitch */
+        {"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0x6", NULL},
+        {"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "6", NULL},
+        {"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0xFFFFFFFFFFFFFFFF", NULL},
+        {"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0x000000000000000000001", NULL},
+        {"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0",
+         "Open_vSwitch other_config 'pmd-cpu-mask': '0' selects no CPU"},
+        {"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0x", "'0x' is not a hexadecimal"},
+        {"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0xg1", "'0xg1' is not a hex"},
+        {"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0x10000000000000000",
+         "does not fit in 64 bits"},
+        {"Open_vSwitch", ".", "other_config", "vhost-sock-dir", "/run/kvs", NULL},
+        {"Open_vSwitch", ".", "other_config", "vhost-sock-dir", "run/kvs",
+         "'vhost-sock-dir': 'run/kvs' is not an absolute path"},
+        {"Open_vSwitch", ".", "other_config", "vhost-sock-dir",
+         "/very/long/directory/name/that/leaves/no/room/for/a/port/name/in/the/sun/path/x",
+         "is longer than 75 characters"},
+        {"Open_vSwitch", ".", "other_config", "vhost-sock-group", "root", NULL},
+        {"Open_vSwitch", ".", "other_config", "vhost-sock-group", "no-such-group-kvs",
+         "'vhost-sock-group': group 'no-such-group-kvs' does not exist"},
+        {"Open_vSwitch", ".", "other_config", "vhost-sock-mode", "0660", NULL},
+        {"Open_vSwitch", ".", "other_config", "vhost-sock-mode", "777", NULL},
+        {"Open_vSwitch", ".", "other_config", "vhost-sock-mode", "0", NULL},
+        {"Open_vSwitch", ".", "other_config", "vhost-sock-mode", "0690", "'0690' is not an octal"},
+        {"Open_vSwitch", ".", "other_config", "vhost-sock-mode", "01000",
+         "'01000' is out of range 0..0777"},
+        {"Open_vSwitch", ".", "other_config", "pmd-rxq-assign", "roundrobin", NULL},
+        {"Open_vSwitch", ".", "other_config", "pmd-rxq-assign", "group", NULL},
+        {"Open_vSwitch", ".", "other_config", "pmd-rxq-assign", "cycle",
+         "'pmd-rxq-assign': 'cycle' is not one of cycles|roundrobin|group"},
+        {"Open_vSwitch", ".", "other_config", "pmd-rxq-isolate", "false", NULL},
+        {"Open_vSwitch", ".", "other_config", "pmd-rxq-isolate", "yes", "'yes' is not true or"},
+        {"Open_vSwitch", ".", "other_config", "n-mbufs", "4096", NULL},
+        {"Open_vSwitch", ".", "other_config", "n-mbufs", "1048576", NULL},
+        {"Open_vSwitch", ".", "other_config", "n-mbufs", "4095",
+         "'n-mbufs': '4095' is out of range 4096..1048576"},
+        {"Open_vSwitch", ".", "other_config", "n-mbufs", "1048577", "out of range"},
+        {"Open_vSwitch", ".", "other_config", "n-mbufs", "99999999999999999999999", "out of range"},
+        {"Open_vSwitch", ".", "other_config", "n-mbufs", "lots", "'lots' is not a number"},
+        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb", "true", NULL},
+        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb", "on", "'on' is not true or false"},
+        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-load-threshold", "10", NULL},
+        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-load-threshold", "9", "10..100"},
+        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-load-threshold", "101", "10..100"},
+        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-improvement-threshold", "0", NULL},
+        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-improvement-threshold", "101", "0..100"},
+        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-rebal-interval", "20000", NULL},
+        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-rebal-interval", "0", "1..20000"},
+        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-rebal-interval", "20001", "1..20000"},
+        {"Open_vSwitch", ".", "other_config", "pmd-sleep-max", "10000", NULL},
+        {"Open_vSwitch", ".", "other_config", "pmd-sleep-max", "10001", "0..10000"},
+        {"Open_vSwitch", ".", "other_config", "dpdk-extra", "-a 0000:01:00.0 --huge-unlink", NULL},
+        {"Open_vSwitch", ".", "other_config", "pmd-cpu-maks", "1",
+         "Open_vSwitch: unknown other_config key 'pmd-cpu-maks'"},
+        /* Bridge */
+        {"Bridge", "br0", "other_config", "mac-aging-time", "1", NULL},
+        {"Bridge", "br0", "other_config", "mac-aging-time", "86400", NULL},
+        {"Bridge", "br0", "other_config", "mac-aging-time", "0",
+         "bridge 'br0' other_config 'mac-aging-time': '0' is out of range 1..86400"},
+        {"Bridge", "br0", "other_config", "mac-aging-time", "86401", "1..86400"},
+        {"Bridge", "br0", "other_config", "mac-table-size", "16", NULL},
+        {"Bridge", "br0", "other_config", "mac-table-size", "15",
+         "'15' is out of range 16..1048576"},
+        {"Bridge", "br0", "other_config", "mac-table-size", "1048577", "16..1048576"},
+        {"Bridge", "br0", "other_config", "mac-port-limit", "8192", NULL},
+        {"Bridge", "br0", "other_config", "mac-port-limit", "0", "'mac-port-limit': '0'"},
+        {"Bridge", "br0", "other_config", "mac-port-limit", "8193",
+         "'mac-port-limit': '8193' is out of range 1..8192"},
+        {"Bridge", "br0", "other_config", "mac-learning", "on",
+         "bridge 'br0': unknown other_config key 'mac-learning'"},
+        /* Port options, dpdkvhostuser (vm1) */
+        {"Interface", "vm1", "options", "tx-retries-max", "0", NULL},
+        {"Interface", "vm1", "options", "tx-retries-max", "32", NULL},
+        {"Interface", "vm1", "options", "tx-retries-max", "33",
+         "port 'vm1': option 'tx-retries-max': '33' is out of range 0..32"},
+        {"Interface", "vm1", "options", "n_rxqq", "1",
+         "port 'vm1': unknown option 'n_rxqq' for type dpdkvhostuser"},
+        {"Interface", "vm1", "options", "n_rxq", "1",
+         "port 'vm1': unknown option 'n_rxq' for type dpdkvhostuser"},
+        {"Interface", "vm1", "options", "vhost-server-path", "/tmp/s",
+         "unknown option 'vhost-server-path' for type dpdkvhostuser"},
+        /* Port options, dpdkvhostuserclient (cl) */
+        {"Interface", "cl", "options", "vhost-server-path", "relative",
+         "port 'cl': option 'vhost-server-path': 'relative' is not an absolute path"},
+        {"Interface", "cl", "options", "vhost-server-path",
+         "/a/path/that/is/much/too/long/for/a/unix/domain/socket/because/sun_path/is/only/one/"
+         "hundred/"
+         "and/eight/bytes/including/the/nul",
+         "longer than 107"},
+        {"Interface", "cl", "options", "tx-retries-max", "2", NULL},
+        {"Interface", "cl", "options", "dpdk-devargs", "x",
+         "unknown option 'dpdk-devargs' for type dpdkvhostuserclient"},
+        /* Port options, dpdk (nic) */
+        {"Interface", "nic", "options", "dpdk-devargs", "",
+         "port 'nic': option 'dpdk-devargs': must not be empty"},
+        {"Interface", "nic", "options", "n_rxq", "1024", NULL},
+        {"Interface", "nic", "options", "n_rxq", "0", "'n_rxq': '0' is out of range 1..1024"},
+        {"Interface", "nic", "options", "n_rxq", "1025", "1..1024"},
+        {"Interface", "nic", "options", "n_rxq_desc", "32", NULL},
+        {"Interface", "nic", "options", "n_rxq_desc", "4096", NULL},
+        {"Interface", "nic", "options", "n_rxq_desc", "1000", "'1000' is not a power of 2"},
+        {"Interface", "nic", "options", "n_rxq_desc", "16", "'16' is out of range 32..4096"},
+        {"Interface", "nic", "options", "n_txq_desc", "8192", "'n_txq_desc': '8192' is out of"},
+        {"Interface", "nic", "options", "n_txq_desc", "0", "out of range"},
+        {"Interface", "nic", "options", "tx-retries-max", "1",
+         "unknown option 'tx-retries-max' for type dpdk"},
+        /* Port other_config */
+        {"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:1", NULL},
+        {"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:3, 1:7,1023:127", NULL},
+        {"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:1,0:2",
+         "port 'vm1': other_config 'pmd-rxq-affinity': '0:1,0:2': queue 0 is listed twice"},
+        {"Port", "vm1", "other_config", "pmd-rxq-affinity", "1024:1",
+         "queue 1024 is out of range 0..1023"},
+        {"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:128",
+         "core 128 is out of range 0..127"},
+        {"Port", "vm1", "other_config", "pmd-rxq-affinity", "0-1", "is not QUEUE:CORE"},
+        {"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:1,", "is not QUEUE:CORE"},
+        {"Port", "vm1", "other_config", "pmd-rxq-affinity", "", "is not QUEUE:CORE"},
+        {"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:-1", "is not QUEUE:CORE"},
+        {"Port", "vm1", "other_config", "mac-limit", "1", NULL},
+        {"Port", "vm1", "other_config", "mac-limit", "0",
+         "port 'vm1': other_config 'mac-limit': '0' is out of range 1..1048576"},
+        {"Port", "vm1", "other_config", "mac-limit", "1048577", "1..1048576"},
+        {"Port", "vm1", "other_config", "qos", "1", "port 'vm1': unknown other_config key 'qos'"},
+        /* Cross-record rules */
+        {"Interface", "nic2", "options", "dpdk-devargs", "0000:01:00.0",
+         "port 'nic2': dpdk-devargs '0000:01:00.0' is already used by port 'nic'"},
+        {"Interface", "cl2", "options", "vhost-server-path", "/tmp/cl.sock",
+         "port 'cl2': vhost-server-path '/tmp/cl.sock' is already used by port 'cl'"},
+        {"Port", "vm1", "trunks", NULL, "10,20", NULL},
+        {"Port", "vm1", "tag", NULL, "4094", NULL},
+};
+
+/* br0: vm1 (server), cl (client), nic (dpdk); br1: cl2 (client), nic2 (dpdk). */
+static struct db *mkdb_all_types(void)
+{
+	char err[DB_ERR_LEN];
+	struct db *db = mkdb();
+
+	assert_int_equal(db_bridge_add(db, "br1", err, sizeof(err)), 0);
+	assert_int_equal(db_port_add(db, "br0", "cl", err, sizeof(err)), 0);
+	assert_int_equal(db_port_add(db, "br0", "nic", err, sizeof(err)), 0);
+	assert_int_equal(db_port_add(db, "br1", "cl2", err, sizeof(err)), 0);
+	assert_int_equal(db_port_add(db, "br1", "nic2", err, sizeof(err)), 0);
+	set_ok(db, "Port", "cl", "type", NULL, "dpdkvhostuserclient");
+	set_ok(db, "Port", "cl", "options", "vhost-server-path", "/tmp/cl.sock");
+	set_ok(db, "Port", "cl2", "type", NULL, "dpdkvhostuserclient");
+	set_ok(db, "Port", "cl2", "options", "vhost-server-path", "/tmp/cl2.sock");
+	set_ok(db, "Port", "nic", "type", NULL, "dpdk");
+	set_ok(db, "Port", "nic", "options", "dpdk-devargs", "0000:01:00.0");
+	set_ok(db, "Port", "nic2", "type", NULL, "dpdk");
+	set_ok(db, "Port", "nic2", "options", "dpdk-devargs", "net_null0");
+	return db;
+}
+
+static void test_validate_keys(void **state)
+{
+	char err[DB_ERR_LEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(vcases) / sizeof(vcases[0]); i++) {
+		const struct vcase *c = &vcases[i];
+		struct db *db = mkdb_all_types();
+		int rc;
+
+		assert_int_equal(db_validate(db, err, sizeof(err)), 0);
+		set_ok(db, c->table, c->record, c->column, c->key, c->value);
+		err[0] = '\0';
+		rc = db_validate(db, err, sizeof(err));
+		if (c->error == NULL && rc != 0)
+			fail_msg("case %zu (%s=%s): unexpected error: %s", i, c->key ? c->key : "",
+			         c->value, err);
+		if (c->error != NULL && rc != -EINVAL)
+			fail_msg("case %zu (%s=%s): accepted, expected '%s'", i,
+			         c->key ? c->key : "", c->value, c->error);
+		if (c->error != NULL)
+			assert_has(err, c->error);
+		db_destroy(db);
+	}
+}
+
+static void expect_invalid(struct db *db, const char *text)
+{
+	char err[DB_ERR_LEN] = "";
+
+	assert_int_equal(db_validate(db, err, sizeof(err)), -EINVAL);
+	assert_has(err, text);
+}
+
+static void test_validate_records(void **state)
+{
+	char err[DB_ERR_LEN];
+	struct db *db = mkdb_all_types();
+	struct db_port *vm1 = db_port_find(db, "vm1", NULL);
+	struct db_port *cl = db_port_find(db, "cl", NULL);
+	struct db_bridge *br1 = db_bridge_find(db, "br1");
+
+	(void)state;
+	assert_int_equal(db_validate(db, err, sizeof(err)), 0);
+	{
+		struct db *empty = db_create();
+
+		assert_int_equal(db_validate(empty, err, sizeof(err)), 0);
+		db_destroy(empty);
+	}
+
+	/* Required type and options. */
+	set_ok(db, "Port", "vm1", "tag", NULL, "10");
+	assert_int_equal(db_clear(db, "Port", "vm1", "type", NULL, err, sizeof(err)), 0);
+	expect_invalid(db, "port 'vm1' has no type");
+	set_ok(db, "Port", "vm1", "type", NULL, "dpdkvhostuser");
+	assert_int_equal(
+	        db_clear(db, "Port", "cl", "options", "vhost-server-path", err, sizeof(err)), 0);
+	expect_invalid(db, "port 'cl': option 'vhost-server-path' is required for type "
+	                   "dpdkvhostuserclient");
+	set_ok(db, "Port", "cl", "options", "vhost-server-path", "/tmp/cl.sock");
+	assert_int_equal(db_clear(db, "Port", "nic", "options", NULL, err, sizeof(err)), 0);
+	expect_invalid(db, "port 'nic': option 'dpdk-devargs' is required for type dpdk");
+	set_ok(db, "Port", "nic", "options", "dpdk-devargs", "0000:01:00.0");
+	/* Changing the type makes the old type's options unknown. */
+	set_ok(db, "Port", "cl", "type", NULL, "dpdk");
+	expect_invalid(db, "port 'cl': unknown option 'vhost-server-path' for type dpdk");
+	set_ok(db, "Port", "cl", "type", NULL, "dpdkvhostuserclient");
+	assert_int_equal(db_validate(db, err, sizeof(err)), 0);
+
+	/* tag and trunks */
+	set_ok(db, "Port", "vm1", "trunks", NULL, "10,20");
+	expect_invalid(db, "port 'vm1': tag and trunks are exclusive");
+	assert_int_equal(db_clear(db, "Port", "vm1", "trunks", NULL, err, sizeof(err)), 0);
+	/* Values db_set refuses, as a caller editing the structs might leave them. */
+	vm1->tag = 4095;
+	expect_invalid(db, "port 'vm1': tag '4095' is out of range 1..4094");
+	vm1->tag = 0;
+	vm1->trunks = malloc(2 * sizeof(*vm1->trunks));
+	vm1->n_trunks = 2;
+	vm1->trunks[0] = 10;
+	vm1->trunks[1] = 5000;
+	expect_invalid(db, "VLAN '5000' is out of range 0..4095");
+	vm1->trunks[1] = 10;
+	expect_invalid(db, "port 'vm1': trunks are not sorted and unique");
+	vm1->trunks[1] = 11;
+	assert_int_equal(db_validate(db, err, sizeof(err)), 0);
+	vm1->mtu_request = 67;
+	expect_invalid(db, "port 'vm1': mtu_request '67' is out of range 68..9710");
+	vm1->mtu_request = 9711;
+	expect_invalid(db, "mtu_request '9711'");
+	vm1->mtu_request = 9710;
+	assert_int_equal(db_validate(db, err, sizeof(err)), 0);
+	free(vm1->type);
+	vm1->type = strdup("tap");
+	expect_invalid(db, "port 'vm1': unknown type 'tap'");
+	free(vm1->type);
+	vm1->type = strdup("dpdkvhostuser");
+
+	/* Names and uniqueness, broken behind db_*_add's back. */
+	free(cl->name);
+	cl->name = strdup("-cl");
+	expect_invalid(db, "port name '-cl' must not start with '-'");
+	free(cl->name);
+	cl->name = strdup("cl2");
+	expect_invalid(db, "port 'cl2' already exists in bridge 'br0'");
+	free(cl->name);
+	cl->name = strdup("cl");
+	free(br1->name);
+	br1->name = strdup("br0");
+	expect_invalid(db, "bridge 'br0' is defined twice");
+	free(br1->name);
+	br1->name = strdup("br 1");
+	expect_invalid(db, "bridge name 'br 1' has invalid character ' '");
+	free(br1->name);
+	br1->name = strdup("br1");
+	assert_int_equal(db_validate(db, err, sizeof(err)), 0);
+
+	/* Records from a file carry their line. */
+	vm1->line = 12;
+	set_ok(db, "Bridge", "br1", "other_config", "mac-table-size", "64");
+	set_ok(db, "Bridge", "br1", "other_config", "mac-port-limit", "100");
+	br1->line = 30;
+	expect_invalid(db, "line 30: bridge 'br1' other_config 'mac-port-limit': '100' is out of "
+	                   "range 1..64");
+	assert_int_equal(
+	        db_clear(db, "Bridge", "br1", "other_config", "mac-port-limit", err, sizeof(err)),
+	        0);
+	vm1->tag = 10;
+	vm1->line = 12;
+	expect_invalid(db, "line 12: port 'vm1': tag and trunks are exclusive");
+	db_destroy(db);
+}
+
+static void test_clone(void **state)
+{
+	char err[DB_ERR_LEN];
+	struct db *db = mkdb_all_types(), *c;
+	char *before, *after, *cd;
+
+	(void)state;
+	set_ok(db, "Port", "vm1", "trunks", NULL, "1,2,3");
+	set_ok(db, "Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0x2");
+	db_port_find(db, "vm1", NULL)->line = 5;
+	before = conf_dump(db);
+	c = db_clone(db);
+	assert_non_null(c);
+	cd = conf_dump(c);
+	assert_string_equal(before, cd);
+	free(cd);
+	assert_int_equal(db_port_find(c, "vm1", NULL)->line, 5);
+	assert_ptr_not_equal(db_port_find(c, "vm1", NULL)->trunks,
+	                     db_port_find(db, "vm1", NULL)->trunks);
+
+	set_ok(c, "Port", "vm1", "trunks", NULL, "7");
+	set_ok(c, "Port", "vm1", "other_config", "mac-limit", "5");
+	set_ok(c, "Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0x4");
+	assert_int_equal(db_port_del(c, NULL, "nic", err, sizeof(err)), 0);
+	assert_int_equal(db_bridge_del(c, "br1", err, sizeof(err)), 0);
+	assert_int_equal(db_bridge_add(c, "br7", err, sizeof(err)), 0);
+	after = conf_dump(db);
+	assert_string_equal(before, after);
+	db_destroy(db);
+	assert_non_null(db_port_find(c, "vm1", NULL));
+	db_destroy(c);
+	free(before);
+	free(after);
+
+	db = db_create();
+	c = db_clone(db);
+	assert_non_null(c);
+	assert_int_equal(c->n_bridges, 0);
+	db_destroy(db);
+	db_destroy(c);
+}
+
+static bool bit(const uint64_t *map, unsigned int i)
+{
+	return (map[i / 64] >> (i % 64)) & 1;
+}
+
+static void test_views(void **state)
+{
+	struct db *db = mkdb_all_types();
+	struct db_ovs_cfg oc;
+	struct db_bridge_cfg bc;
+	struct db_port_cfg pc;
+	unsigned int n;
+
+	(void)state;
+	db_ovs_cfg(db, &oc);
+	assert_int_equal(oc.pmd_cpu_mask, 0);
+	assert_string_equal(oc.vhost_sock_dir, "/var/run/kvswitch");
+	assert_string_equal(oc.vhost_sock_group, "");
+	assert_int_equal(oc.vhost_sock_mode, -1);
+	assert_string_equal(oc.pmd_rxq_assign, "cycles");
+	assert_true(oc.pmd_rxq_isolate);
+	assert_int_equal(oc.n_mbufs, 65536);
+
+	set_ok(db, "Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0xA0000000000000F6");
+	set_ok(db, "Open_vSwitch", ".", "other_config", "vhost-sock-dir", "/run/k");
+	set_ok(db, "Open_vSwitch", ".", "other_config", "vhost-sock-group", "root");
+	set_ok(db, "Open_vSwitch", ".", "other_config", "vhost-sock-mode", "0660");
+	set_ok(db, "Open_vSwitch", ".", "other_config", "pmd-rxq-assign", "roundrobin");
+	set_ok(db, "Open_vSwitch", ".", "other_config", "pmd-rxq-isolate", "false");
+	set_ok(db, "Open_vSwitch", ".", "other_config", "n-mbufs", "4096");
+	db_ovs_cfg(db, &oc);
+	assert_true(oc.pmd_cpu_mask == 0xA0000000000000F6ULL);
+	assert_string_equal(oc.vhost_sock_dir, "/run/k");
+	assert_string_equal(oc.vhost_sock_group, "root");
+	assert_int_equal(oc.vhost_sock_mode, 0660);
+	assert_string_equal(oc.pmd_rxq_assign, "roundrobin");
+	assert_false(oc.pmd_rxq_isolate);
+	assert_int_equal(oc.n_mbufs, 4096);
+
+	db_bridge_cfg(db_bridge_find(db, "br0"), &bc);
+	assert_int_equal(bc.mac_aging_time, 300);
+	assert_int_equal(bc.mac_table_size, 8192);
+	assert_int_equal(bc.mac_port_limit, 4096);
+	set_ok(db, "Bridge", "br0", "other_config", "mac-table-size", "1000");
+	set_ok(db, "Bridge", "br0", "other_config", "mac-aging-time", "10");
+	db_bridge_cfg(db_bridge_find(db, "br0"), &bc);
+	assert_int_equal(bc.mac_aging_time, 10);
+	assert_int_equal(bc.mac_table_size, 1000);
+	assert_int_equal(bc.mac_port_limit, 500);
+	set_ok(db, "Bridge", "br0", "other_config", "mac-port-limit", "7");
+	db_bridge_cfg(db_bridge_find(db, "br0"), &bc);
+	assert_int_equal(bc.mac_port_limit, 7);
+
+	/* A bare vhost-user port: every default, all VLANs. */
+	db_port_cfg(db_port_find(db, "vm1", NULL), &pc);
+	assert_int_equal(pc.type, DB_PORT_VHOST_SERVER);
+	assert_int_equal(pc.tx_retries_max, 8);
+	assert_int_equal(pc.n_rxq, 1);
+	assert_int_equal(pc.n_rxq_desc, 2048);
+	assert_int_equal(pc.n_txq_desc, 2048);
+	assert_int_equal(pc.mtu, 1500);
+	assert_int_equal(pc.tag, 0);
+	assert_int_equal(pc.mac_limit, 0);
+	assert_int_equal(pc.n_affinity, 0);
+	for (n = 0; n < 4096 && bit(pc.trunks, n); n++)
+		;
+	assert_int_equal(n, 4096);
+
+	/* Access port: only its VLAN. */
+	set_ok(db, "Port", "vm1", "tag", NULL, "100");
+	set_ok(db, "Port", "vm1", "mtu_request", NULL, "9000");
+	set_ok(db, "Port", "vm1", "options", "tx-retries-max", "0");
+	set_ok(db, "Port", "vm1", "other_config", "mac-limit", "64");
+	set_ok(db, "Port", "vm1", "other_config", "pmd-rxq-affinity", "0:3,1:7");
+	db_port_cfg(db_port_find(db, "vm1", NULL), &pc);
+	assert_int_equal(pc.tag, 100);
+	for (n = 0; n < 4096; n++)
+		assert_int_equal(bit(pc.trunks, n), n == 100);
+	assert_int_equal(pc.mtu, 9000);
+	assert_int_equal(pc.tx_retries_max, 0);
+	assert_int_equal(pc.mac_limit, 64);
+	assert_int_equal(pc.n_affinity, 2);
+	assert_int_equal(pc.affinity[0].qid, 0);
+	assert_int_equal(pc.affinity[0].core, 3);
+	assert_int_equal(pc.affinity[1].qid, 1);
+	assert_int_equal(pc.affinity[1].core, 7);
+
+	/* Trunk port: exactly its list. */
+	set_ok(db, "Port", "cl", "trunks", NULL, "0,10,4095");
+	db_port_cfg(db_port_find(db, "cl", NULL), &pc);
+	assert_int_equal(pc.type, DB_PORT_VHOST_CLIENT);
+	assert_string_equal(pc.server_path, "/tmp/cl.sock");
+	for (n = 0; n < 4096; n++)
+		assert_int_equal(bit(pc.trunks, n), n == 0 || n == 10 || n == 4095);
+
+	set_ok(db, "Port", "nic", "options", "n_rxq", "4");
+	set_ok(db, "Port", "nic", "options", "n_rxq_desc", "512");
+	set_ok(db, "Port", "nic", "options", "n_txq_desc", "4096");
+	db_port_cfg(db_port_find(db, "nic", NULL), &pc);
+	assert_int_equal(pc.type, DB_PORT_DPDK);
+	assert_string_equal(pc.devargs, "0000:01:00.0");
+	assert_int_equal(pc.n_rxq, 4);
+	assert_int_equal(pc.n_rxq_desc, 512);
+	assert_int_equal(pc.n_txq_desc, 4096);
+	db_destroy(db);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_smap),          cmocka_unit_test(test_bridges),
+	        cmocka_unit_test(test_ports),         cmocka_unit_test(test_set_get_clear),
+	        cmocka_unit_test(test_validate_keys), cmocka_unit_test(test_validate_records),
+	        cmocka_unit_test(test_clone),         cmocka_unit_test(test_views),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Component tests of the switching pipeline: real bridge, fdb (rte_hash),
+ * ports and mbufs, driven burst by burst on the test thread with an injected
+ * clock.  Ports are "test ports" whose tx captures frames.  Every test ends
+ * by freeing what it captured and checking the mbuf pool is back to zero in
+ * use, so a leaked or double-freed mbuf fails the test that caused it.
+ */
+#include "tests/unit/dp_test.h"
+
+#include "dataplane/bridge.h"
+#include "dataplane/fdb.h"
+#include "dataplane/pipeline.h"
+
+#define MAC_A "52:54:00:00:00:0a"
+#define MAC_B "52:54:00:00:00:0b"
+#define MAC_C "52:54:00:00:00:0c"
+#define BCAST "ff:ff:ff:ff:ff:ff"
+#define NPORTS 4
+
+struct capture {
+	struct rte_mbuf *pkts[512];
+	unsigned int n;
+	unsigned int limit; /* accept at most this many in total */
+};
+
+static struct capture caps[NPORTS];
+static struct dp_port *ports[NPORTS];
+static struct dp_bridge *br;
+static struct dp_pmd_ctx *ctx;
+
+static uint16_t cap_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct capture *c = p->priv;
+	uint16_t i, ok = 0;
+
+	for (i = 0; i < n && c->n < c->limit; i++, ok++) {
+		c->pkts[c->n++] = pkts[i];
+		p->tx[pmd].packets++;
+		p->tx[pmd].bytes += pkts[i]->pkt_len;
+	}
+	dp_port_drop_tx(p, pmd, DP_DROP_TX_RING_FULL, pkts + ok, n - ok);
+	return ok;
+}
+
+static uint16_t cap_rx(struct dp_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	(void)p, (void)q, (void)pkts, (void)n;
+	return 0;
+}
+
+static const struct dp_port_ops cap_ops = {.rx_burst = cap_rx, .tx_burst = cap_tx};
+
+/* tag: access VLAN or 0; trunks: NULL = all VLANs */
+static void port_conf(int i, uint16_t tag, const uint16_t *trunks, int n_trunks)
+{
+	struct dp_port_conf c = {.max_len = 1500 + RTE_ETHER_HDR_LEN, .bridge = br};
+	int k;
+
+	c.vlan.tag = tag;
+	if (tag)
+		c.vlan.trunks[tag >> 6] |= 1ULL << (tag & 63);
+	else if (trunks == NULL)
+		vlan_set_all(c.vlan.trunks);
+	for (k = 0; k < n_trunks; k++)
+		c.vlan.trunks[trunks[k] >> 6] |= 1ULL << (trunks[k] & 63);
+	assert_int_equal(dp_port_set_conf(ports[i], &c), 0);
+}
+
+static int setup(void **state)
+{
+	struct fdb_params fp = {.name = "t", .max_entries = 64, .port_limit = 0,
+				.aging_s = 300, .max_ports = DP_MAX_PORTS,
+				.socket_id = SOCKET_ID_ANY, .qsv = NULL};
+	uint16_t ids[NPORTS];
+	char name[8];
+	int i;
+
+	(void)state;
+	br = dp_bridge_create("br0", &fp);
+	assert_non_null(br);
+	for (i = 0; i < NPORTS; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		ports[i] = dp_port_alloc(name, DP_PORT_TEST, &cap_ops, SOCKET_ID_ANY);
+		assert_non_null(ports[i]);
+		memset(&caps[i], 0, sizeof(caps[i]));
+		caps[i].limit = 512;
+		ports[i]->priv = &caps[i];
+		port_conf(i, 0, NULL, 0);
+		dp_port_publish(ports[i]);
+		ids[i] = ports[i]->id;
+	}
+	assert_int_equal(dp_bridge_set_members(br, ids, NPORTS), 0);
+	ctx = dp_pmd_ctx_create(0, SOCKET_ID_ANY, test_pool);
+	assert_non_null(ctx);
+	ctx->now = 1000;
+	dp_rcu_flush();
+	return 0;
+}
+
+static void free_captures(void)
+{
+	int i;
+
+	for (i = 0; i < NPORTS; i++) {
+		rte_pktmbuf_free_bulk(caps[i].pkts, caps[i].n);
+		caps[i].n = 0;
+	}
+}
+
+static int teardown(void **state)
+{
+	int i;
+
+	(void)state;
+	free_captures();
+	dp_pmd_ctx_destroy(ctx);
+	for (i = 0; i < NPORTS; i++) {
+		dp_port_unpublish(ports[i]);
+		dp_port_free(ports[i]);
+	}
+	dp_bridge_destroy(br);
+	dp_rcu_flush();
+	/* the one check every test gets: no mbuf leaked */
+	assert_int_equal(test_in_use(), 0);
+	return 0;
+}
+
+static void send1(int in, struct rte_mbuf *m)
+{
+	dp_process_burst(ctx, ports[in], 0, &m, 1);
+}
+
+static void learn(void)
+{
+	fdb_learn_drain(br->fdb, ctx->now);
+}
+
+static void test_flood_then_unicast(void **state)
+{
+	(void)state;
+	send1(0, test_frame(MAC_B, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 60));
+	assert_int_equal(caps[0].n, 0); /* never back to the ingress port */
+	assert_int_equal(caps[1].n, 1);
+	assert_int_equal(caps[2].n, 1);
+	assert_int_equal(caps[3].n, 1);
+	free_captures();
+	learn();
+	/* B answers A: A is known, so only port 0 gets it */
+	send1(1, test_frame(MAC_A, MAC_B, -1, RTE_ETHER_TYPE_IPV4, 60));
+	assert_int_equal(caps[0].n, 1);
+	assert_int_equal(caps[2].n + caps[3].n, 0);
+	free_captures();
+	learn();
+	/* and now A -> B is unicast too: learning from both directions */
+	send1(0, test_frame(MAC_B, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 60));
+	assert_int_equal(caps[1].n, 1);
+	assert_int_equal(caps[0].n + caps[2].n + caps[3].n, 0);
+	assert_int_equal(fdb_lookup(br->fdb, &rte_pktmbuf_mtod(caps[1].pkts[0],
+							       struct rte_ether_hdr *)->src_addr,
+				    0),
+			 ports[0]->id);
+}
+
+static void test_broadcast_and_multicast_flood(void **state)
+{
+	(void)state;
+	send1(2, test_frame(BCAST, MAC_C, -1, RTE_ETHER_TYPE_ARP, 60));
+	send1(2, test_frame("01:00:5e:01:02:03", MAC_C, -1, RTE_ETHER_TYPE_IPV4, 60));
+	learn();
+	assert_int_equal(caps[0].n, 2);
+	assert_int_equal(caps[1].n, 2);
+	assert_int_equal(caps[2].n, 0);
+	assert_int_equal(caps[3].n, 2);
+	/* the flooded frame is shared, not copied, between untagged ports */
+	assert_ptr_equal(caps[0].pkts[0], caps[1].pkts[0]);
+}
+
+static void test_vlan_isolation_and_trunk_tagging(void **state)
+{
+	uint16_t t[] = {10, 20};
+
+	(void)state;
+	port_conf(0, 10, NULL, 0);   /* access 10 */
+	port_conf(1, 10, NULL, 0);   /* access 10 */
+	port_conf(2, 20, NULL, 0);   /* access 20 */
+	port_conf(3, 0, t, 2);       /* trunk 10,20 */
+	dp_rcu_flush();
+	send1(0, test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_ARP, 60));
+	assert_int_equal(caps[1].n, 1);
+	assert_int_equal(caps[2].n, 0); /* other VLAN: isolated */
+	assert_int_equal(caps[3].n, 1);
+	assert_int_equal(test_frame_vlan(caps[1].pkts[0]), -1); /* access: untagged */
+	assert_int_equal(test_frame_vlan(caps[3].pkts[0]), 10); /* trunk: tagged 10 */
+	assert_int_equal(caps[3].pkts[0]->pkt_len, 64);
+	free_captures();
+	/* tagged 20 from the trunk reaches only access port 20, untagged */
+	send1(3, test_frame(BCAST, MAC_C, 20, RTE_ETHER_TYPE_ARP, 64));
+	assert_int_equal(caps[0].n + caps[1].n, 0);
+	assert_int_equal(caps[2].n, 1);
+	assert_int_equal(test_frame_vlan(caps[2].pkts[0]), -1);
+	assert_int_equal(caps[2].pkts[0]->pkt_len, 60);
+	free_captures();
+	/* a VLAN the trunk does not carry is dropped and counted */
+	send1(3, test_frame(BCAST, MAC_C, 30, RTE_ETHER_TYPE_ARP, 64));
+	assert_int_equal(ports[3]->rxq[0].drops[DP_DROP_VLAN_NOT_ALLOWED], 1);
+	/* same MAC in two VLANs is two entries */
+	send1(0, test_frame(BCAST, MAC_B, -1, RTE_ETHER_TYPE_ARP, 60));
+	send1(2, test_frame(BCAST, MAC_B, -1, RTE_ETHER_TYPE_ARP, 60));
+	learn();
+	{
+		struct rte_ether_addr b;
+		rte_ether_unformat_addr(MAC_B, &b);
+		assert_int_equal(fdb_lookup(br->fdb, &b, 10), ports[0]->id);
+		assert_int_equal(fdb_lookup(br->fdb, &b, 20), ports[2]->id);
+	}
+}
+
+static void test_unicast_to_trunk_gets_tag(void **state)
+{
+	uint16_t t[] = {10};
+
+	(void)state;
+	port_conf(0, 10, NULL, 0);
+	port_conf(1, 0, t, 1);
+	dp_rcu_flush();
+	send1(1, test_frame(BCAST, MAC_B, 10, RTE_ETHER_TYPE_ARP, 64));
+	learn();
+	free_captures();
+	send1(0, test_frame(MAC_B, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 100));
+	assert_int_equal(caps[1].n, 1);
+	assert_int_equal(test_frame_vlan(caps[1].pkts[0]), 10);
+	assert_int_equal(caps[1].pkts[0]->pkt_len, 104);
+}
+
+static void test_flood_mixed_tagged_untagged_no_leak(void **state)
+{
+	uint16_t t[] = {0, 10};
+	struct rte_mbuf *burst[DP_BURST];
+	int i;
+
+	(void)state;
+	port_conf(0, 0, t, 2); /* trunk 0,10: sends untagged VLAN 0 frames */
+	port_conf(1, 0, t, 2);
+	port_conf(2, 0, NULL, 0);
+	port_conf(3, 10, NULL, 0);
+	dp_rcu_flush();
+	for (i = 0; i < DP_BURST; i++)
+		burst[i] = test_frame(BCAST, MAC_A, 10, RTE_ETHER_TYPE_ARP, 64);
+	dp_process_burst(ctx, ports[0], 0, burst, DP_BURST);
+	for (i = 1; i < NPORTS; i++)
+		assert_int_equal(caps[i].n, DP_BURST);
+	/* ports 1 and 2 share one tagged copy, port 3 the untagged original */
+	assert_ptr_equal(caps[1].pkts[5], caps[2].pkts[5]);
+	assert_ptr_not_equal(caps[1].pkts[5], caps[3].pkts[5]);
+	assert_int_equal(test_frame_vlan(caps[1].pkts[5]), 10);
+	assert_int_equal(test_frame_vlan(caps[3].pkts[5]), -1);
+}
+
+static void test_malformed_counted_forwarding_continues(void **state)
+{
+	struct rte_mbuf *b[6];
+	const struct dp_rxq_stats *st = &ports[0]->rxq[0];
+
+	(void)state;
+	b[0] = test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 14);
+	rte_pktmbuf_trim(b[0], 2);                                    /* runt */
+	b[1] = test_frame(BCAST, MAC_A, -1, 1400, 60);                /* bad length */
+	b[2] = test_frame(BCAST, MAC_A, 5, RTE_ETHER_TYPE_QINQ, 68);  /* double tag */
+	b[3] = test_frame(BCAST, MAC_A, 5, RTE_ETHER_TYPE_VLAN, 68);  /* double tag */
+	b[4] = test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 1600); /* oversize */
+	b[5] = test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 60);  /* good */
+	dp_process_burst(ctx, ports[0], 0, b, 6);
+	assert_int_equal(st->packets, 6);
+	assert_int_equal(st->drops[DP_DROP_RUNT], 1);
+	assert_int_equal(st->drops[DP_DROP_BAD_LENGTH], 1);
+	assert_int_equal(st->drops[DP_DROP_DOUBLE_VLAN], 2);
+	assert_int_equal(st->drops[DP_DROP_OVERSIZE], 1);
+	assert_int_equal(caps[1].n, 1);
+	assert_int_equal(caps[2].n, 1);
+}
+
+static void test_hairpin_and_move(void **state)
+{
+	struct rte_ether_addr a;
+
+	(void)state;
+	rte_ether_unformat_addr(MAC_A, &a);
+	send1(0, test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_ARP, 60));
+	send1(1, test_frame(BCAST, MAC_B, -1, RTE_ETHER_TYPE_ARP, 60));
+	learn();
+	free_captures();
+	/* a frame to A arriving on A's own port is dropped as hairpin */
+	send1(0, test_frame(MAC_A, MAC_C, -1, RTE_ETHER_TYPE_IPV4, 60));
+	assert_int_equal(ports[0]->rxq[0].drops[DP_DROP_HAIRPIN], 1);
+	assert_int_equal(caps[1].n + caps[2].n + caps[3].n, 0);
+	/* A moves to port 2 */
+	send1(2, test_frame(MAC_B, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 60));
+	learn();
+	assert_int_equal(fdb_lookup(br->fdb, &a, 0), ports[2]->id);
+	free_captures();
+	send1(1, test_frame(MAC_A, MAC_B, -1, RTE_ETHER_TYPE_IPV4, 60));
+	assert_int_equal(caps[2].n, 1);
+	assert_int_equal(caps[0].n + caps[3].n, 0);
+}
+
+static void test_ageing_with_injected_clock(void **state)
+{
+	struct rte_ether_addr a;
+
+	(void)state;
+	rte_ether_unformat_addr(MAC_A, &a);
+	send1(0, test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_ARP, 60));
+	learn();
+	free_captures();
+	ctx->now += 299;
+	assert_int_equal(fdb_age(br->fdb, ctx->now), 0);
+	send1(1, test_frame(MAC_A, MAC_B, -1, RTE_ETHER_TYPE_IPV4, 60));
+	assert_int_equal(caps[0].n, 1);
+	assert_int_equal(caps[2].n, 0);
+	free_captures();
+	ctx->now += 301;
+	fdb_learn_drain(br->fdb, ctx->now);
+	assert_true(fdb_age(br->fdb, ctx->now) >= 1);
+	assert_int_equal(fdb_lookup(br->fdb, &a, 0), FDB_PORT_NONE);
+	/* unknown again: flooded */
+	send1(1, test_frame(MAC_A, MAC_B, -1, RTE_ETHER_TYPE_IPV4, 60));
+	assert_int_equal(caps[0].n, 1);
+	assert_int_equal(caps[2].n, 1);
+}
+
+static void test_tx_full_counted_and_freed(void **state)
+{
+	struct rte_mbuf *burst[DP_BURST];
+	int i;
+
+	(void)state;
+	caps[1].limit = 5;
+	for (i = 0; i < DP_BURST; i++)
+		burst[i] = test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_ARP, 60);
+	dp_process_burst(ctx, ports[0], 0, burst, DP_BURST);
+	assert_int_equal(caps[1].n, 5);
+	assert_int_equal(ports[1]->tx[0].drops[DP_DROP_TX_RING_FULL], DP_BURST - 5);
+	assert_int_equal(caps[2].n, DP_BURST);
+}
+
+static void test_no_bridge_and_no_output(void **state)
+{
+	struct dp_port_conf c = {.max_len = 1514, .bridge = NULL};
+	uint16_t only[] = {0};
+
+	(void)state;
+	vlan_set_all(c.vlan.trunks);
+	assert_int_equal(dp_bridge_set_members(br, only, 0), 0);
+	dp_rcu_flush();
+	send1(0, test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_ARP, 60));
+	assert_int_equal(ports[0]->rxq[0].drops[DP_DROP_NO_OUTPUT], 1);
+	dp_port_set_conf(ports[0], &c);
+	dp_rcu_flush();
+	send1(0, test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_ARP, 60));
+	assert_int_equal(ports[0]->rxq[0].drops[DP_DROP_NO_BRIDGE], 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_flood_then_unicast, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_broadcast_and_multicast_flood, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_vlan_isolation_and_trunk_tagging, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unicast_to_trunk_gets_tag, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flood_mixed_tagged_untagged_no_leak, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_counted_forwarding_continues, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hairpin_and_move, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ageing_with_injected_clock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_full_counted_and_freed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_bridge_and_no_output, setup, teardown),
+	};
+
+	test_eal_init("test_pipeline");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

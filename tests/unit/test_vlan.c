@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Unit tests of 802.1Q classification, stripping and tagging (dataplane/vlan.c)
+ * and of the malformed-frame checks that share its parser. */
+#include "tests/unit/dp_test.h"
+
+#include "dataplane/vlan.h"
+
+#define A "52:54:00:00:00:0a"
+#define B "52:54:00:00:00:0b"
+
+static struct vlan_port access10 = {.tag = 10};
+static struct vlan_port trunk_all;
+static struct vlan_port trunk_10_20;
+
+static int setup(void **state)
+{
+	(void)state;
+	vlan_set_all(trunk_all.trunks);
+	memset(trunk_10_20.trunks, 0, sizeof(trunk_10_20.trunks));
+	trunk_10_20.trunks[0] = (1ULL << 10) | (1ULL << 20);
+	return 0;
+}
+
+static enum dp_drop classify(const struct vlan_port *p, struct rte_mbuf *m, uint16_t *vid)
+{
+	return vlan_ingress(p, m, 1500 + RTE_ETHER_HDR_LEN, vid);
+}
+
+static void test_access_untagged(void **state)
+{
+	struct rte_mbuf *m = test_frame(B, A, -1, RTE_ETHER_TYPE_IPV4, 60);
+	uint16_t vid = 0;
+
+	(void)state;
+	assert_int_equal(classify(&access10, m, &vid), DP_DROP_MAX);
+	assert_int_equal(vid, 10);
+	assert_int_equal(m->pkt_len, 60);
+	rte_pktmbuf_free(m);
+	assert_int_equal(test_in_use(), 0);
+}
+
+static void test_access_priority_tag_and_foreign_tag(void **state)
+{
+	struct rte_mbuf *m = test_frame(B, A, 0, RTE_ETHER_TYPE_IPV4, 64);
+	uint16_t vid = 0;
+
+	(void)state;
+	assert_int_equal(classify(&access10, m, &vid), DP_DROP_MAX);
+	assert_int_equal(vid, 10);
+	assert_int_equal(m->pkt_len, 60); /* priority tag stripped */
+	assert_int_equal(test_frame_vlan(m), -1);
+	rte_pktmbuf_free(m);
+
+	m = test_frame(B, A, 20, RTE_ETHER_TYPE_IPV4, 64);
+	assert_int_equal(classify(&access10, m, &vid), DP_DROP_VLAN_NOT_ALLOWED);
+	rte_pktmbuf_free(m);
+	assert_int_equal(test_in_use(), 0);
+}
+
+static void test_trunk_pop_keeps_addresses(void **state)
+{
+	struct rte_mbuf *m = test_frame(B, A, 20, RTE_ETHER_TYPE_IPV4, 64);
+	struct rte_ether_addr a, b;
+	struct rte_ether_hdr *eh;
+	uint16_t vid = 0;
+
+	(void)state;
+	rte_ether_unformat_addr(A, &a);
+	rte_ether_unformat_addr(B, &b);
+	assert_int_equal(classify(&trunk_10_20, m, &vid), DP_DROP_MAX);
+	assert_int_equal(vid, 20);
+	assert_int_equal(m->pkt_len, 60);
+	eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	assert_true(rte_is_same_ether_addr(&eh->src_addr, &a));
+	assert_true(rte_is_same_ether_addr(&eh->dst_addr, &b));
+	assert_int_equal(rte_be_to_cpu_16(eh->ether_type), RTE_ETHER_TYPE_IPV4);
+	rte_pktmbuf_free(m);
+}
+
+static void test_trunk_filters(void **state)
+{
+	struct rte_mbuf *m;
+	uint16_t vid = 99;
+
+	(void)state;
+	m = test_frame(B, A, 30, RTE_ETHER_TYPE_IPV4, 64);
+	assert_int_equal(classify(&trunk_10_20, m, &vid), DP_DROP_VLAN_NOT_ALLOWED);
+	rte_pktmbuf_free(m);
+	/* untagged on a trunk without VLAN 0 */
+	m = test_frame(B, A, -1, RTE_ETHER_TYPE_IPV4, 60);
+	assert_int_equal(classify(&trunk_10_20, m, &vid), DP_DROP_VLAN_NOT_ALLOWED);
+	rte_pktmbuf_free(m);
+	/* untagged on a trunk of all VLANs is VLAN 0 */
+	m = test_frame(B, A, -1, RTE_ETHER_TYPE_IPV4, 60);
+	assert_int_equal(classify(&trunk_all, m, &vid), DP_DROP_MAX);
+	assert_int_equal(vid, 0);
+	rte_pktmbuf_free(m);
+	assert_int_equal(test_in_use(), 0);
+}
+
+static void test_push(void **state)
+{
+	struct rte_mbuf *m = test_frame(B, A, -1, RTE_ETHER_TYPE_ARP, 60);
+	uint16_t vid;
+
+	(void)state;
+	assert_int_equal(vlan_push(m, 42), 0);
+	assert_int_equal(m->pkt_len, 64);
+	assert_int_equal(test_frame_vlan(m), 42);
+	/* and it pops back to the same frame */
+	assert_int_equal(classify(&trunk_all, m, &vid), DP_DROP_MAX);
+	assert_int_equal(vid, 42);
+	assert_int_equal(m->pkt_len, 60);
+	rte_pktmbuf_free(m);
+	assert_int_equal(test_in_use(), 0);
+}
+
+static void test_port_predicates(void **state)
+{
+	(void)state;
+	assert_true(vlan_port_carries(&access10, 10));
+	assert_false(vlan_port_carries(&access10, 0));
+	assert_false(vlan_port_tags(&access10, 10));
+	assert_true(vlan_port_carries(&trunk_10_20, 20));
+	assert_false(vlan_port_carries(&trunk_10_20, 0));
+	assert_true(vlan_port_tags(&trunk_10_20, 20));
+	assert_false(vlan_port_tags(&trunk_all, 0));
+}
+
+static void test_malformed(void **state)
+{
+	struct rte_mbuf *m;
+	uint16_t vid;
+
+	(void)state;
+	/* runt: 10 bytes */
+	m = test_frame(B, A, -1, RTE_ETHER_TYPE_IPV4, 14);
+	rte_pktmbuf_trim(m, 4);
+	assert_int_equal(classify(&trunk_all, m, &vid), DP_DROP_RUNT);
+	rte_pktmbuf_free(m);
+	/* tagged runt: 16 bytes */
+	m = test_frame(B, A, 5, RTE_ETHER_TYPE_IPV4, 18);
+	rte_pktmbuf_trim(m, 2);
+	assert_int_equal(classify(&trunk_all, m, &vid), DP_DROP_RUNT);
+	rte_pktmbuf_free(m);
+	/* 802.3 length larger than the frame */
+	m = test_frame(B, A, -1, 1000, 60);
+	assert_int_equal(classify(&trunk_all, m, &vid), DP_DROP_BAD_LENGTH);
+	rte_pktmbuf_free(m);
+	/* 802.3 length that fits is fine */
+	m = test_frame(B, A, -1, 46, 60);
+	assert_int_equal(classify(&trunk_all, m, &vid), DP_DROP_MAX);
+	rte_pktmbuf_free(m);
+	/* neither length nor type */
+	m = test_frame(B, A, -1, 1530, 60);
+	assert_int_equal(classify(&trunk_all, m, &vid), DP_DROP_BAD_ETHERTYPE);
+	rte_pktmbuf_free(m);
+	/* QinQ: a tag inside a tag, and an 802.1ad outer tag */
+	m = test_frame(B, A, 5, RTE_ETHER_TYPE_VLAN, 68);
+	assert_int_equal(classify(&trunk_all, m, &vid), DP_DROP_DOUBLE_VLAN);
+	rte_pktmbuf_free(m);
+	m = test_frame(B, A, -1, RTE_ETHER_TYPE_QINQ, 68);
+	assert_int_equal(classify(&trunk_all, m, &vid), DP_DROP_DOUBLE_VLAN);
+	rte_pktmbuf_free(m);
+	/* 1519 bytes untagged on a 1500 MTU; 1518 tagged is fine */
+	m = test_frame(B, A, -1, RTE_ETHER_TYPE_IPV4, 1515);
+	assert_int_equal(classify(&trunk_all, m, &vid), DP_DROP_OVERSIZE);
+	rte_pktmbuf_free(m);
+	m = test_frame(B, A, 7, RTE_ETHER_TYPE_IPV4, 1518);
+	assert_int_equal(classify(&trunk_all, m, &vid), DP_DROP_MAX);
+	rte_pktmbuf_free(m);
+	/* multicast source */
+	m = test_frame(B, "01:00:5e:00:00:01", -1, RTE_ETHER_TYPE_IPV4, 60);
+	assert_int_equal(classify(&trunk_all, m, &vid), DP_DROP_SRC_MULTICAST);
+	rte_pktmbuf_free(m);
+	assert_int_equal(test_in_use(), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_access_untagged),
+		cmocka_unit_test(test_access_priority_tag_and_foreign_tag),
+		cmocka_unit_test(test_trunk_pop_keeps_addresses),
+		cmocka_unit_test(test_trunk_filters),
+		cmocka_unit_test(test_push),
+		cmocka_unit_test(test_port_predicates),
+		cmocka_unit_test(test_malformed),
+	};
+
+	test_eal_init("test_vlan");
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
