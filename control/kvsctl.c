@@ -7,7 +7,6 @@
  * on a usage error, 3 when the daemon cannot be reached.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -89,46 +88,44 @@ static char *roundtrip(int fd, const char *req, int timeout_ms)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"unixctl", required_argument, NULL, 'u'}, {"format", required_argument, NULL, 'f'},
-		{"timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *unixctl = getenv("KVS_UNIXCTL") ? getenv("KVS_UNIXCTL") : DEFAULT_UNIXCTL;
 	bool json = false;
-	int timeout_s = 30, o, fd, status;
+	int timeout_s = 30, optind, fd, status;
 	char err[1024], *line, *req_s;
 	json_t *req, *resp, *res, *error;
 	json_error_t jerr;
 
-	/* "+": stop at the first command word, so "--" and "--may-exist" after
-	 * it belong to the command */
-	while ((o = getopt_long(argc, argv, "+t:h", opts, NULL)) != -1) {
-		switch (o) {
-		case 'u':
-			unixctl = optarg;
+	/* Global options come first; the first other word starts the command, so
+	 * per-command options such as --may-exist reach cli_parse(). */
+	for (optind = 1; optind < argc; optind++) {
+		const char *a = argv[optind], *v = optind + 1 < argc ? argv[optind + 1] : NULL;
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(cli_usage(), stdout);
+			return 0;
+		}
+		if (strcmp(a, "--unixctl") != 0 && strcmp(a, "--format") != 0 &&
+		    strcmp(a, "-t") != 0 && strcmp(a, "--timeout") != 0)
 			break;
-		case 'f':
-			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
-				fprintf(stderr, "kvsctl: --format takes text or json, not '%s'\n",
-					optarg);
+		if (v == NULL) {
+			fprintf(stderr, "kvsctl: %s needs a value\n", a);
+			return 2;
+		}
+		optind++;
+		if (strcmp(a, "--unixctl") == 0) {
+			unixctl = v;
+		} else if (strcmp(a, "--format") == 0) {
+			if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0) {
+				fprintf(stderr, "kvsctl: --format takes text or json, not '%s'\n", v);
 				return 2;
 			}
-			json = strcmp(optarg, "json") == 0;
-			break;
-		case 't':
-			timeout_s = atoi(optarg);
+			json = strcmp(v, "json") == 0;
+		} else {
+			timeout_s = atoi(v);
 			if (timeout_s <= 0) {
 				fprintf(stderr, "kvsctl: -t takes a positive number of seconds\n");
 				return 2;
 			}
-			break;
-		case 'h':
-			fputs(cli_usage(), stdout);
-			return 0;
-		default:
-			fputs(cli_usage(), stderr);
-			return 2;
 		}
 	}
 	req = cli_parse(argc - optind, argv + optind, err, sizeof(err));

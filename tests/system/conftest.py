@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Fixtures for kvswitch system tests: a real kvswitchd per test, kvs-guest
+virtio-user guests, and the leak check every test gets at teardown (the
+switch is still alive and its mbuf pools are back to their baseline)."""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from guest import Guest  # noqa: E402
+from kvs import KVSWITCHD, Switch, hugepages_free  # noqa: E402
+
+MIN_HUGEPAGES = 512
+
+
+def need_hugepages():
+    if os.geteuid() != 0:
+        pytest.skip("needs root (vhost-user sockets, hugepages, namespaces)")
+    if not KVSWITCHD.exists():
+        pytest.skip(f"{KVSWITCHD} not built")
+    if hugepages_free() < MIN_HUGEPAGES:
+        pytest.skip(f"needs {MIN_HUGEPAGES} free 2 MiB hugepages, "
+                    f"{hugepages_free()} free (echo 2048 > /proc/sys/vm/nr_hugepages)")
+
+
+@pytest.fixture
+def switch(tmp_path):
+    need_hugepages()
+    sw = Switch(tmp_path)
+    sw.start()
+    sw.baseline = sw.mbufs_in_use()
+    yield sw
+    try:
+        if sw.proc is not None:
+            assert sw.alive(), "kvswitchd died during the test:\n" + sw.log_text()[-3000:]
+            sw.wait_mbufs(sw.baseline)
+    finally:
+        sw.stop()
+
+
+@pytest.fixture
+def guests(tmp_path):
+    """Factory: guests(sock, mac, **kw) -> Guest; all closed at teardown."""
+    made = []
+
+    def make(sock, mac, **kw):
+        kw.setdefault("log_dir", tmp_path)
+        g = Guest(sock, mac, **kw)
+        made.append(g)
+        return g
+
+    yield make
+    for g in made:
+        g.close()

@@ -1,0 +1,170 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""L2 switching through kvswitchd with virtio-user guests on vhost-user
+ports: unicast, flooding, learning, VLANs, malformed frames."""
+import time
+
+import pytest
+
+MAC = {i: f"52:54:00:00:00:{i:02x}" for i in range(1, 10)}
+BCAST = "ff:ff:ff:ff:ff:ff"
+
+
+def add_vhost_ports(sw, names, bridge="br0", **cols):
+    sw.vsctl("--may-exist", "add-br", bridge)
+    for n in names:
+        extra = [f"{k}={v}" for k, v in cols.get(n, {}).items()]
+        sw.vsctl("add-port", bridge, n, "type=dpdkvhostuser", *extra)
+
+
+def attach(sw, guests, names, **kw):
+    gs = {}
+    for i, n in enumerate(names, 1):
+        gs[n] = guests(sw.sock(n), MAC[i], gid=i, name=n, **kw)
+    for n in names:
+        gs[n].link()
+        sw.wait_connected(n)
+    return gs
+
+
+def rx_from(g, src_mac):
+    return g.stats()["rx"]["by_src"].get(src_mac, 0)
+
+
+def settle(*gs):
+    for g in gs:
+        g.quiet(idle_ms=150)
+
+
+def test_flood_reaches_all_but_ingress(switch, guests):
+    add_vhost_ports(switch, ["vm1", "vm2", "vm3"])
+    g = attach(switch, guests, ["vm1", "vm2", "vm3"])
+    g["vm1"].send(dst=BCAST, count=200)
+    settle(*g.values())
+    assert rx_from(g["vm2"], MAC[1]) == 200
+    assert rx_from(g["vm3"], MAC[1]) == 200
+    assert rx_from(g["vm1"], MAC[1]) == 0
+    assert g["vm1"].stats()["rx"]["total"] == 0
+
+
+def test_known_unicast_reaches_only_its_port_and_learning_both_ways(switch, guests):
+    add_vhost_ports(switch, ["vm1", "vm2", "vm3"])
+    g = attach(switch, guests, ["vm1", "vm2", "vm3"])
+    # vm1 -> vm2, unknown: flooded
+    g["vm1"].send(dst=MAC[2], count=1)
+    settle(*g.values())
+    assert rx_from(g["vm3"], MAC[1]) == 1
+    time.sleep(0.05)  # learning is applied by the control thread within ~1 ms
+    # vm2 answers: vm1 is known, so vm3 must not see it
+    g["vm2"].send(dst=MAC[1], count=100)
+    settle(*g.values())
+    assert rx_from(g["vm1"], MAC[2]) == 100
+    assert rx_from(g["vm3"], MAC[2]) == 0
+    time.sleep(0.05)
+    for x in g.values():
+        x.reset()
+    g["vm1"].send(dst=MAC[2], count=100)
+    settle(*g.values())
+    assert rx_from(g["vm2"], MAC[1]) == 100
+    assert rx_from(g["vm3"], MAC[1]) == 0
+    fdb = {(e["mac"].lower(), e["vlan"]): e["port"] for e in switch.json("fdb/show", "br0")}
+    assert fdb[(MAC[1], 0)] == "vm1"
+    assert fdb[(MAC[2], 0)] == "vm2"
+    # stats agree with what the guests saw
+    st = switch.port_stats("vm3")
+    assert st["tx_packets"] == 1
+
+
+def test_mac_move(switch, guests):
+    add_vhost_ports(switch, ["vm1", "vm2", "vm3"])
+    g = attach(switch, guests, ["vm1", "vm2", "vm3"])
+    g["vm1"].send(dst=BCAST, count=1)
+    settle(*g.values())
+    time.sleep(0.05)
+    # the MAC of vm1 now appears on vm3
+    g["vm3"].send(dst=BCAST, src=MAC[1], count=1)
+    settle(*g.values())
+    time.sleep(0.05)
+    fdb = {e["mac"].lower(): e["port"] for e in switch.json("fdb/show", "br0")}
+    assert fdb[MAC[1]] == "vm3"
+
+
+def test_vlan_access_isolation_and_trunk_tagging(switch, guests):
+    add_vhost_ports(switch, ["vm1", "vm2", "vm3", "vm4"],
+                    vm1={"tag": 10}, vm2={"tag": 10}, vm3={"tag": 20},
+                    vm4={"trunks": "10,20"})
+    g = attach(switch, guests, ["vm1", "vm2", "vm3", "vm4"])
+    g["vm1"].send(dst=BCAST, count=50)
+    settle(*g.values())
+    assert g["vm2"].stats()["rx"]["by_vlan"] == {"0": 50}       # untagged on access
+    assert g["vm3"].stats()["rx"]["total"] == 0                   # other VLAN
+    assert g["vm4"].stats()["rx"]["by_vlan"] == {"10": 50}      # tagged on the trunk
+    for x in g.values():
+        x.reset()
+    # the trunk sends into VLAN 20: only vm3, untagged
+    g["vm4"].send(dst=BCAST, vlan=20, count=30)
+    settle(*g.values())
+    assert g["vm3"].stats()["rx"]["by_vlan"] == {"0": 30}
+    assert g["vm1"].stats()["rx"]["total"] == 0
+    assert g["vm2"].stats()["rx"]["total"] == 0
+    # a VLAN the trunk does not carry is dropped by name
+    g["vm4"].send(dst=BCAST, vlan=30, count=7)
+    settle(*g.values())
+    assert switch.port_stats("vm4")["rx_drops"]["vlan_not_allowed"] == 7
+    # a tagged frame on an access port is dropped by name
+    g["vm3"].reset()
+    g["vm1"].send(dst=BCAST, vlan=20, count=3)
+    settle(*g.values())
+    assert switch.port_stats("vm1")["rx_drops"]["vlan_not_allowed"] == 3
+    assert g["vm3"].stats()["rx"]["total"] == 0
+
+
+def test_malformed_frames_dropped_by_name_and_forwarding_continues(switch, guests):
+    add_vhost_ports(switch, ["vm1", "vm2"])
+    g = attach(switch, guests, ["vm1", "vm2"], mtu=9000)
+    dst, src = BCAST.replace(":", ""), MAC[1].replace(":", "")
+    runt = dst + src[:4]                                       # 10 bytes
+    bad_len = dst + src + "05dc" + "00" * 46                   # 802.3 length 1500 in 60 bytes
+    bad_type = dst + src + "05f0" + "00" * 46                  # 1520: neither
+    double = dst + src + "8100000a" + "8100000b" + "0800" + "00" * 42
+    qinq = dst + src + "88a8000a" + "8100000b" + "0800" + "00" * 42
+    for raw in (runt, bad_len, bad_type, double, qinq):
+        g["vm1"].send(raw=raw, count=5)
+    g["vm1"].send(dst=BCAST, size=9000, count=4)              # jumbo on a 1500 MTU port
+    g["vm1"].send(dst=BCAST, count=20)                         # good frames still flow
+    settle(*g.values())
+    drops = switch.port_stats("vm1")["rx_drops"]
+    assert drops["runt"] == 5
+    assert drops["bad_length"] == 5
+    assert drops["bad_ethertype"] == 5
+    assert drops["double_vlan"] == 10
+    assert drops["oversize"] == 4
+    assert rx_from(g["vm2"], MAC[1]) == 20
+    # raising the MTU lets jumbo frames through
+    switch.vsctl("set", "Interface", "vm1", "mtu_request=9000")
+    switch.vsctl("set", "Interface", "vm2", "mtu_request=9000")
+    g["vm2"].reset()
+    g["vm1"].send(dst=BCAST, size=9000, count=4)
+    settle(*g.values())
+    assert rx_from(g["vm2"], MAC[1]) == 4
+
+
+def test_mac_table_port_limit_protects_other_ports(switch, guests):
+    switch.vsctl("add-br", "br0", "other_config:mac-table-size=64",
+                 "other_config:mac-port-limit=16")
+    for n in ("vm1", "vm2"):
+        switch.vsctl("add-port", "br0", n, "type=dpdkvhostuser")
+    g = attach(switch, guests, ["vm1", "vm2"])
+    # vm1 sprays 200 random source MACs
+    for i in range(200):
+        g["vm1"].send(dst=BCAST, src=f"02:00:00:00:{i >> 8:02x}:{i & 255:02x}", count=1)
+    settle(*g.values())
+    time.sleep(0.05)
+    g["vm2"].send(dst=BCAST, count=1)
+    settle(*g.values())
+    time.sleep(0.05)
+    fdb = switch.json("fdb/show", "br0")
+    on_vm1 = [e for e in fdb if e["port"] == "vm1"]
+    assert len(on_vm1) == 16
+    assert any(e["port"] == "vm2" and e["mac"].lower() == MAC[2] for e in fdb)
+    st = switch.json("fdb/stats-show", "br0")
+    assert st["refused_limit"] >= 184
