@@ -1,0 +1,136 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The control plane: ovs-vsctl-like commands, errors that name what was
+wrong and change nothing, persistence, and configuration files."""
+import subprocess
+
+import pytest
+
+from kvs import KVSCTL, KvsctlError, Switch
+
+
+def expect_error(sw, *args, contains):
+    before_conf = sw.conf.read_text() if sw.conf.exists() else ""
+    before_show = sw.json("show")
+    with pytest.raises(KvsctlError) as e:
+        sw.vsctl(*args)
+    assert contains in e.value.stderr, e.value.stderr
+    assert sw.json("show") == before_show, "a failed command changed the switch"
+    assert (sw.conf.read_text() if sw.conf.exists() else "") == before_conf
+    return e.value
+
+
+def test_ovs_vocabulary(switch):
+    sw = switch
+    sw.vsctl("add-br", "br0")
+    sw.vsctl("add-br", "br1", "other_config:mac-aging-time=60")
+    sw.vsctl("add-port", "br0", "vm1", "--", "set", "Interface", "vm1", "type=dpdkvhostuser")
+    sw.vsctl("add-port", "br0", "vm2", "type=dpdkvhostuserclient",
+             "options:vhost-server-path=/tmp/kvs-test-nonexistent.sock", "tag=10")
+    sw.vsctl("add-port", "br1", "vm3", "type=dpdkvhostuser", "trunks=10,20")
+    assert sw.vsctl("list-br").split() == ["br0", "br1"]
+    assert sw.vsctl("list-ports", "br0").split() == ["vm1", "vm2"]
+    assert sw.vsctl("get", "Port", "vm2", "tag").strip() == "10"
+    assert sw.vsctl("get", "Bridge", "br1", "other_config:mac-aging-time").strip() == "60"
+    sw.vsctl("set", "Open_vSwitch", ".", "other_config:pmd-rxq-assign=roundrobin")
+    sw.vsctl("set", "Port", "vm3", "trunks=[10,20,30]")
+    assert sw.vsctl("get", "Port", "vm3", "trunks").strip() == "[10, 20, 30]"
+    sw.vsctl("remove", "Open_vSwitch", ".", "other_config", "pmd-rxq-assign")
+    sw.vsctl("clear", "Port", "vm2", "tag")
+    sw.vsctl("--may-exist", "add-br", "br0")
+    sw.vsctl("--if-exists", "del-port", "nope")
+    sw.vsctl("del-port", "br0", "vm2")
+    sw.vsctl("del-br", "br1")
+    show = sw.vsctl("show")
+    assert "Bridge br0" in show and "Port vm1" in show and "br1" not in show
+    # every change was persisted: the file has the same content
+    text = sw.conf.read_text()
+    assert "vm1" in text and "vm3" not in text and "br1" not in text
+    assert "dpdkvhostuser" in text
+    for view in ("pmd-stats-show", "pmd-rxq-show", "pmd-stats-clear", "memory/show",
+                 "drop-reasons", "port-stats", "dpif-netdev/pmd-stats-show"):
+        sw.vsctl(view)
+    assert "tx_ring_full" in sw.vsctl("drop-reasons")
+
+
+def test_errors_name_the_problem_and_change_nothing(switch):
+    sw = switch
+    sw.vsctl("add-br", "br0")
+    sw.vsctl("add-port", "br0", "vm1", "type=dpdkvhostuser")
+    expect_error(sw, "add-port", "br9", "x", "type=dpdkvhostuser",
+                 contains="bridge 'br9' does not exist")
+    expect_error(sw, "add-port", "br0", "vm1", "type=dpdkvhostuser", contains="vm1")
+    expect_error(sw, "del-port", "nosuch", contains="nosuch")
+    expect_error(sw, "set", "Interface", "vm1", "options:n_rxq=4",
+                 contains="unknown option 'n_rxq'")
+    expect_error(sw, "set", "Port", "vm1", "tag=5000", contains="5000")
+    expect_error(sw, "set", "Port", "vm1", "tag=ten", contains="ten")
+    expect_error(sw, "set", "Bridge", "br0", "other_config:mac-aging-time=0", contains="0")
+    expect_error(sw, "set", "Bridge", "br0", "other_config:mac-tabel-size=10",
+                 contains="mac-tabel-size")
+    expect_error(sw, "set", "Open_vSwitch", ".", "other_config:pmd-cpu-mask=zz", contains="zz")
+    expect_error(sw, "set", "Interface", "vm1", "type=vxlan", contains="vxlan")
+    expect_error(sw, "add-port", "br0", "vm2", "type=dpdk",
+                 contains="dpdk-devargs")
+    expect_error(sw, "add-port", "br0", "vm2", "type=dpdk",
+                 "options:dpdk-devargs=net_nosuchdriver0", contains="net_nosuchdriver0")
+    expect_error(sw, "set", "Port", "vm1", "tag=10", "trunks=10", contains="exclusive")
+    expect_error(sw, "fdb/show", "nobr", contains="bridge 'nobr' does not exist")
+    expect_error(sw, "port-stats", "nope", contains="port 'nope' does not exist")
+    # a transaction is all or nothing: the first part is valid, the second not
+    expect_error(sw, "add-port", "br0", "vm5", "type=dpdkvhostuser", "--", "set", "Port", "vm5",
+                 "tag=0", contains="tag")
+    assert "vm5" not in sw.vsctl("list-ports", "br0")
+    # usage errors are caught by kvsctl itself (exit 2), daemon errors exit 1
+    r = subprocess.run([str(KVSCTL), "--unixctl", str(sw.ctl), "frobnicate"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "unknown command 'frobnicate'" in r.stderr
+    r = subprocess.run([str(KVSCTL), "--unixctl", str(sw.ctl), "set", "Port", "vm1", "tag=0"],
+                       capture_output=True, text=True)
+    assert r.returncode == 1
+    # garbage on the control socket gets an error, and the daemon keeps going
+    import socket
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(str(sw.ctl))
+    s.sendall(b"this is not json\n")
+    assert b"error" in s.recv(4096)
+    s.close()
+    assert sw.vsctl("list-ports", "br0").split() == ["vm1"]
+
+
+def test_bad_config_file_is_refused_with_its_line(tmp_path):
+    sw = Switch(tmp_path)
+    sw.write_config("bridges:\n"
+                    "  br0:\n"
+                    "    ports:\n"
+                    "      vm1:\n"
+                    "        type: dpdkvhostuser\n"
+                    "        tag: 9999\n")
+    p = sw.start(expect_ok=False)
+    rc = p.wait(30)
+    assert rc != 0
+    log = sw.log_text()
+    assert f"{sw.conf}:6:" in log, log[-2000:]
+    assert "9999" in log
+    assert not sw.ctl.exists()
+
+
+def test_config_file_loaded_at_start(tmp_path):
+    sw = Switch(tmp_path)
+    sw.write_config("open_vswitch:\n"
+                    "  other_config:\n"
+                    f"    vhost-sock-dir: {sw.sockdir}\n"
+                    "    n-mbufs: 8192\n"
+                    "bridges:\n"
+                    "  br0:\n"
+                    "    other_config:\n"
+                    "      mac-aging-time: 42\n"
+                    "    ports:\n"
+                    "      vm1: {type: dpdkvhostuser, tag: 7}\n")
+    try:
+        from conftest import need_hugepages
+        need_hugepages()
+        sw.start()
+        assert sw.vsctl("get", "Port", "vm1", "tag").strip() == "7"
+        assert (sw.sockdir / "vm1").is_socket()
+    finally:
+        sw.stop()
