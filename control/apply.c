@@ -267,16 +267,21 @@ void apply_vhost_events(void)
 
 /* ---- PMD set ---- */
 
+static uint64_t online_mask(void)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return ncpu >= 64 ? UINT64_MAX : (1ULL << ncpu) - 1;
+}
+
 static uint64_t wanted_cores(void)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	uint64_t m = sw.ovs.pmd_cpu_mask;
+	uint64_t m = sw.ovs.pmd_cpu_mask & online_mask();
 	long c;
 
 	if (ncpu > 64)
 		ncpu = 64;
-	if (ncpu < 64)
-		m &= (1ULL << ncpu) - 1;
 	if (m)
 		return m;
 	/* default: one PMD, on the lowest core that is not the control core */
@@ -405,6 +410,13 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 	db_ovs_cfg(db, &ovs);
 	if (!sw.started)
 		dp_pool_configure(ovs.n_mbufs);
+	if (ovs.pmd_cpu_mask && !(ovs.pmd_cpu_mask & online_mask())) {
+		snprintf(err, errlen, "pmd-cpu-mask 0x%lx selects no online core (online: 0x%lx)",
+			 ovs.pmd_cpu_mask, online_mask());
+		if (strict)
+			return -EINVAL;
+		CTL_LOG(ERR, "%s: using the default\n", err);
+	}
 
 	/* 1. open what is new or must be reopened (may fail) */
 	for (b = 0; b < db->n_bridges; b++) {

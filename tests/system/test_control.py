@@ -69,6 +69,8 @@ def test_errors_name_the_problem_and_change_nothing(switch):
                  contains="mac-tabel-size")
     expect_error(sw, "set", "Open_vSwitch", ".", "other_config:pmd-cpu-mask=zz", contains="zz")
     expect_error(sw, "set", "Interface", "vm1", "type=vxlan", contains="vxlan")
+    expect_error(sw, "set", "Open_vSwitch", ".", "other_config:pmd-cpu-mask=0x8000000000",
+                 contains="selects no online core")
     expect_error(sw, "add-port", "br0", "vm2", "type=dpdk",
                  contains="dpdk-devargs")
     expect_error(sw, "add-port", "br0", "vm2", "type=dpdk",
