@@ -78,6 +78,8 @@ class Guest:
     blocks until the switch connects: pass wait=False and call wait_ready() after starting the
     switch). queue_size sets the virtio ring size (deeper rings ride out scheduling hiccups
     when guests share a core). eal_args and args are appended to the EAL and tool arguments.
+    queues is the device's (the vdev's queues=): the guest enables them all unless args has
+    "--queues", "N" (then only the first N, see also set_queues()).
     """
 
     _count = itertools.count()
@@ -192,6 +194,15 @@ class Guest:
 
     def queues(self):
         return self.cmd("queues")
+
+    def set_queues(self, n):
+        """Use n queue pairs from now on, like `ethtool -L eth0 combined n` in a Linux guest:
+        the port restarts with n rx/tx queues and virtio-user enables the first n queue pairs
+        on the vhost-user side (VHOST_USER_SET_VRING_ENABLE) and disables the others. n ranges
+        over 1..queues (the vdev's). DPDK 22.11's virtio-user turns the control queue on by
+        itself whenever queues > 1, so no cq=1 is needed. Frames that reach the guest while
+        its port restarts (typically well under a millisecond) are lost. Returns {"queues": n}."""
+        return self.cmd(f"set-queues n={n}")
 
     def send(self, dst=None, **kw):
         """send dst=MAC [src= vlan= pcp= count= size= queue=Q|all stream= ethertype= raw= pps=]"""

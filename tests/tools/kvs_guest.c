@@ -22,7 +22,14 @@
  *   stream stop                                             {"sent": n, "failed": m}
  *   quiet [idle_ms=200 timeout_ms=5000]: until nothing arrived for idle_ms  {"ok": true, "idle": b}
  *   ping ip=A.B.C.D [count=3 timeout_ms=3000 vlan=N]  {"arp": b, "peer_mac", "sent", "received"}
+ *   set-queues n=N: use N queue pairs from now on (1..the vdev's queues=), what
+ *        "ethtool -L eth0 combined N" does in a Linux guest                 {"queues": n}
  *   stats, reset, queues, quit (also on EOF, SIGINT, SIGTERM)
+ *
+ * Queue pairs: the device has the vdev's queues=M; the guest uses (and the switch sees enabled)
+ * only the first N, N being --queues (default M) and later set-queues. Per-queue counters list
+ * the queues in use, plus any queue that counted frames since the last reset and is no longer
+ * in use, so that they always add up to the totals.
  */
 
 #include <arpa/inet.h>
@@ -146,7 +153,10 @@ static struct {
 
 static struct stats st;
 static uint64_t tx_seq[UINT16_MAX + 1];
-static uint16_t port_id, nb_rxq, nb_txq;
+static uint16_t port_id, nb_rxq, nb_txq; /* the queue pairs in use (always nb_rxq == nb_txq) */
+static uint16_t max_queues;              /* what the device has: the most set-queues takes */
+static uint16_t nb_rxd, nb_txd;
+static struct rte_eth_conf port_conf;
 static uint32_t buf_room; /* bytes of frame an mbuf holds */
 static struct rte_mempool *pool;
 static uint64_t tsc_hz, last_rx_tsc;
@@ -252,6 +262,17 @@ static void jarray(const uint64_t *v, unsigned int n)
 	for (i = 0; i < n; i++)
 		jprintf("%s%" PRIu64, i ? ", " : "[", v[i]);
 	jprintf("%s", n ? "]" : "[]");
+}
+
+/* Per-queue counters: the in_use queues, then those no longer in use up to the last one that
+ * counted frames since the last reset (after set-queues), so that they add up to the total. */
+static void jqueues(const uint64_t *v, uint16_t in_use)
+{
+	unsigned int n = MAX_QUEUES;
+
+	while (n > in_use && v[n - 1] == 0)
+		n--;
+	jarray(v, n);
 }
 
 static void respond(void)
@@ -643,9 +664,8 @@ static bool handle_frame(struct rte_mbuf *m, uint16_t q)
 	return false;
 }
 
-/* One pass of the data path: all rx queues, then the stream. When neither they nor the caller
- * (other_work) did anything, it sleeps a little so that guests and a switch can share a core. */
-static unsigned int service(unsigned int other_work)
+/* One burst from each rx queue in use; returns how many frames arrived. */
+static unsigned int rx_poll(void)
 {
 	struct rte_mbuf *ms[BURST];
 	unsigned int work = 0;
@@ -660,6 +680,15 @@ static unsigned int service(unsigned int other_work)
 	}
 	if (work > 0)
 		last_rx_tsc = rte_rdtsc();
+	return work;
+}
+
+/* One pass of the data path: all rx queues, then the stream. When neither they nor the caller
+ * (other_work) did anything, it sleeps a little so that guests and a switch can share a core. */
+static unsigned int service(unsigned int other_work)
+{
+	unsigned int work = rx_poll();
+
 	work += job_tick(&gen);
 	if (work + other_work == 0)
 		rte_delay_us_sleep(IDLE_SLEEP_US);
@@ -871,7 +900,7 @@ static void stats_rx(void)
 	jprintf("{\"total\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"runts\": %" PRIu64
 	        ", \"by_queue\": ",
 	        st.rx_total, st.rx_bytes, st.rx_runts);
-	jarray(st.rx_by_queue, nb_rxq);
+	jqueues(st.rx_by_queue, nb_rxq);
 	stats_macs("by_src", &st.by_src);
 	stats_macs("by_dst", &st.by_dst);
 	jprintf(", \"mac_overflow\": %" PRIu64 ", \"by_vlan\": {",
@@ -911,7 +940,7 @@ static int cmd_stats(struct args *a)
 	jprintf(", \"tx\": {\"total\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"failed\": %" PRIu64
 	        ", \"by_queue\": ",
 	        st.tx_total, st.tx_bytes, st.tx_failed);
-	jarray(st.tx_by_queue, nb_txq);
+	jqueues(st.tx_by_queue, nb_txq);
 	jprintf("}, \"arp_replies_sent\": %" PRIu64 ", \"icmp_replies_sent\": %" PRIu64
 	        ", \"icmp_echo_replies_received\": %" PRIu64 "}",
 	        st.arp_replies_sent, st.icmp_replies_sent, st.icmp_echo_replies_received);
@@ -1064,6 +1093,71 @@ static int cmd_ping(struct args *a)
 	return 0;
 }
 
+/* Configures nq queue pairs and starts the port. Starting is what tells the device how many pairs
+ * are in use: when it has more than one, the virtio PMD sends VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET on
+ * its control queue, and virtio-user turns that into VHOST_USER_SET_VRING_ENABLE messages: on
+ * for the first nq pairs, off for those after them that it had turned on. */
+static int port_start_queues(uint16_t nq)
+{
+	uint16_t nrxd = RING_SIZE, ntxd = RING_SIZE, q;
+	int rc;
+
+	if ((rc = rte_eth_dev_configure(port_id, nq, nq, &port_conf)) != 0)
+		return fail("configure %u queues, MTU %" PRIu64 ": %s", nq, opt.mtu,
+		            rte_strerror(-rc));
+	rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nrxd, &ntxd);
+	for (q = 0; q < nq; q++) {
+		rc = rte_eth_rx_queue_setup(port_id, q, nrxd, SOCKET_ID_ANY, NULL, pool);
+		if (rc == 0)
+			rc = rte_eth_tx_queue_setup(port_id, q, ntxd, SOCKET_ID_ANY, NULL);
+		if (rc != 0)
+			return fail("queue %u setup: %s", q, rte_strerror(-rc));
+	}
+	if ((rc = rte_eth_dev_start(port_id)) != 0)
+		return fail("port start with %u queues: %s", nq, rte_strerror(-rc));
+	nb_rxq = nb_txq = nq;
+	nb_rxd = nrxd;
+	nb_txd = ntxd;
+	return 0;
+}
+
+/* The port stops for a moment: frames the switch puts in the rx rings meanwhile are lost (the
+ * PMD flushes its rx rings when it starts again). */
+static int cmd_set_queues(struct args *a)
+{
+	uint64_t n = 0, start = rte_rdtsc();
+	uint16_t old = nb_rxq;
+	char why[sizeof(errmsg)];
+	int has_n;
+
+	if ((has_n = arg_u64(a, "n", 1, max_queues, &n)) < 0 || args_check(a) < 0)
+		return -1;
+	if (!has_n)
+		return fail("set-queues: n=1..%u is required", max_queues);
+	if (gen.active && gen.fs.queue >= (int)n)
+		return fail("set-queues: the stream sends on queue %d, stop it first",
+		            gen.fs.queue);
+	/* What the stream has built goes out and what has arrived is taken before the port stops;
+	 * a stream on all queues then carries on over the queues left. */
+	while (gen.off < gen.npend && rte_rdtsc() - start < ms_to_tsc(100))
+		job_tick(&gen);
+	if (gen.off < gen.npend)
+		job_drop_pending(&gen);
+	while (rx_poll() > 0 && rte_rdtsc() - start < ms_to_tsc(200))
+		;
+	rte_eth_dev_stop(port_id);
+	if (port_start_queues((uint16_t)n) == 0) {
+		jprintf("{\"queues\": %u}", nb_rxq);
+		return 0;
+	}
+	snprintf(why, sizeof(why), "%s", errmsg);
+	rte_eth_dev_stop(port_id);
+	if (port_start_queues(old) == 0)
+		return fail("set-queues: %s (still %u queues)", why, old);
+	quit = 1; /* no port left to work with */
+	return fail("set-queues: %s; going back to %u queues: %s; quitting", why, old, errmsg);
+}
+
 static int cmd_queues(struct args *a)
 {
 	if (args_check(a) < 0)
@@ -1089,7 +1183,7 @@ static int run_command(struct args *a, const char *sub)
 	} cmds[] = {
 	        {"link", cmd_link},     {"send", cmd_send},   {"stats", cmd_stats},
 	        {"reset", cmd_reset},   {"quiet", cmd_quiet}, {"ping", cmd_ping},
-	        {"queues", cmd_queues}, {"quit", cmd_quit},
+	        {"queues", cmd_queues}, {"quit", cmd_quit},   {"set-queues", cmd_set_queues},
 	};
 	unsigned int i;
 
@@ -1233,12 +1327,9 @@ static int parse_options(int argc, char **argv)
 
 static int port_init(void)
 {
-	uint16_t nrxd = RING_SIZE, ntxd = RING_SIZE, q, nq;
-	/* lsc: virtio-user in server mode re-accepts a restarted switch from its LSC
-	 * interrupt handler, so a guest survives kvswitchd restarts */
-	struct rte_eth_conf conf = {.rxmode = {.mtu = (uint32_t)opt.mtu}, .intr_conf = {.lsc = 1}};
 	struct rte_eth_dev_info info;
 	uint32_t room, nb_mbufs;
+	uint16_t nq;
 	int rc;
 
 	if (rte_eth_dev_count_avail() != 1)
@@ -1247,8 +1338,9 @@ static int port_init(void)
 	port_id = (uint16_t)rte_eth_find_next(0);
 	if ((rc = rte_eth_dev_info_get(port_id, &info)) != 0)
 		return fail("dev_info_get: %s", rte_strerror(-rc));
-	nq = (uint16_t)(opt.queues ? opt.queues : RTE_MIN(info.max_rx_queues, info.max_tx_queues));
-	nq = RTE_MIN(nq, (uint16_t)MAX_QUEUES);
+	max_queues = RTE_MIN(info.max_rx_queues, info.max_tx_queues);
+	max_queues = RTE_MIN(max_queues, (uint16_t)MAX_QUEUES);
+	nq = (uint16_t)(opt.queues ? opt.queues : max_queues);
 	if (nq > info.max_rx_queues || nq > info.max_tx_queues)
 		return fail("--queues %u: the device has %u rx / %u tx queues", nq,
 		            info.max_rx_queues, info.max_tx_queues);
@@ -1259,34 +1351,28 @@ static int port_init(void)
 	room = RTE_MAX(room, (uint32_t)opt.mtu + RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN +
 	                             RTE_PKTMBUF_HEADROOM);
 	buf_room = room - RTE_PKTMBUF_HEADROOM;
-	nb_mbufs = opt.mbufs ? (uint32_t)opt.mbufs : nq * (nrxd + ntxd + 2u * BURST) + 1024;
+	/* enough for every queue set-queues may turn on: queues it turns off keep their mbufs */
+	nb_mbufs =
+	        opt.mbufs ? (uint32_t)opt.mbufs : max_queues * (2u * RING_SIZE + 2u * BURST) + 1024;
 	pool = rte_pktmbuf_pool_create("kvsg_pool", nb_mbufs, 256, 0, (uint16_t)room,
 	                               (int)rte_socket_id());
 	if (pool == NULL)
 		return fail("mbuf pool of %u x %u bytes: %s", nb_mbufs, room,
 		            rte_strerror(rte_errno));
-	if ((rc = rte_eth_dev_configure(port_id, nq, nq, &conf)) != 0)
-		return fail("configure %u queues, MTU %" PRIu64 ": %s", nq, opt.mtu,
-		            rte_strerror(-rc));
-	rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nrxd, &ntxd);
-	for (q = 0; q < nq; q++) {
-		rc = rte_eth_rx_queue_setup(port_id, q, nrxd, SOCKET_ID_ANY, NULL, pool);
-		if (rc == 0)
-			rc = rte_eth_tx_queue_setup(port_id, q, ntxd, SOCKET_ID_ANY, NULL);
-		if (rc != 0)
-			return fail("queue %u setup: %s", q, rte_strerror(-rc));
-	}
-	nb_rxq = nb_txq = nq;
-	if ((rc = rte_eth_dev_start(port_id)) != 0)
-		return fail("port start: %s", rte_strerror(-rc));
+	/* lsc: virtio-user in server mode re-accepts a restarted switch from its LSC
+	 * interrupt handler, so a guest survives kvswitchd restarts */
+	port_conf.rxmode.mtu = (uint32_t)opt.mtu;
+	port_conf.intr_conf.lsc = 1;
+	if (port_start_queues(nq) < 0)
+		return -1;
 	if (rte_eth_promiscuous_enable(port_id) != 0)
 		fprintf(stderr, "kvs-guest: no promiscuous mode, continuing\n");
 	if (rte_is_zero_ether_addr(&opt.mac))
 		rte_eth_macaddr_get(port_id, &opt.mac);
 	fprintf(stderr,
-	        "kvs-guest: port %u up: %u queue pairs (%u/%u descriptors), MTU %" PRIu64
+	        "kvs-guest: port %u up: %u of %u queue pairs (%u/%u descriptors), MTU %" PRIu64
 	        ", %u mbufs of %u bytes\n",
-	        port_id, nq, nrxd, ntxd, opt.mtu, nb_mbufs, room);
+	        port_id, nq, max_queues, nb_rxd, nb_txd, opt.mtu, nb_mbufs, room);
 	return 0;
 }
 
