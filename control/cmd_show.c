@@ -86,13 +86,13 @@ static json_t *smap_json(const struct smap *m)
 	return o;
 }
 
-static void smap_text(struct buf *b, const char *name, const struct smap *m)
+static void smap_text(struct buf *b, int indent, const char *name, const struct smap *m)
 {
 	size_t i;
 
 	if (m->n == 0)
 		return;
-	bprintf(b, "            %s: {", name);
+	bprintf(b, "%*s%s: {", indent, "", name);
 	for (i = 0; i < m->n; i++)
 		bprintf(b, "%s%s=\"%s\"", i ? ", " : "", m->nodes[i].key, m->nodes[i].value);
 	bprintf(b, "}\n");
@@ -164,6 +164,7 @@ json_t *show_config(json_t *params, int *code, char *err, size_t errlen)
 		json_t *br = json_object(), *ports = json_array();
 
 		bprintf(&b, "    Bridge %s\n", dbb->name);
+		smap_text(&b, 8, "other_config", &dbb->other_config);
 		json_object_set_new(br, "name", json_string(dbb->name));
 		json_object_set_new(br, "other_config", smap_json(&dbb->other_config));
 		for (j = 0; j < dbb->n_ports; j++) {
@@ -185,8 +186,8 @@ json_t *show_config(json_t *params, int *code, char *err, size_t errlen)
 			}
 			bprintf(&b, "            Interface %s\n", dp->name);
 			bprintf(&b, "            type: %s\n", dp->type);
-			smap_text(&b, "options", &dp->options);
-			smap_text(&b, "other_config", &dp->other_config);
+			smap_text(&b, 12, "options", &dp->options);
+			smap_text(&b, 12, "other_config", &dp->other_config);
 			if (dp->mtu_request)
 				bprintf(&b, "            mtu_request: %u\n", dp->mtu_request);
 			json_object_set_new(p, "name", json_string(dp->name));
@@ -204,13 +205,7 @@ json_t *show_config(json_t *params, int *code, char *err, size_t errlen)
 		json_array_append_new(brs, br);
 	}
 	json_object_set_new(data, "bridges", brs);
-	if (sw.db->other_config.n) {
-		bprintf(&b, "    other_config: {");
-		for (i = 0; i < sw.db->other_config.n; i++)
-			bprintf(&b, "%s%s=\"%s\"", i ? ", " : "", sw.db->other_config.nodes[i].key,
-				sw.db->other_config.nodes[i].value);
-		bprintf(&b, "}\n");
-	}
+	smap_text(&b, 4, "other_config", &sw.db->other_config);
 	return view_buf(&b, data);
 }
 
