@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * guest: what the two halves of kvs-guest share. kvs_guest.c owns the process (options, port
+ * setup, the command loop and its JSON answers); guest_traffic.c owns the data path (generated
+ * frames, paced transmission, receive accounting and the ARP/ICMP responder). Only those two
+ * include it; everything here runs on the guest's one lcore, so nothing is locked.
+ */
+#ifndef KVS_TESTS_TOOLS_GUEST_H
+#define KVS_TESTS_TOOLS_GUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#define BURST      32
+#define MAX_QUEUES 16
+
+/* What to generate; used by send and stream, and for the L2 header of ping's frames. */
+struct frame_spec {
+	struct rte_ether_addr dst, src;
+	int vlan; /* -1: untagged */
+	uint8_t pcp;
+	uint16_t ethertype, stream;
+	uint32_t size;
+	int queue; /* -1: all tx queues, round robin */
+	const uint8_t *raw;
+};
+
+/* A paced transmission: send (count frames, run to the end) or stream (runs until stopped). */
+struct tx_job {
+	bool active;
+	struct frame_spec fs;
+	uint64_t count, pps, start, last_progress, built, skipped, sent, failed;
+	uint64_t q_built[MAX_QUEUES]; /* queue=all: frames so far per queue */
+	uint16_t rr, q, npend, off;
+	struct rte_mbuf *pend[BURST];
+};
+
+struct options {
+	struct rte_ether_addr mac;
+	uint32_t ip; /* network order, 0: no responder */
+	uint64_t id, queues, mtu, mbufs;
+};
+
+/* What ping found out: the target's MAC if it answered ARP, and the echo requests it answered. */
+struct ping_result {
+	bool arp_ok;
+	struct rte_ether_addr peer;
+	uint64_t sent, received;
+};
+
+/* ---- kvs_guest.c: set up before the command loop starts, read by the data path ---- */
+
+extern struct options opt;
+extern uint16_t port_id, nb_rxq, nb_txq; /* the queue pairs in use (always nb_rxq == nb_txq) */
+extern struct rte_mempool *pool;
+extern uint64_t tsc_hz;
+
+/* The answer being written; the data path writes its part of the stats answer with these. */
+void __attribute__((format(printf, 1, 2))) jprintf(const char *fmt, ...);
+void jmac(const char *prefix, const struct rte_ether_addr *a);
+
+/* Inline because the paced tx loop converts its timeout on every tick. */
+static inline uint64_t ms_to_tsc(uint64_t ms)
+{
+	return tsc_hz / 1000 * ms;
+}
+
+/* ---- guest_traffic.c: the data path, called by the command handlers ---- */
+
+extern struct tx_job gen;    /* the background stream */
+extern uint64_t last_rx_tsc; /* when the last frame arrived (quiet waits on it) */
+
+void job_init(struct tx_job *j, const struct frame_spec *fs, uint64_t count, uint64_t pps);
+/* Moves a job forward without blocking; returns how many frames it sent. */
+unsigned int job_tick(struct tx_job *j);
+/* Frees the frames a job built but has not sent, counting them as failed. */
+void job_drop_pending(struct tx_job *j);
+
+/* One burst from each rx queue in use; returns how many frames arrived. */
+unsigned int rx_poll(void);
+/* One pass of the data path: all rx queues, then the stream; sleeps a little when idle. */
+unsigned int service(unsigned int other_work);
+
+/* ARP for target (network order), then count echo requests one at a time, with the L2 header of
+ * fs, all within timeout_ms; it runs the data path while it waits. */
+void ping_run(struct frame_spec *fs, uint32_t target, uint64_t count, uint64_t timeout_ms,
+              struct ping_result *res);
+
+/* The body of the stats answer (a JSON object), and what reset clears. */
+void stats_json(void);
+void stats_reset(void);
+
+#endif
