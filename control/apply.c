@@ -197,9 +197,19 @@ void apply_replan(void)
 		n = port_rxqs(p->dp, &numa);
 		if (p->dp->kind == DP_PORT_VHOST && n) {
 			/* frames from the guest go into its own node's pool */
+			struct rte_mempool *mp = dp_pool_get(numa);
+
+			if (mp == NULL) {
+				CTL_LOG(ERR, "port '%s': no mbuf pool for NUMA node %d: not polled\n",
+					p->name, numa);
+				continue;
+			}
 			p->dp->numa = numa;
-			vhost_port_set_pool(p->dp, dp_pool_get(numa));
+			vhost_port_set_pool(p->dp, mp);
 		}
+		if (n_rq + n > RTE_DIM(rq))
+			CTL_LOG(ERR, "port '%s': more than %zu rx queues in all: some not polled\n",
+				p->name, RTE_DIM(rq));
 		for (q = 0; q < n && n_rq < RTE_DIM(rq); q++) {
 			struct sched_rxq *r = &rq[n_rq++];
 			*r = (struct sched_rxq){.port = p->dp->id, .qid = q, .numa = numa,
@@ -214,14 +224,20 @@ void apply_replan(void)
 		if (rq[i].pmd < 0)
 			continue;
 		s = (unsigned int)rq[i].pmd;
+		if (n_list[s] == DP_MAX_PORTS) {
+			CTL_LOG(ERR, "PMD on core %u: more than %d rx queues, port '%s' queue %u "
+				     "not polled\n", sp[s].core, DP_MAX_PORTS,
+				dp_port_get(rq[i].port)->name, rq[i].qid);
+			continue;
+		}
 		lists[s][n_list[s]++] =
 			(struct pmd_rxq){.port = dp_port_get(rq[i].port), .qid = rq[i].qid};
 	}
 
 	/* phase 1: keep only what stays on the same PMD */
 	for (i = 0; i < n_pmds; i++) {
+		static struct pmd_rxq keep[DP_MAX_PORTS];
 		struct pmd *pmd = sw.pmds[slot_of[i]];
-		struct pmd_rxq keep[DP_MAX_PORTS];
 		uint16_t k = 0, j;
 
 		for (j = 0; j < n_list[i]; j++)
@@ -274,29 +290,77 @@ static uint64_t online_mask(void)
 	return ncpu >= 64 ? UINT64_MAX : (1ULL << ncpu) - 1;
 }
 
-static uint64_t wanted_cores(void)
+uint64_t apply_pmd_cores(uint64_t pmd_cpu_mask, unsigned int control_core)
 {
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	uint64_t m = sw.ovs.pmd_cpu_mask & online_mask();
-	long c;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), c;
+	uint64_t m = pmd_cpu_mask & online_mask();
 
-	if (ncpu > 64)
-		ncpu = 64;
 	if (m)
 		return m;
 	/* default: one PMD, on the lowest core that is not the control core */
-	for (c = 0; c < ncpu; c++)
-		if ((unsigned int)c != sw.control_core)
+	for (c = 0; c < ncpu && c < 64; c++)
+		if ((unsigned int)c != control_core)
 			return 1ULL << c;
-	return 1ULL << sw.control_core;
+	return 1ULL << control_core;
 }
 
-static int pmds_update(char *err, size_t errlen)
+static bool have_pmd_on(unsigned int core)
 {
-	uint64_t want = wanted_cores();
-	unsigned int s, core;
+	unsigned int s;
 
-	/* stop PMDs on cores no longer wanted: take their queues away first */
+	for (s = 0; s < sw.n_pmd_slots; s++)
+		if (sw.pmds[s] && sw.pmds[s]->core == core)
+			return true;
+	return false;
+}
+
+static void pmd_slots_recount(void)
+{
+	unsigned int s;
+
+	sw.n_pmd_slots = 0;
+	for (s = 0; s < DP_MAX_PMDS; s++)
+		if (sw.pmds[s])
+			sw.n_pmd_slots = s + 1;
+}
+
+/* Start PMDs on wanted cores that have none (may fail: then the ones
+ * started here are stopped again and nothing changed). */
+static int pmds_start(uint64_t want, char *err, size_t errlen)
+{
+	unsigned int started[64], n_started = 0, core, s, i;
+
+	for (core = 0; core < 64; core++) {
+		if (!((want >> core) & 1) || have_pmd_on(core))
+			continue;
+		for (s = 0; s < DP_MAX_PMDS && sw.pmds[s]; s++)
+			;
+		if (s < DP_MAX_PMDS)
+			sw.pmds[s] = pmd_start(s, core);
+		if (s == DP_MAX_PMDS || sw.pmds[s] == NULL) {
+			int e = s == DP_MAX_PMDS ? ENOSPC : errno;
+			snprintf(err, errlen, "cannot start a PMD on core %u: %s", core, strerror(e));
+			for (i = 0; i < n_started; i++) {
+				pmd_stop(sw.pmds[started[i]]);
+				sw.pmds[started[i]] = NULL;
+			}
+			pmd_slots_recount();
+			return -e;
+		}
+		started[n_started++] = s;
+		pmd_slots_recount();
+		CTL_LOG(INFO, "PMD %u started on core %u (NUMA node %d)\n", s, core,
+			sw.pmds[s]->numa);
+	}
+	return 0;
+}
+
+/* Stop PMDs on cores no longer wanted; their queues are taken away first and
+ * re-planned on the others by the caller. */
+static void pmds_stop_unwanted(uint64_t want)
+{
+	unsigned int s;
+
 	for (s = 0; s < sw.n_pmd_slots; s++) {
 		struct pmd *pmd = sw.pmds[s];
 		if (pmd == NULL || (want >> pmd->core) & 1)
@@ -305,37 +369,9 @@ static int pmds_update(char *err, size_t errlen)
 		dp_rcu_flush();
 		pmd_stop(pmd);
 		sw.pmds[s] = NULL;
+		CTL_LOG(INFO, "PMD %u on core %u stopped\n", s, pmd->core);
 	}
-	for (core = 0; core < 64; core++) {
-		bool have = false;
-
-		if (!((want >> core) & 1))
-			continue;
-		for (s = 0; s < sw.n_pmd_slots; s++)
-			if (sw.pmds[s] && sw.pmds[s]->core == core)
-				have = true;
-		if (have)
-			continue;
-		for (s = 0; s < DP_MAX_PMDS && sw.pmds[s]; s++)
-			;
-		if (s == DP_MAX_PMDS) {
-			snprintf(err, errlen, "pmd-cpu-mask: more than %d PMDs", DP_MAX_PMDS);
-			return -ENOSPC;
-		}
-		sw.pmds[s] = pmd_start(s, core);
-		if (sw.pmds[s] == NULL) {
-			snprintf(err, errlen, "cannot start a PMD on core %u: %s", core,
-				 strerror(errno));
-			return -errno;
-		}
-		CTL_LOG(INFO, "PMD %u started on core %u (NUMA node %d)\n", s, core,
-			sw.pmds[s]->numa);
-	}
-	sw.n_pmd_slots = 0;
-	for (s = 0; s < DP_MAX_PMDS; s++)
-		if (sw.pmds[s])
-			sw.n_pmd_slots = s + 1;
-	return 0;
+	pmd_slots_recount();
 }
 
 /* ---- configuration ---- */
@@ -361,21 +397,6 @@ static int publish_conf(struct sw_port *p)
 	return dp_port_set_conf(p->dp, &c);
 }
 
-static void remove_port(unsigned int idx)
-{
-	struct sw_port *p = sw.ports[idx];
-	struct sw_bridge *b = sw_bridge_find(p->bridge);
-
-	if (p->dp) {
-		dp_port_unpublish(p->dp);
-		if (b)
-			fdb_flush_port(b->dp->fdb, p->dp->id);
-	}
-	memmove(&sw.ports[idx], &sw.ports[idx + 1], (sw.n_ports - idx - 1) * sizeof(p));
-	sw.n_ports--;
-	free(p);
-}
-
 static void publish_members(void)
 {
 	static uint16_t ids[DP_MAX_PORTS];
@@ -392,20 +413,99 @@ static void publish_members(void)
 	}
 }
 
+/*
+ * Forget every MAC learned on port `id`.  Only after a grace period since the
+ * port left the poll lists: before that a PMD may still queue a learn request
+ * for it, which would bring the entry back and hand a later port that reuses
+ * the id another guest's traffic.
+ */
+static void fdb_forget_port(uint16_t id)
+{
+	unsigned int b;
+
+	for (b = 0; b < SW_MAX_BRIDGES; b++) {
+		if (sw.bridges[b] == NULL)
+			continue;
+		fdb_learn_drain(sw.bridges[b]->dp->fdb, dp_now());
+		fdb_flush_port(sw.bridges[b]->dp->fdb, id);
+	}
+}
+
 struct pending_open {
 	const struct db_port *dbp;
-	const char *bridge;
 	struct dp_port *dp;
 	char error[256];
 };
 
+struct pending_bridge {
+	const struct db_bridge *dbb;
+	struct dp_bridge *dp;
+};
+
+static struct dp_bridge *create_bridge(const char *name, const struct db_bridge_cfg *bc)
+{
+	static unsigned int seq;
+	char fdb_name[16];
+	struct fdb_params fp = {.name = fdb_name, .max_entries = bc->mac_table_size,
+				.port_limit = bc->mac_port_limit, .aging_s = bc->mac_aging_time,
+				.max_ports = DP_MAX_PORTS, .socket_id = SOCKET_ID_ANY,
+				.qsv = dp_rcu()};
+
+	/* fdb names DPDK objects, whose names are short: number them */
+	snprintf(fdb_name, sizeof(fdb_name), "fdb%u", seq++);
+	return dp_bridge_create(name, &fp);
+}
+
+/* Close ports being reopened (same socket path or device cannot be open
+ * twice).  Their sw_port keeps the old cfg until the commit, so a failed
+ * transaction can open them again as they were. */
+static void close_for_reopen(struct sw_port **sps, unsigned int n)
+{
+	static struct dp_port *closing[DP_MAX_PORTS];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		dp_port_unpublish(sps[i]->dp);
+		closing[i] = sps[i]->dp;
+		sps[i]->dp = NULL;
+	}
+	publish_members();
+	apply_replan();
+	for (i = 0; i < n; i++) {
+		fdb_forget_port(closing[i]->id);
+		close_port(closing[i]);
+	}
+}
+
+static void restore_reopened(struct sw_port **sps, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		sps[i]->dp = open_port(sps[i]->name, &sps[i]->cfg, &sw.ovs, sps[i]->error,
+				       sizeof(sps[i]->error));
+		if (sps[i]->dp == NULL) {
+			CTL_LOG(ERR, "%s\n", sps[i]->error);
+			continue;
+		}
+		publish_conf(sps[i]);
+		dp_port_publish(sps[i]->dp);
+	}
+	publish_members();
+	apply_replan();
+}
+
 int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 {
 	static struct pending_open opens[DP_MAX_PORTS];
+	static struct pending_bridge new_br[SW_MAX_BRIDGES];
+	static struct sw_port *reopen[DP_MAX_PORTS];
+	static uint16_t gone[DP_MAX_PORTS];
 	static struct dp_port *closing[DP_MAX_PORTS];
-	unsigned int n_open = 0, n_close = 0, i, b;
+	unsigned int n_open = 0, n_reopen = 0, n_new_br = 0, n_gone = 0, i, b;
 	struct db_ovs_cfg ovs;
-	int rc;
+	uint64_t want;
+	int rc = 0;
 
 	db_ovs_cfg(db, &ovs);
 	if (!sw.started)
@@ -417,109 +517,123 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 			return -EINVAL;
 		CTL_LOG(ERR, "%s: using the default\n", err);
 	}
+	want = apply_pmd_cores(ovs.pmd_cpu_mask, sw.control_core);
 
-	/* 1. open what is new or must be reopened (may fail) */
+	/* 1. everything that may fail: devices, bridges, PMDs.  Undone on
+	 *    failure, so a refused transaction changes nothing. */
 	for (b = 0; b < db->n_bridges; b++) {
 		const struct db_bridge *dbb = db->bridges[b];
 		for (i = 0; i < dbb->n_ports; i++) {
-			const struct db_port *dbp = dbb->ports[i];
-			struct sw_port *sp = sw_port_find(dbp->name);
+			struct sw_port *sp = sw_port_find(dbb->ports[i]->name);
 			struct db_port_cfg c;
 
-			db_port_cfg(dbp, &c);
+			db_port_cfg(dbb->ports[i], &c);
 			if (sp && !needs_reopen(sp, &c, &ovs))
 				continue;
-			opens[n_open] = (struct pending_open){.dbp = dbp, .bridge = dbb->name};
-			if (sp && sp->dp) {
-				/* same identity (path, devargs) cannot be open twice */
-				dp_port_unpublish(sp->dp);
-				closing[n_close++] = sp->dp;
-				sp->dp = NULL;
-			}
-			n_open++;
+			opens[n_open++] = (struct pending_open){.dbp = dbb->ports[i]};
+			if (sp && sp->dp)
+				reopen[n_reopen++] = sp;
 		}
 	}
-	if (n_close) {
-		/* only reached for reopen: drop the old ones before opening anew */
-		apply_replan();
-		publish_members();
-		dp_rcu_flush();
-		for (i = 0; i < n_close; i++)
-			close_port(closing[i]);
-		n_close = 0;
-	}
+	if (n_reopen)
+		close_for_reopen(reopen, n_reopen);
 	for (i = 0; i < n_open; i++) {
 		struct db_port_cfg c;
 
 		db_port_cfg(opens[i].dbp, &c);
+		errno = 0;
 		opens[i].dp = open_port(opens[i].dbp->name, &c, &ovs, opens[i].error,
 					sizeof(opens[i].error));
-		if (opens[i].dp == NULL && strict) {
+		if (opens[i].dp != NULL)
+			continue;
+		if (strict) {
 			snprintf(err, errlen, "%s", opens[i].error);
 			rc = -(errno ? errno : EINVAL);
-			while (i-- > 0)
-				close_port(opens[i].dp);
-			return rc;
+			goto undo_opens;
 		}
-		if (opens[i].dp == NULL)
-			CTL_LOG(ERR, "%s\n", opens[i].error);
+		CTL_LOG(ERR, "%s\n", opens[i].error);
+	}
+	for (b = 0; b < db->n_bridges; b++) {
+		const struct db_bridge *dbb = db->bridges[b];
+		struct db_bridge_cfg bc;
+
+		if (sw_bridge_find(dbb->name))
+			continue;
+		db_bridge_cfg(dbb, &bc);
+		new_br[n_new_br] = (struct pending_bridge){.dbb = dbb, .dp = create_bridge(dbb->name, &bc)};
+		if (new_br[n_new_br].dp == NULL) {
+			snprintf(err, errlen, "bridge '%s': cannot create its MAC table: %s", dbb->name,
+				 strerror(errno));
+			rc = -errno;
+			goto undo_bridges;
+		}
+		n_new_br++;
+	}
+	rc = pmds_start(want, err, errlen);
+	if (rc < 0) {
+		if (strict)
+			goto undo_bridges;
+		CTL_LOG(ERR, "%s\n", err);
 	}
 
-	/* 2. ports that go away */
+	/* 2. commit: nothing below fails a transaction */
+	sw.ovs = ovs;
+	for (i = 0; i < n_new_br; i++) {
+		struct sw_bridge *sb = calloc(1, sizeof(*sb));
+		unsigned int slot;
+
+		for (slot = 0; slot < SW_MAX_BRIDGES && sw.bridges[slot]; slot++)
+			;
+		if (sb == NULL || slot == SW_MAX_BRIDGES) {
+			CTL_LOG(ERR, "bridge '%s': no room\n", new_br[i].dbb->name);
+			free(sb);
+			dp_bridge_destroy(new_br[i].dp);
+			continue;
+		}
+		snprintf(sb->name, sizeof(sb->name), "%s", new_br[i].dbb->name);
+		db_bridge_cfg(new_br[i].dbb, &sb->cfg);
+		sb->dp = new_br[i].dp;
+		sw.bridges[slot] = sb;
+	}
+	for (b = 0; b < db->n_bridges; b++) {
+		struct sw_bridge *sb = sw_bridge_find(db->bridges[b]->name);
+		struct db_bridge_cfg bc;
+
+		db_bridge_cfg(db->bridges[b], &bc);
+		if (sb == NULL || memcmp(&sb->cfg, &bc, sizeof(bc)) == 0)
+			continue;
+		if (fdb_set_params(sb->dp->fdb, bc.mac_table_size, bc.mac_port_limit,
+				   bc.mac_aging_time) < 0)
+			CTL_LOG(ERR, "bridge '%s': MAC table not resized\n", sb->name);
+		else
+			sb->cfg = bc;
+	}
+
+	/* ports that go away: out of bridges and poll lists first */
 	for (i = 0; i < sw.n_ports;) {
 		struct sw_port *sp = sw.ports[i];
-		struct db_bridge *dbb;
 
-		if (db_port_find(db, sp->name, &dbb) != NULL) {
+		if (db_port_find(db, sp->name, NULL) != NULL) {
 			i++;
 			continue;
 		}
-		if (sp->dp)
-			closing[n_close++] = sp->dp;
-		remove_port(i);
-	}
-	sw.ovs = ovs;
-	publish_members();
-	apply_replan();
-	for (i = 0; i < n_close; i++)
-		close_port(closing[i]);
-
-	/* 3. bridges: new ones, changed ones, gone ones */
-	for (b = 0; b < db->n_bridges; b++) {
-		const struct db_bridge *dbb = db->bridges[b];
-		struct sw_bridge *sb = sw_bridge_find(dbb->name);
-		struct db_bridge_cfg bc;
-
-		db_bridge_cfg(dbb, &bc);
-		if (sb == NULL) {
-			struct fdb_params fp = {.name = dbb->name, .max_entries = bc.mac_table_size,
-						.port_limit = bc.mac_port_limit,
-						.aging_s = bc.mac_aging_time,
-						.max_ports = DP_MAX_PORTS, .socket_id = SOCKET_ID_ANY,
-						.qsv = dp_rcu()};
-			unsigned int slot;
-			for (slot = 0; slot < SW_MAX_BRIDGES && sw.bridges[slot]; slot++)
-				;
-			sb = slot < SW_MAX_BRIDGES ? calloc(1, sizeof(*sb)) : NULL;
-			if (sb)
-				sb->dp = dp_bridge_create(dbb->name, &fp);
-			if (sb == NULL || sb->dp == NULL) {
-				CTL_LOG(ERR, "bridge '%s': cannot create: %s\n", dbb->name,
-					strerror(errno));
-				free(sb);
-				continue;
-			}
-			snprintf(sb->name, sizeof(sb->name), "%s", dbb->name);
-			sb->cfg = bc;
-			sw.bridges[slot] = sb;
-		} else if (memcmp(&sb->cfg, &bc, sizeof(bc)) != 0) {
-			fdb_set_params(sb->dp->fdb, bc.mac_table_size, bc.mac_port_limit,
-				       bc.mac_aging_time);
-			sb->cfg = bc;
+		if (sp->dp) {
+			dp_port_unpublish(sp->dp);
+			closing[n_gone] = sp->dp;
+			gone[n_gone++] = sp->dp->id;
 		}
+		memmove(&sw.ports[i], &sw.ports[i + 1], (sw.n_ports - i - 1) * sizeof(sp));
+		sw.n_ports--;
+		free(sp);
+	}
+	publish_members();
+	apply_replan(); /* includes a grace period */
+	for (i = 0; i < n_gone; i++) {
+		fdb_forget_port(gone[i]);
+		close_port(closing[i]);
 	}
 
-	/* 4. ports: new records, new confs */
+	/* new and changed ports */
 	for (i = 0; i < n_open; i++) {
 		struct sw_port *sp = sw_port_find(opens[i].dbp->name);
 
@@ -534,6 +648,8 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 		}
 		sp->dp = opens[i].dp;
 		snprintf(sp->error, sizeof(sp->error), "%s", sp->dp ? "" : opens[i].error);
+		if (sp->dp)
+			fdb_forget_port(sp->dp->id); /* a reused id starts clean */
 	}
 	for (b = 0; b < db->n_bridges; b++) {
 		const struct db_bridge *dbb = db->bridges[b];
@@ -542,28 +658,26 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 		for (i = 0; i < dbb->n_ports; i++) {
 			struct sw_port *sp = sw_port_find(dbb->ports[i]->name);
 			struct db_port_cfg c;
-			bool vlan_changed;
 
 			if (sp == NULL)
 				continue;
 			db_port_cfg(dbb->ports[i], &c);
-			vlan_changed = sp->cfg.tag != c.tag ||
-				       memcmp(sp->cfg.trunks, c.trunks, sizeof(c.trunks)) != 0 ||
-				       strcmp(sp->bridge, dbb->name) != 0;
-			if (vlan_changed && sp->dp && sw_bridge_find(sp->bridge))
-				fdb_flush_port(sw_bridge_find(sp->bridge)->dp->fdb, sp->dp->id);
+			if (sp->dp && (sp->cfg.tag != c.tag ||
+				       memcmp(sp->cfg.trunks, c.trunks, sizeof(c.trunks)) != 0))
+				fdb_forget_port(sp->dp->id);
 			sp->cfg = c;
 			snprintf(sp->bridge, sizeof(sp->bridge), "%s", dbb->name);
 			publish_conf(sp);
-			if (sp->dp && sb)
+			if (sp->dp == NULL)
+				continue;
+			if (sb)
 				fdb_set_port_limit(sb->dp->fdb, sp->dp->id, c.mac_limit);
-			if (sp->dp && sp->dp->kind == DP_PORT_VHOST) {
+			if (sp->dp->kind == DP_PORT_VHOST) {
 				struct vhost_sock_opts so;
 				sock_opts(&ovs, &so);
 				vhost_port_set_perms(sp->dp, &so);
 			}
-			if (sp->dp)
-				dp_port_publish(sp->dp);
+			dp_port_publish(sp->dp);
 		}
 	}
 	publish_members();
@@ -579,16 +693,25 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 		sw.bridges[b] = NULL;
 	}
 
-	/* 5. PMDs and the queue plan */
-	rc = pmds_update(err, errlen);
+	pmds_stop_unwanted(want);
 	apply_replan();
-	dp_rcu_flush();
 
 	if (sw.db != db) {
 		db_destroy(sw.db);
 		sw.db = db;
 	}
 	sw.started = true;
+	return 0;
+
+undo_bridges:
+	while (n_new_br-- > 0)
+		dp_bridge_destroy(new_br[n_new_br].dp);
+	i = n_open;
+undo_opens:
+	while (i-- > 0)
+		close_port(opens[i].dp);
+	if (n_reopen)
+		restore_reopened(reopen, n_reopen);
 	return rc;
 }
 
@@ -611,21 +734,28 @@ void apply_tick(void)
 
 void apply_shutdown(void)
 {
-	unsigned int s;
+	unsigned int s, i;
 
-	for (s = 0; s < sw.n_pmd_slots; s++) {
-		if (sw.pmds[s] == NULL)
-			continue;
-		pmd_set_rxqs(sw.pmds[s], NULL, 0);
-	}
+	for (s = 0; s < sw.n_pmd_slots; s++)
+		if (sw.pmds[s])
+			pmd_set_rxqs(sw.pmds[s], NULL, 0);
 	dp_rcu_flush();
 	for (s = 0; s < sw.n_pmd_slots; s++) {
 		pmd_stop(sw.pmds[s]);
 		sw.pmds[s] = NULL;
 	}
-	while (sw.n_ports) {
-		struct dp_port *p = sw.ports[sw.n_ports - 1]->dp;
-		remove_port(sw.n_ports - 1);
-		close_port(p);
+	sw.n_pmd_slots = 0;
+	for (i = 0; i < sw.n_ports; i++) {
+		if (sw.ports[i]->dp)
+			dp_port_unpublish(sw.ports[i]->dp);
+		close_port(sw.ports[i]->dp);
+		free(sw.ports[i]);
+	}
+	sw.n_ports = 0;
+	for (i = 0; i < SW_MAX_BRIDGES; i++) {
+		if (sw.bridges[i])
+			dp_bridge_destroy(sw.bridges[i]->dp);
+		free(sw.bridges[i]);
+		sw.bridges[i] = NULL;
 	}
 }

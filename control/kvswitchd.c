@@ -171,6 +171,9 @@ int main(int argc, char **argv)
 		eal_argv[eal_argc++] = argv[i];
 	eal_argv[eal_argc] = NULL;
 
+	/* Before EAL: it derives the CPU set of its control threads (librte_vhost's
+	 * among them) from ours, and those must stay off PMD cores. */
+	control_affinity(apply_pmd_cores(ovs.pmd_cpu_mask, sw.control_core));
 	rc = rte_eal_init(eal_argc, eal_argv);
 	if (rc < 0) {
 		fprintf(stderr, "kvswitchd: EAL initialisation failed: %s\n",
@@ -179,7 +182,6 @@ int main(int argc, char **argv)
 	}
 	rte_log_set_level(RTE_LOGTYPE_USER1, RTE_LOG_INFO);
 	rte_log_set_level(RTE_LOGTYPE_USER2, RTE_LOG_INFO);
-	control_affinity(ovs.pmd_cpu_mask ? ovs.pmd_cpu_mask : 0);
 
 	if (dp_rcu_init(DP_MAX_PMDS) < 0) {
 		fprintf(stderr, "kvswitchd: cannot allocate the RCU variable\n");

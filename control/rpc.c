@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 struct client {
 	int fd;
+	bool close_after_write;
 	char *buf;
 	size_t len, cap;
 	char *out;      /* pending response */
@@ -166,11 +168,24 @@ static void handle_line(struct client *c, const char *line, size_t len)
 	respond(c, resp);
 }
 
+/* Serve the next complete line, if any and if the previous answer is out. */
+static void next_request(struct client *c)
+{
+	char *nl = c->buf ? memchr(c->buf, '\n', c->len) : NULL;
+	size_t line_len;
+
+	if (nl == NULL || c->out != NULL)
+		return;
+	line_len = (size_t)(nl - c->buf);
+	handle_line(c, c->buf, line_len);
+	memmove(c->buf, nl + 1, c->len - line_len - 1);
+	c->len -= line_len + 1;
+}
+
 static void client_read(struct client *c)
 {
 	char tmp[4096];
 	ssize_t r = read(c->fd, tmp, sizeof(tmp));
-	char *nl;
 
 	if (r <= 0) {
 		if (r < 0 && (errno == EAGAIN || errno == EINTR))
@@ -179,9 +194,13 @@ static void client_read(struct client *c)
 		return;
 	}
 	if (c->len + (size_t)r > RPC_MAX_REQ) {
+		/* answer, then hang up: the rest of it is not a request */
+		free(c->out);
+		c->out = NULL;
 		respond(c, json_pack("{s:n,s:o}", "id", "error",
 				     error_obj(-E2BIG, "request larger than 1 MiB")));
 		c->len = 0;
+		c->close_after_write = true;
 		return;
 	}
 	if (c->len + (size_t)r + 1 > c->cap) {
@@ -196,13 +215,7 @@ static void client_read(struct client *c)
 	}
 	memcpy(c->buf + c->len, tmp, (size_t)r);
 	c->len += (size_t)r;
-	nl = memchr(c->buf, '\n', c->len);
-	if (nl != NULL && c->out == NULL) {
-		size_t line_len = (size_t)(nl - c->buf);
-		handle_line(c, c->buf, line_len);
-		memmove(c->buf, nl + 1, c->len - line_len - 1);
-		c->len -= line_len + 1;
-	}
+	next_request(c);
 }
 
 static void client_write(struct client *c)
@@ -218,6 +231,10 @@ static void client_write(struct client *c)
 	if (c->out_off == c->out_len) {
 		free(c->out);
 		c->out = NULL;
+		if (c->close_after_write)
+			client_close(c);
+		else
+			next_request(c);
 	}
 }
 

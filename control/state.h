@@ -9,6 +9,7 @@
 #define KVS_CONTROL_STATE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "control/db.h"
@@ -65,6 +66,9 @@ void apply_replan(void);
 void apply_vhost_events(void);
 /* Periodic: learn requests (every call), ageing (once a second). */
 void apply_tick(void);
+/* Cores that get a PMD for this pmd-cpu-mask (0: the default, one PMD on
+ * the lowest core that is not the control core). */
+uint64_t apply_pmd_cores(uint64_t pmd_cpu_mask, unsigned int control_core);
 /* Stop PMDs and close every port (exit). */
 void apply_shutdown(void);
 

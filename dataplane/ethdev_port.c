@@ -98,12 +98,17 @@ static int find_or_probe(const char *devargs, uint16_t *port_id, bool *probed)
 	return -ENODEV;
 }
 
+/* A device we hot-plugged is closed and removed; one EAL probed at start
+ * (dpdk-extra -a/--vdev) is only stopped: a closed ethdev cannot be
+ * configured again, and the next port on it must find it usable. */
 static void unplug(uint16_t port_id, bool probed)
 {
 	struct rte_eth_dev_info info;
 
 	rte_eth_dev_stop(port_id);
-	if (rte_eth_dev_info_get(port_id, &info) == 0 && probed) {
+	if (!probed)
+		return;
+	if (rte_eth_dev_info_get(port_id, &info) == 0) {
 		rte_eth_dev_close(port_id);
 		rte_dev_remove(info.device);
 	} else {

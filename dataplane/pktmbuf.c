@@ -42,8 +42,8 @@ struct rte_mempool *dp_pool_get(int numa)
 	snprintf(name, sizeof(name), "kvs_mbuf_%d", n);
 	mp = rte_pktmbuf_pool_create(name, pool_n_mbufs, POOL_CACHE, 0,
 				     RTE_MBUF_DEFAULT_BUF_SIZE, n);
-	if (mp == NULL && rte_errno == EINVAL)
-		/* node without memory (or --no-huge): any node beats no pool */
+	if (mp == NULL)
+		/* node without (huge) memory: any node beats no pool */
 		mp = rte_pktmbuf_pool_create(name, pool_n_mbufs, POOL_CACHE, 0,
 					     RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (mp == NULL) {

@@ -152,6 +152,14 @@ static int cb_vring_state_changed(int vid, uint16_t vring, int enable)
 	pthread_mutex_lock(&reg_lock);
 	vp = lookup_vid(vid);
 	if (vp != NULL) {
+		/* librte_vhost calls new_device once queue pair 0 is ready: a
+		 * guest (QEMU) may set up and enable its other pairs later */
+		uint16_t nq = rte_vhost_get_vring_num(vid) / 2;
+
+		if (nq > DP_MAX_QUEUES)
+			nq = DP_MAX_QUEUES;
+		if (nq > vp->n_qp)
+			__atomic_store_n(&vp->n_qp, nq, __ATOMIC_RELEASE);
 		bits_set(vring & 1 ? vp->rx_enabled : vp->tx_enabled, q, enable != 0);
 		notify(vp, VHOST_EV_QUEUES);
 	}
@@ -172,7 +180,7 @@ static uint16_t vhost_rx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts
 	struct vhost_port *vp = p->priv;
 	int vid = __atomic_load_n(&vp->vid, __ATOMIC_ACQUIRE);
 
-	if (vid < 0 || !bits_get(vp->rx_enabled, qid))
+	if (vid < 0 || !bits_get(vp->rx_enabled, qid) || vp->pool == NULL)
 		return 0;
 	return rte_vhost_dequeue_burst(vid, GUEST_TX_VRING(qid), vp->pool, pkts, n);
 }
@@ -370,15 +378,18 @@ struct dp_port *vhost_port_create(const char *name, bool client, const char *ser
 	return p;
 
 fail_unreg:
+	rc = errno ? errno : EINVAL;
 	rte_vhost_driver_unregister(vp->path);
+	errno = rc;
 fail_port:
 	pthread_mutex_lock(&reg_lock);
 	registry[p->id] = NULL;
 	pthread_mutex_unlock(&reg_lock);
 	dp_port_free(p);
 fail_free:
+	rc = errno ? errno : EINVAL;
 	rte_free(vp);
-	errno = EINVAL;
+	errno = rc;
 	return NULL;
 }
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The control plane: ovs-vsctl-like commands, errors that name what was
 wrong and change nothing, persistence, and configuration files."""
+import json
 import subprocess
 
 import pytest
@@ -37,6 +38,10 @@ def test_ovs_vocabulary(switch):
     sw.vsctl("remove", "Open_vSwitch", ".", "other_config", "pmd-rxq-assign")
     sw.vsctl("clear", "Port", "vm2", "tag")
     sw.vsctl("--may-exist", "add-br", "br0")
+    long_name = "b" * 31
+    sw.vsctl("add-br", long_name)
+    sw.vsctl("add-port", long_name, "p" * 31, "type=dpdkvhostuser")
+    sw.vsctl("del-br", long_name)
     sw.vsctl("--if-exists", "del-port", "nope")
     sw.vsctl("del-port", "br0", "vm2")
     sw.vsctl("del-br", "br1")
@@ -96,6 +101,18 @@ def test_errors_name_the_problem_and_change_nothing(switch):
     s.sendall(b"this is not json\n")
     assert b"error" in s.recv(4096)
     s.close()
+    # two requests in one write get two answers, in order
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(str(sw.ctl))
+    s.sendall(b'{"id":1,"method":"version"}\n{"id":2,"method":"list-br"}\n')
+    data = b""
+    while data.count(b"\n") < 2:
+        chunk = s.recv(65536)
+        assert chunk, "connection closed before two answers"
+        data += chunk
+    s.close()
+    answers = [json.loads(line) for line in data.splitlines()]
+    assert [a["id"] for a in answers] == [1, 2]
     assert sw.vsctl("list-ports", "br0").split() == ["vm1"]
 
 
