@@ -23,6 +23,7 @@
 
 #include "dataplane/bridge.h"
 #include "dataplane/fdb.h"
+#include "dataplane/filter.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/vlan.h"
 
@@ -98,13 +99,25 @@ static void drop_tx(struct dp_pmd_ctx *c, struct dp_port *p, enum dp_drop r, str
 	rte_pktmbuf_free(m);
 }
 
+/* The output port's egress filter, run on the untagged frame; a refusal is
+ * counted on that port. */
+static bool egress_allows(struct dp_pmd_ctx *c, struct dp_port *p, struct rte_mbuf *m)
+{
+	const struct filter *f = __atomic_load_n(&p->filter[FILTER_DIR_EGRESS], __ATOMIC_ACQUIRE);
+
+	if (f == NULL || filter_pass(f, m))
+		return true;
+	p->tx[c->pmd].drops[DP_DROP_FILTER_EGRESS]++;
+	return false;
+}
+
 /* Flood m (VLAN vid) to every member but `in` that carries vid. */
 static void flood(struct dp_pmd_ctx *c, const struct dp_bridge *br, const struct dp_port *in,
 		  struct dp_rxq_stats *st, struct rte_mbuf *m, uint16_t vid)
 {
 	const struct dp_bridge_members *mem = __atomic_load_n(&br->members, __ATOMIC_ACQUIRE);
 	struct dp_port **t = c->targets;
-	uint16_t i, n_plain = 0, n_tag = 0, n = 0;
+	uint16_t i, n_plain = 0, n_tag = 0, n = 0, n_filtered = 0;
 	struct rte_mbuf *tm = NULL;
 
 	for (i = 0; i < mem->n; i++) {
@@ -119,6 +132,10 @@ static void flood(struct dp_pmd_ctx *c, const struct dp_bridge *br, const struct
 		pc = __atomic_load_n(&p->conf, __ATOMIC_ACQUIRE);
 		if (pc == NULL || pc->bridge != br || !vlan_port_carries(&pc->vlan, vid))
 			continue;
+		if (!egress_allows(c, p, m)) {
+			n_filtered++;
+			continue;
+		}
 		/* untagged receivers first, tagged ones from the end */
 		if (vlan_port_tags(&pc->vlan, vid))
 			t[DP_MAX_PORTS - 1 - n_tag++] = p;
@@ -127,7 +144,10 @@ static void flood(struct dp_pmd_ctx *c, const struct dp_bridge *br, const struct
 		n++;
 	}
 	if (n == 0) {
-		drop_rx(st, DP_DROP_NO_OUTPUT, m);
+		if (n_filtered)
+			rte_pktmbuf_free(m); /* counted as filter_egress on each port */
+		else
+			drop_rx(st, DP_DROP_NO_OUTPUT, m);
 		return;
 	}
 	if (n_tag) {
@@ -178,6 +198,10 @@ static void unicast(struct dp_pmd_ctx *c, const struct dp_bridge *br, const stru
 		flood(c, br, in, st, m, vid);
 		return;
 	}
+	if (!egress_allows(c, out, m)) {
+		rte_pktmbuf_free(m); /* counted as filter_egress on out */
+		return;
+	}
 	if (vlan_port_tags(&oc->vlan, vid) && vlan_push(m, vid) < 0) {
 		drop_tx(c, out, DP_DROP_CLONE_FAILED, m);
 		return;
@@ -195,6 +219,7 @@ void dp_process_burst(struct dp_pmd_ctx *c, struct dp_port *in, uint16_t qid,
 	uint16_t vids[DP_BURST], out[DP_BURST];
 	const struct rte_ether_addr *prev_src = NULL;
 	uint16_t prev_vid = 0, i, k = 0;
+	const struct filter *ingress;
 	struct dp_bridge *br;
 
 	for (i = 0; i < n; i++) {
@@ -208,10 +233,17 @@ void dp_process_burst(struct dp_pmd_ctx *c, struct dp_port *in, uint16_t qid,
 	}
 	br = conf->bridge;
 
+	/* one filter for the whole burst: the old policy or the new, never a mix */
+	ingress = __atomic_load_n(&in->filter[FILTER_DIR_INGRESS], __ATOMIC_ACQUIRE);
 	for (i = 0; i < n; i++) {
 		enum dp_drop r = vlan_ingress(&conf->vlan, pkts[i], conf->max_len, &vids[k]);
 		if (r != DP_DROP_MAX) {
 			drop_rx(st, r, pkts[i]);
+			continue;
+		}
+		/* before learning: a spoofed source is never learned */
+		if (ingress != NULL && !filter_pass(ingress, pkts[i])) {
+			drop_rx(st, DP_DROP_FILTER_INGRESS, pkts[i]);
 			continue;
 		}
 		keep[k++] = pkts[i];

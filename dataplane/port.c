@@ -16,6 +16,7 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
+#include "dataplane/filter.h"
 #include "dataplane/port.h"
 
 static struct dp_port *ports[DP_MAX_PORTS];   /* RCU: read by PMDs */
@@ -126,6 +127,8 @@ void dp_port_free(struct dp_port *p)
 	if (p == NULL)
 		return;
 	allocated[p->id] = NULL;
+	filter_destroy(p->filter[FILTER_DIR_INGRESS]);
+	filter_destroy(p->filter[FILTER_DIR_EGRESS]);
 	rte_free(p->conf);
 	rte_free(p->txmap);
 	rte_free(p);
@@ -169,6 +172,13 @@ int dp_port_set_txmap(struct dp_port *p, const struct dp_txmap *m)
 	old = __atomic_exchange_n(&p->txmap, n, __ATOMIC_ACQ_REL);
 	dp_rcu_defer(old, rte_free);
 	return 0;
+}
+
+void dp_port_set_filter(struct dp_port *p, int dir, struct filter *f)
+{
+	struct filter *old = __atomic_exchange_n(&p->filter[dir], f, __ATOMIC_ACQ_REL);
+
+	dp_rcu_defer(old, filter_destroy_cb);
 }
 
 void dp_txmap_build(struct dp_txmap *m, unsigned int n_pmds, uint16_t n_txq)

@@ -85,6 +85,7 @@ struct dp_port {
 	const struct dp_port_ops *ops;
 	struct dp_port_conf *conf;      /* RCU */
 	struct dp_txmap *txmap;         /* RCU */
+	struct filter *filter[2];       /* RCU, by enum filter_dir; NULL = pass all */
 	void *priv;                     /* the driver's state */
 	char name[32];
 	int numa;                       /* node of the queues, SOCKET_ID_ANY if unknown */
@@ -113,6 +114,10 @@ struct dp_port *dp_port_get(uint16_t id);
  * grace period (dp_rcu_flush). */
 int dp_port_set_conf(struct dp_port *p, const struct dp_port_conf *c);
 int dp_port_set_txmap(struct dp_port *p, const struct dp_txmap *m);
+/* Control thread: install (or with NULL remove) the port's filter for one
+ * direction; the old one is destroyed after the next grace period. */
+struct filter;
+void dp_port_set_filter(struct dp_port *p, int dir, struct filter *f);
 /* Build a txmap spreading n_pmds PMD slots over n_txq queues. */
 void dp_txmap_build(struct dp_txmap *m, unsigned int n_pmds, uint16_t n_txq);
 

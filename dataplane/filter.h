@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * filter: per-port, per-direction eBPF frame filters run by PMDs through
+ * librte_bpf (JIT when available).  Three ways to make one, all ending as a
+ * verified librte_bpf program whose context is the frame's rte_mbuf and whose
+ * result is non-zero to pass, 0 to drop:
+ * - rules (allow/deny on source or destination MAC with a mask, and a default)
+ *   run by the built-in program, with the rule table bound as data;
+ * - a user's eBPF object file, opened with libbpf and verified by librte_bpf;
+ * - a tcpdump expression, compiled by libpcap and converted by librte_bpf.
+ *
+ * A struct filter is immutable.  The control thread builds a new one and
+ * swaps it into the port (dp_port_set_filter), so a burst is filtered by the
+ * old policy or the new one, never a mix, and a failed build leaves the port's
+ * filter as it was.
+ */
+#ifndef KVS_DP_FILTER_H
+#define KVS_DP_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_bpf.h>
+#include <rte_ether.h>
+
+#include "dataplane/filter_abi.h"
+
+struct rte_mbuf;
+
+enum filter_dir { FILTER_DIR_INGRESS, FILTER_DIR_EGRESS, FILTER_DIR_MAX };
+
+struct filter_rule {
+	struct rte_ether_addr mac;
+	struct rte_ether_addr mask;  /* ff:ff:ff:ff:ff:ff for an exact MAC */
+	bool match_dst;
+	bool allow;
+};
+
+struct filter_rules {
+	uint16_t n;
+	bool default_allow;
+	struct filter_rule r[FILTER_MAX_RULES];
+};
+
+struct filter {
+	uint64_t (*jit)(void *);      /* NULL: interpreted */
+	struct rte_bpf *bpf;
+	struct filter_policy *policy; /* bound to the built-in program; NULL otherwise */
+	char what[128];               /* "rules (3)", "program x.o:sec", "expression ..." */
+};
+
+/* Control thread.  NULL + errno with the loader's or validator's reason in
+ * err; nothing else changes. */
+struct filter *filter_from_rules(const struct filter_rules *rules, char *err, size_t errlen);
+struct filter *filter_from_object(const char *path, const char *section, char *err,
+				  size_t errlen);
+struct filter *filter_from_expression(const char *expr, char *err, size_t errlen);
+void filter_destroy(struct filter *f);
+
+/* Shared by filter.c and filter_pcap.c: the program context (an rte_mbuf)
+ * and the wrap-up of a loaded program into a struct filter. */
+extern const struct rte_bpf_arg filter_mbuf_arg;
+/* rte_bpf_elf_load (elf != NULL) or rte_bpf_load, with librte_bpf's own
+ * explanation of a refusal in why. */
+struct rte_bpf *filter_load_explained(const struct rte_bpf_prm *prm, const char *elf,
+				      const char *section, char *why, size_t whylen);
+struct filter *filter_finish(struct rte_bpf *bpf, struct filter_policy *pol, const char *what,
+			     char *err, size_t errlen);
+/* As a dp_rcu_defer callback. */
+void filter_destroy_cb(void *f);
+
+/* PMD: does m pass? */
+static inline bool filter_pass(const struct filter *f, struct rte_mbuf *m)
+{
+	return (f->jit ? f->jit(m) : rte_bpf_exec(f->bpf, m)) != 0;
+}
+
+#endif
