@@ -279,6 +279,11 @@ int vhost_port_set_perms(struct dp_port *p, const struct vhost_sock_opts *opts)
 
 	if (vp->client)
 		return 0;
+	/* the directory too: a QEMU of a newly chosen group must reach it */
+	if (opts->gid != (gid_t)-1 &&
+	    (chown(opts->dir, (uid_t)-1, opts->gid) < 0 || chmod(opts->dir, 0750) < 0))
+		VHOST_LOG(ERR, "%s: cannot give '%s' to the socket group: %s\n", p->name,
+			  opts->dir, strerror(errno));
 	rc = apply_perms(vp->path, opts, err, sizeof(err));
 	if (rc < 0)
 		VHOST_LOG(ERR, "%s: %s\n", p->name, err);

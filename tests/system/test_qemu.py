@@ -1,19 +1,33 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Real Linux guests (QEMU TCG, Debian kernel, busybox) attached to kvswitchd through
 vhost-user multi-queue virtio-net: link, ARP and ping both ways, a TCP transfer checked
-end to end, in both socket modes; kvswitchd killed and restarted under running guests.
+end to end, in both socket modes; kvswitchd killed and restarted under running guests; a
+guest powered off and booted again; guests on access ports of different VLANs isolated;
+QEMU as an unprivileged user reaching the sockets through vhost-sock-group/-mode.  Also the
+documented configurations: configs/qemu-vhostuser.sh (the QEMU line every guest here is
+started with) and configs/libvirt-vhostuser.xml.
 
 Needs qemu-system-x86_64 (apt-get install qemu-system-x86) and the guest image of
 tests/vm/build-image.sh (built on first use from the Debian archive, then cached in
 $KVS_VM_CACHE, default /var/cache/kvswitch-vm); skipped with the reason otherwise.
 Guests run under TCG (nested KVM is not relied upon): each boots in about 10 s.
 """
+import grp
+import os
+import pwd
+import shutil
+import stat
+import subprocess
 import sys
+import tempfile
 import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
-from vm import QEMU, VM, ImageUnavailable, ensure_image, qemu_binary
+from vm import (QEMU, QEMU_TEMPLATE, REPO, VM, ImageUnavailable, VMError, ensure_image,
+                qemu_binary)
 
 QUEUES = 2
 MAC = {1: "52:54:00:00:01:01", 2: "52:54:00:00:01:02"}
@@ -43,12 +57,13 @@ def vms(vm_image, switch, tmp_path):
     switch fixture checks kvswitchd is alive and its mbufs are back to baseline."""
     made = []
 
-    def make(name, sock, mode, **kw):
+    def make(name, sock, mode, start=True, **kw):
         kw.setdefault("workdir", tmp_path)
         kw.setdefault("queues", QUEUES)
-        v = VM(name, sock, mode=mode, image=vm_image, **kw)
+        kw.setdefault("image", vm_image)
+        v = VM(name, sock, mode=mode, **kw)
         made.append(v)
-        return v.start()
+        return v.start() if start else v
 
     yield make
     for v in made:
@@ -196,7 +211,7 @@ def test_kvswitchd_restart_under_running_guests(switch, vms, tmp_path):
         while v.check("cat /sys/class/net/eth0/operstate").strip() != "down":
             assert time.time() < deadline, f"{v.name}: link still up after kvswitchd died"
             time.sleep(0.5)
-    rc, out = g[1].run(f"ping -c 1 -w 2 {g[2].ip()}", timeout=15)
+    rc, out = g[1].run(f"ping -c 1 -W 1 -w 2 {g[2].ip()}", timeout=15)
     assert rc != 0, f"ping went through without a switch:\n{out}"
 
     t0 = time.time()
@@ -237,3 +252,389 @@ def test_guest_changes_queue_count_with_ethtool(switch, vms):
                         timeout=15, what=f"vm1 {n} rx queue(s) enabled")
         assert "Combined:\t" + str(n) in g[1].check("ethtool -l eth0").split("Current")[1]
         ping(g[1], g[2], count=2)
+
+
+def test_guest_with_fewer_vcpus_than_queues_shows_one_queue(switch, vms):
+    """The "guest shows one queue only" case of docs/vm.md: 4 queue pairs offered to a
+    guest with 1 vCPU.  Linux enables one (ethtool -l: maximum 4, current 1) and kvswitch
+    polls only that one; `ethtool -L eth0 combined 4` enables all four, and kvswitch
+    follows."""
+    switch.vsctl("add-br", "br0")
+    switch.vsctl("add-port", "br0", "vm1", "--", "set", "Interface", "vm1", "type=dpdkvhostuser")
+    v = vms("vm1", switch.sock("vm1"), "client", mac=MAC[1], ip=IP[1], queues=4, smp=1)
+    v.wait_boot()
+    v.wait_link()
+    switch.wait_connected("vm1", timeout=30)
+
+    def channels():
+        out = v.check("ethtool -l eth0")
+        return [int(line.split()[-1]) for line in out.splitlines()
+                if line.startswith("Combined:")]
+    assert channels() == [4, 1]
+    switch.wait_for(lambda: switch.port_status("vm1").get("rx_queues_enabled") == 1,
+                    timeout=15, what="vm1 1 rx queue enabled")
+    st = switch.port_status("vm1")
+    assert (st["queue_pairs"], st["tx_queues_enabled"]) == (4, 1), st
+    rxq = [line for line in switch.vsctl("pmd-rxq-show").splitlines() if "port: vm1" in line]
+    assert len(rxq) == 4 and sum("(enabled)" in line for line in rxq) == 1, rxq
+
+    v.check("ethtool -L eth0 combined 4")
+    assert channels() == [4, 4]
+    switch.wait_for(lambda: switch.port_status("vm1").get("rx_queues_enabled") == 4,
+                    timeout=15, what="vm1 4 rx queues enabled")
+    rxq = [line for line in switch.vsctl("pmd-rxq-show").splitlines() if "port: vm1" in line]
+    assert sum("(enabled)" in line for line in rxq) == 4, rxq
+
+
+# ---- a guest powered off and booted again ----
+
+@pytest.mark.parametrize("switch_mode", ["server", "client"])
+def test_guest_powered_off_and_booted_again(switch, vms, tmp_path, switch_mode):
+    """A guest powers off (`poweroff -f`: QEMU exits); the switch shows its port
+    disconnected and keeps switching for the others.  A new QEMU on the same socket, in the
+    same mode, boots the guest again: the port comes back with every queue enabled and
+    traffic flows.  switch_mode "server": dpdkvhostuser, the new QEMU connects to kvswitch's
+    socket; "client": dpdkvhostuserclient, the new QEMU creates the socket again and
+    kvswitch reconnects to it by itself."""
+    g = boot_pair(switch, vms, switch_mode, tmp_path)
+    ping(g[1], g[2], count=2)
+    boot_id = g[1].check("cat /proc/sys/kernel/random/boot_id").strip()
+    pid = g[1].proc.pid
+
+    t0 = time.time()
+    rc = g[1].poweroff()
+    assert rc == 0, f"QEMU exit code {rc} after poweroff -f\n{g[1].qemu_log_text()[-2000:]}"
+    switch.wait_connected("vm1", connected=False, timeout=30)
+    st = switch.port_status("vm1")
+    assert not st.get("rx_queues_enabled") and not st.get("tx_queues_enabled"), st
+    print(f"vm1 powered off: QEMU exited and port disconnected in {time.time() - t0:.1f} s")
+    rc, out = g[2].run(f"ping -c 1 -W 1 -w 2 {g[1].ip()}", timeout=15)
+    assert rc != 0, f"vm2 reached a powered-off vm1:\n{out}"
+    assert g[2].alive(), "vm2 went down with vm1"
+
+    t0 = time.time()
+    g[1].start()
+    t = g[1].wait_boot()
+    g[1].wait_link()
+    switch.wait_connected("vm1", timeout=30)
+    switch.wait_for(lambda: switch.port_status("vm1").get("rx_queues_enabled") == QUEUES,
+                    timeout=15, what=f"vm1 {QUEUES} rx queues enabled after the new boot")
+    st = switch.port_status("vm1")
+    assert st["queue_pairs"] == QUEUES and st["tx_queues_enabled"] == QUEUES, st
+    print(f"vm1 booted again in {t:.1f} s, port back {time.time() - t0:.1f} s after the start")
+    assert g[1].proc.pid != pid
+    assert g[1].check("cat /proc/sys/kernel/random/boot_id").strip() != boot_id
+    ping(g[1], g[2])
+    ping(g[2], g[1])
+    tcp_transfer(g[1], g[2], mb=1)
+
+
+# ---- VLAN isolation between guests ----
+
+VLAN_OF = {1: 10, 2: 10, 3: 20, 4: 20}
+VMAC = {i: f"52:54:00:00:02:0{i}" for i in VLAN_OF}
+
+
+def icmp_in_echos(v):
+    """ICMP echo requests the guest has received (Icmp InEchos of /proc/net/snmp)."""
+    lines = [line.split() for line in v.check("cat /proc/net/snmp").splitlines()
+             if line.startswith("Icmp:")]
+    return int(lines[1][lines[0].index("InEchos")])
+
+
+def test_vlan_access_ports_isolate_guests(switch, vms):
+    """Four guests in one IP subnet on one bridge: vm1 and vm2 on access ports with tag=10,
+    vm3 and vm4 with tag=20.  Each pair pings; across the pairs ARP stays unresolved, and
+    even frames sent straight to a MAC of the other VLAN never reach it.
+
+    The switch's counters show it: while a guest of one VLAN probes, the two ports of the
+    other VLAN are delivered no more frames than they themselves sent (a closed VLAN of two
+    ports: whatever one sends goes to the other or is dropped; a leaked frame would be one
+    more), and every frame the prober sent went to its own VLAN's other port.  In the probed
+    guest, no ARP entry for the prober and no ICMP echo request arrived.
+    ipv6.disable=1 keeps the guests quiet (no router solicitations or MLD reports)."""
+    switch.vsctl("add-br", "br0")
+    for i, tag in VLAN_OF.items():
+        switch.vsctl("add-port", "br0", f"vm{i}", "--", "set", "Interface", f"vm{i}",
+                     "type=dpdkvhostuser", "--", "set", "Port", f"vm{i}", f"tag={tag}")
+    # started together, they boot in parallel; one queue pair and one vCPU each keeps four
+    # TCG guests affordable on a small machine
+    g = {i: vms(f"vm{i}", switch.sock(f"vm{i}"), "client", mac=VMAC[i], ip=f"10.0.0.{i}/24",
+                queues=1, cmdline="ipv6.disable=1") for i in VLAN_OF}
+    for v in g.values():
+        print(f"{v.name}: booted in {v.wait_boot():.1f} s")
+    for i, v in g.items():
+        v.wait_link()
+        switch.wait_connected(f"vm{i}", timeout=30)
+    for i, tag in VLAN_OF.items():
+        assert switch.vsctl("get", "Port", f"vm{i}", "tag").strip() == str(tag)
+
+    ping(g[1], g[2])
+    ping(g[3], g[4])
+    fdb = {(e["mac"].lower(), e["vlan"]): e["port"] for e in switch.json("fdb/show", "br0")}
+    for i, tag in VLAN_OF.items():
+        assert fdb.get((VMAC[i], tag)) == f"vm{i}", fdb
+        other = 30 - tag
+        assert (VMAC[i], other) not in fdb, f"vm{i}'s MAC learned in VLAN {other}: {fdb}"
+
+    def probe(src, dst, quiet):
+        """src pings dst (other VLAN): first by ARP, then with dst's MAC set by hand.
+        Nothing may reach the ports of `quiet`; everything src sent floods to its own VLAN."""
+        s, d = g[src], g[dst]
+        echos = icmp_in_echos(d)
+        before = {i: switch.port_stats(f"vm{i}") for i in VLAN_OF}
+        rc, out = s.run(f"ping -c 2 -W 1 -w 4 {d.ip()}", timeout=20)
+        assert rc != 0, f"vm{src} reached vm{dst} across VLANs:\n{out}"
+        neigh = s.check(f"ip neigh show {d.ip()} dev eth0")
+        assert "lladdr" not in neigh, f"vm{src} resolved vm{dst} across VLANs: {neigh}"
+        s.check(f"arp -i eth0 -s {d.ip()} {VMAC[dst]}")  # permanent; busybox ip has no neigh add
+        rc, out = s.run(f"ping -c 3 -W 1 -w 4 {d.ip()}", timeout=20)
+        assert rc != 0, f"vm{src} reached vm{dst}'s MAC across VLANs:\n{out}"
+        s.check(f"arp -i eth0 -d {d.ip()}")
+        after = {i: switch.port_stats(f"vm{i}") for i in VLAN_OF}
+        delta = {i: {k: after[i][k] - before[i][k] for k in ("rx_packets", "tx_packets")}
+                 for i in VLAN_OF}
+        print(f"vm{src} -> vm{dst}: per port {delta}")
+        sent = delta[src]["rx_packets"]
+        assert sent >= 3, f"vm{src} sent only {sent} frames: {delta}"
+        delivered = sum(delta[i]["tx_packets"] for i in quiet)
+        own = sum(delta[i]["rx_packets"] for i in quiet)
+        assert delivered <= own, \
+            f"VLAN {VLAN_OF[quiet[0]]} ports were delivered {delivered} frames but sent only " \
+            f"{own} while vm{src} (VLAN {VLAN_OF[src]}) probed: {delta}"
+        mate = next(i for i in VLAN_OF if VLAN_OF[i] == VLAN_OF[src] and i != src)
+        assert delta[mate]["tx_packets"] >= sent, \
+            f"vm{src}'s {sent} frames were not all flooded to vm{mate}: {delta}"
+        seen = g[dst].check("ip neigh show dev eth0")
+        assert s.ip() + " " not in seen, f"vm{dst} heard vm{src}'s ARP: {seen}"
+        assert icmp_in_echos(d) == echos, f"vm{src}'s echo requests reached vm{dst}"
+
+    probe(1, 3, quiet=(3, 4))
+    probe(4, 2, quiet=(1, 2))
+    # the pairs still work after all this
+    ping(g[2], g[1], count=2)
+    ping(g[4], g[3], count=2)
+
+
+# ---- QEMU as an unprivileged user ----
+
+VHOST_GROUP = "kvs-vhost"
+QEMU_USER = "kvs-qemu"
+
+
+def ensure_qemu_user():
+    """System group kvs-vhost and system user kvs-qemu (own primary group, member of
+    kvs-vhost; no home, no login shell, no password), as libvirt-qemu is in kvm.
+    Idempotent; both are left in place for the next run."""
+    for tool in ("groupadd", "useradd", "usermod", "setpriv"):
+        if not shutil.which(tool):
+            pytest.skip(f"{tool} not found (passwd, util-linux)")
+
+    def run(*cmd, ok=(0,)):
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        assert r.returncode in ok, f"{' '.join(cmd)} -> rc {r.returncode}: {r.stderr}"
+
+    run("groupadd", "--system", "--force", VHOST_GROUP)
+    try:
+        pwd.getpwnam(QEMU_USER)
+    except KeyError:
+        try:
+            grp.getgrnam(QEMU_USER)
+            primary = ["--gid", QEMU_USER]
+        except KeyError:
+            primary = ["--user-group"]
+        # rc 9: created meanwhile by a concurrent run
+        run("useradd", "--system", *primary, "--no-create-home", "--home-dir", "/nonexistent",
+            "--shell", "/usr/sbin/nologin", "--groups", VHOST_GROUP, QEMU_USER, ok=(0, 9))
+    if QEMU_USER not in grp.getgrnam(VHOST_GROUP).gr_mem:
+        run("usermod", "--append", "--groups", VHOST_GROUP, QEMU_USER)
+    return pwd.getpwnam(QEMU_USER), grp.getgrnam(VHOST_GROUP)
+
+
+def as_user(user, *cmd, groups=None):
+    """Run cmd as user (its own groups, or `groups` for setpriv's --groups/--clear-groups)."""
+    pw = pwd.getpwnam(user)
+    ids = [f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}"]
+    ids += ["--init-groups"] if groups is None else \
+        ([f"--groups={groups}"] if groups else ["--clear-groups"])
+    return subprocess.run(["setpriv", *ids, "--", *cmd], capture_output=True, text=True,
+                          timeout=60)
+
+
+@pytest.fixture
+def unpriv_dir(tmp_path):
+    """A directory everyone can traverse (tmp_path is under a 0700 directory): sock/ for
+    kvswitch's sockets, vm/ for the unprivileged QEMU's logs and control socket (owned by
+    kvs-qemu).  Set up before the switch, so removed after it; QEMU's logs are copied to
+    tmp_path first."""
+    d = Path(tempfile.mkdtemp(prefix="kvs-unpriv-", dir="/tmp"))
+    os.chmod(d, 0o755)
+    yield d
+    for f in (d / "vm").glob("*.log") if (d / "vm").is_dir() else ():
+        shutil.copy(f, tmp_path / f.name)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def test_unprivileged_qemu_reaches_sockets_through_group_and_mode(unpriv_dir, switch, vms,
+                                                                   vm_image):
+    """QEMU running as kvs-qemu (not root, member of kvs-vhost):
+    1. sockets as created (root's, no group setting): QEMU cannot connect, permission denied;
+    2. other_config:vhost-sock-group=kvs-vhost vhost-sock-mode=0660: the existing socket
+       changes group and mode at once, a new port's socket is created so, and the socket
+       directory becomes group kvs-vhost, mode 0750; a user outside the group is refused;
+    3. two such QEMUs, one per socket, boot, get link and ping each other."""
+    pw, gr = ensure_qemu_user()
+    sockdir = unpriv_dir / "sock"
+    vmdir = unpriv_dir / "vm"
+    vmdir.mkdir(mode=0o700)
+    os.chown(vmdir, pw.pw_uid, pw.pw_gid)
+    image = vm_image
+    files = [image / "vmlinuz", image / "initrd.img"]
+    if as_user(QEMU_USER, "test", "-r", str(files[0]), "-a", "-r", str(files[1])).returncode:
+        print(f"{image} not readable by {QEMU_USER}: using a copy")
+        image = vmdir / "image"
+        image.mkdir()
+        for f in files:
+            shutil.copy(f, image / f.name)
+        os.chmod(image, 0o755)
+
+    switch.vsctl("set", "Open_vSwitch", ".", f"other_config:vhost-sock-dir={sockdir}")
+    switch.vsctl("add-br", "br0")
+    switch.vsctl("add-port", "br0", "vm1", "--", "set", "Interface", "vm1", "type=dpdkvhostuser")
+    sock1 = sockdir / "vm1"
+    assert sock1.is_socket(), f"kvswitchd did not create {sock1}"
+    st = sock1.stat()
+    assert st.st_uid == 0 and st.st_gid != gr.gr_gid, st
+    assert not st.st_mode & 0o002, \
+        f"{sock1} is world-writable ({stat.filemode(st.st_mode)}): kvswitchd's umask?"
+
+    kw = dict(workdir=vmdir, image=image, user=QEMU_USER)
+    # 1. refused
+    v1 = vms("vm1", sock1, "client", start=False, mac=MAC[1], ip=IP[1], **kw)
+    with pytest.raises(VMError):
+        v1.start()
+        v1.wait_boot(timeout=60)
+    v1.proc.wait(30)
+    log = v1.qemu_log_text()
+    assert "Permission denied" in log, log[-2000:]
+    print("without group/mode: " + next(line for line in log.splitlines()
+                                        if "Permission denied" in line))
+    v1.close()
+    assert switch.port_status("vm1").get("connected") is False
+
+    # 2. the settings
+    switch.vsctl("set", "Open_vSwitch", ".", f"other_config:vhost-sock-group={VHOST_GROUP}",
+                 "other_config:vhost-sock-mode=0660")
+    st = sock1.stat()
+    assert (st.st_gid, stat.S_IMODE(st.st_mode)) == (gr.gr_gid, 0o660), stat.filemode(st.st_mode)
+    switch.vsctl("add-port", "br0", "vm2", "--", "set", "Interface", "vm2", "type=dpdkvhostuser")
+    sock2 = sockdir / "vm2"
+    st = sock2.stat()
+    assert (st.st_gid, stat.S_IMODE(st.st_mode)) == (gr.gr_gid, 0o660), stat.filemode(st.st_mode)
+    st = sockdir.stat()
+    assert (st.st_gid, stat.S_IMODE(st.st_mode)) == (gr.gr_gid, 0o750), \
+        f"{sockdir}: {stat.filemode(st.st_mode)} gid {st.st_gid}"
+    connect = ("import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])")
+    python = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
+    r = as_user("nobody", python, "-c", connect, str(sock2), groups="")
+    assert r.returncode != 0 and "PermissionError" in r.stderr, r
+
+    # 3. accepted
+    v1.start()
+    v2 = vms("vm2", sock2, "client", mac=MAC[2], ip=IP[2], **kw)
+    g = {1: v1, 2: v2}
+    for i, v in g.items():
+        print(f"{v.name}: booted in {v.wait_boot():.1f} s as {QEMU_USER}")
+        v.wait_link()
+        switch.wait_connected(f"vm{i}", timeout=30)
+        status = Path(f"/proc/{v.proc.pid}/status").read_text()
+        uid = next(line.split()[1:] for line in status.splitlines() if line.startswith("Uid:"))
+        groups = next(line.split()[1:] for line in status.splitlines()
+                      if line.startswith("Groups:"))
+        assert uid == [str(pw.pw_uid)] * 4, status
+        assert str(gr.gr_gid) in groups, status
+    assert_pings_and_arp(switch, g)
+
+
+# ---- the documented configurations ----
+
+LIBVIRT_XML = REPO / "configs" / "libvirt-vhostuser.xml"
+
+
+def script_argv(tmp_path, env):
+    """The argv configs/qemu-vhostuser.sh would exec with these variables."""
+    printer = tmp_path / "print-argv"
+    printer.write_text('#!/bin/sh\nfor a in "$@"; do printf "%s\\0" "$a"; done\n')
+    printer.chmod(0o755)
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    r = subprocess.run(["sh", str(QEMU_TEMPLATE)], env={**keep, **env, "QEMU": str(printer)},
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.split("\0")[:-1]
+
+
+@pytest.mark.parametrize("mode", ["client", "server"])
+def test_qemu_command_line_is_the_documented_one(tmp_path, mode):
+    """vm.py starts QEMU with configs/qemu-vhostuser.sh's command: run as a script with the
+    same variables, the file gives exactly the arguments VM.qemu_args() gives."""
+    image = tmp_path / "image"
+    v = VM("vm7", tmp_path / "vm7.sock", mode=mode, mac="52:54:00:00:07:07", ip="10.0.7.7/24",
+           queues=3, smp=4, mem_mb=384, workdir=tmp_path, image=image, cmdline="quiet",
+           reconnect=2 if mode == "client" else None)
+    env = {"NAME": "vm7", "MODE": mode, "SOCK": str(tmp_path / "vm7.sock"), "QUEUES": "3",
+           "SMP": "4", "MEM": "384M", "MAC": "52:54:00:00:07:07", "IP": "10.0.7.7/24",
+           "CMDLINE": "quiet", "ACCEL": "tcg", "IMAGE": str(image), "RUNDIR": str(tmp_path)}
+    if mode == "client":
+        env["RECONNECT"] = "2"
+    got = script_argv(tmp_path, env)
+    want = v.qemu_args()[1:]
+    assert got == want, "\n".join(f"{a!r:60} {b!r}" for a, b in zip(got, want))
+    assert "mq=on" in want[-1] and "vectors=0" in want[-1]
+    # by default (KVM): 4 queue pairs, 4 vCPUs, MSI-X vectors 2*4+2, kvswitch's socket dir
+    d = script_argv(tmp_path, {"RUNDIR": str(tmp_path)})
+    assert d[d.index("-smp") + 1] == "4" and d[d.index("-machine") + 1] == "q35,accel=kvm"
+    assert "queues=4" in d[d.index("-netdev") + 1]
+    assert d[d.index("-device") + 1].endswith(",mq=on,vectors=10")
+    assert "socket,id=vhost0,path=/var/run/kvswitch/vm1" in d
+
+
+def libvirt_domain():
+    root = ET.parse(LIBVIRT_XML).getroot()
+    assert root.tag == "domain", root.tag
+    return root
+
+
+def test_libvirt_domain_snippet_matches_the_qemu_line(tmp_path):
+    """configs/libvirt-vhostuser.xml parses and says what the tested QEMU line says: shared
+    guest memory, as many vCPUs as queue pairs, virtio vhost-user interfaces in both modes
+    (libvirt mode='client' for a dpdkvhostuser port in kvswitch's socket directory,
+    mode='server' for a dpdkvhostuserclient port)."""
+    dom = libvirt_domain()
+    vcpus = int(dom.findtext("vcpu"))
+    mb = dom.find("memoryBacking")
+    assert mb is not None and mb.find("access").get("mode") == "shared"
+    assert mb.find("source") is not None and mb.find("source").get("type") == "memfd" \
+        or mb.find("hugepages") is not None
+    ifaces = dom.findall("devices/interface[@type='vhostuser']")
+    by_mode = {i.find("source").get("mode"): i for i in ifaces}
+    assert sorted(by_mode) == ["client", "server"] and len(ifaces) == 2, by_mode
+    defaults = script_argv(tmp_path, {"RUNDIR": str(tmp_path)})
+    queues = int(defaults[defaults.index("-netdev") + 1].split("queues=")[1])
+    for mode, i in by_mode.items():
+        src = i.find("source")
+        assert src.get("type") == "unix" and src.get("path", "").startswith("/"), src.attrib
+        assert i.find("model").get("type") == "virtio"
+        q = int(i.find("driver").get("queues"))
+        assert q == vcpus == queues, f"{mode}: queues {q}, vcpus {vcpus}, QEMU line {queues}"
+    assert by_mode["client"].find("source").get("path") == "/var/run/kvswitch/vm1"
+    assert "socket,id=vhost0,path=/var/run/kvswitch/vm1" in defaults
+
+
+def test_libvirt_domain_snippet_validates_against_libvirt_schema():
+    """virt-xml-validate (libvirt-clients) checks the file against libvirt's domain schema."""
+    tool = shutil.which("virt-xml-validate")
+    if not tool:
+        pytest.skip("virt-xml-validate not found (apt-get install libvirt-clients)")
+    r = subprocess.run([tool, str(LIBVIRT_XML), "domain"], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr

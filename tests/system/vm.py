@@ -21,19 +21,33 @@ the guest until a vhost-user backend has connected: its vhost-user netdev waits 
 first connection whatever `wait` says.  Later disconnects (kvswitchd restarted) only take
 the link down; the guest keeps running and kvswitch reconnects.
 
+The QEMU command line is not written here: it is read from configs/qemu-vhostuser.sh (the
+lines between its "qemu command" markers), whose ${...} placeholders qemu_args() fills in.
+So the command documented for users is the command tested.
+
+user="kvs-qemu": QEMU runs as that user (setpriv --reuid/--regid/--init-groups), as libvirt
+runs it as libvirt-qemu.  workdir must then be writable by the user and the image readable.
+
+Powering off and booting again: vm.poweroff() (`poweroff -f` in the guest, QEMU exits), then
+vm.start() and vm.wait_boot() start a new QEMU with the same settings and socket.
+
 Files in workdir: NAME-console.log (ttyS0: kernel and /init messages), NAME-ctl.log (all
-the control shell printed), NAME-qemu.log (QEMU's own stdout/stderr).
+the control shell printed), NAME-qemu.log (QEMU's own stdout/stderr); a new boot appends.
 Only the standard library is used.
 """
 import atexit
 import base64
 import ctypes
+import grp
 import os
+import pwd
 import re
 import select
+import shlex
 import shutil
 import signal
 import socket
+import string
 import subprocess
 import tempfile
 import time
@@ -42,6 +56,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD_IMAGE = REPO / "tests" / "vm" / "build-image.sh"
+QEMU_TEMPLATE = REPO / "configs" / "qemu-vhostuser.sh"
 QEMU = os.environ.get("KVS_QEMU", "qemu-system-x86_64")
 READY = b"__KVS_READY__"
 # A unix socket path must fit in sun_path (108 bytes with the NUL).
@@ -66,6 +81,32 @@ class ImageUnavailable(RuntimeError):
 def qemu_binary():
     """Path of qemu-system-x86_64, or None."""
     return shutil.which(QEMU)
+
+
+def qemu_template(path=QEMU_TEMPLATE):
+    """The QEMU command of configs/qemu-vhostuser.sh as a list of words, each possibly
+    holding ${NAME} placeholders (string.Template syntax, as in the shell).
+
+    The command is the text between the lines "# >>> qemu command" and
+    "# <<< qemu command", split as the shell would (quotes, backslash-newlines), less its
+    leading `exec`."""
+    text = Path(path).read_text()
+    m = re.search(r"^# >>> qemu command[^\n]*\n(.*?)^# <<< qemu command", text, re.M | re.S)
+    if not m:
+        raise ValueError(f"{path}: no '# >>> qemu command' ... '# <<< qemu command' block")
+    # backslash-newline continues the line, as in the shell
+    words = shlex.split(m.group(1).replace("\\\n", " "), comments=True)
+    if words and words[0] == "exec":
+        words = words[1:]
+    for w in words:
+        if re.search(r"\$(?!\{[A-Za-z_][A-Za-z0-9_]*\})", w):
+            raise ValueError(f"{path}: '{w}': only ${{NAME}} placeholders are supported")
+    return words
+
+
+def fill_template(words, values):
+    """Substitute the placeholders; a placeholder without a value raises KeyError."""
+    return [string.Template(w).substitute(values) for w in words]
 
 
 _image = None
@@ -121,7 +162,7 @@ def _close_all():
 class VM:
     def __init__(self, name, sock, mode="client", mac="52:54:00:00:00:01", ip=None, queues=1,
                  smp=None, mem_mb=256, workdir=None, image=None, cmdline="", reconnect=None,
-                 extra_args=()):
+                 extra_args=(), user=None):
         if mode not in ("client", "server"):
             raise ValueError(f"mode must be client or server, not {mode!r}")
         self.name = name
@@ -136,17 +177,15 @@ class VM:
         self.cmdline = cmdline
         self.reconnect = reconnect
         self.extra_args = list(extra_args)
+        self.user = user
         self.workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix=f"kvs-{name}-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.console_log = self.workdir / f"{name}-console.log"
         self.ctl_log = self.workdir / f"{name}-ctl.log"
         self.qemu_log = self.workdir / f"{name}-qemu.log"
-        ctl = self.workdir / f"{name}-ctl.sock"
         self._sockdir = None
-        if len(str(ctl)) > MAX_SOCK_PATH:
-            self._sockdir = tempfile.mkdtemp(prefix="kvs-vm-")
-            ctl = Path(self._sockdir) / f"{name}-ctl.sock"
-        self.ctl_path = ctl
+        self.ctl_path = self.workdir / f"{name}-ctl.sock"
+        self._ctl_setup()
         self.proc = None
         self.conn = None
         self._buf = b""
@@ -164,36 +203,54 @@ class VM:
         self.close()
 
     # ---- lifecycle ----
-    def qemu_args(self):
+    def _ctl_setup(self):
+        """The control socket goes in workdir unless the path is too long for sun_path."""
+        if self._sockdir is None and len(str(self.workdir / f"{self.name}-ctl.sock")) > \
+                MAX_SOCK_PATH:
+            self._sockdir = tempfile.mkdtemp(prefix="kvs-vm-")
+            if self.user:
+                pw = pwd.getpwnam(self.user)
+                os.chown(self._sockdir, pw.pw_uid, pw.pw_gid)
+            self.ctl_path = Path(self._sockdir) / f"{self.name}-ctl.sock"
+
+    def template_values(self):
+        """The values of configs/qemu-vhostuser.sh's placeholders for this guest, computed
+        as the script computes them from its variables (ACCEL=tcg)."""
         mem = f"{self.mem_mb}M"
-        append = ["console=ttyS0", "panic=-1", f"kvs.name={self.name}", f"kvs.mac={self.mac}"]
+        append = f"console=ttyS0 panic=-1 kvs.name={self.name} kvs.mac={self.mac}"
         if self.ip_cidr:
-            append.append(f"kvs.ip={self.ip_cidr}")
+            append += f" kvs.ip={self.ip_cidr}"
         if self.cmdline:
-            append.append(self.cmdline)
-        chardev = f"socket,id=vhost0,path={self.sock}"
+            append += f" {self.cmdline}"
         if self.mode == "server":
-            chardev += ",server=on,wait=off"
-        elif self.reconnect:
-            chardev += f",reconnect={self.reconnect}"
-        return [
-            qemu_binary() or QEMU, "-name", self.name,
-            "-machine", "q35,accel=tcg", "-cpu", "max", "-smp", str(self.smp), "-m", mem,
-            "-object", f"memory-backend-memfd,id=mem,size={mem},share=on",
-            "-numa", "node,memdev=mem",
-            "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
-            "-kernel", str(self.image / "vmlinuz"), "-initrd", str(self.image / "initrd.img"),
-            "-append", " ".join(append),
-            "-chardev", f"file,id=con0,path={self.console_log}",
-            "-serial", "chardev:con0",
-            "-chardev", f"socket,id=ctl0,path={self.ctl_path},server=on,wait=off,"
-                        f"logfile={self.ctl_log}",
-            "-serial", "chardev:ctl0",
-            "-chardev", chardev,
-            "-netdev", f"vhost-user,id=n0,chardev=vhost0,vhostforce=on,queues={self.queues}",
-            # vectors=0: QEMU 7.2 TCG segfaults starting a vhost-user device with MSI-X
-            "-device", f"virtio-net-pci,netdev=n0,mac={self.mac},mq=on,vectors=0",
-        ] + self.extra_args
+            sock_opts = ",server=on,wait=off"
+        else:
+            sock_opts = f",reconnect={self.reconnect}" if self.reconnect else ""
+        image = self.image or Path("IMAGE")
+        return {
+            "QEMU": qemu_binary() or QEMU, "NAME": self.name,
+            # TCG: nested KVM hangs on the CI machines.  VECTORS=0: QEMU 7.2 under TCG
+            # segfaults starting a vhost-user device with MSI-X (under KVM: 2*QUEUES+2)
+            "ACCEL": "tcg", "VECTORS": "0",
+            "SMP": str(self.smp), "MEM": mem,
+            "KERNEL": str(image / "vmlinuz"), "INITRD": str(image / "initrd.img"),
+            "APPEND": append,
+            "CONSOLE_LOG": str(self.console_log), "CTL_SOCK": str(self.ctl_path),
+            "CTL_LOG": str(self.ctl_log),
+            "SOCK": self.sock, "SOCK_OPTS": sock_opts,
+            "QUEUES": str(self.queues), "MAC": self.mac,
+        }
+
+    def qemu_args(self):
+        """QEMU's argv: configs/qemu-vhostuser.sh's command, filled in, then extra_args;
+        behind setpriv when the VM runs as another user."""
+        args = fill_template(qemu_template(), self.template_values()) + self.extra_args
+        if self.user:
+            group = grp.getgrgid(pwd.getpwnam(self.user).pw_gid).gr_name
+            # --pdeathsig again: changing the uid clears the one _die_with_parent set
+            args = ["setpriv", f"--reuid={self.user}", f"--regid={group}", "--init-groups",
+                    "--pdeathsig", "KILL", "--"] + args
+        return args
 
     def start(self, timeout=30):
         """Start QEMU and connect to the control serial port (the guest boots meanwhile)."""
@@ -201,6 +258,13 @@ class VM:
             self.image = ensure_image()
         if not qemu_binary():
             raise VMError(f"{QEMU} not found")
+        if self.alive():
+            raise VMError(f"{self}: already running")
+        if self.conn:  # a QEMU that exited by itself: let go of its control socket
+            self.conn.close()
+            self.conn = None
+        self._ctl_setup()
+        self._buf = b""
         for p in (self.ctl_path,) + ((Path(self.sock),) if self.mode == "server" else ()):
             try:
                 os.unlink(p)
@@ -208,7 +272,7 @@ class VM:
                 pass
         args = self.qemu_args()
         with open(self.qemu_log, "ab") as logf:
-            logf.write(("+ " + " ".join(args) + "\n").encode())
+            logf.write(("+ " + shlex.join(args) + "\n").encode())
             logf.flush()
             self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=logf,
                                          stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
@@ -238,6 +302,21 @@ class VM:
         self.run("true", timeout=max(30, timeout / 4))
         self.boot_seconds = time.time() - self._started
         return self.boot_seconds
+
+    def poweroff(self, timeout=60):
+        """Power the guest off from inside, at once (`poweroff -f`: no shutdown scripts, as
+        pulling the plug on the guest's side), and wait for QEMU to exit; returns QEMU's
+        exit code.  QEMU's sockets are removed as by close(); start() boots it again."""
+        if not self.conn or not self.alive():
+            raise VMError(f"{self}: not running")
+        self.conn.sendall(b"poweroff -f\n")
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise VMError(f"{self}: QEMU still running {timeout} s after poweroff -f\n"
+                          + self.console_text()[-2000:]) from None
+        self.close()
+        return rc
 
     def close(self):
         """Kill QEMU and remove the sockets it owned.  Idempotent."""
