@@ -24,14 +24,16 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
+#include "control/balance.h"
+#include "control/rxq_plan.h"
 #include "control/state.h"
+#include "control/uplink.h"
 #include "dataplane/bridge.h"
 #include "dataplane/clock.h"
 #include "dataplane/ethdev_port.h"
 #include "dataplane/fdb.h"
 #include "dataplane/pktmbuf.h"
 #include "pmd/pmd.h"
-#include "pmd/sched.h"
 #include "vhost-user/vhost_port.h"
 
 #define CTL_LOG(lvl, ...) rte_log(RTE_LOG_##lvl, RTE_LOGTYPE_USER2, "control: " __VA_ARGS__)
@@ -118,6 +120,7 @@ static struct dp_port *open_port(const char *name, const struct db_port_cfg *c,
 			.n_txq_desc = c->n_txq_desc,
 			.mtu = c->mtu,
 			.max_pmds = (unsigned int)sysconf(_SC_NPROCESSORS_CONF),
+			.promiscuous = c->promiscuous,
 		};
 		return ethdev_port_create(name, &ep, err, errlen);
 	}
@@ -130,140 +133,26 @@ static void close_port(struct dp_port *p)
 {
 	if (p == NULL)
 		return;
-	if (p->kind == DP_PORT_VHOST)
+	if (p->kind == DP_PORT_VHOST) {
 		vhost_port_destroy(p);
-	else
+	} else {
+		uplink_port_closing(p); /* its MAC filter entries out of the device */
 		ethdev_port_destroy(p);
-}
-
-/* ---- rx queue planning ---- */
-
-static void sched_warn(void *arg, const struct sched_rxq *q, const char *msg)
-{
-	struct dp_port *p = dp_port_get(q->port);
-
-	(void)arg;
-	CTL_LOG(WARNING, "port '%s' rx queue %u: %s\n", p ? p->name : "?", q->qid, msg);
-}
-
-static uint16_t port_rxqs(struct dp_port *p, int *numa)
-{
-	struct vhost_port_info vi;
-
-	if (p->kind != DP_PORT_VHOST) {
-		*numa = p->numa;
-		return p->n_rxq;
 	}
-	vhost_port_info(p, &vi);
-	*numa = vi.numa;
-	return vi.connected ? vi.n_qp : 0;
 }
 
-static bool list_has(const struct pmd_rxq_list *l, const struct dp_port *p, uint16_t q)
-{
-	uint16_t i;
-
-	for (i = 0; l && i < l->n; i++)
-		if (l->q[i].port == p && l->q[i].qid == q)
-			return true;
-	return false;
-}
+/* ---- rx queue planning (control/rxq_plan.c) ---- */
 
 void apply_replan(void)
 {
-	static struct sched_rxq rq[DP_MAX_PORTS * 4];
-	static struct pmd_rxq lists[DP_MAX_PMDS][DP_MAX_PORTS];
-	struct sched_pmd sp[DP_MAX_PMDS];
-	unsigned int slot_of[DP_MAX_PMDS], n_pmds = 0, n_rq = 0, i, s;
-	uint16_t n_list[DP_MAX_PMDS] = {0};
-	struct sched_opts so = {.mode = SCHED_CYCLES, .isolate_pinned = sw.ovs.pmd_rxq_isolate};
-	enum sched_mode mode;
+	unsigned int s;
 
-	if (sched_mode_parse(sw.ovs.pmd_rxq_assign, &mode) == 0)
-		so.mode = mode;
-	for (s = 0; s < sw.n_pmd_slots; s++) {
-		if (sw.pmds[s] == NULL)
-			continue;
-		sp[n_pmds] = (struct sched_pmd){.core = sw.pmds[s]->core, .numa = sw.pmds[s]->numa};
-		slot_of[n_pmds++] = s;
-	}
-	for (i = 0; i < sw.n_ports; i++) {
-		struct sw_port *p = sw.ports[i];
-		uint16_t n, q, a;
-		int numa;
-
-		if (p->dp == NULL)
-			continue;
-		n = port_rxqs(p->dp, &numa);
-		if (p->dp->kind == DP_PORT_VHOST && n) {
-			/* frames from the guest go into its own node's pool */
-			struct rte_mempool *mp = dp_pool_get(numa);
-
-			if (mp == NULL) {
-				CTL_LOG(ERR, "port '%s': no mbuf pool for NUMA node %d: not polled\n",
-					p->name, numa);
-				continue;
-			}
-			p->dp->numa = numa;
-			vhost_port_set_pool(p->dp, mp);
-		}
-		if (n_rq + n > RTE_DIM(rq))
-			CTL_LOG(ERR, "port '%s': more than %zu rx queues in all: some not polled\n",
-				p->name, RTE_DIM(rq));
-		for (q = 0; q < n && n_rq < RTE_DIM(rq); q++) {
-			struct sched_rxq *r = &rq[n_rq++];
-			*r = (struct sched_rxq){.port = p->dp->id, .qid = q, .numa = numa,
-						.pinned_core = -1, .cycles = p->dp->rxq[q].cycles};
-			for (a = 0; a < p->cfg.n_affinity; a++)
-				if (p->cfg.affinity[a].qid == q)
-					r->pinned_core = p->cfg.affinity[a].core;
-		}
-	}
-	sched_assign(sp, n_pmds, rq, n_rq, &so, sched_warn, NULL);
-	for (i = 0; i < n_rq; i++) {
-		if (rq[i].pmd < 0)
-			continue;
-		s = (unsigned int)rq[i].pmd;
-		if (n_list[s] == DP_MAX_PORTS) {
-			CTL_LOG(ERR, "PMD on core %u: more than %d rx queues, port '%s' queue %u "
-				     "not polled\n", sp[s].core, DP_MAX_PORTS,
-				dp_port_get(rq[i].port)->name, rq[i].qid);
-			continue;
-		}
-		lists[s][n_list[s]++] =
-			(struct pmd_rxq){.port = dp_port_get(rq[i].port), .qid = rq[i].qid};
-	}
-
-	/* phase 1: keep only what stays on the same PMD */
-	for (i = 0; i < n_pmds; i++) {
-		static struct pmd_rxq keep[DP_MAX_PORTS];
-		struct pmd *pmd = sw.pmds[slot_of[i]];
-		uint16_t k = 0, j;
-
-		for (j = 0; j < n_list[i]; j++)
-			if (list_has(pmd->rxqs, lists[i][j].port, lists[i][j].qid))
-				keep[k++] = lists[i][j];
-		pmd_set_rxqs(pmd, keep, k);
-	}
-	dp_rcu_flush();
-	/* phase 2: the full plan */
-	for (i = 0; i < n_pmds; i++)
-		pmd_set_rxqs(sw.pmds[slot_of[i]], lists[i], n_list[i]);
-
-	/* tx maps: every PMD slot gets a queue */
-	for (i = 0; i < sw.n_ports; i++) {
-		struct dp_port *p = sw.ports[i]->dp;
-		struct dp_txmap m;
-
-		if (p == NULL)
-			continue;
-		if (p->kind == DP_PORT_VHOST)
-			vhost_port_txmap(p, sw.n_pmd_slots, &m);
-		else
-			dp_txmap_build(&m, sw.n_pmd_slots, p->n_txq);
-		dp_port_set_txmap(p, &m);
-	}
-	dp_rcu_flush();
+	/* PMD settings first, so that a PMD started by this change has them
+	 * before its first queue; reading a new value costs the PMD nothing. */
+	for (s = 0; s < sw.n_pmd_slots; s++)
+		if (sw.pmds[s])
+			pmd_set_sleep_max(sw.pmds[s], sw.ovs.pmd_sleep_max);
+	rxq_plan_apply(false);
 }
 
 void apply_vhost_events(void)
@@ -721,6 +610,7 @@ void apply_tick(void)
 	uint32_t now = dp_now();
 	unsigned int b;
 
+	uplink_tick(); /* every 100 ms: dpdk ports' MAC filters (control/uplink.c) */
 	for (b = 0; b < SW_MAX_BRIDGES; b++)
 		if (sw.bridges[b])
 			fdb_learn_drain(sw.bridges[b]->dp->fdb, now);
@@ -730,6 +620,7 @@ void apply_tick(void)
 	for (b = 0; b < SW_MAX_BRIDGES; b++)
 		if (sw.bridges[b])
 			fdb_age(sw.bridges[b]->dp->fdb, now);
+	balance_tick(); /* once a second: load window, pmd-auto-lb */
 }
 
 void apply_shutdown(void)

@@ -25,6 +25,10 @@ static const char usage_text[] =
 	"  fdb/show BRIDGE | fdb/flush [BRIDGE] | fdb/stats-show BRIDGE\n"
 	"  port-stats [PORT] | memory/show | drop-reasons | version\n"
 	"\n"
+	"Actions:\n"
+	"  pmd-rxq-rebalance   re-place rx queues on PMDs by measured load now\n"
+	"                      (also dpif-netdev/pmd-rxq-rebalance)\n"
+	"\n"
 	"Example:\n"
 	"  kvsctl add-br br0\n"
 	"  kvsctl add-port br0 vm1 -- set Interface vm1 type=dpdkvhostuserclient \\\n"
@@ -160,6 +164,9 @@ struct read_cmd {
 	const char *arg; /* name of the optional/required argument */
 };
 
+/* Commands that are one request of their own, not a transaction: the views,
+ * and pmd-rxq-rebalance, an action on the running switch that changes no
+ * configuration. */
 static const struct read_cmd reads[] = {
 	{"show", "show", 0, 0, NULL},
 	{"list-br", "list-br", 0, 0, NULL},
@@ -170,6 +177,8 @@ static const struct read_cmd reads[] = {
 	{"dpif-netdev/pmd-stats-clear", "pmd-stats-clear", 0, 0, NULL},
 	{"pmd-rxq-show", "pmd-rxq-show", 0, 0, NULL},
 	{"dpif-netdev/pmd-rxq-show", "pmd-rxq-show", 0, 0, NULL},
+	{"pmd-rxq-rebalance", "pmd-rxq-rebalance", 0, 0, NULL},
+	{"dpif-netdev/pmd-rxq-rebalance", "pmd-rxq-rebalance", 0, 0, NULL},
 	{"fdb/show", "fdb/show", 1, 1, "bridge"},
 	{"fdb/flush", "fdb/flush", 0, 1, "bridge"},
 	{"fdb/stats-show", "fdb/stats-show", 1, 1, "bridge"},

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "control/balance.h"
 #include "control/cmd.h"
 #include "control/state.h"
 
@@ -235,6 +236,28 @@ static json_t *get(json_t *params, int *code, char *err, size_t errlen)
 	return view_new(line, json_string(out));
 }
 
+/* pmd-rxq-rebalance: re-plan now on measured loads and say what moved. */
+static json_t *rxq_rebalance(json_t *params, int *code, char *err, size_t errlen)
+{
+	struct rxq_plan_report r;
+	char text[256];
+	int rc;
+
+	(void)params;
+	rc = balance_rebalance(&r);
+	if (rc < 0) {
+		*code = rc;
+		snprintf(err, errlen, "rebalance failed: %s", strerror(-rc));
+		return NULL;
+	}
+	snprintf(text, sizeof(text),
+		 "rx queues rebalanced: %u of %u moved; heaviest PMD load %.0f%% -> %.0f%%\n",
+		 r.est.moves, r.n_rxqs, r.max_cur_pct, r.max_next_pct);
+	return view_new(text, json_pack("{s:i,s:i,s:f,s:f,s:f}", "moved", r.est.moves, "rxqs",
+					r.n_rxqs, "max_before", r.max_cur_pct, "max_after",
+					r.max_next_pct, "improvement", r.est.improvement));
+}
+
 static json_t *version(json_t *params, int *code, char *err, size_t errlen)
 {
 	(void)params, (void)code, (void)err, (void)errlen;
@@ -255,6 +278,7 @@ static const struct {
 	{"pmd-stats-show", show_pmd_stats},
 	{"pmd-stats-clear", show_pmd_stats_clear},
 	{"pmd-rxq-show", show_pmd_rxq},
+	{"pmd-rxq-rebalance", rxq_rebalance},
 	{"fdb/show", show_fdb},
 	{"fdb/flush", show_fdb_flush},
 	{"fdb/stats-show", show_fdb_stats},

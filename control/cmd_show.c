@@ -15,7 +15,10 @@
 #include <rte_cycles.h>
 
 #include "control/cmd.h"
+#include "control/rxq_load.h"
+#include "control/rxq_plan.h"
 #include "control/state.h"
+#include "control/uplink.h"
 #include "dataplane/bridge.h"
 #include "dataplane/clock.h"
 #include "dataplane/ethdev_port.h"
@@ -103,6 +106,59 @@ static uint16_t count_bits(const uint64_t *b)
 	return (uint16_t)(__builtin_popcountll(b[0]) + __builtin_popcountll(b[1]));
 }
 
+static json_t *err_json(int e)
+{
+	return e ? json_string(strerror(-e)) : json_null();
+}
+
+/* The receive filter of a dpdk port (control/uplink.c): JSON, and one text
+ * line at `indent`.  NULL if the port has none yet. */
+static json_t *mac_filter_view(const struct dp_port *p, struct buf *b, int indent)
+{
+	struct rte_ether_addr macs[128]; /* RTE_ETH_NUM_RECEIVE_MAC_ADDR: ethdev's maximum */
+	struct macfilter_status ms;
+	char text[RTE_ETHER_ADDR_FMT_SIZE];
+	json_t *o, *list = json_array();
+	uint32_t n, i;
+
+	if (!uplink_status(p, &ms)) {
+		json_decref(list);
+		return NULL;
+	}
+	n = RTE_MIN(uplink_programmed(p, macs, RTE_DIM(macs)), RTE_DIM(macs));
+	for (i = 0; i < n; i++) {
+		rte_ether_format_addr(text, sizeof(text), &macs[i]);
+		json_array_append_new(list, json_string(text));
+	}
+	o = json_pack("{s:s,s:b,s:i,s:i,s:i,s:i,s:I,s:I,s:o,s:o}", "mode",
+		      macfilter_mode_name(ms.mode), "promiscuous", ms.promisc, "programmed",
+		      ms.uc_programmed, "max", ms.uc_max, "wanted", ms.uc_wanted, "overflow",
+		      ms.uc_overflow, "full_events", (json_int_t)ms.full_events, "fallbacks",
+		      (json_int_t)ms.fallbacks, "promiscuous_error", err_json(ms.promisc_err),
+		      "mac_error", err_json(ms.uc_err));
+	json_object_set_new(o, "macs", list);
+	json_object_set_new(o, "multicast",
+			    json_pack("{s:s,s:b,s:i,s:i,s:o}", "mode",
+				      macfilter_mc_mode_name(ms.mc_mode), "allmulticast",
+				      ms.allmulti, "programmed", ms.mc_programmed, "wanted",
+				      ms.mc_wanted, "error", err_json(ms.mc_err)));
+	bprintf(b, "%*smac_filter: {mode=%s, programmed=%u, max=%u, wanted=%u, overflow=%u, "
+		   "full_events=%lu, fallbacks=%lu",
+		indent, "", macfilter_mode_name(ms.mode), ms.uc_programmed, ms.uc_max,
+		ms.uc_wanted, ms.uc_overflow, ms.full_events, ms.fallbacks);
+	if (ms.mode != MACFILTER_PROMISC)
+		bprintf(b, ", multicast=%s(%u/%u)", macfilter_mc_mode_name(ms.mc_mode),
+			ms.mc_programmed, ms.mc_wanted);
+	if (ms.mode == MACFILTER_FULL)
+		bprintf(b, ", lost=\"frames for %u MACs cannot be received\"", ms.uc_overflow);
+	if (ms.promisc_err)
+		bprintf(b, ", promiscuous_error=\"%s\"", strerror(-ms.promisc_err));
+	if (ms.uc_err)
+		bprintf(b, ", mac_error=\"%s\"", strerror(-ms.uc_err));
+	bprintf(b, "}\n");
+	return o;
+}
+
 static json_t *port_state(const struct sw_port *sp, struct buf *b)
 {
 	json_t *st = json_object();
@@ -134,6 +190,8 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 		bprintf(b, "}\n");
 	} else {
 		struct ethdev_port_info ei;
+		json_t *mf;
+
 		ethdev_port_info(sp->dp, &ei);
 		json_object_set_new(st, "driver", json_string(ei.driver));
 		json_object_set_new(st, "mac", json_string(ei.mac));
@@ -147,6 +205,9 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 			"numa_id=%d, promiscuous=%s}\n",
 			ei.driver, ei.mac, ei.link_up ? "up" : "down", ei.n_rxq, ei.n_txq,
 			sp->dp->numa, ei.promiscuous ? "true" : "false");
+		mf = mac_filter_view(sp->dp, b, 12);
+		if (mf)
+			json_object_set_new(st, "mac_filter", mf);
 	}
 	return st;
 }
@@ -219,20 +280,33 @@ json_t *show_pmd_stats(json_t *params, int *code, char *err, size_t errlen)
 	for (s = 0; s < sw.n_pmd_slots; s++) {
 		const struct pmd *pmd = sw.pmds[s];
 		struct pmd_stats st;
-		uint64_t total;
-		double pct_idle, pct_busy;
+		uint64_t total, all, sleep_us;
+		double pct_idle, pct_busy, pct_sleep;
+		json_t *o;
 
 		if (pmd == NULL)
 			continue;
 		pmd_stats_get(pmd, &st);
+		/* Per-packet figures count awake cycles; shares count sleep too. */
 		total = st.busy_cycles + st.idle_cycles;
-		pct_idle = total ? 100.0 * (double)st.idle_cycles / (double)total : 0;
-		pct_busy = total ? 100.0 * (double)st.busy_cycles / (double)total : 0;
+		all = total + st.sleep_cycles;
+		pct_idle = all ? 100.0 * (double)st.idle_cycles / (double)all : 0;
+		pct_busy = all ? 100.0 * (double)st.busy_cycles / (double)all : 0;
+		pct_sleep = all ? 100.0 * (double)st.sleep_cycles / (double)all : 0;
+		sleep_us = st.sleep_cycles * 1000000 / rte_get_tsc_hz();
 		bprintf(&b, "pmd thread numa_id %d core_id %u:\n", pmd->numa, pmd->core);
 		bprintf(&b, "  packets received: %lu\n", st.rx_packets);
 		bprintf(&b, "  iterations: %lu\n", st.iterations);
 		bprintf(&b, "  idle cycles: %lu (%.2f%%)\n", st.idle_cycles, pct_idle);
 		bprintf(&b, "  processing cycles: %lu (%.2f%%)\n", st.busy_cycles, pct_busy);
+		bprintf(&b, "  sleep cycles: %lu (%.2f%%)\n", st.sleep_cycles, pct_sleep);
+		bprintf(&b, "  sleep iterations: %lu (%.2f%% of iterations), sleep time: %lu us",
+			st.sleeps,
+			st.iterations ? 100.0 * (double)st.sleeps / (double)st.iterations : 0,
+			sleep_us);
+		if (st.sleeps)
+			bprintf(&b, " (avg %.1f us)", (double)sleep_us / (double)st.sleeps);
+		bprintf(&b, "\n");
 		if (st.rx_packets) {
 			bprintf(&b, "  avg cycles per packet: %.2f (%lu/%lu)\n",
 				(double)total / (double)st.rx_packets, total, st.rx_packets);
@@ -244,17 +318,19 @@ json_t *show_pmd_stats(json_t *params, int *code, char *err, size_t errlen)
 			bprintf(&b, "  avg packets per busy poll: %.2f (%lu/%lu)\n",
 				(double)st.rx_packets / (double)st.busy_polls, st.rx_packets,
 				st.busy_polls);
-		json_array_append_new(
-			arr, json_pack("{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:f,s:f}", "core", pmd->core,
-				       "numa", pmd->numa, "rx_packets", (json_int_t)st.rx_packets,
-				       "iterations", (json_int_t)st.iterations, "idle_cycles",
-				       (json_int_t)st.idle_cycles, "busy_cycles",
-				       (json_int_t)st.busy_cycles, "busy_polls",
-				       (json_int_t)st.busy_polls, "cycles_per_packet",
-				       st.rx_packets ? (double)total / (double)st.rx_packets : 0.0,
-				       "packets_per_busy_poll",
-				       st.busy_polls ? (double)st.rx_packets / (double)st.busy_polls
-						     : 0.0));
+		o = json_pack("{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:f,s:f}", "core", pmd->core, "numa",
+			      pmd->numa, "rx_packets", (json_int_t)st.rx_packets, "iterations",
+			      (json_int_t)st.iterations, "idle_cycles", (json_int_t)st.idle_cycles,
+			      "busy_cycles", (json_int_t)st.busy_cycles, "busy_polls",
+			      (json_int_t)st.busy_polls, "cycles_per_packet",
+			      st.rx_packets ? (double)total / (double)st.rx_packets : 0.0,
+			      "packets_per_busy_poll",
+			      st.busy_polls ? (double)st.rx_packets / (double)st.busy_polls : 0.0);
+		json_object_set_new(o, "sleep_cycles", json_integer((json_int_t)st.sleep_cycles));
+		json_object_set_new(o, "sleeps", json_integer((json_int_t)st.sleeps));
+		json_object_set_new(o, "sleep_us", json_integer((json_int_t)sleep_us));
+		json_object_set_new(o, "sleep_max_us", json_integer(pmd->sleep_max_us));
+		json_array_append_new(arr, o);
 	}
 	bprintf(&b, "%s", "");
 	return view_buf(&b, arr);
@@ -271,8 +347,15 @@ json_t *show_pmd_stats_clear(json_t *params, int *code, char *err, size_t errlen
 	return view_new("", json_object());
 }
 
+/*
+ * Which PMD polls which queue, and how busy each has been over the load
+ * window (control/rxq_load.h): a queue's "pmd usage" is its processing
+ * cycles as a share of the window, i.e. of its PMD's time, as in OVS; the
+ * PMD's busy share is all of its processing, whichever queues it polled.
+ */
 json_t *show_pmd_rxq(json_t *params, int *code, char *err, size_t errlen)
 {
+	double window_s = (double)rxq_load_window() / (double)rte_get_tsc_hz();
 	struct buf b = {0};
 	json_t *arr = json_array();
 	unsigned int s;
@@ -281,29 +364,41 @@ json_t *show_pmd_rxq(json_t *params, int *code, char *err, size_t errlen)
 	for (s = 0; s < sw.n_pmd_slots; s++) {
 		const struct pmd *pmd = sw.pmds[s];
 		const struct pmd_rxq_list *l;
-		json_t *qs = json_array();
-		uint64_t total;
+		struct pmd_stats win;
+		json_t *qs = json_array(), *o;
+		bool iso = rxq_plan_isolated(s);
+		double busy, asleep;
 		uint16_t i;
 
 		if (pmd == NULL)
 			continue;
 		l = pmd->rxqs;
-		total = pmd->stats.busy_cycles + pmd->stats.idle_cycles;
+		rxq_load_pmd(pmd, &win);
+		busy = rxq_load_pct(win.busy_cycles);
+		asleep = rxq_load_pct(win.sleep_cycles);
 		bprintf(&b, "pmd thread numa_id %d core_id %u:\n", pmd->numa, pmd->core);
+		bprintf(&b, "  isolated : %s\n", iso ? "true" : "false");
 		for (i = 0; l && i < l->n; i++) {
 			const struct dp_port *p = l->q[i].port;
 			uint16_t q = l->q[i].qid;
 			bool en = p->kind != DP_PORT_VHOST || vhost_port_rxq_enabled(p, q);
-			double usage = total ? 100.0 * (double)p->rxq[q].cycles / (double)total : 0;
+			bool remote = p->numa >= 0 && p->numa != pmd->numa;
+			double usage = rxq_load_pct(rxq_load_queue(p, q));
 
-			bprintf(&b, "  port: %-16s queue-id: %2u (%s)  pmd usage: %3.0f %%\n",
-				p->name, q, en ? "enabled" : "disabled", usage);
-			json_array_append_new(qs, json_pack("{s:s,s:i,s:b,s:f}", "port", p->name,
-							    "queue", q, "enabled", en, "usage",
-							    usage));
+			bprintf(&b, "  port: %-16s queue-id: %2u (%s)  pmd usage: %3.0f %%%s\n",
+				p->name, q, en ? "enabled" : "disabled", usage,
+				remote ? "  (cross-NUMA)" : "");
+			json_array_append_new(qs, json_pack("{s:s,s:i,s:b,s:f,s:i,s:b}", "port",
+							    p->name, "queue", q, "enabled", en,
+							    "usage", usage, "numa", p->numa,
+							    "cross_numa", remote));
 		}
-		json_array_append_new(arr, json_pack("{s:i,s:i,s:o}", "core", pmd->core, "numa",
-						     pmd->numa, "rxqs", qs));
+		bprintf(&b, "  pmd busy: %3.0f %%, asleep: %3.0f %% (over the last %.0f s)\n", busy,
+			asleep, window_s);
+		o = json_pack("{s:i,s:i,s:b,s:f,s:f,s:f,s:o}", "core", pmd->core, "numa",
+			      pmd->numa, "isolated", iso, "busy", busy, "asleep", asleep,
+			      "window_s", window_s, "rxqs", qs);
+		json_array_append_new(arr, o);
 	}
 	return view_buf(&b, arr);
 }
@@ -426,6 +521,30 @@ static void drops_text(struct buf *b, const char *dir, const uint64_t *d)
 	bprintf(b, "\n");
 }
 
+/* What the device itself counts (imissed: frames it had no room for, or,
+ * on a VF, may never count) and the MAC filter's counters. */
+static void ethdev_stats_view(const struct dp_port *p, json_t *o, struct buf *b)
+{
+	struct ethdev_port_info ei;
+	json_t *mf;
+
+	ethdev_port_info(p, &ei);
+	bprintf(b, "  device: ipackets=%lu imissed=%lu ierrors=%lu rx_nombuf=%lu opackets=%lu "
+		   "oerrors=%lu\n",
+		ei.hw_ipackets, ei.hw_imissed, ei.hw_ierrors, ei.hw_rx_nombuf, ei.hw_opackets,
+		ei.hw_oerrors);
+	json_object_set_new(o, "device",
+			    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "ipackets",
+				      (json_int_t)ei.hw_ipackets, "imissed",
+				      (json_int_t)ei.hw_imissed, "ierrors", (json_int_t)ei.hw_ierrors,
+				      "rx_nombuf", (json_int_t)ei.hw_rx_nombuf, "opackets",
+				      (json_int_t)ei.hw_opackets, "oerrors",
+				      (json_int_t)ei.hw_oerrors));
+	mf = mac_filter_view(p, b, 2);
+	if (mf)
+		json_object_set_new(o, "mac_filter", mf);
+}
+
 json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen)
 {
 	const char *only = json_string_value(json_object_get(params, "port"));
@@ -476,6 +595,8 @@ json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen)
 			      "tx_packets", (json_int_t)t.tx_packets, "tx_bytes",
 			      (json_int_t)t.tx_bytes, "rx_drops", drops_json(t.rx_drops),
 			      "tx_drops", drops_json(t.tx_drops), "rxqs", qs);
+		if (sp->dp->kind == DP_PORT_ETHDEV)
+			ethdev_stats_view(sp->dp, o, &b);
 		json_array_append_new(arr, o);
 	}
 	return view_buf(&b, arr);

@@ -24,6 +24,7 @@
 
 #define DB_ERR_LEN 512
 #define DB_MAX_AFFINITY 64
+#define DB_MAX_ATTACHED_MACS 8
 
 /* String map, kept sorted by key. */
 struct smap_node {
@@ -118,6 +119,13 @@ struct db_ovs_cfg {
 	int vhost_sock_mode;           /* vhost-sock-mode (octal text), -1 = unset */
 	char pmd_rxq_assign[16];       /* cycles (default) | roundrobin | group */
 	bool pmd_rxq_isolate;          /* pmd-rxq-isolate, default true */
+	bool pmd_auto_lb;              /* pmd-auto-lb, default false */
+	uint32_t pmd_auto_lb_load_threshold;        /* %, default 95, 10..100 */
+	uint32_t pmd_auto_lb_improvement_threshold; /* %, default 25, 0..100 */
+	uint32_t pmd_auto_lb_rebal_interval;        /* minutes, default 1, 1..20000 */
+	uint32_t pmd_auto_lb_rebal_interval_ms;     /* tests: ms, overrides the
+	                                               minutes; 0 = unset */
+	uint32_t pmd_sleep_max;        /* us, default 0 = never sleep, 0..10000 */
 	uint32_t n_mbufs;              /* n-mbufs per NUMA node, default 65536, 4096..1048576 */
 };
 
@@ -147,6 +155,9 @@ struct db_port_cfg {
 	uint32_t mac_limit;         /* other_config:mac-limit, 0 = bridge default */
 	uint16_t n_affinity;        /* other_config:pmd-rxq-affinity "0:3,1:7" */
 	struct db_affinity affinity[DB_MAX_AFFINITY];
+	bool promiscuous;           /* options:promiscuous (dpdk), default true */
+	uint8_t n_attached_macs;    /* other_config:attached-mac "MAC[,MAC...]": the guest's */
+	uint8_t attached_macs[DB_MAX_ATTACHED_MACS][6]; /* MACs, programmed into VF filters */
 };
 
 void db_ovs_cfg(const struct db *db, struct db_ovs_cfg *out);

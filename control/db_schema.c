@@ -8,6 +8,7 @@
  * new key is one line here.  control/conf_file.c also checks single keys
  * through db_schema_check_key() so that file errors point at the key's line.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <grp.h>
 #include <stdarg.h>
@@ -41,6 +42,7 @@ enum kind {
 	K_NONEMPTY, /* non-empty, at most max characters */
 	K_POW2,     /* power of 2 in min..max */
 	K_AFFINITY, /* Q:CORE[,Q:CORE...] */
+	K_MACS,     /* unicast MAC[,MAC...], at most DB_MAX_ATTACHED_MACS */
 };
 
 #define T_SERVER (1u << DB_PORT_VHOST_SERVER)
@@ -63,6 +65,9 @@ static const struct key_def ovs_keys[] = {
         {"pmd-auto-lb-improvement-threshold", K_UINT, 0, 100},
         {"pmd-auto-lb-load-threshold", K_UINT, 10, 100},
         {"pmd-auto-lb-rebal-interval", K_UINT, 1, 20000},
+        /* For tests: the interval in milliseconds (also shortens the load
+         * window to match, see control/rxq_load.h). */
+        {"pmd-auto-lb-rebal-interval-ms", K_UINT, 1000, 3600000},
         {"pmd-cpu-mask", K_MASK},
         {"pmd-rxq-assign", K_CHOICE, .choices = "cycles|roundrobin|group"},
         {"pmd-rxq-isolate", K_BOOL},
@@ -86,12 +91,14 @@ static const struct key_def port_options[] = {
         {"n_rxq", K_UINT, 1, 1024, .types = T_DPDK},
         {"n_rxq_desc", K_POW2, 32, 4096, .types = T_DPDK},
         {"n_txq_desc", K_POW2, 32, 4096, .types = T_DPDK},
+        {"promiscuous", K_BOOL, .types = T_DPDK},
         {"tx-retries-max", K_UINT, 0, 32, .types = T_SERVER | T_CLIENT},
         {"vhost-server-path", K_ABSPATH, 0, SUN_PATH_MAX, .types = T_CLIENT, .required = true},
         {NULL},
 };
 
 static const struct key_def port_other_config[] = {
+        {"attached-mac", K_MACS},
         {"mac-limit", K_UINT, 1, 1048576},
         {"pmd-rxq-affinity", K_AFFINITY},
         {NULL},
@@ -244,6 +251,58 @@ syntax:
 	return -EINVAL;
 }
 
+/* "52:54:00:00:00:01[,52:54:00:00:00:02...]": unicast MACs, each once. */
+static int parse_macs(const char *s, uint8_t (*out)[6], uint8_t *n_out, char *why, size_t len)
+{
+	uint8_t macs[DB_MAX_ATTACHED_MACS][6];
+	const char *p = s;
+	unsigned int n = 0, i, k;
+
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		/* exactly xx:xx:xx:xx:xx:xx, hex digits in either case */
+		for (k = 0; k < 17; k++)
+			if (k % 3 == 2 ? p[k] != ':' : !isxdigit((unsigned char)p[k]))
+				break;
+		if (k < 17) {
+			snprintf(why, len, "'%s' is not MAC[,MAC...] (xx:xx:xx:xx:xx:xx)", s);
+			return -EINVAL;
+		}
+		if (n == DB_MAX_ATTACHED_MACS) {
+			snprintf(why, len, "'%s': more than %d MACs", s, DB_MAX_ATTACHED_MACS);
+			return -EINVAL;
+		}
+		for (k = 0; k < 6; k++)
+			macs[n][k] = (uint8_t)strtoul((char[3]){p[3 * k], p[3 * k + 1], 0}, NULL, 16);
+		if (macs[n][0] & 1) {
+			snprintf(why, len, "'%.17s' is a multicast MAC", p);
+			return -EINVAL;
+		}
+		for (i = 0; i < n; i++)
+			if (memcmp(macs[i], macs[n], 6) == 0) {
+				snprintf(why, len, "'%s': %.17s is listed twice", s, p);
+				return -EINVAL;
+			}
+		n++;
+		p += 17;
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		if (*p != ',') {
+			snprintf(why, len, "'%s' is not MAC[,MAC...] (xx:xx:xx:xx:xx:xx)", s);
+			return -EINVAL;
+		}
+		p++;
+	}
+	if (out != NULL)
+		memcpy(out, macs, n * sizeof(macs[0]));
+	if (n_out != NULL)
+		*n_out = (uint8_t)n;
+	return 0;
+}
+
 /* Checks one value against its key's definition; why gets the reason. */
 static int check_value(const struct key_def *d, const char *v, char *why, size_t len)
 {
@@ -338,6 +397,8 @@ static int check_value(const struct key_def *d, const char *v, char *why, size_t
 		return 0;
 	case K_AFFINITY:
 		return parse_affinity(v, NULL, NULL, why, len);
+	case K_MACS:
+		return parse_macs(v, NULL, NULL, why, len);
 	}
 	return 0;
 }
@@ -625,6 +686,15 @@ void db_ovs_cfg(const struct db *db, struct db_ovs_cfg *out)
 	snprintf(out->pmd_rxq_assign, sizeof(out->pmd_rxq_assign), "%s", v ? v : "cycles");
 	v = smap_get(m, "pmd-rxq-isolate");
 	out->pmd_rxq_isolate = v == NULL || strcmp(v, "false") != 0;
+	v = smap_get(m, "pmd-auto-lb");
+	out->pmd_auto_lb = v != NULL && strcmp(v, "true") == 0;
+	out->pmd_auto_lb_load_threshold = (uint32_t)get_uint(m, "pmd-auto-lb-load-threshold", 95);
+	out->pmd_auto_lb_improvement_threshold =
+		(uint32_t)get_uint(m, "pmd-auto-lb-improvement-threshold", 25);
+	out->pmd_auto_lb_rebal_interval = (uint32_t)get_uint(m, "pmd-auto-lb-rebal-interval", 1);
+	out->pmd_auto_lb_rebal_interval_ms =
+		(uint32_t)get_uint(m, "pmd-auto-lb-rebal-interval-ms", 0);
+	out->pmd_sleep_max = (uint32_t)get_uint(m, "pmd-sleep-max", 0);
 	out->n_mbufs = (uint32_t)get_uint(m, "n-mbufs", 65536);
 }
 
@@ -664,6 +734,15 @@ void db_port_cfg(const struct db_port *p, struct db_port_cfg *out)
 	}
 	out->mtu = p->mtu_request ? p->mtu_request : 1500;
 	out->mac_limit = (uint32_t)get_uint(&p->other_config, "mac-limit", 0);
+	v = smap_get(&p->options, "promiscuous");
+	out->promiscuous = v == NULL || strcmp(v, "false") != 0;
+	v = smap_get(&p->other_config, "attached-mac");
+	if (v != NULL) {
+		char why[DB_ERR_LEN];
+
+		if (parse_macs(v, out->attached_macs, &out->n_attached_macs, why, sizeof(why)) != 0)
+			out->n_attached_macs = 0;
+	}
 	v = smap_get(&p->other_config, "pmd-rxq-affinity");
 	if (v != NULL) {
 		char why[DB_ERR_LEN];

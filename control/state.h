@@ -60,11 +60,14 @@ struct sw_port *sw_port_by_id(uint16_t id);
  * their error shown, as OVS does.  On success sw.db = db (ownership taken).
  */
 int apply_db(struct db *db, bool strict, char *err, size_t errlen);
-/* Re-plan rx queues over PMDs and tx maps (after vhost events, rebalance). */
+/* Push PMD settings (pmd-sleep-max), re-plan rx queues over PMDs if what
+ * placement depends on changed (control/rxq_plan.h), rebuild tx maps.  After
+ * configuration changes and vhost events. */
 void apply_replan(void);
 /* vhost event fd fired: collect port events and re-plan if needed. */
 void apply_vhost_events(void);
-/* Periodic: learn requests (every call), ageing (once a second). */
+/* Periodic: learn requests (every call); ageing, the load window and
+ * pmd-auto-lb (once a second, control/balance.c). */
 void apply_tick(void);
 /* Cores that get a PMD for this pmd-cpu-mask (0: the default, one PMD on
  * the lowest core that is not the control core). */

@@ -26,7 +26,6 @@
 
 struct ethdev_port {
 	uint16_t port_id;
-	bool probed_here;  /* we hot-plugged it, so we unplug it */
 };
 
 static uint16_t eth_rx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
@@ -73,47 +72,118 @@ static const struct dp_port_ops eth_ops = {
 	.tx_burst = eth_tx,
 };
 
-/* The ethdev that devargs names, probing it if nobody has yet. */
-static int find_or_probe(const char *devargs, uint16_t *port_id, bool *probed)
-{
-	struct rte_dev_iterator it;
-	uint16_t pid;
-	int rc;
+/*
+ * Devices and ports in use.  Devargs may name several ethdevs: a PF with
+ * representor=[0-3] makes one ethdev per VF representor, each of which is its
+ * own kvswitch port.  A port takes the first matching ethdev that no other
+ * port uses; a device kvswitch hot-plugged is removed when the last port on
+ * any of its ethdevs goes away, not before (removing a PF removes its
+ * representors).  Control thread only.
+ */
+static bool eth_in_use[RTE_MAX_ETHPORTS];
+static struct rte_device *plugged[RTE_MAX_ETHPORTS];
 
-	*probed = false;
-	RTE_ETH_FOREACH_MATCHING_DEV(pid, devargs, &it) {
-		rte_eth_iterator_cleanup(&it);
-		*port_id = pid;
-		return 0;
-	}
-	rc = rte_dev_probe(devargs);
-	if (rc < 0 && rc != -EEXIST)
-		return rc;
-	*probed = rc == 0;
-	RTE_ETH_FOREACH_MATCHING_DEV(pid, devargs, &it) {
-		rte_eth_iterator_cleanup(&it);
-		*port_id = pid;
-		return 0;
-	}
-	return -ENODEV;
-}
-
-/* A device we hot-plugged is closed and removed; one EAL probed at start
- * (dpdk-extra -a/--vdev) is only stopped: a closed ethdev cannot be
- * configured again, and the next port on it must find it usable. */
-static void unplug(uint16_t port_id, bool probed)
+static struct rte_device *eth_device(uint16_t pid)
 {
 	struct rte_eth_dev_info info;
 
-	rte_eth_dev_stop(port_id);
-	if (!probed)
-		return;
-	if (rte_eth_dev_info_get(port_id, &info) == 0) {
-		rte_eth_dev_close(port_id);
-		rte_dev_remove(info.device);
-	} else {
-		rte_eth_dev_close(port_id);
+	return rte_eth_dev_info_get(pid, &info) == 0 ? info.device : NULL;
+}
+
+static void plugged_set(struct rte_device *dev, bool on)
+{
+	unsigned int i, free_slot = RTE_DIM(plugged);
+
+	for (i = 0; i < RTE_DIM(plugged); i++) {
+		if (plugged[i] == dev) {
+			if (!on)
+				plugged[i] = NULL;
+			return;
+		}
+		if (plugged[i] == NULL && free_slot == RTE_DIM(plugged))
+			free_slot = i;
 	}
+	if (on && free_slot < RTE_DIM(plugged))
+		plugged[free_slot] = dev;
+}
+
+static bool plugged_has(const struct rte_device *dev)
+{
+	unsigned int i;
+
+	for (i = 0; dev != NULL && i < RTE_DIM(plugged); i++)
+		if (plugged[i] == dev)
+			return true;
+	return false;
+}
+
+/* The first ethdev devargs names that no port uses; how many it names. */
+static int match_free(const char *devargs, uint16_t *port_id, unsigned int *n_match)
+{
+	struct rte_dev_iterator it;
+	uint16_t pid;
+	int rc = -ENODEV;
+
+	*n_match = 0;
+	RTE_ETH_FOREACH_MATCHING_DEV(pid, devargs, &it) {
+		(*n_match)++;
+		if (rc != 0 && !eth_in_use[pid]) {
+			*port_id = pid;
+			rc = 0;
+		}
+	}
+	if (*n_match && rc != 0)
+		rc = -EBUSY; /* all taken by other ports */
+	return rc;
+}
+
+/* The ethdev that devargs names, probing the device if nobody has yet. */
+static int find_or_probe(const char *name, const char *devargs, uint16_t *port_id)
+{
+	unsigned int n;
+	int rc;
+
+	rc = match_free(devargs, port_id, &n);
+	if (rc == -ENODEV) {
+		/* -EEXIST: the device is there (a PF probed for another
+		 * representor) but not this ethdev; drivers that can probe
+		 * again have just made it */
+		rc = rte_dev_probe(devargs);
+		if (rc < 0 && rc != -EEXIST)
+			return rc;
+		if (rc == 0 && match_free(devargs, port_id, &n) == 0)
+			plugged_set(eth_device(*port_id), true);
+		rc = match_free(devargs, port_id, &n);
+	}
+	if (rc == 0 && n > 1)
+		ETH_LOG(INFO,
+			"%s: '%s' names %u ethdevs (representors?): this port is ethdev %u; "
+			"give each its own port with representor=[N]\n",
+			name, devargs, n, *port_id);
+	return rc;
+}
+
+/* A device we hot-plugged is closed and removed with its last port; one EAL
+ * probed at start (dpdk-extra -a/--vdev) is only stopped: a closed ethdev
+ * cannot be configured again, and the next port on it must find it usable. */
+static void unplug(uint16_t port_id)
+{
+	struct rte_device *dev = eth_device(port_id);
+	uint16_t ids[RTE_MAX_ETHPORTS], pid, n = 0, i;
+
+	eth_in_use[port_id] = false;
+	rte_eth_dev_stop(port_id);
+	if (!plugged_has(dev))
+		return;
+	RTE_ETH_FOREACH_DEV_OF(pid, dev) {
+		if (eth_in_use[pid])
+			return; /* another representor of it is still a port */
+		ids[n++] = pid;
+	}
+	for (i = 0; i < n; i++)
+		rte_eth_dev_close(ids[i]);
+	rte_dev_remove(dev);
+	plugged_set(dev, false);
 }
 
 struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_params *prm,
@@ -125,16 +195,22 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 	struct ethdev_port *ep;
 	struct dp_port *p = NULL;
 	uint16_t pid, nrx, ntx, q, rxd = prm->n_rxq_desc, txd = prm->n_txq_desc;
-	bool probed;
 	int rc, numa;
 
-	rc = find_or_probe(prm->devargs, &pid, &probed);
+	rc = find_or_probe(name, prm->devargs, &pid);
+	if (rc == -EBUSY) {
+		snprintf(err, errlen, "port '%s': dpdk-devargs '%s': each ethdev is a port already",
+			 name, prm->devargs);
+		errno = EBUSY;
+		return NULL;
+	}
 	if (rc < 0) {
 		snprintf(err, errlen, "port '%s': cannot probe dpdk-devargs '%s': %s", name,
 			 prm->devargs, rte_strerror(-rc));
 		errno = -rc;
 		return NULL;
 	}
+	eth_in_use[pid] = true;
 	rc = rte_eth_dev_info_get(pid, &info);
 	if (rc < 0) {
 		snprintf(err, errlen, "port '%s': no device info for '%s'", name, prm->devargs);
@@ -181,10 +257,13 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 			 rte_strerror(-rc));
 		goto fail_unplug;
 	}
-	/* Promiscuous so frames for guests' MACs arrive; a device that refuses
-	 * (an untrusted VF) is handled by programming its MAC filter. */
-	if (rte_eth_promiscuous_enable(pid) < 0)
-		ETH_LOG(WARNING, "%s: promiscuous mode refused by the device\n", name);
+	/* Promiscuous so frames for guests' MACs arrive.  A device that refuses
+	 * (an untrusted VF), or options:promiscuous=false, receives through its
+	 * MAC filter, which control/uplink.c programs and reports on. */
+	if (prm->promiscuous)
+		rte_eth_promiscuous_enable(pid);
+	else
+		rte_eth_promiscuous_disable(pid);
 	rc = rte_eth_dev_start(pid);
 	if (rc < 0) {
 		snprintf(err, errlen, "port '%s': cannot start '%s': %s", name, prm->devargs,
@@ -201,14 +280,13 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 		goto fail_unplug;
 	}
 	ep->port_id = pid;
-	ep->probed_here = probed;
 	p->priv = ep;
 	p->n_rxq = nrx;
 	p->n_txq = ntx;
 	return p;
 
 fail_unplug:
-	unplug(pid, probed);
+	unplug(pid);
 	errno = -rc;
 	return NULL;
 }
@@ -217,9 +295,14 @@ void ethdev_port_destroy(struct dp_port *p)
 {
 	struct ethdev_port *ep = p->priv;
 
-	unplug(ep->port_id, ep->probed_here);
+	unplug(ep->port_id);
 	rte_free(ep);
 	dp_port_free(p);
+}
+
+uint16_t ethdev_port_id(const struct dp_port *p)
+{
+	return ((const struct ethdev_port *)p->priv)->port_id;
 }
 
 void ethdev_port_info(const struct dp_port *p, struct ethdev_port_info *info)

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ethdev_port: `dpdk` ports, i.e. any DPDK ethdev named by devargs: a PCI VF
- * bound to vfio-pci, or a virtual device (net_af_packet, net_af_xdp,
- * net_tap...).  The control thread probes, configures and starts the device;
- * PMDs call the burst functions.  One tx queue per possible PMD when the
- * device has enough, otherwise PMDs share queues under the port's tx locks.
+ * bound to vfio-pci, a VF representor (PF devargs with representor=[N]),
+ * or a virtual device (net_af_packet, net_af_xdp, net_tap...).  The control
+ * thread probes, configures and starts the device; PMDs call the burst
+ * functions.  One tx queue per possible PMD when the device has enough,
+ * otherwise PMDs share queues under the port's tx locks.
  */
 #ifndef KVS_DP_ETHDEV_PORT_H
 #define KVS_DP_ETHDEV_PORT_H
@@ -19,6 +20,9 @@ struct ethdev_port_params {
 	uint16_t n_rxq, n_rxq_desc, n_txq_desc;
 	uint32_t mtu;
 	unsigned int max_pmds;   /* tx queues wanted */
+	bool promiscuous;        /* try promiscuous mode, or turn it off; a device
+				    that refuses is left to control/uplink.c's MAC
+				    filter programming */
 };
 
 struct ethdev_port_info {
@@ -38,5 +42,7 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 /* Control thread: port unpublished, out of poll lists, grace period passed. */
 void ethdev_port_destroy(struct dp_port *p);
 void ethdev_port_info(const struct dp_port *p, struct ethdev_port_info *info);
+/* The ethdev port id, for rte_eth_* calls on the control thread. */
+uint16_t ethdev_port_id(const struct dp_port *p);
 
 #endif

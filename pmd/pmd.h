@@ -9,6 +9,11 @@
  * other PMDs.  Once per loop, after every burst of the loop has been
  * switched and flushed, it reports a quiescent state: that is the only
  * synchronisation the control thread needs to change anything it reads.
+ *
+ * Idle sleep (other_config:pmd-sleep-max): a loop that received nothing
+ * ends in a sleep, 1 us after the first empty loop, doubling with every
+ * further one up to sleep_max_us; any frame ends the back-off.  The PMD
+ * is RCU-offline while it sleeps, so grace periods never wait for it.
  */
 #ifndef KVS_PMD_PMD_H
 #define KVS_PMD_PMD_H
@@ -34,10 +39,12 @@ struct pmd_rxq_list {
 
 struct pmd_stats {
 	uint64_t iterations;
-	uint64_t busy_cycles;   /* polls that returned frames, and their switching */
-	uint64_t idle_cycles;   /* empty polls */
+	uint64_t busy_cycles;  /* polls that returned frames, and their switching */
+	uint64_t idle_cycles;  /* empty polls */
+	uint64_t sleep_cycles; /* asleep (pmd-sleep-max), TSC cycles */
+	uint64_t sleeps;       /* iterations that ended in a sleep */
 	uint64_t rx_packets;
-	uint64_t busy_polls;    /* polls that returned frames */
+	uint64_t busy_polls; /* polls that returned frames */
 };
 
 struct pmd {
@@ -46,13 +53,14 @@ struct pmd {
 	/* read by the PMD, written by the control thread */
 	struct pmd_rxq_list *rxqs __rte_cache_aligned; /* RCU */
 	bool stop;
+	uint32_t sleep_max_us; /* pmd-sleep-max: longest idle sleep, 0 = never */
 	/* control thread only */
 	unsigned int slot;
 	unsigned int core;
 	int numa;
 	struct dp_pmd_ctx *ctx;
 	pthread_t thread;
-	struct pmd_stats base;  /* snapshot at pmd-stats-clear */
+	struct pmd_stats base; /* snapshot at pmd-stats-clear */
 } __rte_cache_aligned;
 
 /* Control thread: start a PMD in `slot` pinned to `core`. NULL + errno. */
@@ -62,9 +70,15 @@ void pmd_stop(struct pmd *pmd);
 /* Control thread: publish a new poll list; the old one is freed after the
  * next grace period (dp_rcu_flush). -errno. */
 int pmd_set_rxqs(struct pmd *pmd, const struct pmd_rxq *q, uint16_t n);
+/* Control thread: longest idle sleep in microseconds (0: never sleep); the
+ * PMD reads it on its next empty loop. */
+void pmd_set_sleep_max(struct pmd *pmd, uint32_t us);
 /* Control thread: statistics since the last pmd_stats_clear. */
 void pmd_stats_get(const struct pmd *pmd, struct pmd_stats *st);
 void pmd_stats_clear(struct pmd *pmd);
+/* Control thread: the counters since the PMD started (pmd-stats-clear does
+ * not touch them), for load measurements over a window. */
+void pmd_stats_raw(const struct pmd *pmd, struct pmd_stats *st);
 
 /* NUMA node of a CPU (libnuma), 0 when unknown. */
 int pmd_core_numa(unsigned int core);

@@ -26,10 +26,8 @@ def need_hugepages():
                     f"{hugepages_free()} free (echo 2048 > /proc/sys/vm/nr_hugepages)")
 
 
-@pytest.fixture
-def switch(tmp_path):
-    need_hugepages()
-    sw = Switch(tmp_path)
+def running(sw):
+    """Start `sw`, yield it, then check it survived and leaked no mbuf."""
     sw.start()
     sw.baseline = sw.mbufs_in_use()
     yield sw
@@ -39,6 +37,12 @@ def switch(tmp_path):
             sw.wait_mbufs(sw.baseline)
     finally:
         sw.stop()
+
+
+@pytest.fixture
+def switch(tmp_path):
+    need_hugepages()
+    yield from running(Switch(tmp_path))
 
 
 @pytest.fixture

@@ -236,9 +236,11 @@ class Guest:
         self.quiet(idle_ms=idle_ms)
         return self.stats()
 
-    def ping(self, ip, count=3, timeout_ms=3000, vlan=None):
+    def ping(self, ip, count=3, timeout_ms=3000, vlan=None, interval_ms=None):
+        """Echo requests one at a time (interval_ms apart); the answer has "rtt_us" {min, avg,
+        p50, p99, max} when any was answered."""
         words = ["ping"] + _words({"ip": ip, "count": count, "timeout_ms": timeout_ms,
-                                   "vlan": vlan})
+                                   "vlan": vlan, "interval_ms": interval_ms})
         return self.cmd(" ".join(words), timeout=timeout_ms / 1000 + 30)
 
     def quit(self, timeout=15):

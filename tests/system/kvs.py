@@ -76,6 +76,7 @@ class Switch:
                 except KvsctlError:
                     pass
             time.sleep(0.1)
+        self.kill()  # do not leave a spinning PMD behind for the next tests
         raise RuntimeError("kvswitchd did not come up:\n" + self.log_text()[-3000:])
 
     def stop(self):

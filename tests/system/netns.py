@@ -2,6 +2,7 @@
 """A real Linux host for tests: a network namespace at the far end of a veth
 pair whose near end a kvswitch `dpdk` port drives (af_packet or af_xdp)."""
 import os
+import shutil
 import subprocess
 
 
@@ -41,3 +42,14 @@ class NetnsHost:
     def close(self):
         sh("ip", "link", "del", self.near, check=False)
         sh("ip", "netns", "del", self.ns, check=False)
+
+
+def netns_host(ip_cidr):
+    """Fixture body: a NetnsHost for one test, skipped without iproute2."""
+    import pytest
+
+    if shutil.which("ip") is None:
+        pytest.skip("iproute2 (ip) is not installed")
+    h = NetnsHost(ip_cidr)
+    yield h
+    h.close()

@@ -207,7 +207,10 @@ def test_queue_all_spreads(guests):
 def test_ping_responder(guests):
     g1, g2 = guests
     answer = g1.ping(IP2, count=3)
+    rtt = answer.pop("rtt_us")
     assert answer == {"arp": True, "peer_mac": g2.mac, "sent": 3, "received": 3}
+    assert 0 < rtt["min"] <= rtt["p50"] <= rtt["p99"] <= rtt["max"]
+    assert rtt["min"] <= rtt["avg"] <= rtt["max"]
     s1, s2 = g1.stats(), g2.stats()
     assert s2["arp_replies_sent"] >= 1
     assert s2["icmp_replies_sent"] == 3

@@ -1,11 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """A `dpdk` port (af_packet PMD on a veth) bridges a virtio-user guest to a
 real Linux stack in a network namespace: ARP and ICMP in both directions."""
-import shutil
 
 import pytest
 
-from netns import NetnsHost
+from netns import netns_host
 from test_switching import MAC
 
 HOST_IP, GUEST_IP = "10.99.0.1", "10.99.0.2"
@@ -13,11 +12,7 @@ HOST_IP, GUEST_IP = "10.99.0.1", "10.99.0.2"
 
 @pytest.fixture
 def host():
-    if shutil.which("ip") is None:
-        pytest.skip("iproute2 (ip) is not installed")
-    h = NetnsHost(f"{HOST_IP}/24")
-    yield h
-    h.close()
+    yield from netns_host(f"{HOST_IP}/24")
 
 
 @pytest.mark.parametrize("pmd", ["af_packet"])

@@ -45,11 +45,13 @@ struct options {
 	uint64_t id, queues, mtu, mbufs;
 };
 
-/* What ping found out: the target's MAC if it answered ARP, and the echo requests it answered. */
+/* What ping found out: the target's MAC if it answered ARP, the echo requests it answered and
+ * their round-trip times (from just before the request is sent to when its reply is accounted). */
 struct ping_result {
 	bool arp_ok;
 	struct rte_ether_addr peer;
 	uint64_t sent, received;
+	double rtt_min_us, rtt_avg_us, rtt_p50_us, rtt_p99_us, rtt_max_us; /* valid if received */
 };
 
 /* ---- kvs_guest.c: set up before the command loop starts, read by the data path ---- */
@@ -85,10 +87,11 @@ unsigned int rx_poll(void);
 /* One pass of the data path: all rx queues, then the stream; sleeps a little when idle. */
 unsigned int service(unsigned int other_work);
 
-/* ARP for target (network order), then count echo requests one at a time, with the L2 header of
- * fs, all within timeout_ms; it runs the data path while it waits. */
+/* ARP for target (network order), then count echo requests one at a time, interval_ms apart
+ * (0: each as soon as the previous one is answered), with the L2 header of fs, all within
+ * timeout_ms; it runs the data path while it waits. */
 void ping_run(struct frame_spec *fs, uint32_t target, uint64_t count, uint64_t timeout_ms,
-              struct ping_result *res);
+              uint64_t interval_ms, struct ping_result *res);
 
 /* The body of the stats answer (a JSON object), and what reset clears. */
 void stats_json(void);

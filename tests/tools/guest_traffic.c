@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_arp.h>
@@ -89,8 +90,11 @@ static struct {
 	bool active, arp_ok, got;
 	uint32_t target;
 	uint16_t want_seq;
+	uint64_t got_tsc; /* when the awaited reply was accounted */
 	struct rte_ether_addr peer;
 } ping;
+
+static uint64_t rtt_tsc[UINT16_MAX + 1]; /* one per answered echo of the ping in progress */
 
 /* ---- transmit ---- */
 
@@ -418,8 +422,10 @@ static bool handle_ipv4(struct rte_mbuf *m, const struct l2_info *l2, uint16_t q
 		st.icmp_echo_replies_received++;
 		if (ping.active && ip->src_addr == ping.target &&
 		    icmp->icmp_ident == rte_cpu_to_be_16(PING_IDENT) &&
-		    icmp->icmp_seq_nb == rte_cpu_to_be_16(ping.want_seq))
+		    icmp->icmp_seq_nb == rte_cpu_to_be_16(ping.want_seq)) {
+			ping.got_tsc = rte_rdtsc();
 			ping.got = true;
+		}
 		return false;
 	}
 	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)
@@ -582,10 +588,35 @@ static bool wait_flag(const bool *flag, uint64_t deadline)
 	return *flag;
 }
 
-void ping_run(struct frame_spec *fs, uint32_t target, uint64_t count, uint64_t timeout_ms,
-              struct ping_result *res)
+static int cmp_u64(const void *a, const void *b)
 {
-	uint64_t i, deadline;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* min, average, median, 99th percentile and max of the n round trips, in microseconds. */
+static void rtt_summary(uint64_t n, struct ping_result *res)
+{
+	double us = 1e6 / (double)tsc_hz, sum = 0;
+	uint64_t i;
+
+	if (n == 0)
+		return;
+	qsort(rtt_tsc, n, sizeof(rtt_tsc[0]), cmp_u64);
+	for (i = 0; i < n; i++)
+		sum += (double)rtt_tsc[i];
+	res->rtt_min_us = (double)rtt_tsc[0] * us;
+	res->rtt_avg_us = sum / (double)n * us;
+	res->rtt_p50_us = (double)rtt_tsc[n / 2] * us;
+	res->rtt_p99_us = (double)rtt_tsc[(n * 99) / 100] * us;
+	res->rtt_max_us = (double)rtt_tsc[n - 1] * us;
+}
+
+void ping_run(struct frame_spec *fs, uint32_t target, uint64_t count, uint64_t timeout_ms,
+	      uint64_t interval_ms, struct ping_result *res)
+{
+	uint64_t i, deadline, t0;
 
 	memset(res, 0, sizeof(*res));
 	memset(&ping, 0, sizeof(ping));
@@ -597,12 +628,18 @@ void ping_run(struct frame_spec *fs, uint32_t target, uint64_t count, uint64_t t
 		wait_flag(&ping.arp_ok, RTE_MIN(deadline, rte_rdtsc() + ms_to_tsc(200)));
 	}
 	for (i = 1; ping.arp_ok && i <= count && rte_rdtsc() < deadline; i++) {
+		t0 = rte_rdtsc();
+		if (i > 1 && interval_ms) /* keep serving (and answering) while waiting */
+			while (rte_rdtsc() - t0 < ms_to_tsc(interval_ms) && rte_rdtsc() < deadline)
+				service(0);
+		t0 = rte_rdtsc();
 		if (!ping_echo(fs, (uint16_t)i))
 			continue;
 		res->sent++;
-		res->received +=
-		        wait_flag(&ping.got, RTE_MIN(deadline, rte_rdtsc() + ms_to_tsc(1000)));
+		if (wait_flag(&ping.got, RTE_MIN(deadline, rte_rdtsc() + ms_to_tsc(1000))))
+			rtt_tsc[res->received++] = ping.got_tsc - t0;
 	}
+	rtt_summary(res->received, res);
 	ping.active = false;
 	res->arp_ok = ping.arp_ok;
 	rte_ether_addr_copy(&ping.peer, &res->peer);

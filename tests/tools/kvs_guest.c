@@ -22,7 +22,10 @@
  *   stream start dst=MAC [same as send but count and raw, pps=10000]    {"ok": true}
  *   stream stop                                             {"sent": n, "failed": m}
  *   quiet [idle_ms=200 timeout_ms=5000]: until nothing arrived for idle_ms  {"ok": true, "idle": b}
- *   ping ip=A.B.C.D [count=3 timeout_ms=3000 vlan=N]  {"arp": b, "peer_mac", "sent", "received"}
+ *   ping ip=A.B.C.D [count=3 timeout_ms=3000 interval_ms=0 vlan=N]
+ *        {"arp": b, "peer_mac", "sent", "received"[, "rtt_us": {min, avg, p50, p99, max}]}
+ *        echo requests one at a time, interval_ms apart (0: back to back); rtt_us when any
+ *        was answered
  *   set-queues n=N: use N queue pairs from now on (1..the vdev's queues=), what
  *        "ethtool -L eth0 combined N" does in a Linux guest                 {"queues": n}
  *   stats, reset, queues, quit (also on EOF, SIGINT, SIGTERM)
@@ -388,7 +391,7 @@ static int cmd_quiet(struct args *a)
 
 static int cmd_ping(struct args *a)
 {
-	uint64_t count = 3, timeout = 3000, vlan = 0;
+	uint64_t count = 3, timeout = 3000, interval = 0, vlan = 0;
 	const char *ip = arg_get(a, "ip");
 	struct frame_spec fs = {.vlan = -1};
 	struct ping_result res;
@@ -397,6 +400,7 @@ static int cmd_ping(struct args *a)
 
 	if (arg_u64(a, "count", 0, UINT16_MAX, &count) < 0 ||
 	    arg_u64(a, "timeout_ms", 0, 3600000, &timeout) < 0 ||
+	    arg_u64(a, "interval_ms", 0, 60000, &interval) < 0 ||
 	    (has_vlan = arg_u64(a, "vlan", 0, RTE_ETHER_MAX_VLAN_ID, &vlan)) < 0 ||
 	    args_check(a) < 0)
 		return -1;
@@ -406,13 +410,19 @@ static int cmd_ping(struct args *a)
 		return fail("ping: this guest has no --ip");
 	fs.vlan = has_vlan ? (int)vlan : -1;
 	rte_ether_addr_copy(&opt.mac, &fs.src);
-	ping_run(&fs, in.s_addr, count, timeout, &res);
+	ping_run(&fs, in.s_addr, count, timeout, interval, &res);
 	jprintf("{\"arp\": %s, \"peer_mac\": ", res.arp_ok ? "true" : "false");
 	if (res.arp_ok)
 		jmac("", &res.peer);
 	else
 		jprintf("null");
-	jprintf(", \"sent\": %" PRIu64 ", \"received\": %" PRIu64 "}", res.sent, res.received);
+	jprintf(", \"sent\": %" PRIu64 ", \"received\": %" PRIu64, res.sent, res.received);
+	if (res.received)
+		jprintf(", \"rtt_us\": {\"min\": %.1f, \"avg\": %.1f, \"p50\": %.1f, "
+			"\"p99\": %.1f, \"max\": %.1f}",
+			res.rtt_min_us, res.rtt_avg_us, res.rtt_p50_us, res.rtt_p99_us,
+			res.rtt_max_us);
+	jprintf("}");
 	return 0;
 }
 

@@ -91,6 +91,12 @@ static void test_reads(void **state)
 	r = parse("dpif-netdev/pmd-rxq-show");
 	assert_string_equal(method(r), "pmd-rxq-show");
 	json_decref(r);
+	r = parse("pmd-rxq-rebalance");
+	assert_string_equal(method(r), "pmd-rxq-rebalance");
+	json_decref(r);
+	r = parse("dpif-netdev/pmd-rxq-rebalance");
+	assert_string_equal(method(r), "pmd-rxq-rebalance");
+	json_decref(r);
 	r = parse("fdb/show br0");
 	assert_string_equal(method(r), "fdb/show");
 	assert_string_equal(s(json_object_get(r, "params"), "bridge"), "br0");

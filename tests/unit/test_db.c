@@ -405,6 +405,9 @@ static const struct vcase vcases[] = {
         {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-rebal-interval", "20001", "1..20000"},
         {"Open_vSwitch", ".", "other_config", "pmd-sleep-max", "10000", NULL},
         {"Open_vSwitch", ".", "other_config", "pmd-sleep-max", "10001", "0..10000"},
+        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-rebal-interval-ms", "1000", NULL},
+        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-rebal-interval-ms", "999",
+         "1000..3600000"},
         {"Open_vSwitch", ".", "other_config", "dpdk-extra", "-a 0000:01:00.0 --huge-unlink", NULL},
         {"Open_vSwitch", ".", "other_config", "pmd-cpu-maks", "1",
          "Open_vSwitch: unknown other_config key 'pmd-cpu-maks'"},
@@ -460,7 +463,29 @@ static const struct vcase vcases[] = {
         {"Interface", "nic", "options", "n_txq_desc", "0", "out of range"},
         {"Interface", "nic", "options", "tx-retries-max", "1",
          "unknown option 'tx-retries-max' for type dpdk"},
+        {"Interface", "nic", "options", "promiscuous", "false", NULL},
+        {"Interface", "nic", "options", "promiscuous", "no",
+         "port 'nic': option 'promiscuous': 'no' is not true or false"},
+        {"Interface", "vm1", "options", "promiscuous", "true",
+         "unknown option 'promiscuous' for type dpdkvhostuser"},
+        {"Interface", "nic", "options", "dpdk-devargs", "0000:03:00.0,representor=[0-3]", NULL},
         /* Port other_config */
+        {"Port", "vm1", "other_config", "attached-mac", "52:54:00:00:00:01", NULL},
+        {"Port", "vm1", "other_config", "attached-mac", "52:54:00:AA:bb:01, 52:54:00:00:00:02",
+         NULL},
+        {"Port", "vm1", "other_config", "attached-mac", "52:54:00:00:00",
+         "port 'vm1': other_config 'attached-mac': '52:54:00:00:00' is not MAC[,MAC...]"},
+        {"Port", "vm1", "other_config", "attached-mac", "52:54:00:00:00:01;", "is not MAC"},
+        {"Port", "vm1", "other_config", "attached-mac", "52-54-00-00-00-01", "is not MAC"},
+        {"Port", "vm1", "other_config", "attached-mac", "01:00:5e:00:00:01",
+         "'01:00:5e:00:00:01' is a multicast MAC"},
+        {"Port", "vm1", "other_config", "attached-mac", "52:54:00:00:00:01,52:54:00:00:00:01",
+         "52:54:00:00:00:01 is listed twice"},
+        {"Port", "vm1", "other_config", "attached-mac",
+         "02:00:00:00:00:01,02:00:00:00:00:02,02:00:00:00:00:03,02:00:00:00:00:04,"
+         "02:00:00:00:00:05,02:00:00:00:00:06,02:00:00:00:00:07,02:00:00:00:00:08,"
+         "02:00:00:00:00:09",
+         "more than 8 MACs"},
         {"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:1", NULL},
         {"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:3, 1:7,1023:127", NULL},
         {"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:1,0:2",
@@ -707,6 +732,12 @@ static void test_views(void **state)
 	assert_string_equal(oc.pmd_rxq_assign, "cycles");
 	assert_true(oc.pmd_rxq_isolate);
 	assert_int_equal(oc.n_mbufs, 65536);
+	assert_false(oc.pmd_auto_lb);
+	assert_int_equal(oc.pmd_auto_lb_load_threshold, 95);
+	assert_int_equal(oc.pmd_auto_lb_improvement_threshold, 25);
+	assert_int_equal(oc.pmd_auto_lb_rebal_interval, 1);
+	assert_int_equal(oc.pmd_auto_lb_rebal_interval_ms, 0);
+	assert_int_equal(oc.pmd_sleep_max, 0);
 
 	set_ok(db, "Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0xA0000000000000F6");
 	set_ok(db, "Open_vSwitch", ".", "other_config", "vhost-sock-dir", "/run/k");
@@ -715,6 +746,12 @@ static void test_views(void **state)
 	set_ok(db, "Open_vSwitch", ".", "other_config", "pmd-rxq-assign", "roundrobin");
 	set_ok(db, "Open_vSwitch", ".", "other_config", "pmd-rxq-isolate", "false");
 	set_ok(db, "Open_vSwitch", ".", "other_config", "n-mbufs", "4096");
+	set_ok(db, "Open_vSwitch", ".", "other_config", "pmd-auto-lb", "true");
+	set_ok(db, "Open_vSwitch", ".", "other_config", "pmd-auto-lb-load-threshold", "50");
+	set_ok(db, "Open_vSwitch", ".", "other_config", "pmd-auto-lb-improvement-threshold", "0");
+	set_ok(db, "Open_vSwitch", ".", "other_config", "pmd-auto-lb-rebal-interval", "5");
+	set_ok(db, "Open_vSwitch", ".", "other_config", "pmd-auto-lb-rebal-interval-ms", "2000");
+	set_ok(db, "Open_vSwitch", ".", "other_config", "pmd-sleep-max", "500");
 	db_ovs_cfg(db, &oc);
 	assert_true(oc.pmd_cpu_mask == 0xA0000000000000F6ULL);
 	assert_string_equal(oc.vhost_sock_dir, "/run/k");
@@ -723,6 +760,12 @@ static void test_views(void **state)
 	assert_string_equal(oc.pmd_rxq_assign, "roundrobin");
 	assert_false(oc.pmd_rxq_isolate);
 	assert_int_equal(oc.n_mbufs, 4096);
+	assert_true(oc.pmd_auto_lb);
+	assert_int_equal(oc.pmd_auto_lb_load_threshold, 50);
+	assert_int_equal(oc.pmd_auto_lb_improvement_threshold, 0);
+	assert_int_equal(oc.pmd_auto_lb_rebal_interval, 5);
+	assert_int_equal(oc.pmd_auto_lb_rebal_interval_ms, 2000);
+	assert_int_equal(oc.pmd_sleep_max, 500);
 
 	db_bridge_cfg(db_bridge_find(db, "br0"), &bc);
 	assert_int_equal(bc.mac_aging_time, 300);
@@ -749,6 +792,7 @@ static void test_views(void **state)
 	assert_int_equal(pc.tag, 0);
 	assert_int_equal(pc.mac_limit, 0);
 	assert_int_equal(pc.n_affinity, 0);
+	assert_int_equal(pc.n_attached_macs, 0);
 	for (n = 0; n < 4096 && bit(pc.trunks, n); n++)
 		;
 	assert_int_equal(n, 4096);
@@ -759,7 +803,12 @@ static void test_views(void **state)
 	set_ok(db, "Port", "vm1", "options", "tx-retries-max", "0");
 	set_ok(db, "Port", "vm1", "other_config", "mac-limit", "64");
 	set_ok(db, "Port", "vm1", "other_config", "pmd-rxq-affinity", "0:3,1:7");
+	set_ok(db, "Port", "vm1", "other_config", "attached-mac",
+	       "52:54:00:ab:CD:01,02:00:00:00:00:02");
 	db_port_cfg(db_port_find(db, "vm1", NULL), &pc);
+	assert_int_equal(pc.n_attached_macs, 2);
+	assert_memory_equal(pc.attached_macs[0], ((uint8_t[]){0x52, 0x54, 0, 0xab, 0xcd, 1}), 6);
+	assert_memory_equal(pc.attached_macs[1], ((uint8_t[]){2, 0, 0, 0, 0, 2}), 6);
 	assert_int_equal(pc.tag, 100);
 	for (n = 0; n < 4096; n++)
 		assert_int_equal(bit(pc.trunks, n), n == 100);
@@ -789,6 +838,10 @@ static void test_views(void **state)
 	assert_int_equal(pc.n_rxq, 4);
 	assert_int_equal(pc.n_rxq_desc, 512);
 	assert_int_equal(pc.n_txq_desc, 4096);
+	assert_true(pc.promiscuous); /* the default */
+	set_ok(db, "Port", "nic", "options", "promiscuous", "false");
+	db_port_cfg(db_port_find(db, "nic", NULL), &pc);
+	assert_false(pc.promiscuous);
 	db_destroy(db);
 }
 
