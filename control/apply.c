@@ -110,8 +110,8 @@ static struct dp_port *open_port(const char *name, const struct db_port_cfg *c,
 	case DB_PORT_VHOST_SERVER:
 	case DB_PORT_VHOST_CLIENT:
 		sock_opts(ovs, &so);
-		return vhost_port_create(name, c->type == DB_PORT_VHOST_CLIENT, c->server_path,
-					 &so, err, errlen);
+		return vhost_port_create(name, c->type == DB_PORT_VHOST_CLIENT, c->server_path, &so,
+					 err, errlen);
 	case DB_PORT_DPDK:
 		ep = (struct ethdev_port_params){
 			.devargs = c->devargs,
@@ -228,7 +228,8 @@ static int pmds_start(uint64_t want, char *err, size_t errlen)
 			sw.pmds[s] = pmd_start(s, core);
 		if (s == DP_MAX_PMDS || sw.pmds[s] == NULL) {
 			int e = s == DP_MAX_PMDS ? ENOSPC : errno;
-			snprintf(err, errlen, "cannot start a PMD on core %u: %s", core, strerror(e));
+			snprintf(err, errlen, "cannot start a PMD on core %u: %s", core,
+				 strerror(e));
 			for (i = 0; i < n_started; i++) {
 				pmd_stop(sw.pmds[started[i]]);
 				sw.pmds[started[i]] = NULL;
@@ -296,7 +297,8 @@ static void publish_members(void)
 		if (sw.bridges[b] == NULL)
 			continue;
 		for (i = 0; i < sw.n_ports; i++)
-			if (sw.ports[i]->dp && strcmp(sw.ports[i]->bridge, sw.bridges[b]->name) == 0)
+			if (sw.ports[i]->dp &&
+			    strcmp(sw.ports[i]->bridge, sw.bridges[b]->name) == 0)
 				ids[n++] = sw.ports[i]->dp->id;
 		dp_bridge_set_members(sw.bridges[b]->dp, ids, n);
 	}
@@ -335,9 +337,12 @@ static struct dp_bridge *create_bridge(const char *name, const struct db_bridge_
 {
 	static unsigned int seq;
 	char fdb_name[16];
-	struct fdb_params fp = {.name = fdb_name, .max_entries = bc->mac_table_size,
-				.port_limit = bc->mac_port_limit, .aging_s = bc->mac_aging_time,
-				.max_ports = DP_MAX_PORTS, .socket_id = SOCKET_ID_ANY,
+	struct fdb_params fp = {.name = fdb_name,
+				.max_entries = bc->mac_table_size,
+				.port_limit = bc->mac_port_limit,
+				.aging_s = bc->mac_aging_time,
+				.max_ports = DP_MAX_PORTS,
+				.socket_id = SOCKET_ID_ANY,
 				.qsv = dp_rcu()};
 
 	/* fdb names DPDK objects, whose names are short: number them */
@@ -449,10 +454,11 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 		if (sw_bridge_find(dbb->name))
 			continue;
 		db_bridge_cfg(dbb, &bc);
-		new_br[n_new_br] = (struct pending_bridge){.dbb = dbb, .dp = create_bridge(dbb->name, &bc)};
+		new_br[n_new_br] =
+			(struct pending_bridge){.dbb = dbb, .dp = create_bridge(dbb->name, &bc)};
 		if (new_br[n_new_br].dp == NULL) {
-			snprintf(err, errlen, "bridge '%s': cannot create its MAC table: %s", dbb->name,
-				 strerror(errno));
+			snprintf(err, errlen, "bridge '%s': cannot create its MAC table: %s",
+				 dbb->name, strerror(errno));
 			rc = -errno;
 			goto undo_bridges;
 		}

@@ -145,8 +145,8 @@ static json_t *parse_write(int argc, char **argv, bool may_exist, bool if_exists
 				       argv[2], "sets", sets);
 	} else if (strcmp(c, "remove") == 0) {
 		if (nargs(c, n, 4, 4, err, errlen))
-			op = json_pack("{s:s,s:s,s:s,s:s,s:s}", "op", c, "table", argv[1],
-				       "record", argv[2], "column", argv[3], "key", argv[4]);
+			op = json_pack("{s:s,s:s,s:s,s:s,s:s}", "op", c, "table", argv[1], "record",
+				       argv[2], "column", argv[3], "key", argv[4]);
 	} else if (strcmp(c, "clear") == 0) {
 		if (nargs(c, n, 3, 3, err, errlen))
 			op = json_pack("{s:s,s:s,s:s,s:s}", "op", c, "table", argv[1], "record",
@@ -188,8 +188,7 @@ static const struct read_cmd reads[] = {
 	{"version", "version", 0, 0, NULL},
 };
 
-static json_t *parse_read(const struct read_cmd *r, int argc, char **argv, char *err,
-			  size_t errlen)
+static json_t *parse_read(const struct read_cmd *r, int argc, char **argv, char *err, size_t errlen)
 {
 	json_t *params = json_object();
 

@@ -49,7 +49,8 @@ static int op_sets(struct db *db, const char *table, const char *record, json_t 
 		snprintf(err, errlen, "\"sets\" must be an array");
 		return -EINVAL;
 	}
-	json_array_foreach(sets, i, s) {
+	json_array_foreach(sets, i, s)
+	{
 		const char *col = jstr(s, "column"), *val = jstr(s, "value");
 		int rc;
 
@@ -81,8 +82,8 @@ static int do_op(struct db *db, json_t *op, char *err, size_t errlen)
 		if (may_exist && db_bridge_find(db, br))
 			return 0;
 		rc = db_bridge_add(db, br, err, errlen);
-		return rc < 0 ? rc : op_sets(db, "Bridge", br, json_object_get(op, "sets"), err,
-					     errlen);
+		return rc < 0 ? rc
+			      : op_sets(db, "Bridge", br, json_object_get(op, "sets"), err, errlen);
 	}
 	if (strcmp(name, "del-br") == 0) {
 		if ((rc = need_str(op, "bridge", &br, err, errlen)) < 0)
@@ -100,8 +101,8 @@ static int do_op(struct db *db, json_t *op, char *err, size_t errlen)
 		if (may_exist && db_port_find(db, port, &where) && strcmp(where->name, br) == 0)
 			return 0;
 		rc = db_port_add(db, br, port, err, errlen);
-		return rc < 0 ? rc : op_sets(db, "Port", port, json_object_get(op, "sets"), err,
-					     errlen);
+		return rc < 0 ? rc
+			      : op_sets(db, "Port", port, json_object_get(op, "sets"), err, errlen);
 	}
 	if (strcmp(name, "del-port") == 0) {
 		if ((rc = need_str(op, "port", &port, err, errlen)) < 0)
@@ -146,7 +147,8 @@ static json_t *transact(json_t *params, int *code, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	json_array_foreach(params, i, op) {
+	json_array_foreach(params, i, op)
+	{
 		rc = do_op(ndb, op, err, errlen);
 		if (rc < 0)
 			goto fail;

@@ -142,10 +142,11 @@ static json_t *mac_filter_view(const struct dp_port *p, struct buf *b, int inden
 				      macfilter_mc_mode_name(ms.mc_mode), "allmulticast",
 				      ms.allmulti, "programmed", ms.mc_programmed, "wanted",
 				      ms.mc_wanted, "error", err_json(ms.mc_err)));
-	bprintf(b, "%*smac_filter: {mode=%s, programmed=%u, max=%u, wanted=%u, overflow=%u, "
-		   "full_events=%lu, fallbacks=%lu",
-		indent, "", macfilter_mode_name(ms.mode), ms.uc_programmed, ms.uc_max,
-		ms.uc_wanted, ms.uc_overflow, ms.full_events, ms.fallbacks);
+	bprintf(b,
+		"%*smac_filter: {mode=%s, programmed=%u, max=%u, wanted=%u, overflow=%u, "
+		"full_events=%lu, fallbacks=%lu",
+		indent, "", macfilter_mode_name(ms.mode), ms.uc_programmed, ms.uc_max, ms.uc_wanted,
+		ms.uc_overflow, ms.full_events, ms.fallbacks);
 	if (ms.mode != MACFILTER_PROMISC)
 		bprintf(b, ", multicast=%s(%u/%u)", macfilter_mc_mode_name(ms.mc_mode),
 			ms.mc_programmed, ms.mc_wanted);
@@ -177,8 +178,10 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 		json_object_set_new(st, "connected", json_boolean(vi.connected));
 		json_object_set_new(st, "numa", json_integer(vi.numa));
 		json_object_set_new(st, "queue_pairs", json_integer(vi.n_qp));
-		json_object_set_new(st, "rx_queues_enabled", json_integer(count_bits(vi.rx_enabled)));
-		json_object_set_new(st, "tx_queues_enabled", json_integer(count_bits(vi.tx_enabled)));
+		json_object_set_new(st, "rx_queues_enabled",
+				    json_integer(count_bits(vi.rx_enabled)));
+		json_object_set_new(st, "tx_queues_enabled",
+				    json_integer(count_bits(vi.tx_enabled)));
 		json_object_set_new(st, "connects", json_integer((json_int_t)vi.connects));
 		bprintf(b, "            status: {socket=\"%s\", mode=%s, %s", vi.path,
 			vi.client ? "client" : "server",
@@ -255,7 +258,8 @@ json_t *show_config(json_t *params, int *code, char *err, size_t errlen)
 			json_object_set_new(p, "type", json_string(dp->type));
 			json_object_set_new(p, "options", smap_json(&dp->options));
 			json_object_set_new(p, "other_config", smap_json(&dp->other_config));
-			json_object_set_new(p, "tag", dp->tag ? json_integer(dp->tag) : json_null());
+			json_object_set_new(p, "tag",
+					    dp->tag ? json_integer(dp->tag) : json_null());
 			json_object_set_new(p, "trunks", tr);
 			json_object_set_new(p, "mtu_request", json_integer(dp->mtu_request));
 			if (sp)
@@ -395,9 +399,9 @@ json_t *show_pmd_rxq(json_t *params, int *code, char *err, size_t errlen)
 		}
 		bprintf(&b, "  pmd busy: %3.0f %%, asleep: %3.0f %% (over the last %.0f s)\n", busy,
 			asleep, window_s);
-		o = json_pack("{s:i,s:i,s:b,s:f,s:f,s:f,s:o}", "core", pmd->core, "numa",
-			      pmd->numa, "isolated", iso, "busy", busy, "asleep", asleep,
-			      "window_s", window_s, "rxqs", qs);
+		o = json_pack("{s:i,s:i,s:b,s:f,s:f,s:f,s:o}", "core", pmd->core, "numa", pmd->numa,
+			      "isolated", iso, "busy", busy, "asleep", asleep, "window_s", window_s,
+			      "rxqs", qs);
 		json_array_append_new(arr, o);
 	}
 	return view_buf(&b, arr);
@@ -437,9 +441,8 @@ static int fdb_row(const struct fdb_entry_info *e, void *arg)
 
 	rte_ether_format_addr(mac, sizeof(mac), &e->mac);
 	bprintf(c->b, " %-16s %4u  %s  %3u\n", sp ? sp->name : "?", e->vlan, mac, e->age_s);
-	json_array_append_new(c->arr, json_pack("{s:s,s:i,s:s,s:i}", "port",
-						sp ? sp->name : "?", "vlan", e->vlan, "mac", mac,
-						"age", e->age_s));
+	json_array_append_new(c->arr, json_pack("{s:s,s:i,s:s,s:i}", "port", sp ? sp->name : "?",
+						"vlan", e->vlan, "mac", mac, "age", e->age_s));
 	return 0;
 }
 
@@ -490,13 +493,13 @@ json_t *show_fdb_stats(json_t *params, int *code, char *err, size_t errlen)
 	bprintf(&b, "  MACs refused, table full                : %lu\n", st.refused_full);
 	bprintf(&b, "  MACs refused, port limit                : %lu\n", st.refused_limit);
 	bprintf(&b, "  Learn requests lost                     : %lu\n", st.requests_lost);
-	return view_buf(&b, json_pack("{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "entries", st.entries,
-				      "max", br->cfg.mac_table_size, "learned",
-				      (json_int_t)st.learned, "moved", (json_int_t)st.moved,
-				      "aged", (json_int_t)st.aged, "refused_full",
-				      (json_int_t)st.refused_full, "refused_limit",
-				      (json_int_t)st.refused_limit, "requests_lost",
-				      (json_int_t)st.requests_lost));
+	return view_buf(&b,
+			json_pack("{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "entries", st.entries, "max",
+				  br->cfg.mac_table_size, "learned", (json_int_t)st.learned,
+				  "moved", (json_int_t)st.moved, "aged", (json_int_t)st.aged,
+				  "refused_full", (json_int_t)st.refused_full, "refused_limit",
+				  (json_int_t)st.refused_limit, "requests_lost",
+				  (json_int_t)st.requests_lost));
 }
 
 static json_t *drops_json(const uint64_t *d)
@@ -529,17 +532,18 @@ static void ethdev_stats_view(const struct dp_port *p, json_t *o, struct buf *b)
 	json_t *mf;
 
 	ethdev_port_info(p, &ei);
-	bprintf(b, "  device: ipackets=%lu imissed=%lu ierrors=%lu rx_nombuf=%lu opackets=%lu "
-		   "oerrors=%lu\n",
+	bprintf(b,
+		"  device: ipackets=%lu imissed=%lu ierrors=%lu rx_nombuf=%lu opackets=%lu "
+		"oerrors=%lu\n",
 		ei.hw_ipackets, ei.hw_imissed, ei.hw_ierrors, ei.hw_rx_nombuf, ei.hw_opackets,
 		ei.hw_oerrors);
-	json_object_set_new(o, "device",
-			    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "ipackets",
-				      (json_int_t)ei.hw_ipackets, "imissed",
-				      (json_int_t)ei.hw_imissed, "ierrors", (json_int_t)ei.hw_ierrors,
-				      "rx_nombuf", (json_int_t)ei.hw_rx_nombuf, "opackets",
-				      (json_int_t)ei.hw_opackets, "oerrors",
-				      (json_int_t)ei.hw_oerrors));
+	json_object_set_new(
+		o, "device",
+		json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "ipackets", (json_int_t)ei.hw_ipackets,
+			  "imissed", (json_int_t)ei.hw_imissed, "ierrors",
+			  (json_int_t)ei.hw_ierrors, "rx_nombuf", (json_int_t)ei.hw_rx_nombuf,
+			  "opackets", (json_int_t)ei.hw_opackets, "oerrors",
+			  (json_int_t)ei.hw_oerrors));
 	mf = mac_filter_view(p, b, 2);
 	if (mf)
 		json_object_set_new(o, "mac_filter", mf);
@@ -568,8 +572,8 @@ json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen)
 			continue;
 		if (sp->dp == NULL) {
 			bprintf(&b, "port %s: not open (%s)\n", sp->name, sp->error);
-			json_array_append_new(arr, json_pack("{s:s,s:s}", "name", sp->name, "error",
-							     sp->error));
+			json_array_append_new(
+				arr, json_pack("{s:s,s:s}", "name", sp->name, "error", sp->error));
 			continue;
 		}
 		dp_port_totals(sp->dp, &t);
@@ -589,8 +593,8 @@ json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen)
 							    "bytes", (json_int_t)rs->bytes, "drops",
 							    drops_json(rs->drops)));
 		}
-		o = json_pack("{s:s,s:s,s:i,s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "name", sp->name,
-			      "type", type_name(sp->cfg.type), "ofport", sp->dp->id, "rx_packets",
+		o = json_pack("{s:s,s:s,s:i,s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "name", sp->name, "type",
+			      type_name(sp->cfg.type), "ofport", sp->dp->id, "rx_packets",
 			      (json_int_t)t.rx_packets, "rx_bytes", (json_int_t)t.rx_bytes,
 			      "tx_packets", (json_int_t)t.tx_packets, "tx_bytes",
 			      (json_int_t)t.tx_bytes, "rx_drops", drops_json(t.rx_drops),

@@ -44,7 +44,7 @@
 
 /* db module internal, defined in db_schema.c (no private header). */
 int db_schema_check_key(const char *table, const char *record, const char *type, const char *column,
-                        const char *key, const char *value, char *err, size_t errlen);
+			const char *key, const char *value, char *err, size_t errlen);
 
 #define HEADER                                                                                     \
 	"# kvswitch configuration: rewritten by kvswitchd on every change (comments are not "      \
@@ -59,7 +59,7 @@ struct loader {
 };
 
 static int lerr(struct loader *l, unsigned int line, int rc, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 
 static int lerr(struct loader *l, unsigned int line, int rc, const char *fmt, ...)
 {
@@ -131,7 +131,7 @@ static int check_mapping(struct loader *l, yaml_node_t *m, const char *what, siz
 		return 0;
 	if (m->type != YAML_MAPPING_NODE)
 		return lerr(l, line_of(m), -EINVAL, "%s must be a mapping, not %s", what,
-		            kind_name(m));
+			    kind_name(m));
 	start = m->data.mapping.pairs.start;
 	top = m->data.mapping.pairs.top;
 	for (yaml_node_pair_t *p = start; p < top; p++) {
@@ -139,11 +139,11 @@ static int check_mapping(struct loader *l, yaml_node_t *m, const char *what, siz
 
 		if (k->type != YAML_SCALAR_NODE)
 			return lerr(l, line_of(k), -EINVAL, "keys in %s must be scalars, not %s",
-			            what, kind_name(k));
+				    what, kind_name(k));
 		for (yaml_node_pair_t *q = start; q < p; q++)
 			if (strcmp(text_of(node(l, q->key)), text_of(k)) == 0)
 				return lerr(l, line_of(k), -EINVAL, "duplicate key '%s' in %s",
-				            text_of(k), what);
+					    text_of(k), what);
 	}
 	*n = (size_t)(top - start);
 	return 0;
@@ -155,11 +155,11 @@ static yaml_node_pair_t *pair(yaml_node_t *m, size_t i)
 }
 
 static int scalar_value(struct loader *l, yaml_node_t *k, yaml_node_t *v, const char *what,
-                        const char **out)
+			const char **out)
 {
 	if (v->type != YAML_SCALAR_NODE)
 		return lerr(l, line_of(v), -EINVAL, "%s '%s' must be a scalar, not %s", what,
-		            text_of(k), kind_name(v));
+			    text_of(k), kind_name(v));
 	if (v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && text_of(v)[0] == '\0')
 		return lerr(l, line_of(k), -EINVAL, "%s '%s' has no value", what, text_of(k));
 	*out = text_of(v);
@@ -168,7 +168,7 @@ static int scalar_value(struct loader *l, yaml_node_t *k, yaml_node_t *v, const 
 
 /* Sets db column, and checks the value, with the value's line on errors. */
 static int set(struct loader *l, yaml_node_t *at, const char *table, const char *record,
-               const char *column, const char *key, const char *value, const char *type)
+	       const char *column, const char *key, const char *value, const char *type)
 {
 	char msg[DB_ERR_LEN];
 	int rc = db_set(l->db, table, record, column, key, value, msg, sizeof(msg));
@@ -179,7 +179,7 @@ static int set(struct loader *l, yaml_node_t *at, const char *table, const char 
 }
 
 static int load_map(struct loader *l, yaml_node_t *m, const char *what, const char *table,
-                    const char *record, const char *type, const char *column)
+		    const char *record, const char *type, const char *column)
 {
 	size_t n;
 	int rc = check_mapping(l, m, what, &n);
@@ -205,10 +205,10 @@ static int load_ovs(struct loader *l, yaml_node_t *m)
 
 		if (strcmp(text_of(k), "other_config") != 0)
 			return lerr(l, line_of(k), -EINVAL,
-			            "unknown key '%s' in open_vswitch (expected other_config)",
-			            text_of(k));
+				    "unknown key '%s' in open_vswitch (expected other_config)",
+				    text_of(k));
 		rc = load_map(l, v, "open_vswitch other_config", "Open_vSwitch", ".", NULL,
-		              "other_config");
+			      "other_config");
 	}
 	return rc;
 }
@@ -225,11 +225,11 @@ static int load_trunks(struct loader *l, const char *port, yaml_node_t *k, yaml_
 		return set(l, v, "Port", port, "trunks", NULL, text_of(v), NULL);
 	if (v->type != YAML_SEQUENCE_NODE)
 		return lerr(l, line_of(v), -EINVAL, "port '%s': trunks must be a list, not %s",
-		            port, kind_name(v));
+			    port, kind_name(v));
 	cap = 1;
 	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
 		cap += node(l, *it)->type == YAML_SCALAR_NODE ? strlen(text_of(node(l, *it))) + 1
-		                                              : 0;
+							      : 0;
 	text = malloc(cap);
 	if (text == NULL)
 		return lerr(l, line_of(k), -ENOMEM, "out of memory");
@@ -240,11 +240,11 @@ static int load_trunks(struct loader *l, const char *port, yaml_node_t *k, yaml_
 		if (item->type != YAML_SCALAR_NODE) {
 			free(text);
 			return lerr(l, line_of(item), -EINVAL,
-			            "port '%s': trunks items must be VLAN numbers, not %s", port,
-			            kind_name(item));
+				    "port '%s': trunks items must be VLAN numbers, not %s", port,
+				    kind_name(item));
 		}
 		len += (size_t)snprintf(text + len, cap - len, "%s%s", len ? "," : "",
-		                        text_of(item));
+					text_of(item));
 	}
 	rc = set(l, v, "Port", port, "trunks", NULL, text, NULL);
 	free(text);
@@ -295,9 +295,9 @@ static int load_port(struct loader *l, const char *bridge, yaml_node_t *name, ya
 			rc = load_trunks(l, port, k, v);
 		} else {
 			rc = lerr(l, line_of(k), -EINVAL,
-			          "port '%s': unknown key '%s' (expected type, options, "
-			          "other_config, tag, trunks or mtu_request)",
-			          port, key);
+				  "port '%s': unknown key '%s' (expected type, options, "
+				  "other_config, tag, trunks or mtu_request)",
+				  port, key);
 		}
 	}
 	if (rc == 0)
@@ -328,11 +328,11 @@ static int load_bridge(struct loader *l, yaml_node_t *name, yaml_node_t *m)
 			rc = check_mapping(l, v, what, &np);
 			for (size_t j = 0; rc == 0 && j < np; j++)
 				rc = load_port(l, br, node(l, pair(v, j)->key),
-				               node(l, pair(v, j)->value));
+					       node(l, pair(v, j)->value));
 		} else {
 			rc = lerr(l, line_of(k), -EINVAL,
-			          "bridge '%s': unknown key '%s' (expected other_config or ports)",
-			          br, text_of(k));
+				  "bridge '%s': unknown key '%s' (expected other_config or ports)",
+				  br, text_of(k));
 		}
 	}
 	if (rc == 0)
@@ -354,11 +354,11 @@ static int load_root(struct loader *l, yaml_node_t *root)
 			rc = check_mapping(l, v, "bridges", &nb);
 			for (size_t j = 0; rc == 0 && j < nb; j++)
 				rc = load_bridge(l, node(l, pair(v, j)->key),
-				                 node(l, pair(v, j)->value));
+						 node(l, pair(v, j)->value));
 		} else {
 			rc = lerr(l, line_of(k), -EINVAL,
-			          "unknown top-level key '%s' (expected open_vswitch or bridges)",
-			          text_of(k));
+				  "unknown top-level key '%s' (expected open_vswitch or bridges)",
+				  text_of(k));
 		}
 	}
 	return rc;
@@ -369,16 +369,16 @@ static int syntax_error(struct loader *l, const yaml_parser_t *p, const char *te
 	const char *problem = p->problem ? p->problem : "invalid YAML";
 	/* The most common YAML mistake, and libyaml does not name it. */
 	const char *hint =
-	        p->problem_mark.index < strlen(text) && text[p->problem_mark.index] == '\t'
-	                ? "; indent with spaces, not tabs"
-	                : "";
+		p->problem_mark.index < strlen(text) && text[p->problem_mark.index] == '\t'
+			? "; indent with spaces, not tabs"
+			: "";
 
 	if (p->error == YAML_MEMORY_ERROR)
 		return lerr(l, 0, -ENOMEM, "out of memory");
 	if (p->context != NULL)
 		return lerr(l, (unsigned int)p->problem_mark.line + 1, -EINVAL,
-		            "%s (%s at line %u)%s", problem, p->context,
-		            (unsigned int)p->context_mark.line + 1, hint);
+			    "%s (%s at line %u)%s", problem, p->context,
+			    (unsigned int)p->context_mark.line + 1, hint);
 	return lerr(l, (unsigned int)p->problem_mark.line + 1, -EINVAL, "%s%s", problem, hint);
 }
 
@@ -429,7 +429,7 @@ struct db *conf_load_string(const char *text, const char *name, char *err, size_
 		}
 		if (yaml_document_get_root_node(&extra) != NULL)
 			rc = lerr(&l, (unsigned int)extra.start_mark.line + 1, -EINVAL,
-			          "more than one YAML document");
+				  "more than one YAML document");
 		yaml_document_delete(&extra);
 		if (rc)
 			goto out;
@@ -593,8 +593,8 @@ static void scalar(struct emit *em, const char *s)
 	yaml_event_t ev;
 
 	emit_event(em, &ev,
-	           yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s),
-	                                        1, 1, style_of(s)));
+		   yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s),
+						1, 1, style_of(s)));
 }
 
 static void mapping_start(struct emit *em)
@@ -602,8 +602,8 @@ static void mapping_start(struct emit *em)
 	yaml_event_t ev;
 
 	emit_event(
-	        em, &ev,
-	        yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE));
+		em, &ev,
+		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE));
 }
 
 static void mapping_end(struct emit *em)
@@ -653,8 +653,8 @@ static void emit_port(struct emit *em, const struct db_port *p)
 	if (p->n_trunks != 0) {
 		scalar(em, "trunks");
 		emit_event(em, &ev,
-		           yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
-		                                                YAML_FLOW_SEQUENCE_STYLE));
+			   yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+								YAML_FLOW_SEQUENCE_STYLE));
 		for (size_t i = 0; i < p->n_trunks; i++) {
 			char buf[8];
 
@@ -789,7 +789,7 @@ int conf_save(const struct db *db, const char *path, char *err, size_t errlen)
 	if (text == NULL) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: cannot format the configuration: %s", path,
-		         strerror(-rc));
+			 strerror(-rc));
 		return rc;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -825,6 +825,6 @@ int conf_save(const struct db *db, const char *path, char *err, size_t errlen)
 	rc = sync_dir(path);
 	if (rc)
 		snprintf(err, errlen, "%s: saved, but cannot fsync its directory: %s", path,
-		         strerror(-rc));
+			 strerror(-rc));
 	return rc;
 }

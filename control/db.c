@@ -34,7 +34,7 @@ bool db_schema_type_known(const char *type);
 #define NAME_MAX_LEN 31
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
@@ -56,11 +56,11 @@ int db_check_name(const char *what, const char *name, char *err, size_t errlen)
 		return fail(err, errlen, -EINVAL, "%s name is empty", what);
 	if (len > NAME_MAX_LEN)
 		return fail(err, errlen, -EINVAL, "%s name '%s' is longer than %d characters", what,
-		            name, NAME_MAX_LEN);
+			    name, NAME_MAX_LEN);
 	/* Names end up in socket file names and on the kvsctl command line. */
 	if (name[0] == '-')
 		return fail(err, errlen, -EINVAL, "%s name '%s' must not start with '-'", what,
-		            name);
+			    name);
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return fail(err, errlen, -EINVAL, "%s name '%s' is not allowed", what, name);
 	for (size_t i = 0; i < len; i++) {
@@ -69,9 +69,9 @@ int db_check_name(const char *what, const char *name, char *err, size_t errlen)
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '_' || c == '.' || c == '-'))
 			return fail(err, errlen, -EINVAL,
-			            "%s name '%s' has invalid character '%c' (allowed: "
-			            "A-Z a-z 0-9 _ . -)",
-			            what, name, c);
+				    "%s name '%s' has invalid character '%c' (allowed: "
+				    "A-Z a-z 0-9 _ . -)",
+				    what, name, c);
 	}
 	return 0;
 }
@@ -233,7 +233,7 @@ struct db_port *db_port_find(const struct db *db, const char *name, struct db_br
 
 /* Inserts item into a name-sorted array of records; realloc, so may fail. */
 static int sorted_insert(void ***arr, size_t *n, void *item, const char *name,
-                         const char *(*name_of)(const void *))
+			 const char *(*name_of)(const void *))
 {
 	void **a = realloc(*arr, (*n + 1) * sizeof(*a));
 	size_t pos = 0;
@@ -288,7 +288,7 @@ int db_bridge_del(struct db *db, const char *name, char *err, size_t errlen)
 			continue;
 		bridge_free(db->bridges[i]);
 		memmove(&db->bridges[i], &db->bridges[i + 1],
-		        (db->n_bridges - i - 1) * sizeof(*db->bridges));
+			(db->n_bridges - i - 1) * sizeof(*db->bridges));
 		db->n_bridges--;
 		return 0;
 	}
@@ -308,7 +308,7 @@ int db_port_add(struct db *db, const char *bridge, const char *port, char *err, 
 		return rc;
 	if (db_port_find(db, port, &other) != NULL)
 		return fail(err, errlen, -EEXIST, "port '%s' already exists in bridge '%s'", port,
-		            other->name);
+			    other->name);
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return fail(err, errlen, -ENOMEM, "out of memory");
@@ -336,13 +336,13 @@ int db_port_del(struct db *db, const char *bridge, const char *port, char *err, 
 		return fail(err, errlen, -ENOENT, "port '%s' does not exist", port);
 	if (bridge != NULL && strcmp(br->name, bridge) != 0)
 		return fail(err, errlen, -ENOENT, "port '%s' is not in bridge '%s' (it is in '%s')",
-		            port, bridge, br->name);
+			    port, bridge, br->name);
 	for (size_t i = 0; i < br->n_ports; i++) {
 		if (br->ports[i] != p)
 			continue;
 		port_free(p);
 		memmove(&br->ports[i], &br->ports[i + 1],
-		        (br->n_ports - i - 1) * sizeof(*br->ports));
+			(br->n_ports - i - 1) * sizeof(*br->ports));
 		br->n_ports--;
 		break;
 	}
@@ -364,14 +364,14 @@ struct column_def {
 };
 
 static const struct column_def columns[] = {
-        {"name", C_NAME, T_BRIDGE | T_PORT, false, true},
-        {"ports", C_PORTS, T_BRIDGE, false, true},
-        {"other_config", C_OTHER_CONFIG, T_OVS | T_BRIDGE | T_PORT, true, false},
-        {"options", C_OPTIONS, T_PORT, true, false},
-        {"type", C_TYPE, T_PORT, false, false},
-        {"tag", C_TAG, T_PORT, false, false},
-        {"trunks", C_TRUNKS, T_PORT, false, false},
-        {"mtu_request", C_MTU, T_PORT, false, false},
+	{"name", C_NAME, T_BRIDGE | T_PORT, false, true},
+	{"ports", C_PORTS, T_BRIDGE, false, true},
+	{"other_config", C_OTHER_CONFIG, T_OVS | T_BRIDGE | T_PORT, true, false},
+	{"options", C_OPTIONS, T_PORT, true, false},
+	{"type", C_TYPE, T_PORT, false, false},
+	{"tag", C_TAG, T_PORT, false, false},
+	{"trunks", C_TRUNKS, T_PORT, false, false},
+	{"mtu_request", C_MTU, T_PORT, false, false},
 };
 
 /* The record an edit addresses, and the words used to name it in errors. */
@@ -385,7 +385,7 @@ struct target {
 };
 
 static int resolve(const struct db *db, const char *table, const char *record, struct target *t,
-                   char *err, size_t errlen)
+		   char *err, size_t errlen)
 {
 	memset(t, 0, sizeof(*t));
 	if (table == NULL || record == NULL)
@@ -393,8 +393,8 @@ static int resolve(const struct db *db, const char *table, const char *record, s
 	if (strcmp(table, "Open_vSwitch") == 0) {
 		if (strcmp(record, ".") != 0)
 			return fail(err, errlen, -EINVAL,
-			            "table Open_vSwitch has a single record, '.' (not '%s')",
-			            record);
+				    "table Open_vSwitch has a single record, '.' (not '%s')",
+				    record);
 		t->table = T_OVS;
 		t->table_name = "Open_vSwitch";
 		/* The only write path to db->other_config; db is not const there. */
@@ -416,15 +416,15 @@ static int resolve(const struct db *db, const char *table, const char *record, s
 		snprintf(t->what, sizeof(t->what), "port '%s'", t->port->name);
 	} else {
 		return fail(err, errlen, -EINVAL,
-		            "unknown table '%s' (expected Open_vSwitch, Bridge, Port or Interface)",
-		            table);
+			    "unknown table '%s' (expected Open_vSwitch, Bridge, Port or Interface)",
+			    table);
 	}
 	return 0;
 }
 
 /* write: not a read-only column; set: a map column needs a key. */
 static int find_column(const struct target *t, const char *column, const char *key, bool write,
-                       bool set, const struct column_def **out, char *err, size_t errlen)
+		       bool set, const struct column_def **out, char *err, size_t errlen)
 {
 	const struct column_def *c = NULL;
 
@@ -433,15 +433,15 @@ static int find_column(const struct target *t, const char *column, const char *k
 			c = &columns[i];
 	if (c == NULL)
 		return fail(err, errlen, -EINVAL, "table %s has no column '%s'", t->table_name,
-		            column ? column : "(null)");
+			    column ? column : "(null)");
 	if (write && c->read_only)
 		return fail(err, errlen, -EINVAL, "%s: column '%s' is read-only", t->what, column);
 	if (c->is_map && key == NULL && set)
 		return fail(err, errlen, -EINVAL, "%s: column '%s' is a map; give a key (%s:KEY)",
-		            t->what, column, column);
+			    t->what, column, column);
 	if (!c->is_map && key != NULL)
 		return fail(err, errlen, -EINVAL, "%s: column '%s' is not a map; it takes no key",
-		            t->what, column);
+			    t->what, column);
 	if (key != NULL && key[0] == '\0')
 		return fail(err, errlen, -EINVAL, "%s: empty key for column '%s'", t->what, column);
 	*out = c;
@@ -459,7 +459,7 @@ static struct smap *target_map(const struct target *t, enum column col)
 
 /* "10,20", "[10, 20]", "10 20", "" and "[]" (no VLANs): sorted, unique. */
 static int parse_trunks(const char *what, const char *text, uint16_t **out, uint16_t *n_out,
-                        char *err, size_t errlen)
+			char *err, size_t errlen)
 {
 	uint64_t bits[(VLAN_MAX + 1) / 64] = {0};
 	const char *s = text, *end = text + strlen(text);
@@ -473,7 +473,7 @@ static int parse_trunks(const char *what, const char *text, uint16_t **out, uint
 	if (s < end && *s == '[') {
 		if (end[-1] != ']')
 			return fail(err, errlen, -EINVAL, "%s: trunks '%s': missing ']'", what,
-			            text);
+				    text);
 		s++;
 		end--;
 	}
@@ -494,11 +494,11 @@ static int parse_trunks(const char *what, const char *text, uint16_t **out, uint
 		}
 		if (len >= sizeof(tok) || db_parse_uint(tok, UINT64_MAX, &vlan) != 0)
 			return fail(err, errlen, -EINVAL, "%s: trunks '%s': '%.*s' is not a number",
-			            what, text, (int)len, s);
+				    what, text, (int)len, s);
 		if (vlan > VLAN_MAX)
 			return fail(err, errlen, -EINVAL,
-			            "%s: trunks: VLAN '%s' is out of range 0..%d", what, tok,
-			            VLAN_MAX);
+				    "%s: trunks: VLAN '%s' is out of range 0..%d", what, tok,
+				    VLAN_MAX);
 		if (!(bits[vlan / 64] & (1ULL << (vlan % 64))))
 			n++;
 		bits[vlan / 64] |= 1ULL << (vlan % 64);
@@ -517,21 +517,21 @@ static int parse_trunks(const char *what, const char *text, uint16_t **out, uint
 }
 
 static int parse_ranged(const char *what, const char *column, const char *value, uint64_t min,
-                        uint64_t max, uint64_t *out, char *err, size_t errlen)
+			uint64_t max, uint64_t *out, char *err, size_t errlen)
 {
 	if (db_parse_uint(value, UINT64_MAX, out) != 0)
 		return fail(err, errlen, -EINVAL, "%s: %s '%s' is not a number", what, column,
-		            value);
+			    value);
 	/* 0 means "unset" in these columns, so an out-of-range value cannot be
 	 * stored for db_validate() to catch later. */
 	if (*out < min || *out > max)
 		return fail(err, errlen, -EINVAL, "%s: %s '%s' is out of range %llu..%llu", what,
-		            column, value, (unsigned long long)min, (unsigned long long)max);
+			    column, value, (unsigned long long)min, (unsigned long long)max);
 	return 0;
 }
 
 int db_set(struct db *db, const char *table, const char *record, const char *column,
-           const char *key, const char *value, char *err, size_t errlen)
+	   const char *key, const char *value, char *err, size_t errlen)
 {
 	const struct column_def *c;
 	struct target t;
@@ -556,9 +556,9 @@ int db_set(struct db *db, const char *table, const char *record, const char *col
 	case C_TYPE:
 		if (!db_schema_type_known(value))
 			return fail(err, errlen, -EINVAL,
-			            "%s: unknown type '%s' (expected dpdkvhostuser, "
-			            "dpdkvhostuserclient or dpdk)",
-			            t.what, value);
+				    "%s: unknown type '%s' (expected dpdkvhostuser, "
+				    "dpdkvhostuserclient or dpdk)",
+				    t.what, value);
 		s = strdup(value);
 		if (s == NULL)
 			return fail(err, errlen, -ENOMEM, "out of memory");
@@ -584,7 +584,7 @@ int db_set(struct db *db, const char *table, const char *record, const char *col
 	}
 	case C_MTU:
 		rc = parse_ranged(t.what, "mtu_request", value, MTU_MIN, MTU_MAX, &num, err,
-		                  errlen);
+				  errlen);
 		if (rc)
 			return rc;
 		t.port->mtu_request = (uint32_t)num;
@@ -602,7 +602,7 @@ int db_set(struct db *db, const char *table, const char *record, const char *col
 }
 
 int db_clear(struct db *db, const char *table, const char *record, const char *column,
-             const char *key, char *err, size_t errlen)
+	     const char *key, char *err, size_t errlen)
 {
 	const struct column_def *c;
 	struct target t;
@@ -654,7 +654,7 @@ int db_clear(struct db *db, const char *table, const char *record, const char *c
 
 /* Appends to out at *pos; returns false once out is full. */
 static bool append(char *out, size_t outlen, size_t *pos, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 
 static bool append(char *out, size_t outlen, size_t *pos, const char *fmt, ...)
 {
@@ -699,7 +699,7 @@ static bool append_atom(char *out, size_t outlen, size_t *pos, const char *s)
 }
 
 int db_get(const struct db *db, const char *table, const char *record, const char *column,
-           const char *key, char *out, size_t outlen, char *err, size_t errlen)
+	   const char *key, char *out, size_t outlen, char *err, size_t errlen)
 {
 	const struct column_def *c;
 	const struct smap *m;
@@ -735,7 +735,7 @@ int db_get(const struct db *db, const char *table, const char *record, const cha
 			v = smap_get(m, key);
 			if (v == NULL)
 				return fail(err, errlen, -ENOENT, "%s: %s has no key '%s'", t.what,
-				            column, key);
+					    column, key);
 			ok = append(out, outlen, &pos, "%s", v);
 			break;
 		}
@@ -763,7 +763,7 @@ int db_get(const struct db *db, const char *table, const char *record, const cha
 		ok = append(out, outlen, &pos, "[");
 		for (size_t i = 0; ok && i < t.port->n_trunks; i++)
 			ok = append(out, outlen, &pos, "%s%u", i ? ", " : "",
-			            (unsigned int)t.port->trunks[i]);
+				    (unsigned int)t.port->trunks[i]);
 		ok = ok && append(out, outlen, &pos, "]");
 		break;
 	case C_MTU:
@@ -774,6 +774,6 @@ int db_get(const struct db *db, const char *table, const char *record, const cha
 	}
 	if (!ok)
 		return fail(err, errlen, -ENOSPC, "%s: value of '%s' does not fit in %zu bytes",
-		            t.what, column, outlen);
+			    t.what, column, outlen);
 	return 0;
 }

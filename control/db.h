@@ -22,8 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DB_ERR_LEN 512
-#define DB_MAX_AFFINITY 64
+#define DB_ERR_LEN           512
+#define DB_MAX_AFFINITY      64
 #define DB_MAX_ATTACHED_MACS 8
 
 /* String map, kept sorted by key. */
@@ -45,14 +45,14 @@ bool smap_remove(struct smap *m, const char *key);
 
 struct db_port {
 	char *name;
-	char *type;                /* "dpdkvhostuser", "dpdkvhostuserclient", "dpdk" */
-	struct smap options;       /* Interface options */
-	struct smap other_config;  /* Port + Interface other_config */
-	uint16_t tag;              /* access VLAN 1..4094; 0 = not an access port */
+	char *type;               /* "dpdkvhostuser", "dpdkvhostuserclient", "dpdk" */
+	struct smap options;      /* Interface options */
+	struct smap other_config; /* Port + Interface other_config */
+	uint16_t tag;             /* access VLAN 1..4094; 0 = not an access port */
 	uint16_t n_trunks;
-	uint16_t *trunks;          /* sorted, unique; none = all VLANs */
-	uint32_t mtu_request;      /* 0 = default (1500) */
-	unsigned int line;         /* line in the config file, 0 if not from a file */
+	uint16_t *trunks;     /* sorted, unique; none = all VLANs */
+	uint32_t mtu_request; /* 0 = default (1500) */
+	unsigned int line;    /* line in the config file, 0 if not from a file */
 };
 
 struct db_bridge {
@@ -112,28 +112,28 @@ int db_validate(const struct db *db, char *err, size_t errlen);
 enum db_port_type { DB_PORT_VHOST_SERVER, DB_PORT_VHOST_CLIENT, DB_PORT_DPDK };
 
 struct db_ovs_cfg {
-	uint64_t pmd_cpu_mask;         /* pmd-cpu-mask; 0 = unset (one PMD on the
-	                                  lowest core not running the control thread) */
-	char vhost_sock_dir[PATH_MAX]; /* vhost-sock-dir, default "/var/run/kvswitch" */
-	char vhost_sock_group[64];     /* vhost-sock-group, "" = leave as created */
-	int vhost_sock_mode;           /* vhost-sock-mode (octal text), -1 = unset */
-	char pmd_rxq_assign[16];       /* cycles (default) | roundrobin | group */
-	bool pmd_rxq_isolate;          /* pmd-rxq-isolate, default true */
-	bool pmd_auto_lb;              /* pmd-auto-lb, default false */
-	uint32_t pmd_auto_lb_load_threshold;        /* %, default 95, 10..100 */
+	uint64_t pmd_cpu_mask;               /* pmd-cpu-mask; 0 = unset (one PMD on the
+						lowest core not running the control thread) */
+	char vhost_sock_dir[PATH_MAX];       /* vhost-sock-dir, default "/var/run/kvswitch" */
+	char vhost_sock_group[64];           /* vhost-sock-group, "" = leave as created */
+	int vhost_sock_mode;                 /* vhost-sock-mode (octal text), -1 = unset */
+	char pmd_rxq_assign[16];             /* cycles (default) | roundrobin | group */
+	bool pmd_rxq_isolate;                /* pmd-rxq-isolate, default true */
+	bool pmd_auto_lb;                    /* pmd-auto-lb, default false */
+	uint32_t pmd_auto_lb_load_threshold; /* %, default 95, 10..100 */
 	uint32_t pmd_auto_lb_improvement_threshold; /* %, default 25, 0..100 */
 	uint32_t pmd_auto_lb_rebal_interval;        /* minutes, default 1, 1..20000 */
 	uint32_t pmd_auto_lb_rebal_interval_ms;     /* tests: ms, overrides the
-	                                               minutes; 0 = unset */
-	uint32_t pmd_sleep_max;        /* us, default 0 = never sleep, 0..10000 */
-	uint32_t n_mbufs;              /* n-mbufs per NUMA node, default 65536, 4096..1048576 */
+						       minutes; 0 = unset */
+	uint32_t pmd_sleep_max;                     /* us, default 0 = never sleep, 0..10000 */
+	uint32_t n_mbufs; /* n-mbufs per NUMA node, default 65536, 4096..1048576 */
 };
 
 struct db_bridge_cfg {
-	uint32_t mac_aging_time;  /* mac-aging-time, seconds, default 300, 1..86400 */
-	uint32_t mac_table_size;  /* mac-table-size, default 8192, 16..1048576 */
-	uint32_t mac_port_limit;  /* mac-port-limit: default per-port limit,
-	                             default 0 = mac_table_size / 2, 1..mac_table_size */
+	uint32_t mac_aging_time; /* mac-aging-time, seconds, default 300, 1..86400 */
+	uint32_t mac_table_size; /* mac-table-size, default 8192, 16..1048576 */
+	uint32_t mac_port_limit; /* mac-port-limit: default per-port limit,
+				    default 0 = mac_table_size / 2, 1..mac_table_size */
 };
 
 struct db_affinity {
@@ -155,8 +155,8 @@ struct db_port_cfg {
 	uint32_t mac_limit;         /* other_config:mac-limit, 0 = bridge default */
 	uint16_t n_affinity;        /* other_config:pmd-rxq-affinity "0:3,1:7" */
 	struct db_affinity affinity[DB_MAX_AFFINITY];
-	bool promiscuous;           /* options:promiscuous (dpdk), default true */
-	uint8_t n_attached_macs;    /* other_config:attached-mac "MAC[,MAC...]": the guest's */
+	bool promiscuous;        /* options:promiscuous (dpdk), default true */
+	uint8_t n_attached_macs; /* other_config:attached-mac "MAC[,MAC...]": the guest's */
 	uint8_t attached_macs[DB_MAX_ATTACHED_MACS][6]; /* MACs, programmed into VF filters */
 };
 

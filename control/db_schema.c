@@ -23,7 +23,7 @@ int db_check_name(const char *what, const char *name, char *err, size_t errlen);
 int db_parse_uint(const char *s, uint64_t max, uint64_t *out);
 bool db_schema_type_known(const char *type);
 int db_schema_check_key(const char *table, const char *record, const char *type, const char *column,
-                        const char *key, const char *value, char *err, size_t errlen);
+			const char *key, const char *value, char *err, size_t errlen);
 
 /* A unix socket path is at most 107 bytes (sun_path); a server port's socket
  * is vhost-sock-dir + "/" + a name of up to 31 characters. */
@@ -59,55 +59,55 @@ struct key_def {
 };
 
 static const struct key_def ovs_keys[] = {
-        {"dpdk-extra", K_TEXT},
-        {"n-mbufs", K_UINT, 4096, 1048576},
-        {"pmd-auto-lb", K_BOOL},
-        {"pmd-auto-lb-improvement-threshold", K_UINT, 0, 100},
-        {"pmd-auto-lb-load-threshold", K_UINT, 10, 100},
-        {"pmd-auto-lb-rebal-interval", K_UINT, 1, 20000},
-        /* For tests: the interval in milliseconds (also shortens the load
-         * window to match, see control/rxq_load.h). */
-        {"pmd-auto-lb-rebal-interval-ms", K_UINT, 1000, 3600000},
-        {"pmd-cpu-mask", K_MASK},
-        {"pmd-rxq-assign", K_CHOICE, .choices = "cycles|roundrobin|group"},
-        {"pmd-rxq-isolate", K_BOOL},
-        {"pmd-sleep-max", K_UINT, 0, 10000},
-        {"vhost-sock-dir", K_ABSPATH, 0, SOCK_DIR_MAX},
-        {"vhost-sock-group", K_GROUP},
-        {"vhost-sock-mode", K_MODE},
-        {NULL},
+	{"dpdk-extra", K_TEXT},
+	{"n-mbufs", K_UINT, 4096, 1048576},
+	{"pmd-auto-lb", K_BOOL},
+	{"pmd-auto-lb-improvement-threshold", K_UINT, 0, 100},
+	{"pmd-auto-lb-load-threshold", K_UINT, 10, 100},
+	{"pmd-auto-lb-rebal-interval", K_UINT, 1, 20000},
+	/* For tests: the interval in milliseconds (also shortens the load
+	 * window to match, see control/rxq_load.h). */
+	{"pmd-auto-lb-rebal-interval-ms", K_UINT, 1000, 3600000},
+	{"pmd-cpu-mask", K_MASK},
+	{"pmd-rxq-assign", K_CHOICE, .choices = "cycles|roundrobin|group"},
+	{"pmd-rxq-isolate", K_BOOL},
+	{"pmd-sleep-max", K_UINT, 0, 10000},
+	{"vhost-sock-dir", K_ABSPATH, 0, SOCK_DIR_MAX},
+	{"vhost-sock-group", K_GROUP},
+	{"vhost-sock-mode", K_MODE},
+	{NULL},
 };
 
 static const struct key_def bridge_keys[] = {
-        {"mac-aging-time", K_UINT, 1, 86400},
-        /* The upper bound is the effective mac-table-size, checked in validate_bridge. */
-        {"mac-port-limit", K_UINT, 1, 1048576},
-        {"mac-table-size", K_UINT, 16, 1048576},
-        {NULL},
+	{"mac-aging-time", K_UINT, 1, 86400},
+	/* The upper bound is the effective mac-table-size, checked in validate_bridge. */
+	{"mac-port-limit", K_UINT, 1, 1048576},
+	{"mac-table-size", K_UINT, 16, 1048576},
+	{NULL},
 };
 
 static const struct key_def port_options[] = {
-        {"dpdk-devargs", K_NONEMPTY, 0, 511, .types = T_DPDK, .required = true},
-        {"n_rxq", K_UINT, 1, 1024, .types = T_DPDK},
-        {"n_rxq_desc", K_POW2, 32, 4096, .types = T_DPDK},
-        {"n_txq_desc", K_POW2, 32, 4096, .types = T_DPDK},
-        {"promiscuous", K_BOOL, .types = T_DPDK},
-        {"tx-retries-max", K_UINT, 0, 32, .types = T_SERVER | T_CLIENT},
-        {"vhost-server-path", K_ABSPATH, 0, SUN_PATH_MAX, .types = T_CLIENT, .required = true},
-        {NULL},
+	{"dpdk-devargs", K_NONEMPTY, 0, 511, .types = T_DPDK, .required = true},
+	{"n_rxq", K_UINT, 1, 1024, .types = T_DPDK},
+	{"n_rxq_desc", K_POW2, 32, 4096, .types = T_DPDK},
+	{"n_txq_desc", K_POW2, 32, 4096, .types = T_DPDK},
+	{"promiscuous", K_BOOL, .types = T_DPDK},
+	{"tx-retries-max", K_UINT, 0, 32, .types = T_SERVER | T_CLIENT},
+	{"vhost-server-path", K_ABSPATH, 0, SUN_PATH_MAX, .types = T_CLIENT, .required = true},
+	{NULL},
 };
 
 static const struct key_def port_other_config[] = {
-        {"attached-mac", K_MACS},
-        {"mac-limit", K_UINT, 1, 1048576},
-        {"pmd-rxq-affinity", K_AFFINITY},
-        {NULL},
+	{"attached-mac", K_MACS},
+	{"mac-limit", K_UINT, 1, 1048576},
+	{"pmd-rxq-affinity", K_AFFINITY},
+	{NULL},
 };
 
 static const char *const type_names[] = {
-        [DB_PORT_VHOST_SERVER] = "dpdkvhostuser",
-        [DB_PORT_VHOST_CLIENT] = "dpdkvhostuserclient",
-        [DB_PORT_DPDK] = "dpdk",
+	[DB_PORT_VHOST_SERVER] = "dpdkvhostuser",
+	[DB_PORT_VHOST_CLIENT] = "dpdkvhostuserclient",
+	[DB_PORT_DPDK] = "dpdk",
 };
 
 #define N_TYPES ((int)(sizeof(type_names) / sizeof(type_names[0])))
@@ -192,7 +192,7 @@ static int parse_mode(const char *s, int *out)
 }
 
 static int parse_affinity(const char *s, struct db_affinity *out, uint16_t *n_out, char *why,
-                          size_t len)
+			  size_t len)
 {
 	uint64_t seen[1024 / 64] = {0};
 	const char *p = s;
@@ -218,17 +218,17 @@ static int parse_affinity(const char *s, struct db_affinity *out, uint16_t *n_ou
 			goto syntax;
 		if (q > 1023) {
 			snprintf(why, len, "'%s': queue %llu is out of range 0..1023", s,
-			         (unsigned long long)q);
+				 (unsigned long long)q);
 			return -EINVAL;
 		}
 		if (core > 127) {
 			snprintf(why, len, "'%s': core %llu is out of range 0..127", s,
-			         (unsigned long long)core);
+				 (unsigned long long)core);
 			return -EINVAL;
 		}
 		if (seen[q / 64] & (1ULL << (q % 64))) {
 			snprintf(why, len, "'%s': queue %llu is listed twice", s,
-			         (unsigned long long)q);
+				 (unsigned long long)q);
 			return -EINVAL;
 		}
 		if (n == DB_MAX_AFFINITY) {
@@ -274,7 +274,8 @@ static int parse_macs(const char *s, uint8_t (*out)[6], uint8_t *n_out, char *wh
 			return -EINVAL;
 		}
 		for (k = 0; k < 6; k++)
-			macs[n][k] = (uint8_t)strtoul((char[3]){p[3 * k], p[3 * k + 1], 0}, NULL, 16);
+			macs[n][k] =
+				(uint8_t)strtoul((char[3]){p[3 * k], p[3 * k + 1], 0}, NULL, 16);
 		if (macs[n][0] & 1) {
 			snprintf(why, len, "'%.17s' is a multicast MAC", p);
 			return -EINVAL;
@@ -319,7 +320,7 @@ static int check_value(const struct key_def *d, const char *v, char *why, size_t
 		}
 		if (db_parse_uint(v, d->max, &u) != 0 || u < d->min) {
 			snprintf(why, len, "'%s' is out of range %llu..%llu", v,
-			         (unsigned long long)d->min, (unsigned long long)d->max);
+				 (unsigned long long)d->min, (unsigned long long)d->max);
 			return -EINVAL;
 		}
 		if (d->kind == K_POW2 && (u & (u - 1)) != 0) {
@@ -371,7 +372,7 @@ static int check_value(const struct key_def *d, const char *v, char *why, size_t
 		}
 		if (vlen > d->max) {
 			snprintf(why, len, "'%s' is longer than %llu characters", v,
-			         (unsigned long long)d->max);
+				 (unsigned long long)d->max);
 			return -EINVAL;
 		}
 		return 0;
@@ -391,7 +392,7 @@ static int check_value(const struct key_def *d, const char *v, char *why, size_t
 		}
 		if (vlen > d->max) {
 			snprintf(why, len, "'%s' is longer than %llu characters", v,
-			         (unsigned long long)d->max);
+				 (unsigned long long)d->max);
 			return -EINVAL;
 		}
 		return 0;
@@ -412,7 +413,7 @@ static const struct key_def *find_def(const struct key_def *defs, const char *ke
 }
 
 static int verr(char *err, size_t errlen, unsigned int line, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 
 /* "line N: " first when the record came from a file. */
 static int verr(char *err, size_t errlen, unsigned int line, const char *fmt, ...)
@@ -436,13 +437,13 @@ enum place { P_OVS, P_BRIDGE, P_OPTIONS, P_PORT_OTHER };
 
 /* One key of one map of one record, as db_validate() sees it. */
 static int check_key(enum place place, const char *record, int type, const char *key,
-                     const char *value, unsigned int line, char *err, size_t errlen)
+		     const char *value, unsigned int line, char *err, size_t errlen)
 {
 	static const struct key_def *const tables[] = {
-	        [P_OVS] = ovs_keys,
-	        [P_BRIDGE] = bridge_keys,
-	        [P_OPTIONS] = port_options,
-	        [P_PORT_OTHER] = port_other_config,
+		[P_OVS] = ovs_keys,
+		[P_BRIDGE] = bridge_keys,
+		[P_OPTIONS] = port_options,
+		[P_PORT_OTHER] = port_other_config,
 	};
 	const struct key_def *d = find_def(tables[place], key);
 	char why[DB_ERR_LEN / 2];
@@ -453,16 +454,16 @@ static int check_key(enum place place, const char *record, int type, const char 
 		switch (place) {
 		case P_OVS:
 			return verr(err, errlen, line,
-			            "Open_vSwitch: unknown other_config key '%s'", key);
+				    "Open_vSwitch: unknown other_config key '%s'", key);
 		case P_BRIDGE:
 			return verr(err, errlen, line, "bridge '%s': unknown other_config key '%s'",
-			            record, key);
+				    record, key);
 		case P_OPTIONS:
 			return verr(err, errlen, line, "port '%s': unknown option '%s' for type %s",
-			            record, key, type_names[type]);
+				    record, key, type_names[type]);
 		case P_PORT_OTHER:
 			return verr(err, errlen, line, "port '%s': unknown other_config key '%s'",
-			            record, key);
+				    record, key);
 		}
 	}
 	if (check_value(d, value, why, sizeof(why)) == 0)
@@ -472,7 +473,7 @@ static int check_key(enum place place, const char *record, int type, const char 
 		return verr(err, errlen, line, "Open_vSwitch other_config '%s': %s", key, why);
 	case P_BRIDGE:
 		return verr(err, errlen, line, "bridge '%s' other_config '%s': %s", record, key,
-		            why);
+			    why);
 	case P_OPTIONS:
 		return verr(err, errlen, line, "port '%s': option '%s': %s", record, key, why);
 	case P_PORT_OTHER:
@@ -482,7 +483,7 @@ static int check_key(enum place place, const char *record, int type, const char 
 }
 
 int db_schema_check_key(const char *table, const char *record, const char *type, const char *column,
-                        const char *key, const char *value, char *err, size_t errlen)
+			const char *key, const char *value, char *err, size_t errlen)
 {
 	if (strcmp(table, "Open_vSwitch") == 0)
 		return check_key(P_OVS, record, 0, key, value, 0, err, errlen);
@@ -522,9 +523,9 @@ static int validate_bridge(const struct db_bridge *br, char *err, size_t errlen)
 	db_bridge_cfg(br, &cfg);
 	if (cfg.mac_port_limit > cfg.mac_table_size)
 		return verr(err, errlen, br->line,
-		            "bridge '%s' other_config 'mac-port-limit': '%u' is out of range "
-		            "1..%u (mac-table-size)",
-		            br->name, cfg.mac_port_limit, cfg.mac_table_size);
+			    "bridge '%s' other_config 'mac-port-limit': '%u' is out of range "
+			    "1..%u (mac-table-size)",
+			    br->name, cfg.mac_port_limit, cfg.mac_table_size);
 	return 0;
 }
 
@@ -542,45 +543,45 @@ static int validate_port(const struct db_port *p, char *err, size_t errlen)
 	type = type_of(p->type);
 	if (type < 0)
 		return verr(err, errlen, p->line,
-		            "port '%s': unknown type '%s' (expected dpdkvhostuser, "
-		            "dpdkvhostuserclient or dpdk)",
-		            name, p->type);
+			    "port '%s': unknown type '%s' (expected dpdkvhostuser, "
+			    "dpdkvhostuserclient or dpdk)",
+			    name, p->type);
 	for (size_t i = 0; i < p->options.n; i++) {
 		rc = check_key(P_OPTIONS, name, type, p->options.nodes[i].key,
-		               p->options.nodes[i].value, p->line, err, errlen);
+			       p->options.nodes[i].value, p->line, err, errlen);
 		if (rc)
 			return rc;
 	}
 	for (const struct key_def *d = port_options; d->key != NULL; d++)
 		if (d->required && (d->types & (1u << type)) && !smap_get(&p->options, d->key))
 			return verr(err, errlen, p->line,
-			            "port '%s': option '%s' is required for type %s", name, d->key,
-			            p->type);
+				    "port '%s': option '%s' is required for type %s", name, d->key,
+				    p->type);
 	for (size_t i = 0; i < p->other_config.n; i++) {
 		rc = check_key(P_PORT_OTHER, name, type, p->other_config.nodes[i].key,
-		               p->other_config.nodes[i].value, p->line, err, errlen);
+			       p->other_config.nodes[i].value, p->line, err, errlen);
 		if (rc)
 			return rc;
 	}
 	if (p->tag > 4094)
 		return verr(err, errlen, p->line, "port '%s': tag '%u' is out of range 1..4094",
-		            name, p->tag);
+			    name, p->tag);
 	if (p->n_trunks > 0 && p->trunks == NULL)
 		return verr(err, errlen, p->line, "port '%s': trunks list is missing", name);
 	for (size_t i = 0; i < p->n_trunks; i++) {
 		if (p->trunks[i] > 4095)
 			return verr(err, errlen, p->line,
-			            "port '%s': trunks: VLAN '%u' is out of range 0..4095", name,
-			            p->trunks[i]);
+				    "port '%s': trunks: VLAN '%u' is out of range 0..4095", name,
+				    p->trunks[i]);
 		/* Everything downstream relies on the list being a set. */
 		if (i > 0 && p->trunks[i] <= p->trunks[i - 1])
 			return verr(err, errlen, p->line,
-			            "port '%s': trunks are not sorted and unique", name);
+				    "port '%s': trunks are not sorted and unique", name);
 	}
 	if (p->mtu_request != 0 && (p->mtu_request < 68 || p->mtu_request > 9710))
 		return verr(err, errlen, p->line,
-		            "port '%s': mtu_request '%u' is out of range 68..9710", name,
-		            p->mtu_request);
+			    "port '%s': mtu_request '%u' is out of range 68..9710", name,
+			    p->mtu_request);
 	if (p->tag != 0 && p->n_trunks != 0)
 		return verr(err, errlen, p->line, "port '%s': tag and trunks are exclusive", name);
 	return 0;
@@ -606,7 +607,7 @@ static int validate_unique(const struct db *db, char *err, size_t errlen)
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(bi->name, db->bridges[j]->name) == 0)
 				return verr(err, errlen, bi->line, "bridge '%s' is defined twice",
-				            bi->name);
+					    bi->name);
 		for (size_t pi = 0; pi < bi->n_ports; pi++) {
 			const struct db_port *p = bi->ports[pi];
 			const char *opt = unique_option(p);
@@ -623,17 +624,17 @@ static int validate_unique(const struct db *db, char *err, size_t errlen)
 
 					if (strcmp(o->name, p->name) == 0)
 						return verr(err, errlen, p->line,
-						            "port '%s' already exists in bridge "
-						            "'%s'",
-						            p->name, bj->name);
+							    "port '%s' already exists in bridge "
+							    "'%s'",
+							    p->name, bj->name);
 					if (val == NULL || strcmp(o->type, p->type) != 0)
 						continue;
 					ov = smap_get(&o->options, opt);
 					if (ov != NULL && strcmp(ov, val) == 0)
 						return verr(err, errlen, p->line,
-						            "port '%s': %s '%s' is already used "
-						            "by port '%s'",
-						            p->name, opt, val, o->name);
+							    "port '%s': %s '%s' is already used "
+							    "by port '%s'",
+							    p->name, opt, val, o->name);
 				}
 			}
 		}
@@ -647,7 +648,7 @@ int db_validate(const struct db *db, char *err, size_t errlen)
 
 	for (size_t i = 0; i < db->other_config.n; i++) {
 		rc = check_key(P_OVS, ".", 0, db->other_config.nodes[i].key,
-		               db->other_config.nodes[i].value, 0, err, errlen);
+			       db->other_config.nodes[i].value, 0, err, errlen);
 		if (rc)
 			return rc;
 	}
@@ -676,7 +677,7 @@ void db_ovs_cfg(const struct db *db, struct db_ovs_cfg *out)
 		out->pmd_cpu_mask = 0;
 	v = smap_get(m, "vhost-sock-dir");
 	snprintf(out->vhost_sock_dir, sizeof(out->vhost_sock_dir), "%s",
-	         v ? v : "/var/run/kvswitch");
+		 v ? v : "/var/run/kvswitch");
 	v = smap_get(m, "vhost-sock-group");
 	snprintf(out->vhost_sock_group, sizeof(out->vhost_sock_group), "%s", v ? v : "");
 	v = smap_get(m, "vhost-sock-mode");

@@ -116,7 +116,8 @@ int main(int argc, char **argv)
 			unixctl = v;
 		} else if (strcmp(a, "--format") == 0) {
 			if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0) {
-				fprintf(stderr, "kvsctl: --format takes text or json, not '%s'\n", v);
+				fprintf(stderr, "kvsctl: --format takes text or json, not '%s'\n",
+					v);
 				return 2;
 			}
 			json = strcmp(v, "json") == 0;

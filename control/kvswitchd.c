@@ -43,12 +43,13 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: kvswitchd [--config FILE] [--unixctl SOCKET] [--no-huge] [--mem MB]\n"
-		   "                 [-- EAL ARGS...]\n"
-		   "  --config FILE     configuration, rewritten on every change (default %s)\n"
-		   "  --unixctl SOCKET  control socket for kvsctl (default %s)\n"
-		   "  --no-huge         run EAL without hugepages (tests)\n"
-		   "  --mem MB          EAL memory with --no-huge (default 1024)\n",
+	fprintf(f,
+		"usage: kvswitchd [--config FILE] [--unixctl SOCKET] [--no-huge] [--mem MB]\n"
+		"                 [-- EAL ARGS...]\n"
+		"  --config FILE     configuration, rewritten on every change (default %s)\n"
+		"  --unixctl SOCKET  control socket for kvsctl (default %s)\n"
+		"  --no-huge         run EAL without hugepages (tests)\n"
+		"  --mem MB          EAL memory with --no-huge (default 1024)\n",
 		DEFAULT_CONFIG, DEFAULT_UNIXCTL);
 }
 
@@ -205,8 +206,7 @@ int main(int argc, char **argv)
 
 	if (apply_db(db, false, err, sizeof(err)) < 0)
 		fprintf(stderr, "kvswitchd: %s\n", err);
-	fprintf(stderr, "kvswitchd: ready, control socket %s, configuration %s\n", unixctl,
-		config);
+	fprintf(stderr, "kvswitchd: ready, control socket %s, configuration %s\n", unixctl, config);
 
 	while (!stop) {
 		struct pollfd fds[80];

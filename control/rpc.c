@@ -25,7 +25,7 @@ struct client {
 	bool close_after_write;
 	char *buf;
 	size_t len, cap;
-	char *out;      /* pending response */
+	char *out; /* pending response */
 	size_t out_len, out_off;
 };
 

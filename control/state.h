@@ -30,20 +30,20 @@ struct sw_port {
 	char name[32];
 	char bridge[32];
 	struct db_port_cfg cfg;
-	struct dp_port *dp;      /* NULL when the device could not be opened */
-	char error[256];         /* why dp is NULL, shown by `show` */
+	struct dp_port *dp; /* NULL when the device could not be opened */
+	char error[256];    /* why dp is NULL, shown by `show` */
 };
 
 struct sw {
-	struct db *db;               /* what is applied */
+	struct db *db; /* what is applied */
 	struct db_ovs_cfg ovs;
 	char config_path[PATH_MAX];
 	unsigned int control_core;
 	struct sw_bridge *bridges[SW_MAX_BRIDGES];
-	struct sw_port *ports[DP_MAX_PORTS];   /* by name order of creation */
+	struct sw_port *ports[DP_MAX_PORTS]; /* by name order of creation */
 	unsigned int n_ports;
-	struct pmd *pmds[DP_MAX_PMDS];         /* by slot; NULL = free slot */
-	unsigned int n_pmd_slots;              /* highest used slot + 1 */
+	struct pmd *pmds[DP_MAX_PMDS]; /* by slot; NULL = free slot */
+	unsigned int n_pmd_slots;      /* highest used slot + 1 */
 	bool started;
 };
 

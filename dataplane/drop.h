@@ -13,28 +13,28 @@
 
 /* X(enum suffix, name shown to users, one-line explanation) */
 #define DP_DROP_REASONS(X)                                                                         \
-	X(RUNT, "runt", "frame shorter than an Ethernet (or 802.1Q) header")                     \
-	X(OVERSIZE, "oversize", "frame longer than the port MTU allows")                          \
-	X(BAD_LENGTH, "bad_length", "802.3 length field larger than the frame")                   \
-	X(BAD_ETHERTYPE, "bad_ethertype", "ethertype 1501..1535, neither length nor type")        \
-	X(DOUBLE_VLAN, "double_vlan", "stacked 802.1Q/802.1ad tags are not switched")             \
-	X(SRC_MULTICAST, "src_multicast", "source MAC is multicast or broadcast")                 \
-	X(VLAN_NOT_ALLOWED, "vlan_not_allowed", "VLAN not carried by the ingress port")           \
-	X(NO_OUTPUT, "no_output", "no other port in the VLAN to flood to")                        \
-	X(HAIRPIN, "hairpin", "destination learned on the ingress port")                          \
-	X(NO_BRIDGE, "no_bridge", "ingress port is not in a bridge")                              \
-	X(CLONE_FAILED, "clone_failed", "no mbuf to copy a flooded frame into")                   \
-	X(TX_RING_FULL, "tx_ring_full", "guest ring or device queue full after retries")          \
-	X(TX_NO_QUEUE, "tx_no_queue", "guest has no enabled rx queue")                            \
-	X(TX_DOWN, "tx_down", "port not connected or device stopped")                             \
-	X(FILTER_INGRESS, "filter_ingress", "denied by the port's ingress filter")                \
+	X(RUNT, "runt", "frame shorter than an Ethernet (or 802.1Q) header")                       \
+	X(OVERSIZE, "oversize", "frame longer than the port MTU allows")                           \
+	X(BAD_LENGTH, "bad_length", "802.3 length field larger than the frame")                    \
+	X(BAD_ETHERTYPE, "bad_ethertype", "ethertype 1501..1535, neither length nor type")         \
+	X(DOUBLE_VLAN, "double_vlan", "stacked 802.1Q/802.1ad tags are not switched")              \
+	X(SRC_MULTICAST, "src_multicast", "source MAC is multicast or broadcast")                  \
+	X(VLAN_NOT_ALLOWED, "vlan_not_allowed", "VLAN not carried by the ingress port")            \
+	X(NO_OUTPUT, "no_output", "no other port in the VLAN to flood to")                         \
+	X(HAIRPIN, "hairpin", "destination learned on the ingress port")                           \
+	X(NO_BRIDGE, "no_bridge", "ingress port is not in a bridge")                               \
+	X(CLONE_FAILED, "clone_failed", "no mbuf to copy a flooded frame into")                    \
+	X(TX_RING_FULL, "tx_ring_full", "guest ring or device queue full after retries")           \
+	X(TX_NO_QUEUE, "tx_no_queue", "guest has no enabled rx queue")                             \
+	X(TX_DOWN, "tx_down", "port not connected or device stopped")                              \
+	X(FILTER_INGRESS, "filter_ingress", "denied by the port's ingress filter")                 \
 	X(FILTER_EGRESS, "filter_egress", "denied by the port's egress filter")
 
 enum dp_drop {
 #define X(e, n, d) DP_DROP_##e,
 	DP_DROP_REASONS(X)
 #undef X
-	DP_DROP_MAX
+		DP_DROP_MAX
 };
 
 /* Name shown by the CLI ("tx_ring_full"); never NULL for a valid reason. */

@@ -22,7 +22,7 @@
 #include "dataplane/pktmbuf.h"
 
 #define ETH_LOG(lvl, ...) rte_log(RTE_LOG_##lvl, RTE_LOGTYPE_USER1, "ethdev: " __VA_ARGS__)
-#define TX_RETRIES 4
+#define TX_RETRIES        4
 
 struct ethdev_port {
 	uint16_t port_id;
@@ -125,7 +125,8 @@ static int match_free(const char *devargs, uint16_t *port_id, unsigned int *n_ma
 	int rc = -ENODEV;
 
 	*n_match = 0;
-	RTE_ETH_FOREACH_MATCHING_DEV(pid, devargs, &it) {
+	RTE_ETH_FOREACH_MATCHING_DEV(pid, devargs, &it)
+	{
 		(*n_match)++;
 		if (rc != 0 && !eth_in_use[pid]) {
 			*port_id = pid;
@@ -175,7 +176,8 @@ static void unplug(uint16_t port_id)
 	rte_eth_dev_stop(port_id);
 	if (!plugged_has(dev))
 		return;
-	RTE_ETH_FOREACH_DEV_OF(pid, dev) {
+	RTE_ETH_FOREACH_DEV_OF(pid, dev)
+	{
 		if (eth_in_use[pid])
 			return; /* another representor of it is still a port */
 		ids[n++] = pid;

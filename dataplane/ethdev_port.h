@@ -19,10 +19,10 @@ struct ethdev_port_params {
 	const char *devargs;
 	uint16_t n_rxq, n_rxq_desc, n_txq_desc;
 	uint32_t mtu;
-	unsigned int max_pmds;   /* tx queues wanted */
-	bool promiscuous;        /* try promiscuous mode, or turn it off; a device
-				    that refuses is left to control/uplink.c's MAC
-				    filter programming */
+	unsigned int max_pmds; /* tx queues wanted */
+	bool promiscuous;      /* try promiscuous mode, or turn it off; a device
+				  that refuses is left to control/uplink.c's MAC
+				  filter programming */
 };
 
 struct ethdev_port_info {

@@ -95,7 +95,7 @@ struct fdb {
 	uint16_t max_ports;
 	uint32_t entries;
 	uint32_t last_now;  /* latest `now` the writer was given: the reference
-	                     * for "oldest" when fdb_set_params shrinks */
+			     * for "oldest" when fdb_set_params shrinks */
 	uint32_t *port_cnt; /* [max_ports] entries held by each port */
 	uint32_t *port_lim; /* [max_ports] override, 0 = bridge default */
 	uint64_t learned;
@@ -173,17 +173,17 @@ static struct fdb_tbl *fdb_tbl_create(const struct fdb *f, uint32_t cap, uint8_t
 {
 	char hname[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = {
-	        .name = hname,
-	        .entries = cap,
-	        .key_len = sizeof(struct fdb_key),
-	        .hash_func = rte_hash_crc,
-	        .hash_func_init_val = 0,
-	        .socket_id = f->socket_id,
-	        /* LF: lookups take no lock and never block the writer.  EXT_TABLE:
-	         * bucket collisions spill into linked buckets instead of failing an
-	         * insert, so an insert fails only when all `cap` slots are used. */
-	        .extra_flag =
-	                RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+		.name = hname,
+		.entries = cap,
+		.key_len = sizeof(struct fdb_key),
+		.hash_func = rte_hash_crc,
+		.hash_func_init_val = 0,
+		.socket_id = f->socket_id,
+		/* LF: lookups take no lock and never block the writer.  EXT_TABLE:
+		 * bucket collisions spill into linked buckets instead of failing an
+		 * insert, so an insert fails only when all `cap` slots are used. */
+		.extra_flag =
+			RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	struct fdb_tbl *t;
 	uint32_t i;
@@ -201,7 +201,7 @@ static struct fdb_tbl *fdb_tbl_create(const struct fdb *f, uint32_t cap, uint8_t
 	t->cap = cap;
 	t->gen = gen;
 	t->slots = rte_zmalloc_socket("fdb_slots", (size_t)cap * sizeof(t->slots[0]),
-	                              RTE_CACHE_LINE_SIZE, f->socket_id);
+				      RTE_CACHE_LINE_SIZE, f->socket_id);
 	if (t->slots == NULL) {
 		err = ENOMEM;
 		goto fail;
@@ -221,8 +221,8 @@ static struct fdb_tbl *fdb_tbl_create(const struct fdb *f, uint32_t cap, uint8_t
 		 * quiescent state.  (SYNC mode would block the control thread
 		 * for a reader loop on every single delete of an ageing pass.) */
 		struct rte_hash_rcu_config rc = {
-		        .v = f->qsv,
-		        .mode = RTE_HASH_QSBR_MODE_DQ,
+			.v = f->qsv,
+			.mode = RTE_HASH_QSBR_MODE_DQ,
 		};
 
 		if (rte_hash_rcu_qsbr_add(t->h, &rc) != 0) {
@@ -318,7 +318,7 @@ struct fdb *fdb_create(const struct fdb_params *p)
 	f->max_ports = p->max_ports;
 
 	f->port_cnt = rte_zmalloc_socket("fdb_ports", 2 * (size_t)p->max_ports * sizeof(uint32_t),
-	                                 RTE_CACHE_LINE_SIZE, p->socket_id);
+					 RTE_CACHE_LINE_SIZE, p->socket_id);
 	if (f->port_cnt == NULL) {
 		err = ENOMEM;
 		goto fail;
@@ -336,7 +336,7 @@ struct fdb *fdb_create(const struct fdb_params *p)
 	rte_errno = 0;
 	/* EXACT_SZ: exactly FDB_REQ_RING_SIZE requests fit (not size - 1). */
 	f->req = rte_ring_create_elem(rname, sizeof(struct fdb_req), FDB_REQ_RING_SIZE,
-	                              p->socket_id, RING_F_SC_DEQ | RING_F_EXACT_SZ);
+				      p->socket_id, RING_F_SC_DEQ | RING_F_EXACT_SZ);
 	if (f->req == NULL) {
 		err = rte_errno ? rte_errno : ENOMEM;
 		goto fail;
@@ -446,7 +446,7 @@ static int fdb_evict_oldest(struct fdb *f, uint32_t excess)
 		if (s->port == FDB_PORT_NONE)
 			continue;
 		refs[n].age =
-		        fdb_age_of(f->last_now, __atomic_load_n(&s->last_seen, __ATOMIC_RELAXED));
+			fdb_age_of(f->last_now, __atomic_load_n(&s->last_seen, __ATOMIC_RELAXED));
 		refs[n].pos = i;
 		n++;
 	}
@@ -488,7 +488,7 @@ void fdb_set_port_limit(struct fdb *f, uint16_t port, uint32_t limit)
 }
 
 void fdb_lookup_bulk(const struct fdb *f, const struct rte_ether_addr *const macs[],
-                     const uint16_t vlans[], unsigned int n, uint16_t ports[])
+		     const uint16_t vlans[], unsigned int n, uint16_t ports[])
 {
 	const struct fdb_tbl *t = fdb_tbl_get(f);
 	struct fdb_key keys[RTE_HASH_LOOKUP_BULK_MAX];
@@ -510,7 +510,7 @@ void fdb_lookup_bulk(const struct fdb *f, const struct rte_ether_addr *const mac
 		}
 		for (i = 0; i < m; i++)
 			ports[done + i] =
-			        pos[i] >= 0 ? fdb_slot_port(&t->slots[pos[i]]) : FDB_PORT_NONE;
+				pos[i] >= 0 ? fdb_slot_port(&t->slots[pos[i]]) : FDB_PORT_NONE;
 	}
 }
 
@@ -524,7 +524,7 @@ uint16_t fdb_lookup(const struct fdb *f, const struct rte_ether_addr *mac, uint1
 }
 
 bool fdb_learn_request(struct fdb *f, const struct rte_ether_addr *mac, uint16_t vlan,
-                       uint16_t port, uint32_t now)
+		       uint16_t port, uint32_t now)
 {
 	struct fdb_tbl *t = fdb_tbl_get(f);
 	struct fdb_key k = fdb_make_key(mac, vlan);
@@ -558,7 +558,7 @@ unsigned int fdb_learn_drain(struct fdb *f, uint32_t now)
 	 * the control thread here; the rest waits for the next tick. */
 	while (total < FDB_REQ_RING_SIZE) {
 		n = rte_ring_sc_dequeue_burst_elem(f->req, reqs, sizeof(reqs[0]), FDB_DRAIN_BURST,
-		                                   NULL);
+						   NULL);
 		if (n == 0)
 			break;
 		/* The writer's clock, not the PMD's: a request is at most one
@@ -571,7 +571,7 @@ unsigned int fdb_learn_drain(struct fdb *f, uint32_t now)
 }
 
 int fdb_learn(struct fdb *f, const struct rte_ether_addr *mac, uint16_t vlan, uint16_t port,
-              uint32_t now)
+	      uint32_t now)
 {
 	struct fdb_tbl *t = f->tbl;
 	struct fdb_key k;
@@ -683,7 +683,7 @@ unsigned int fdb_flush_port(struct fdb *f, uint16_t port)
 }
 
 void fdb_walk(const struct fdb *f, uint32_t now,
-              int (*cb)(const struct fdb_entry_info *e, void *arg), void *arg)
+	      int (*cb)(const struct fdb_entry_info *e, void *arg), void *arg)
 {
 	const struct fdb_tbl *t = f->tbl;
 	struct fdb_entry_info e;

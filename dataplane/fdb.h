@@ -36,30 +36,30 @@ struct fdb;
 #define FDB_PORT_NONE UINT16_MAX
 
 struct fdb_params {
-	const char *name;          /* unique among fdbs (names the rte_hash); copied */
-	uint32_t max_entries;      /* other_config:mac-table-size, >= 16 */
-	uint32_t port_limit;       /* default per-port limit; 0 = max_entries */
-	uint32_t aging_s;          /* other_config:mac-aging-time, >= 1 */
-	uint16_t max_ports;        /* port ids are < max_ports */
-	int socket_id;             /* NUMA node for the tables, or SOCKET_ID_ANY */
-	struct rte_rcu_qsbr *qsv;  /* readers' QSBR variable; NULL in single-thread tests */
+	const char *name;         /* unique among fdbs (names the rte_hash); copied */
+	uint32_t max_entries;     /* other_config:mac-table-size, >= 16 */
+	uint32_t port_limit;      /* default per-port limit; 0 = max_entries */
+	uint32_t aging_s;         /* other_config:mac-aging-time, >= 1 */
+	uint16_t max_ports;       /* port ids are < max_ports */
+	int socket_id;            /* NUMA node for the tables, or SOCKET_ID_ANY */
+	struct rte_rcu_qsbr *qsv; /* readers' QSBR variable; NULL in single-thread tests */
 };
 
 struct fdb_stats {
-	uint32_t entries;        /* now in the table */
-	uint64_t learned;        /* new MACs inserted */
-	uint64_t moved;          /* MACs that moved to another port */
-	uint64_t aged;           /* removed by ageing */
-	uint64_t refused_full;   /* new MACs refused: table full */
-	uint64_t refused_limit;  /* new MACs refused: port at its limit */
-	uint64_t requests_lost;  /* learn requests lost: request ring full */
+	uint32_t entries;       /* now in the table */
+	uint64_t learned;       /* new MACs inserted */
+	uint64_t moved;         /* MACs that moved to another port */
+	uint64_t aged;          /* removed by ageing */
+	uint64_t refused_full;  /* new MACs refused: table full */
+	uint64_t refused_limit; /* new MACs refused: port at its limit */
+	uint64_t requests_lost; /* learn requests lost: request ring full */
 };
 
 struct fdb_entry_info {
 	struct rte_ether_addr mac;
 	uint16_t vlan;
 	uint16_t port;
-	uint32_t age_s;          /* now - last seen */
+	uint32_t age_s; /* now - last seen */
 };
 
 /* Control thread.  NULL + errno (ENOMEM, EINVAL, EEXIST). */

@@ -184,8 +184,7 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	return 0;
 }
 
-struct filter *filter_from_object(const char *path, const char *section, char *err,
-				  size_t errlen)
+struct filter *filter_from_object(const char *path, const char *section, char *err, size_t errlen)
 {
 	struct bpf_program *prog, *found = NULL;
 	struct rte_bpf_prm prm;
@@ -208,7 +207,8 @@ struct filter *filter_from_object(const char *path, const char *section, char *e
 		errno = (int)-e;
 		return NULL;
 	}
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program(prog, obj)
+	{
 		if (section == NULL || strcmp(bpf_program__section_name(prog), section) == 0) {
 			found = prog;
 			break;

@@ -32,7 +32,7 @@ enum filter_dir { FILTER_DIR_INGRESS, FILTER_DIR_EGRESS, FILTER_DIR_MAX };
 
 struct filter_rule {
 	struct rte_ether_addr mac;
-	struct rte_ether_addr mask;  /* ff:ff:ff:ff:ff:ff for an exact MAC */
+	struct rte_ether_addr mask; /* ff:ff:ff:ff:ff:ff for an exact MAC */
 	bool match_dst;
 	bool allow;
 };
@@ -44,7 +44,7 @@ struct filter_rules {
 };
 
 struct filter {
-	uint64_t (*jit)(void *);      /* NULL: interpreted */
+	uint64_t (*jit)(void *); /* NULL: interpreted */
 	struct rte_bpf *bpf;
 	struct filter_policy *policy; /* bound to the built-in program; NULL otherwise */
 	char what[128];               /* "rules (3)", "program x.o:sec", "expression ..." */
@@ -53,8 +53,7 @@ struct filter {
 /* Control thread.  NULL + errno with the loader's or validator's reason in
  * err; nothing else changes. */
 struct filter *filter_from_rules(const struct filter_rules *rules, char *err, size_t errlen);
-struct filter *filter_from_object(const char *path, const char *section, char *err,
-				  size_t errlen);
+struct filter *filter_from_object(const char *path, const char *section, char *err, size_t errlen);
 struct filter *filter_from_expression(const char *expr, char *err, size_t errlen);
 void filter_destroy(struct filter *f);
 

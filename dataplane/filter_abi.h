@@ -12,10 +12,10 @@
 #define FILTER_MAX_RULES 32
 
 struct filter_rule_abi {
-	uint64_t mac;        /* already masked */
+	uint64_t mac; /* already masked */
 	uint64_t mask;
-	uint32_t match_dst;  /* 0: source MAC, 1: destination MAC */
-	uint32_t allow;      /* 1: pass, 0: drop */
+	uint32_t match_dst; /* 0: source MAC, 1: destination MAC */
+	uint32_t allow;     /* 1: pass, 0: drop */
 };
 
 struct filter_policy {

@@ -53,4 +53,3 @@ struct filter *filter_from_expression(const char *expr, char *err, size_t errlen
 	snprintf(what, sizeof(what), "expression \"%.100s\"", expr);
 	return filter_finish(bpf, NULL, what, err, errlen);
 }
-

@@ -30,9 +30,9 @@ struct dp_txbuf {
 };
 
 struct dp_pmd_ctx {
-	unsigned int pmd;           /* PMD slot: index into port->tx[] */
-	uint32_t now;               /* seconds (dp_now), set by the PMD loop */
-	struct rte_mempool *pool;   /* for tagged copies of flooded frames */
+	unsigned int pmd;         /* PMD slot: index into port->tx[] */
+	uint32_t now;             /* seconds (dp_now), set by the PMD loop */
+	struct rte_mempool *pool; /* for tagged copies of flooded frames */
 	uint16_t n_touched;
 	uint16_t touched[DP_MAX_PORTS];
 	struct dp_port *targets[DP_MAX_PORTS];

@@ -40,8 +40,8 @@ struct rte_mempool *dp_pool_get(int numa)
 	if (mp != NULL)
 		return mp;
 	snprintf(name, sizeof(name), "kvs_mbuf_%d", n);
-	mp = rte_pktmbuf_pool_create(name, pool_n_mbufs, POOL_CACHE, 0,
-				     RTE_MBUF_DEFAULT_BUF_SIZE, n);
+	mp = rte_pktmbuf_pool_create(name, pool_n_mbufs, POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				     n);
 	if (mp == NULL)
 		/* node without (huge) memory: any node beats no pool */
 		mp = rte_pktmbuf_pool_create(name, pool_n_mbufs, POOL_CACHE, 0,

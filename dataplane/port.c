@@ -19,7 +19,7 @@
 #include "dataplane/filter.h"
 #include "dataplane/port.h"
 
-static struct dp_port *ports[DP_MAX_PORTS];   /* RCU: read by PMDs */
+static struct dp_port *ports[DP_MAX_PORTS];     /* RCU: read by PMDs */
 static struct dp_port *allocated[DP_MAX_PORTS]; /* control thread: id owner */
 
 struct deferred {

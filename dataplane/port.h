@@ -40,8 +40,8 @@ enum dp_port_kind { DP_PORT_VHOST, DP_PORT_ETHDEV, DP_PORT_TEST };
 struct dp_rxq_stats {
 	uint64_t packets, bytes;
 	uint64_t drops[DP_DROP_MAX];
-	uint64_t cycles;      /* PMD cycles spent on this queue's bursts */
-	uint64_t polls_busy;  /* polls that returned packets */
+	uint64_t cycles;     /* PMD cycles spent on this queue's bursts */
+	uint64_t polls_busy; /* polls that returned packets */
 } __rte_cache_aligned;
 
 struct dp_tx_stats {
@@ -52,16 +52,16 @@ struct dp_tx_stats {
 /* Immutable per-port forwarding configuration (published via RCU). */
 struct dp_port_conf {
 	struct vlan_port vlan;
-	uint32_t max_len;          /* MTU + Ethernet header */
-	struct dp_bridge *bridge;  /* NULL: not switched */
+	uint32_t max_len;         /* MTU + Ethernet header */
+	struct dp_bridge *bridge; /* NULL: not switched */
 	uint16_t tx_retries_max;
 };
 
 /* Per-PMD transmit queue map (published via RCU). */
 struct dp_txmap {
-	uint16_t n;                     /* entries valid for PMD slots < n */
+	uint16_t n; /* entries valid for PMD slots < n */
 	uint16_t qid[DP_MAX_PMDS];
-	bool shared[DP_MAX_PMDS];       /* queue also used by another PMD: lock */
+	bool shared[DP_MAX_PMDS]; /* queue also used by another PMD: lock */
 };
 
 struct dp_port;
@@ -83,14 +83,14 @@ struct dp_port {
 	uint16_t id;
 	enum dp_port_kind kind;
 	const struct dp_port_ops *ops;
-	struct dp_port_conf *conf;      /* RCU */
-	struct dp_txmap *txmap;         /* RCU */
-	struct filter *filter[2];       /* RCU, by enum filter_dir; NULL = pass all */
-	void *priv;                     /* the driver's state */
+	struct dp_port_conf *conf; /* RCU */
+	struct dp_txmap *txmap;    /* RCU */
+	struct filter *filter[2];  /* RCU, by enum filter_dir; NULL = pass all */
+	void *priv;                /* the driver's state */
 	char name[32];
-	int numa;                       /* node of the queues, SOCKET_ID_ANY if unknown */
-	uint16_t n_rxq;                 /* rx queues to poll (control thread) */
-	uint16_t n_txq;                 /* tx queues usable */
+	int numa;       /* node of the queues, SOCKET_ID_ANY if unknown */
+	uint16_t n_rxq; /* rx queues to poll (control thread) */
+	uint16_t n_txq; /* tx queues usable */
 
 	rte_spinlock_t txq_lock[DP_MAX_QUEUES];
 	struct dp_rxq_stats rxq[DP_MAX_QUEUES];

@@ -23,8 +23,8 @@
 struct rte_mbuf;
 
 struct vlan_port {
-	uint16_t tag;          /* access VLAN, 0 for a trunk port */
-	uint64_t trunks[64];   /* VLANs a trunk carries (bit per VID) */
+	uint16_t tag;        /* access VLAN, 0 for a trunk port */
+	uint64_t trunks[64]; /* VLANs a trunk carries (bit per VID) */
 };
 
 static inline bool vlan_bit(const uint64_t *set, uint16_t vid)

@@ -29,21 +29,21 @@
 
 #include "vhost-user/vhost_port.h"
 
-#define GUEST_RX_VRING(q) ((q) * 2)
-#define GUEST_TX_VRING(q) ((q) * 2 + 1)
+#define GUEST_RX_VRING(q) ((q)*2)
+#define GUEST_TX_VRING(q) ((q)*2 + 1)
 
 #define VHOST_LOG(lvl, ...) rte_log(RTE_LOG_##lvl, RTE_LOGTYPE_USER1, "vhost: " __VA_ARGS__)
 
 struct vhost_port {
 	struct dp_port *port;
-	int vid;                     /* -1: not connected; PMDs load-acquire */
+	int vid; /* -1: not connected; PMDs load-acquire */
 	struct rte_mempool *pool;
-	uint64_t rx_enabled[2];      /* atomic bits, by queue pair */
+	uint64_t rx_enabled[2]; /* atomic bits, by queue pair */
 	uint64_t tx_enabled[2];
 	uint16_t n_qp;
 	int numa;
 	bool client;
-	unsigned int events;         /* atomic enum vhost_event bits */
+	unsigned int events; /* atomic enum vhost_event bits */
 	uint64_t connects, disconnects;
 	char path[PATH_MAX];
 };
@@ -257,8 +257,7 @@ void vhost_init(int efd)
 	event_fd = efd;
 }
 
-static int apply_perms(const char *path, const struct vhost_sock_opts *o, char *err,
-		       size_t errlen)
+static int apply_perms(const char *path, const struct vhost_sock_opts *o, char *err, size_t errlen)
 {
 	if (o->gid != (gid_t)-1 && chown(path, (uid_t)-1, o->gid) < 0) {
 		snprintf(err, errlen, "cannot set group of '%s': %s", path, strerror(errno));
@@ -282,8 +281,8 @@ int vhost_port_set_perms(struct dp_port *p, const struct vhost_sock_opts *opts)
 	/* the directory too: a QEMU of a newly chosen group must reach it */
 	if (opts->gid != (gid_t)-1 &&
 	    (chown(opts->dir, (uid_t)-1, opts->gid) < 0 || chmod(opts->dir, 0750) < 0))
-		VHOST_LOG(ERR, "%s: cannot give '%s' to the socket group: %s\n", p->name,
-			  opts->dir, strerror(errno));
+		VHOST_LOG(ERR, "%s: cannot give '%s' to the socket group: %s\n", p->name, opts->dir,
+			  strerror(errno));
 	rc = apply_perms(vp->path, opts, err, sizeof(err));
 	if (rc < 0)
 		VHOST_LOG(ERR, "%s: %s\n", p->name, err);

@@ -25,9 +25,9 @@
 struct rte_mempool;
 
 struct vhost_sock_opts {
-	const char *dir;   /* server sockets are created here */
-	gid_t gid;         /* (gid_t)-1: leave the group */
-	int mode;          /* -1: leave the mode */
+	const char *dir; /* server sockets are created here */
+	gid_t gid;       /* (gid_t)-1: leave the group */
+	int mode;        /* -1: leave the mode */
 };
 
 enum vhost_event {
@@ -41,9 +41,9 @@ struct vhost_port_info {
 	bool connected;
 	int vid;
 	int numa;
-	uint16_t n_qp;                 /* queue pairs the guest has */
-	uint64_t rx_enabled[2];        /* by queue pair: guest tx vring enabled */
-	uint64_t tx_enabled[2];        /* by queue pair: guest rx vring enabled */
+	uint16_t n_qp;          /* queue pairs the guest has */
+	uint64_t rx_enabled[2]; /* by queue pair: guest tx vring enabled */
+	uint64_t tx_enabled[2]; /* by queue pair: guest rx vring enabled */
 	uint64_t connects, disconnects;
 	char path[PATH_MAX];
 };

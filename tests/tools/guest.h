@@ -91,7 +91,7 @@ unsigned int service(unsigned int other_work);
  * (0: each as soon as the previous one is answered), with the L2 header of fs, all within
  * timeout_ms; it runs the data path while it waits. */
 void ping_run(struct frame_spec *fs, uint32_t target, uint64_t count, uint64_t timeout_ms,
-              uint64_t interval_ms, struct ping_result *res);
+	      uint64_t interval_ms, struct ping_result *res);
 
 /* The body of the stats answer (a JSON object), and what reset clears. */
 void stats_json(void);

@@ -208,12 +208,12 @@ unsigned int job_tick(struct tx_job *j)
 		}
 		if (j->pps != 0) {
 			uint64_t due = 1 - j->skipped +
-			               (uint64_t)((double)(now - j->start) * (double)j->pps /
-			                          (double)tsc_hz);
+				       (uint64_t)((double)(now - j->start) * (double)j->pps /
+						  (double)tsc_hz);
 
 			if (j->count == UINT64_MAX && due > j->built + j->pps / 10 + BURST) {
 				j->skipped +=
-				        due - j->built - BURST; /* a stream doesn't catch up */
+					due - j->built - BURST; /* a stream doesn't catch up */
 				due = j->built + BURST;
 			}
 			n = due > j->built ? due - j->built : 0;
@@ -687,13 +687,13 @@ static void stats_rx(void)
 	const char *sep = "";
 
 	jprintf("{\"total\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"runts\": %" PRIu64
-	        ", \"by_queue\": ",
-	        st.rx_total, st.rx_bytes, st.rx_runts);
+		", \"by_queue\": ",
+		st.rx_total, st.rx_bytes, st.rx_runts);
 	jqueues(st.rx_by_queue, nb_rxq);
 	stats_macs("by_src", &st.by_src);
 	stats_macs("by_dst", &st.by_dst);
 	jprintf(", \"mac_overflow\": %" PRIu64 ", \"by_vlan\": {",
-	        st.by_src.overflow + st.by_dst.overflow);
+		st.by_src.overflow + st.by_dst.overflow);
 	for (i = 0; i <= RTE_ETHER_MAX_VLAN_ID; i++) {
 		if (st.rx_by_vlan[i] == 0)
 			continue;
@@ -705,8 +705,8 @@ static void stats_rx(void)
 		if (!s->used)
 			continue;
 		jprintf("%s\"%u:%u\": {\"count\": %" PRIu64 ", \"max_seq\": %" PRIu64
-		        ", \"out_of_order\": %" PRIu64 ", \"dup\": %" PRIu64 "}",
-		        sep, s->sender, s->stream, s->count, s->max_seq, s->out_of_order, s->dup);
+			", \"out_of_order\": %" PRIu64 ", \"dup\": %" PRIu64 "}",
+			sep, s->sender, s->stream, s->count, s->max_seq, s->out_of_order, s->dup);
 		sep = ", ";
 	}
 	jprintf("}, \"streams_overflow\": %" PRIu64 ", \"last\": [", st.streams_overflow);
@@ -715,7 +715,7 @@ static void stats_rx(void)
 		jmac(i == first ? "{\"src\": " : ", {\"src\": ", &f->src);
 		jmac(", \"dst\": ", &f->dst);
 		jprintf(", \"vlan\": %u, \"ethertype\": %u, \"length\": %u, \"queue\": %u}",
-		        f->vlan, f->ethertype, f->length, f->queue);
+			f->vlan, f->ethertype, f->length, f->queue);
 	}
 	jprintf("]}");
 }
@@ -725,12 +725,12 @@ void stats_json(void)
 	jprintf("{\"rx\": ");
 	stats_rx();
 	jprintf(", \"tx\": {\"total\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"failed\": %" PRIu64
-	        ", \"by_queue\": ",
-	        st.tx_total, st.tx_bytes, st.tx_failed);
+		", \"by_queue\": ",
+		st.tx_total, st.tx_bytes, st.tx_failed);
 	jqueues(st.tx_by_queue, nb_txq);
 	jprintf("}, \"arp_replies_sent\": %" PRIu64 ", \"icmp_replies_sent\": %" PRIu64
-	        ", \"icmp_echo_replies_received\": %" PRIu64 "}",
-	        st.arp_replies_sent, st.icmp_replies_sent, st.icmp_echo_replies_received);
+		", \"icmp_echo_replies_received\": %" PRIu64 "}",
+		st.arp_replies_sent, st.icmp_replies_sent, st.icmp_echo_replies_received);
 }
 
 void stats_reset(void)

@@ -197,7 +197,7 @@ static int arg_u64(struct args *a, const char *key, uint64_t min, uint64_t max, 
 		return 0;
 	if (parse_u64(s, min, max, v) < 0)
 		return fail("%s: bad %s '%s' (expected %" PRIu64 "..%" PRIu64 ")", a->cmd, key, s,
-		            min, max);
+			    min, max);
 	return 1;
 }
 
@@ -437,7 +437,7 @@ static int port_start_queues(uint16_t nq)
 
 	if ((rc = rte_eth_dev_configure(port_id, nq, nq, &port_conf)) != 0)
 		return fail("configure %u queues, MTU %" PRIu64 ": %s", nq, opt.mtu,
-		            rte_strerror(-rc));
+			    rte_strerror(-rc));
 	rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nrxd, &ntxd);
 	for (q = 0; q < nq; q++) {
 		rc = rte_eth_rx_queue_setup(port_id, q, nrxd, SOCKET_ID_ANY, NULL, pool);
@@ -469,7 +469,7 @@ static int cmd_set_queues(struct args *a)
 		return fail("set-queues: n=1..%u is required", max_queues);
 	if (gen.active && gen.fs.queue >= (int)n)
 		return fail("set-queues: the stream sends on queue %d, stop it first",
-		            gen.fs.queue);
+			    gen.fs.queue);
 	/* What the stream has built goes out and what has arrived is taken before the port stops;
 	 * a stream on all queues then carries on over the queues left. */
 	while (gen.off < gen.npend && rte_rdtsc() - start < ms_to_tsc(100))
@@ -514,9 +514,9 @@ static int run_command(struct args *a, const char *sub)
 		const char *name;
 		int (*fn)(struct args *a);
 	} cmds[] = {
-	        {"link", cmd_link},     {"send", cmd_send},   {"stats", cmd_stats},
-	        {"reset", cmd_reset},   {"quiet", cmd_quiet}, {"ping", cmd_ping},
-	        {"queues", cmd_queues}, {"quit", cmd_quit},   {"set-queues", cmd_set_queues},
+		{"link", cmd_link},     {"send", cmd_send},   {"stats", cmd_stats},
+		{"reset", cmd_reset},   {"quiet", cmd_quiet}, {"ping", cmd_ping},
+		{"queues", cmd_queues}, {"quit", cmd_quit},   {"set-queues", cmd_set_queues},
 	};
 	unsigned int i;
 
@@ -604,20 +604,20 @@ static void read_commands(void)
 static int parse_options(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	        {"mac", required_argument, NULL, 'm'}, {"ip", required_argument, NULL, 'i'},
-	        {"id", required_argument, NULL, 'd'},  {"queues", required_argument, NULL, 'q'},
-	        {"mtu", required_argument, NULL, 't'}, {"mbufs", required_argument, NULL, 'n'},
-	        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
+		{"mac", required_argument, NULL, 'm'}, {"ip", required_argument, NULL, 'i'},
+		{"id", required_argument, NULL, 'd'},  {"queues", required_argument, NULL, 'q'},
+		{"mtu", required_argument, NULL, 't'}, {"mbufs", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
 	};
 	static const struct {
 		int c;
 		uint64_t *v;
 		uint64_t min, max;
 	} nums[] = {
-	        {'d', &opt.id, 0, UINT16_MAX},
-	        {'q', &opt.queues, 1, MAX_QUEUES},
-	        {'t', &opt.mtu, RTE_ETHER_MIN_MTU, MAX_MTU},
-	        {'n', &opt.mbufs, 64, 1000000},
+		{'d', &opt.id, 0, UINT16_MAX},
+		{'q', &opt.queues, 1, MAX_QUEUES},
+		{'t', &opt.mtu, RTE_ETHER_MIN_MTU, MAX_MTU},
+		{'n', &opt.mbufs, 64, 1000000},
 	};
 	struct in_addr in;
 	uint64_t plen;
@@ -650,7 +650,7 @@ static int parse_options(int argc, char **argv)
 				return fail("bad option");
 			if (parse_u64(optarg, nums[k].min, nums[k].max, nums[k].v) < 0)
 				return fail("bad --%s '%s' (%" PRIu64 "..%" PRIu64 ")",
-				            longopts[i].name, optarg, nums[k].min, nums[k].max);
+					    longopts[i].name, optarg, nums[k].min, nums[k].max);
 		}
 	}
 	if (optind < argc)
@@ -667,7 +667,7 @@ static int port_init(void)
 
 	if (rte_eth_dev_count_avail() != 1)
 		return fail("want exactly one port (--vdev net_virtio_user0,path=...), got %u",
-		            rte_eth_dev_count_avail());
+			    rte_eth_dev_count_avail());
 	port_id = (uint16_t)rte_eth_find_next(0);
 	if ((rc = rte_eth_dev_info_get(port_id, &info)) != 0)
 		return fail("dev_info_get: %s", rte_strerror(-rc));
@@ -676,22 +676,22 @@ static int port_init(void)
 	nq = (uint16_t)(opt.queues ? opt.queues : max_queues);
 	if (nq > info.max_rx_queues || nq > info.max_tx_queues)
 		return fail("--queues %u: the device has %u rx / %u tx queues", nq,
-		            info.max_rx_queues, info.max_tx_queues);
+			    info.max_rx_queues, info.max_tx_queues);
 	if (opt.mtu > info.max_mtu || opt.mtu < info.min_mtu)
 		return fail("the device refuses MTU %" PRIu64 " (range %u..%u)", opt.mtu,
-		            info.min_mtu, info.max_mtu);
+			    info.min_mtu, info.max_mtu);
 	room = opt.mtu > RTE_ETHER_MTU ? JUMBO_ROOM : RTE_MBUF_DEFAULT_BUF_SIZE;
 	room = RTE_MAX(room, (uint32_t)opt.mtu + RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN +
-	                             RTE_PKTMBUF_HEADROOM);
+				     RTE_PKTMBUF_HEADROOM);
 	buf_room = room - RTE_PKTMBUF_HEADROOM;
 	/* enough for every queue set-queues may turn on: queues it turns off keep their mbufs */
 	nb_mbufs =
-	        opt.mbufs ? (uint32_t)opt.mbufs : max_queues * (2u * RING_SIZE + 2u * BURST) + 1024;
+		opt.mbufs ? (uint32_t)opt.mbufs : max_queues * (2u * RING_SIZE + 2u * BURST) + 1024;
 	pool = rte_pktmbuf_pool_create("kvsg_pool", nb_mbufs, 256, 0, (uint16_t)room,
-	                               (int)rte_socket_id());
+				       (int)rte_socket_id());
 	if (pool == NULL)
 		return fail("mbuf pool of %u x %u bytes: %s", nb_mbufs, room,
-		            rte_strerror(rte_errno));
+			    rte_strerror(rte_errno));
 	/* lsc: virtio-user in server mode re-accepts a restarted switch from its LSC
 	 * interrupt handler, so a guest survives kvswitchd restarts */
 	port_conf.rxmode.mtu = (uint32_t)opt.mtu;
@@ -703,9 +703,9 @@ static int port_init(void)
 	if (rte_is_zero_ether_addr(&opt.mac))
 		rte_eth_macaddr_get(port_id, &opt.mac);
 	fprintf(stderr,
-	        "kvs-guest: port %u up: %u of %u queue pairs (%u/%u descriptors), MTU %" PRIu64
-	        ", %u mbufs of %u bytes\n",
-	        port_id, nq, max_queues, nb_rxd, nb_txd, opt.mtu, nb_mbufs, room);
+		"kvs-guest: port %u up: %u of %u queue pairs (%u/%u descriptors), MTU %" PRIu64
+		", %u mbufs of %u bytes\n",
+		port_id, nq, max_queues, nb_rxd, nb_txd, opt.mtu, nb_mbufs, room);
 	return 0;
 }
 
@@ -740,8 +740,8 @@ int main(int argc, char **argv)
 		if (strcmp(errmsg, "help") != 0)
 			fprintf(stderr, "kvs-guest: %s\n", errmsg);
 		fprintf(stderr, "usage: kvs-guest EAL-ARGS --vdev net_virtio_user0,path=SOCK"
-		                "[,queues=N][,server=1] -- [--mac MAC] [--ip A.B.C.D/LEN] [--id N] "
-		                "[--queues N] [--mtu N] [--mbufs N]\n");
+				"[,queues=N][,server=1] -- [--mac MAC] [--ip A.B.C.D/LEN] [--id N] "
+				"[--queues N] [--mtu N] [--mbufs N]\n");
 		rte_eal_cleanup();
 		return strcmp(errmsg, "help") == 0 ? 0 : 1;
 	}

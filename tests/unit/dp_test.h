@@ -24,8 +24,14 @@ static struct rte_mempool *test_pool;
 
 static inline void test_eal_init(const char *name)
 {
-	char *argv[] = {(char *)name, "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-			"--log-level=*:warning", NULL};
+	char *argv[] = {(char *)name,
+			"--no-huge",
+			"-m",
+			"256",
+			"--no-pci",
+			"--no-shconf",
+			"--log-level=*:warning",
+			NULL};
 
 	if (rte_eal_init(7, argv) < 0) {
 		fprintf(stderr, "%s: EAL init failed\n", name);

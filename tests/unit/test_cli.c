@@ -78,8 +78,8 @@ static void test_options_and_quotes(void **state)
 	assert_true(json_is_true(json_object_get(op(r, 1), "if_exists")));
 	assert_string_equal(s(op(r, 1), "bridge"), "br0");
 	assert_string_equal(s(op(r, 1), "port"), "p1");
-	assert_string_equal(
-		s(json_array_get(json_object_get(op(r, 2), "sets"), 0), "value"), "0x6");
+	assert_string_equal(s(json_array_get(json_object_get(op(r, 2), "sets"), 0), "value"),
+			    "0x6");
 	json_decref(r);
 }
 

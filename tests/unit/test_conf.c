@@ -30,7 +30,7 @@
 	} while (0)
 
 static char *get(const struct db *db, const char *table, const char *rec, const char *col,
-                 const char *key)
+		 const char *key)
 {
 	static char out[1024];
 	char err[DB_ERR_LEN];
@@ -53,38 +53,38 @@ static struct db *load_ok(const char *text)
 static void test_load(void **state)
 {
 	static const char text[] =
-	        "# a comment\n"
-	        "open_vswitch:\n"
-	        "  other_config:\n"
-	        "    pmd-cpu-mask: \"0x2\"\n"
-	        "    vhost-sock-dir: /var/run/kvswitch\n"
-	        "    vhost-sock-mode: '0660'\n"
-	        "    pmd-rxq-isolate: false\n"
-	        "bridges:\n"
-	        "  br0:\n"
-	        "    other_config:\n"
-	        "      mac-aging-time: 300\n"
-	        "    ports:\n"
-	        "      vm1:\n"
-	        "        type: dpdkvhostuser\n"
-	        "        tag: 10\n"
-	        "      vm2:\n"
-	        "        options:\n"
-	        "          vhost-server-path: /tmp/vm2.sock\n"
-	        "        type: dpdkvhostuserclient\n"
-	        "        trunks: [10, 20]\n"
-	        "        mtu_request: 9000\n"
-	        "        other_config:\n"
-	        "          pmd-rxq-affinity: \"0:1\"\n"
-	        "  br1:\n"
-	        "    ports:\n"
-	        "      nic0: {type: dpdk, options: {dpdk-devargs: \"0000:03:00.0\", "
-	        "n_rxq: 2}, trunks: \"30 10\"}\n"
-	        "      vm3:\n"
-	        "        type: \"dpdkvhostuser\"\n"
-	        "        trunks:\n"
-	        "          - 5\n"
-	        "          - \"6\"\n";
+		"# a comment\n"
+		"open_vswitch:\n"
+		"  other_config:\n"
+		"    pmd-cpu-mask: \"0x2\"\n"
+		"    vhost-sock-dir: /var/run/kvswitch\n"
+		"    vhost-sock-mode: '0660'\n"
+		"    pmd-rxq-isolate: false\n"
+		"bridges:\n"
+		"  br0:\n"
+		"    other_config:\n"
+		"      mac-aging-time: 300\n"
+		"    ports:\n"
+		"      vm1:\n"
+		"        type: dpdkvhostuser\n"
+		"        tag: 10\n"
+		"      vm2:\n"
+		"        options:\n"
+		"          vhost-server-path: /tmp/vm2.sock\n"
+		"        type: dpdkvhostuserclient\n"
+		"        trunks: [10, 20]\n"
+		"        mtu_request: 9000\n"
+		"        other_config:\n"
+		"          pmd-rxq-affinity: \"0:1\"\n"
+		"  br1:\n"
+		"    ports:\n"
+		"      nic0: {type: dpdk, options: {dpdk-devargs: \"0000:03:00.0\", "
+		"n_rxq: 2}, trunks: \"30 10\"}\n"
+		"      vm3:\n"
+		"        type: \"dpdkvhostuser\"\n"
+		"        trunks:\n"
+		"          - 5\n"
+		"          - \"6\"\n";
 	struct db *db = load_ok(text);
 	struct db_bridge *br;
 	struct db_port *p;
@@ -93,14 +93,14 @@ static void test_load(void **state)
 	assert_int_equal(db->n_bridges, 2);
 	assert_string_equal(get(db, "Open_vSwitch", ".", "other_config", "pmd-cpu-mask"), "0x2");
 	assert_string_equal(get(db, "Open_vSwitch", ".", "other_config", "vhost-sock-mode"),
-	                    "0660");
+			    "0660");
 	assert_string_equal(get(db, "Open_vSwitch", ".", "other_config", "pmd-rxq-isolate"),
-	                    "false");
+			    "false");
 	assert_string_equal(get(db, "Bridge", "br0", "other_config", "mac-aging-time"), "300");
 	assert_string_equal(get(db, "Port", "vm1", "tag", NULL), "10");
 	assert_string_equal(get(db, "Port", "vm2", "type", NULL), "dpdkvhostuserclient");
 	assert_string_equal(get(db, "Port", "vm2", "options", "vhost-server-path"),
-	                    "/tmp/vm2.sock");
+			    "/tmp/vm2.sock");
 	assert_string_equal(get(db, "Port", "vm2", "trunks", NULL), "[10, 20]");
 	assert_string_equal(get(db, "Port", "vm2", "mtu_request", NULL), "9000");
 	assert_string_equal(get(db, "Port", "vm2", "other_config", "pmd-rxq-affinity"), "0:1");
@@ -120,13 +120,13 @@ static void test_load(void **state)
 static void test_load_empty(void **state)
 {
 	static const char *const texts[] = {
-	        "",
-	        "\n\n",
-	        "# only a comment\n# and another\n",
-	        "---\n",
-	        "{}\n",
-	        "open_vswitch:\nbridges:\n",
-	        "open_vswitch:\n  other_config:\nbridges: {}\n",
+		"",
+		"\n\n",
+		"# only a comment\n# and another\n",
+		"---\n",
+		"{}\n",
+		"open_vswitch:\nbridges:\n",
+		"open_vswitch:\n  other_config:\nbridges: {}\n",
 	};
 
 	(void)state;
@@ -154,81 +154,81 @@ struct ecase {
 };
 
 static const struct ecase ecases[] = {
-        /* YAML syntax */
-        {"bridges:\n  br0: [\n", "t.yaml:3:", "did not find expected", EINVAL},
-        {"bridges:\n  br0:\n    ports: {a: 1\n", "t.yaml:4:", "did not find expected", EINVAL},
-        {"bridges:\n\tbr0: {}\n", "t.yaml:2:", "indent with spaces, not tabs", EINVAL},
-        {"open_vswitch:\n  other_config:\n  a: b\n    c: d\n",
-         "t.yaml:4:", "mapping values are not allowed", EINVAL},
-        {"bridges: {}\n---\nbridges: {}\n", "t.yaml:2:", "more than one YAML document", EINVAL},
-        {"\"unterminated\n", "t.yaml:2:", "found unexpected end of stream", EINVAL},
-        /* Structure */
-        {"bridges: {}\n\nbridgess: {}\n", "t.yaml:3:", "unknown top-level key 'bridgess'", EINVAL},
-        {"open_vswitch:\n  other_conf:\n", "t.yaml:2:", "unknown key 'other_conf' in open_vswitch",
-         EINVAL},
-        {"bridges:\n  br0:\n    port: {}\n", "t.yaml:3:", "bridge 'br0': unknown key 'port'",
-         EINVAL},
-        {"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n        vlan: 1\n",
-         "t.yaml:6:", "port 'vm1': unknown key 'vlan'", EINVAL},
-        {"bridges:\n  - br0\n", "t.yaml:2:", "bridges must be a mapping, not a sequence", EINVAL},
-        {"- a\n", "t.yaml:1:", "the top level must be a mapping, not a sequence", EINVAL},
-        {"bridges: br0\n", "t.yaml:1:", "bridges must be a mapping, not a scalar", EINVAL},
-        {"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
-         "        tag: {a: 1}\n",
-         "t.yaml:6:", "port 'vm1' 'tag' must be a scalar, not a mapping", EINVAL},
-        {"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
-         "        trunks: [[1]]\n",
-         "t.yaml:6:", "trunks items must be VLAN numbers", EINVAL},
-        {"open_vswitch:\n  other_config:\n    pmd-cpu-mask:\n",
-         "t.yaml:3:", "'pmd-cpu-mask' has no value", EINVAL},
-        {"open_vswitch:\n  other_config:\n    [a]: 1\n", "t.yaml:3:", "keys in", EINVAL},
-        /* Duplicates */
-        {"bridges:\n  br0: {}\nbridges:\n  br1: {}\n", "t.yaml:3:", "duplicate key 'bridges'",
-         EINVAL},
-        {"bridges:\n  br0:\n    other_config:\n      mac-aging-time: 1\n      mac-aging-time: 2\n",
-         "t.yaml:5:", "duplicate key 'mac-aging-time'", EINVAL},
-        {"bridges:\n  br0:\n    ports:\n      vm1: {type: dpdkvhostuser}\n"
-         "  br1:\n    ports:\n      vm1: {type: dpdkvhostuser}\n",
-         "t.yaml:7:", "port 'vm1' already exists in bridge 'br0'", EEXIST},
-        /* Values and names */
-        {"bridges:\n  br0:\n    other_config:\n      mac-aging-time: 0\n", "t.yaml:4:",
-         "bridge 'br0' other_config 'mac-aging-time': '0' is out of range 1..86400", EINVAL},
-        {"open_vswitch:\n  other_config:\n    pmd-cpu-mask: 0\n", "t.yaml:3:", "selects no CPU",
-         EINVAL},
-        {"open_vswitch:\n  other_config:\n    pmd-cpu-mask: 0x1\n    colour: blue\n",
-         "t.yaml:4:", "unknown other_config key 'colour'", EINVAL},
-        {"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
-         "        options:\n          n_rxqq: 2\n",
-         "t.yaml:7:", "port 'vm1': unknown option 'n_rxqq' for type dpdkvhostuser", EINVAL},
-        {"bridges:\n  br0:\n    ports:\n      vm1:\n        options:\n          n_rxq: 2\n"
-         "        type: dpdkvhostuser\n",
-         "t.yaml:6:", "unknown option 'n_rxq' for type dpdkvhostuser", EINVAL},
-        {"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
-         "        tag: 4095\n",
-         "t.yaml:6:", "tag '4095' is out of range 1..4094", EINVAL},
-        {"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
-         "        mtu_request: big\n",
-         "t.yaml:6:", "mtu_request 'big' is not a number", EINVAL},
-        {"bridges:\n  br0:\n    ports:\n      vm1:\n        type: vhost\n",
-         "t.yaml:5:", "unknown type 'vhost'", EINVAL},
-        {"bridges:\n  br0:\n    ports:\n      vm1:\n        tag: 5\n",
-         "t.yaml:4:", "port 'vm1' has no type", EINVAL},
-        {"bridges:\n  br0:\n    ports:\n      vm1:\n", "t.yaml:4:", "port 'vm1' has no type",
-         EINVAL},
-        {"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuserclient\n",
-         "t.yaml:4:", "option 'vhost-server-path' is required", EINVAL},
-        {"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
-         "        tag: 5\n        trunks: 6\n",
-         "t.yaml:4:", "port 'vm1': tag and trunks are exclusive", EINVAL},
-        {"bridges:\n  br0:\n    other_config: {mac-table-size: 32, mac-port-limit: 33}\n",
-         "t.yaml:2:", "'mac-port-limit': '33' is out of range 1..32", EINVAL},
-        {"bridges:\n  br0:\n    ports:\n      a: {type: dpdk, options: {dpdk-devargs: x}}\n"
-         "      b: {type: dpdk, options: {dpdk-devargs: x}}\n",
-         "t.yaml:5:", "port 'b': dpdk-devargs 'x' is already used by port 'a'", EINVAL},
-        {"bridges:\n  \"br 0\": {}\n", "t.yaml:2:", "bridge name 'br 0' has invalid character",
-         EINVAL},
-        {"bridges:\n  br0:\n    ports:\n      -vm: {type: dpdk}\n",
-         "t.yaml:4:", "port name '-vm' must not start with '-'", EINVAL},
+	/* YAML syntax */
+	{"bridges:\n  br0: [\n", "t.yaml:3:", "did not find expected", EINVAL},
+	{"bridges:\n  br0:\n    ports: {a: 1\n", "t.yaml:4:", "did not find expected", EINVAL},
+	{"bridges:\n\tbr0: {}\n", "t.yaml:2:", "indent with spaces, not tabs", EINVAL},
+	{"open_vswitch:\n  other_config:\n  a: b\n    c: d\n",
+	 "t.yaml:4:", "mapping values are not allowed", EINVAL},
+	{"bridges: {}\n---\nbridges: {}\n", "t.yaml:2:", "more than one YAML document", EINVAL},
+	{"\"unterminated\n", "t.yaml:2:", "found unexpected end of stream", EINVAL},
+	/* Structure */
+	{"bridges: {}\n\nbridgess: {}\n", "t.yaml:3:", "unknown top-level key 'bridgess'", EINVAL},
+	{"open_vswitch:\n  other_conf:\n", "t.yaml:2:", "unknown key 'other_conf' in open_vswitch",
+	 EINVAL},
+	{"bridges:\n  br0:\n    port: {}\n", "t.yaml:3:", "bridge 'br0': unknown key 'port'",
+	 EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n        vlan: 1\n",
+	 "t.yaml:6:", "port 'vm1': unknown key 'vlan'", EINVAL},
+	{"bridges:\n  - br0\n", "t.yaml:2:", "bridges must be a mapping, not a sequence", EINVAL},
+	{"- a\n", "t.yaml:1:", "the top level must be a mapping, not a sequence", EINVAL},
+	{"bridges: br0\n", "t.yaml:1:", "bridges must be a mapping, not a scalar", EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
+	 "        tag: {a: 1}\n",
+	 "t.yaml:6:", "port 'vm1' 'tag' must be a scalar, not a mapping", EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
+	 "        trunks: [[1]]\n",
+	 "t.yaml:6:", "trunks items must be VLAN numbers", EINVAL},
+	{"open_vswitch:\n  other_config:\n    pmd-cpu-mask:\n",
+	 "t.yaml:3:", "'pmd-cpu-mask' has no value", EINVAL},
+	{"open_vswitch:\n  other_config:\n    [a]: 1\n", "t.yaml:3:", "keys in", EINVAL},
+	/* Duplicates */
+	{"bridges:\n  br0: {}\nbridges:\n  br1: {}\n", "t.yaml:3:", "duplicate key 'bridges'",
+	 EINVAL},
+	{"bridges:\n  br0:\n    other_config:\n      mac-aging-time: 1\n      mac-aging-time: 2\n",
+	 "t.yaml:5:", "duplicate key 'mac-aging-time'", EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1: {type: dpdkvhostuser}\n"
+	 "  br1:\n    ports:\n      vm1: {type: dpdkvhostuser}\n",
+	 "t.yaml:7:", "port 'vm1' already exists in bridge 'br0'", EEXIST},
+	/* Values and names */
+	{"bridges:\n  br0:\n    other_config:\n      mac-aging-time: 0\n", "t.yaml:4:",
+	 "bridge 'br0' other_config 'mac-aging-time': '0' is out of range 1..86400", EINVAL},
+	{"open_vswitch:\n  other_config:\n    pmd-cpu-mask: 0\n", "t.yaml:3:", "selects no CPU",
+	 EINVAL},
+	{"open_vswitch:\n  other_config:\n    pmd-cpu-mask: 0x1\n    colour: blue\n",
+	 "t.yaml:4:", "unknown other_config key 'colour'", EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
+	 "        options:\n          n_rxqq: 2\n",
+	 "t.yaml:7:", "port 'vm1': unknown option 'n_rxqq' for type dpdkvhostuser", EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        options:\n          n_rxq: 2\n"
+	 "        type: dpdkvhostuser\n",
+	 "t.yaml:6:", "unknown option 'n_rxq' for type dpdkvhostuser", EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
+	 "        tag: 4095\n",
+	 "t.yaml:6:", "tag '4095' is out of range 1..4094", EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
+	 "        mtu_request: big\n",
+	 "t.yaml:6:", "mtu_request 'big' is not a number", EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: vhost\n",
+	 "t.yaml:5:", "unknown type 'vhost'", EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        tag: 5\n",
+	 "t.yaml:4:", "port 'vm1' has no type", EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n", "t.yaml:4:", "port 'vm1' has no type",
+	 EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuserclient\n",
+	 "t.yaml:4:", "option 'vhost-server-path' is required", EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
+	 "        tag: 5\n        trunks: 6\n",
+	 "t.yaml:4:", "port 'vm1': tag and trunks are exclusive", EINVAL},
+	{"bridges:\n  br0:\n    other_config: {mac-table-size: 32, mac-port-limit: 33}\n",
+	 "t.yaml:2:", "'mac-port-limit': '33' is out of range 1..32", EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      a: {type: dpdk, options: {dpdk-devargs: x}}\n"
+	 "      b: {type: dpdk, options: {dpdk-devargs: x}}\n",
+	 "t.yaml:5:", "port 'b': dpdk-devargs 'x' is already used by port 'a'", EINVAL},
+	{"bridges:\n  \"br 0\": {}\n", "t.yaml:2:", "bridge name 'br 0' has invalid character",
+	 EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      -vm: {type: dpdk}\n",
+	 "t.yaml:4:", "port name '-vm' must not start with '-'", EINVAL},
 };
 
 static void test_load_errors(void **state)
@@ -245,7 +245,7 @@ static void test_load_errors(void **state)
 			fail_msg("case %zu accepted:\n%s", i, c->text);
 		if (strncmp(err, c->where, strlen(c->where)) != 0 || strstr(err, c->error) == NULL)
 			fail_msg("case %zu: got '%s', expected '%s ...%s...'", i, err, c->where,
-			         c->error);
+				 c->error);
 		assert_int_equal(errno, c->err_no);
 	}
 }
@@ -254,23 +254,23 @@ static void test_load_errors(void **state)
 static struct db *full_db(void)
 {
 	static const char *const sets[][5] = {
-	        {"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0x6"},
-	        {"Open_vSwitch", ".", "other_config", "vhost-sock-mode", "0660"},
-	        {"Open_vSwitch", ".", "other_config", "pmd-rxq-isolate", "false"},
-	        {"Open_vSwitch", ".", "other_config", "n-mbufs", "8192"},
-	        {"Open_vSwitch", ".", "other_config", "dpdk-extra",
-	         "-a 0000:01:00.0 --log-level \"pmd: debug\" # not a comment: 'x' \\ é"},
-	        {"Bridge", "br0", "other_config", "mac-aging-time", "30"},
-	        {"Port", "vm1", "type", NULL, "dpdkvhostuser"},
-	        {"Port", "vm1", "tag", NULL, "10"},
-	        {"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:1,1:2"},
-	        {"Port", "vm2", "type", NULL, "dpdkvhostuserclient"},
-	        {"Port", "vm2", "options", "vhost-server-path", "/tmp/a dir/vm2: sock"},
-	        {"Port", "vm2", "trunks", NULL, "1,2,4094"},
-	        {"Port", "vm2", "mtu_request", NULL, "9000"},
-	        {"Port", "nic", "type", NULL, "dpdk"},
-	        {"Port", "nic", "options", "dpdk-devargs", "net_null0,size=64"},
-	        {"Port", "nic", "options", "n_rxq_desc", "0512"},
+		{"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0x6"},
+		{"Open_vSwitch", ".", "other_config", "vhost-sock-mode", "0660"},
+		{"Open_vSwitch", ".", "other_config", "pmd-rxq-isolate", "false"},
+		{"Open_vSwitch", ".", "other_config", "n-mbufs", "8192"},
+		{"Open_vSwitch", ".", "other_config", "dpdk-extra",
+		 "-a 0000:01:00.0 --log-level \"pmd: debug\" # not a comment: 'x' \\ é"},
+		{"Bridge", "br0", "other_config", "mac-aging-time", "30"},
+		{"Port", "vm1", "type", NULL, "dpdkvhostuser"},
+		{"Port", "vm1", "tag", NULL, "10"},
+		{"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:1,1:2"},
+		{"Port", "vm2", "type", NULL, "dpdkvhostuserclient"},
+		{"Port", "vm2", "options", "vhost-server-path", "/tmp/a dir/vm2: sock"},
+		{"Port", "vm2", "trunks", NULL, "1,2,4094"},
+		{"Port", "vm2", "mtu_request", NULL, "9000"},
+		{"Port", "nic", "type", NULL, "dpdk"},
+		{"Port", "nic", "options", "dpdk-devargs", "net_null0,size=64"},
+		{"Port", "nic", "options", "n_rxq_desc", "0512"},
 	};
 	char err[DB_ERR_LEN];
 	struct db *db = db_create();
@@ -282,7 +282,7 @@ static struct db *full_db(void)
 	assert_int_equal(db_port_add(db, "br0", "nic", err, sizeof(err)), 0);
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
 		if (db_set(db, sets[i][0], sets[i][1], sets[i][2], sets[i][3], sets[i][4], err,
-		           sizeof(err)))
+			   sizeof(err)))
 			fail_msg("%s", err);
 	if (db_validate(db, err, sizeof(err)))
 		fail_msg("%s", err);
@@ -295,7 +295,7 @@ static int setup_tmp(void **state)
 {
 	(void)state;
 	snprintf(tmpdir, sizeof(tmpdir), "%s/kvs-test-conf-XXXXXX",
-	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	return mkdtemp(tmpdir) == NULL ? -1 : 0;
 }
 
@@ -351,9 +351,9 @@ static void test_save_roundtrip(void **state)
 	dump2 = conf_dump(back);
 	assert_string_equal(dump, dump2);
 	assert_string_equal(get(back, "Open_vSwitch", ".", "other_config", "dpdk-extra"),
-	                    "-a 0000:01:00.0 --log-level \"pmd: debug\" # not a comment: 'x' \\ é");
+			    "-a 0000:01:00.0 --log-level \"pmd: debug\" # not a comment: 'x' \\ é");
 	assert_string_equal(get(back, "Port", "vm2", "options", "vhost-server-path"),
-	                    "/tmp/a dir/vm2: sock");
+			    "/tmp/a dir/vm2: sock");
 	assert_string_equal(get(back, "Port", "nic", "options", "n_rxq_desc"), "0512");
 	assert_non_null(db_bridge_find(back, "br-empty"));
 
@@ -573,10 +573,10 @@ static void test_full_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_load),        cmocka_unit_test(test_load_empty),
-	        cmocka_unit_test(test_load_errors), cmocka_unit_test(test_save_roundtrip),
-	        cmocka_unit_test(test_save_atomic), cmocka_unit_test(test_load_file_errors),
-	        cmocka_unit_test(test_demo_file),   cmocka_unit_test(test_full_file),
+		cmocka_unit_test(test_load),        cmocka_unit_test(test_load_empty),
+		cmocka_unit_test(test_load_errors), cmocka_unit_test(test_save_roundtrip),
+		cmocka_unit_test(test_save_atomic), cmocka_unit_test(test_load_file_errors),
+		cmocka_unit_test(test_demo_file),   cmocka_unit_test(test_full_file),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);

@@ -34,12 +34,12 @@ static struct db *mkdb(void)
 	assert_int_equal(db_bridge_add(db, "br0", err, sizeof(err)), 0);
 	assert_int_equal(db_port_add(db, "br0", "vm1", err, sizeof(err)), 0);
 	assert_int_equal(db_set(db, "Port", "vm1", "type", NULL, "dpdkvhostuser", err, sizeof(err)),
-	                 0);
+			 0);
 	return db;
 }
 
 static void set_ok(struct db *db, const char *table, const char *rec, const char *col,
-                   const char *key, const char *value)
+		   const char *key, const char *value)
 {
 	char err[DB_ERR_LEN] = "";
 
@@ -110,7 +110,7 @@ static void test_bridges(void **state)
 	assert_string_equal(err, "bridge 'br0' already exists");
 
 	static const char *const bad[] = {
-	        "", "-br", "a b", "br/0", ".", "..", "abcdefghijklmnopqrstuvwxyz012345"};
+		"", "-br", "a b", "br/0", ".", "..", "abcdefghijklmnopqrstuvwxyz012345"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(db_bridge_add(db, bad[i], err, sizeof(err)), -EINVAL);
 		assert_has(err, "bridge name");
@@ -177,7 +177,7 @@ static void test_ports(void **state)
 }
 
 static void get_is(const struct db *db, const char *table, const char *rec, const char *col,
-                   const char *key, const char *expect)
+		   const char *key, const char *expect)
 {
 	char out[256], err[DB_ERR_LEN] = "";
 
@@ -187,7 +187,7 @@ static void get_is(const struct db *db, const char *table, const char *rec, cons
 }
 
 static int get_rc(const struct db *db, const char *table, const char *rec, const char *col,
-                  const char *key)
+		  const char *key)
 {
 	char out[256], err[DB_ERR_LEN];
 
@@ -209,17 +209,17 @@ static void test_set_get_clear(void **state)
 	get_is(db, "Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0x6");
 	get_is(db, "Open_vSwitch", ".", "other_config", NULL, "{n-mbufs=8192, pmd-cpu-mask=0x6}");
 	assert_int_equal(
-	        db_clear(db, "Open_vSwitch", ".", "other_config", "n-mbufs", err, sizeof(err)), 0);
+		db_clear(db, "Open_vSwitch", ".", "other_config", "n-mbufs", err, sizeof(err)), 0);
 	assert_int_equal(get_rc(db, "Open_vSwitch", ".", "other_config", "n-mbufs"), -ENOENT);
 	assert_int_equal(
-	        db_clear(db, "Open_vSwitch", ".", "other_config", "absent", err, sizeof(err)), 0);
+		db_clear(db, "Open_vSwitch", ".", "other_config", "absent", err, sizeof(err)), 0);
 	assert_int_equal(db_clear(db, "Open_vSwitch", ".", "other_config", NULL, err, sizeof(err)),
-	                 0);
+			 0);
 	assert_int_equal(db->other_config.n, 0);
 	get_is(db, "Open_vSwitch", ".", "other_config", NULL, "{}");
 	assert_int_equal(
-	        db_set(db, "Open_vSwitch", "x", "other_config", "a", "b", err, sizeof(err)),
-	        -EINVAL);
+		db_set(db, "Open_vSwitch", "x", "other_config", "a", "b", err, sizeof(err)),
+		-EINVAL);
 	assert_has(err, "'.'");
 
 	/* Bridge */
@@ -230,7 +230,7 @@ static void test_set_get_clear(void **state)
 	assert_int_equal(db_set(db, "Bridge", "br0", "name", NULL, "x", err, sizeof(err)), -EINVAL);
 	assert_has(err, "read-only");
 	assert_int_equal(db_set(db, "Bridge", "br9", "other_config", "a", "1", err, sizeof(err)),
-	                 -ENOENT);
+			 -ENOENT);
 	assert_string_equal(err, "bridge 'br9' does not exist");
 	assert_int_equal(db_set(db, "Bridge", "br0", "tag", NULL, "1", err, sizeof(err)), -EINVAL);
 	assert_has(err, "no column 'tag'");
@@ -250,7 +250,7 @@ static void test_set_get_clear(void **state)
 	set_ok(db, "Interface", "vm1", "type", NULL, "dpdkvhostuserclient");
 	set_ok(db, "Interface", "vm1", "type", NULL, "dpdk");
 	assert_int_equal(db_set(db, "Port", "vm1", "type", NULL, "internal", err, sizeof(err)),
-	                 -EINVAL);
+			 -EINVAL);
 	assert_has(err, "unknown type 'internal'");
 	assert_string_equal(p->type, "dpdk");
 	assert_int_equal(db_clear(db, "Port", "vm1", "type", NULL, err, sizeof(err)), 0);
@@ -280,13 +280,13 @@ static void test_set_get_clear(void **state)
 	assert_int_equal(p->trunks[0], 0);
 	assert_int_equal(p->trunks[2], 4095);
 	assert_int_equal(db_set(db, "Port", "vm1", "trunks", NULL, "10,x", err, sizeof(err)),
-	                 -EINVAL);
+			 -EINVAL);
 	assert_has(err, "'x' is not a number");
 	assert_int_equal(db_set(db, "Port", "vm1", "trunks", NULL, "4096", err, sizeof(err)),
-	                 -EINVAL);
+			 -EINVAL);
 	assert_has(err, "'4096' is out of range 0..4095");
 	assert_int_equal(db_set(db, "Port", "vm1", "trunks", NULL, "[1,2", err, sizeof(err)),
-	                 -EINVAL);
+			 -EINVAL);
 	assert_int_equal(p->n_trunks, 3);
 	set_ok(db, "Port", "vm1", "trunks", NULL, "[]");
 	assert_int_equal(p->n_trunks, 0);
@@ -300,17 +300,17 @@ static void test_set_get_clear(void **state)
 	set_ok(db, "Port", "vm1", "mtu_request", NULL, "9000");
 	get_is(db, "Port", "vm1", "mtu_request", NULL, "9000");
 	assert_int_equal(db_set(db, "Port", "vm1", "mtu_request", NULL, "9k", err, sizeof(err)),
-	                 -EINVAL);
+			 -EINVAL);
 	assert_has(err, "'9k' is not a number");
 	assert_int_equal(db_set(db, "Port", "vm1", "mtu_request", NULL, "67", err, sizeof(err)),
-	                 -EINVAL);
+			 -EINVAL);
 	assert_has(err, "out of range 68..9710");
 	assert_int_equal(db_clear(db, "Port", "vm1", "mtu_request", NULL, err, sizeof(err)), 0);
 	assert_int_equal(get_rc(db, "Port", "vm1", "mtu_request", NULL), -ENOENT);
 
 	/* Addressing errors */
 	assert_int_equal(db_set(db, "Bridges", "br0", "other_config", "a", "1", err, sizeof(err)),
-	                 -EINVAL);
+			 -EINVAL);
 	assert_has(err, "unknown table 'Bridges'");
 	assert_int_equal(db_set(db, "Port", "vm1", "colour", NULL, "1", err, sizeof(err)), -EINVAL);
 	assert_has(err, "no column 'colour'");
@@ -319,15 +319,15 @@ static void test_set_get_clear(void **state)
 	assert_int_equal(db_clear(db, "Port", "vm1", "tag", "k", err, sizeof(err)), -EINVAL);
 	assert_has(err, "not a map");
 	assert_int_equal(db_set(db, "Port", "vm1", "options", NULL, "1", err, sizeof(err)),
-	                 -EINVAL);
+			 -EINVAL);
 	assert_has(err, "is a map");
 	assert_int_equal(db_set(db, "Port", "vm1", "options", "", "1", err, sizeof(err)), -EINVAL);
 	assert_int_equal(db_set(db, "Port", "vm1", "options", "a", NULL, err, sizeof(err)),
-	                 -EINVAL);
+			 -EINVAL);
 	assert_int_equal(db_set(db, "Port", "vm1", "name", NULL, "x", err, sizeof(err)), -EINVAL);
 	assert_int_equal(db_clear(db, "Port", "vm1", "name", NULL, err, sizeof(err)), -EINVAL);
 	assert_int_equal(db_set(db, "Interface", "vm9", "tag", NULL, "1", err, sizeof(err)),
-	                 -ENOENT);
+			 -ENOENT);
 	assert_string_equal(err, "port 'vm9' does not exist");
 	assert_int_equal(get_rc(db, "Port", "vm9", "tag", NULL), -ENOENT);
 	assert_int_equal(get_rc(db, "Port", "vm1", "options", "nope"), -ENOENT);
@@ -336,8 +336,8 @@ static void test_set_get_clear(void **state)
 	/* Output that does not fit is an error, not a truncated value. */
 	set_ok(db, "Port", "vm1", "trunks", NULL, "100,200,300");
 	assert_int_equal(
-	        db_get(db, "Port", "vm1", "trunks", NULL, out, sizeof(out), err, sizeof(err)),
-	        -ENOSPC);
+		db_get(db, "Port", "vm1", "trunks", NULL, out, sizeof(out), err, sizeof(err)),
+		-ENOSPC);
 
 	/* An edited record no longer points at its line in the file. */
 	p->line = 7;
@@ -354,162 +354,162 @@ struct vcase {
 };
 
 static const struct vcase vcases[] = {
-        /* Open_vSwitch */
-        {"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0x6", NULL},
-        {"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "6", NULL},
-        {"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0xFFFFFFFFFFFFFFFF", NULL},
-        {"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0x000000000000000000001", NULL},
-        {"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0",
-         "Open_vSwitch other_config 'pmd-cpu-mask': '0' selects no CPU"},
-        {"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0x", "'0x' is not a hexadecimal"},
-        {"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0xg1", "'0xg1' is not a hex"},
-        {"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0x10000000000000000",
-         "does not fit in 64 bits"},
-        {"Open_vSwitch", ".", "other_config", "vhost-sock-dir", "/run/kvs", NULL},
-        {"Open_vSwitch", ".", "other_config", "vhost-sock-dir", "run/kvs",
-         "'vhost-sock-dir': 'run/kvs' is not an absolute path"},
-        {"Open_vSwitch", ".", "other_config", "vhost-sock-dir",
-         "/very/long/directory/name/that/leaves/no/room/for/a/port/name/in/the/sun/path/x",
-         "is longer than 75 characters"},
-        {"Open_vSwitch", ".", "other_config", "vhost-sock-group", "root", NULL},
-        {"Open_vSwitch", ".", "other_config", "vhost-sock-group", "no-such-group-kvs",
-         "'vhost-sock-group': group 'no-such-group-kvs' does not exist"},
-        {"Open_vSwitch", ".", "other_config", "vhost-sock-mode", "0660", NULL},
-        {"Open_vSwitch", ".", "other_config", "vhost-sock-mode", "777", NULL},
-        {"Open_vSwitch", ".", "other_config", "vhost-sock-mode", "0", NULL},
-        {"Open_vSwitch", ".", "other_config", "vhost-sock-mode", "0690", "'0690' is not an octal"},
-        {"Open_vSwitch", ".", "other_config", "vhost-sock-mode", "01000",
-         "'01000' is out of range 0..0777"},
-        {"Open_vSwitch", ".", "other_config", "pmd-rxq-assign", "roundrobin", NULL},
-        {"Open_vSwitch", ".", "other_config", "pmd-rxq-assign", "group", NULL},
-        {"Open_vSwitch", ".", "other_config", "pmd-rxq-assign", "cycle",
-         "'pmd-rxq-assign': 'cycle' is not one of cycles|roundrobin|group"},
-        {"Open_vSwitch", ".", "other_config", "pmd-rxq-isolate", "false", NULL},
-        {"Open_vSwitch", ".", "other_config", "pmd-rxq-isolate", "yes", "'yes' is not true or"},
-        {"Open_vSwitch", ".", "other_config", "n-mbufs", "4096", NULL},
-        {"Open_vSwitch", ".", "other_config", "n-mbufs", "1048576", NULL},
-        {"Open_vSwitch", ".", "other_config", "n-mbufs", "4095",
-         "'n-mbufs': '4095' is out of range 4096..1048576"},
-        {"Open_vSwitch", ".", "other_config", "n-mbufs", "1048577", "out of range"},
-        {"Open_vSwitch", ".", "other_config", "n-mbufs", "99999999999999999999999", "out of range"},
-        {"Open_vSwitch", ".", "other_config", "n-mbufs", "lots", "'lots' is not a number"},
-        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb", "true", NULL},
-        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb", "on", "'on' is not true or false"},
-        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-load-threshold", "10", NULL},
-        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-load-threshold", "9", "10..100"},
-        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-load-threshold", "101", "10..100"},
-        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-improvement-threshold", "0", NULL},
-        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-improvement-threshold", "101", "0..100"},
-        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-rebal-interval", "20000", NULL},
-        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-rebal-interval", "0", "1..20000"},
-        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-rebal-interval", "20001", "1..20000"},
-        {"Open_vSwitch", ".", "other_config", "pmd-sleep-max", "10000", NULL},
-        {"Open_vSwitch", ".", "other_config", "pmd-sleep-max", "10001", "0..10000"},
-        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-rebal-interval-ms", "1000", NULL},
-        {"Open_vSwitch", ".", "other_config", "pmd-auto-lb-rebal-interval-ms", "999",
-         "1000..3600000"},
-        {"Open_vSwitch", ".", "other_config", "dpdk-extra", "-a 0000:01:00.0 --huge-unlink", NULL},
-        {"Open_vSwitch", ".", "other_config", "pmd-cpu-maks", "1",
-         "Open_vSwitch: unknown other_config key 'pmd-cpu-maks'"},
-        /* Bridge */
-        {"Bridge", "br0", "other_config", "mac-aging-time", "1", NULL},
-        {"Bridge", "br0", "other_config", "mac-aging-time", "86400", NULL},
-        {"Bridge", "br0", "other_config", "mac-aging-time", "0",
-         "bridge 'br0' other_config 'mac-aging-time': '0' is out of range 1..86400"},
-        {"Bridge", "br0", "other_config", "mac-aging-time", "86401", "1..86400"},
-        {"Bridge", "br0", "other_config", "mac-table-size", "16", NULL},
-        {"Bridge", "br0", "other_config", "mac-table-size", "15",
-         "'15' is out of range 16..1048576"},
-        {"Bridge", "br0", "other_config", "mac-table-size", "1048577", "16..1048576"},
-        {"Bridge", "br0", "other_config", "mac-port-limit", "8192", NULL},
-        {"Bridge", "br0", "other_config", "mac-port-limit", "0", "'mac-port-limit': '0'"},
-        {"Bridge", "br0", "other_config", "mac-port-limit", "8193",
-         "'mac-port-limit': '8193' is out of range 1..8192"},
-        {"Bridge", "br0", "other_config", "mac-learning", "on",
-         "bridge 'br0': unknown other_config key 'mac-learning'"},
-        /* Port options, dpdkvhostuser (vm1) */
-        {"Interface", "vm1", "options", "tx-retries-max", "0", NULL},
-        {"Interface", "vm1", "options", "tx-retries-max", "32", NULL},
-        {"Interface", "vm1", "options", "tx-retries-max", "33",
-         "port 'vm1': option 'tx-retries-max': '33' is out of range 0..32"},
-        {"Interface", "vm1", "options", "n_rxqq", "1",
-         "port 'vm1': unknown option 'n_rxqq' for type dpdkvhostuser"},
-        {"Interface", "vm1", "options", "n_rxq", "1",
-         "port 'vm1': unknown option 'n_rxq' for type dpdkvhostuser"},
-        {"Interface", "vm1", "options", "vhost-server-path", "/tmp/s",
-         "unknown option 'vhost-server-path' for type dpdkvhostuser"},
-        /* Port options, dpdkvhostuserclient (cl) */
-        {"Interface", "cl", "options", "vhost-server-path", "relative",
-         "port 'cl': option 'vhost-server-path': 'relative' is not an absolute path"},
-        {"Interface", "cl", "options", "vhost-server-path",
-         "/a/path/that/is/much/too/long/for/a/unix/domain/socket/because/sun_path/is/only/one/"
-         "hundred/"
-         "and/eight/bytes/including/the/nul",
-         "longer than 107"},
-        {"Interface", "cl", "options", "tx-retries-max", "2", NULL},
-        {"Interface", "cl", "options", "dpdk-devargs", "x",
-         "unknown option 'dpdk-devargs' for type dpdkvhostuserclient"},
-        /* Port options, dpdk (nic) */
-        {"Interface", "nic", "options", "dpdk-devargs", "",
-         "port 'nic': option 'dpdk-devargs': must not be empty"},
-        {"Interface", "nic", "options", "n_rxq", "1024", NULL},
-        {"Interface", "nic", "options", "n_rxq", "0", "'n_rxq': '0' is out of range 1..1024"},
-        {"Interface", "nic", "options", "n_rxq", "1025", "1..1024"},
-        {"Interface", "nic", "options", "n_rxq_desc", "32", NULL},
-        {"Interface", "nic", "options", "n_rxq_desc", "4096", NULL},
-        {"Interface", "nic", "options", "n_rxq_desc", "1000", "'1000' is not a power of 2"},
-        {"Interface", "nic", "options", "n_rxq_desc", "16", "'16' is out of range 32..4096"},
-        {"Interface", "nic", "options", "n_txq_desc", "8192", "'n_txq_desc': '8192' is out of"},
-        {"Interface", "nic", "options", "n_txq_desc", "0", "out of range"},
-        {"Interface", "nic", "options", "tx-retries-max", "1",
-         "unknown option 'tx-retries-max' for type dpdk"},
-        {"Interface", "nic", "options", "promiscuous", "false", NULL},
-        {"Interface", "nic", "options", "promiscuous", "no",
-         "port 'nic': option 'promiscuous': 'no' is not true or false"},
-        {"Interface", "vm1", "options", "promiscuous", "true",
-         "unknown option 'promiscuous' for type dpdkvhostuser"},
-        {"Interface", "nic", "options", "dpdk-devargs", "0000:03:00.0,representor=[0-3]", NULL},
-        /* Port other_config */
-        {"Port", "vm1", "other_config", "attached-mac", "52:54:00:00:00:01", NULL},
-        {"Port", "vm1", "other_config", "attached-mac", "52:54:00:AA:bb:01, 52:54:00:00:00:02",
-         NULL},
-        {"Port", "vm1", "other_config", "attached-mac", "52:54:00:00:00",
-         "port 'vm1': other_config 'attached-mac': '52:54:00:00:00' is not MAC[,MAC...]"},
-        {"Port", "vm1", "other_config", "attached-mac", "52:54:00:00:00:01;", "is not MAC"},
-        {"Port", "vm1", "other_config", "attached-mac", "52-54-00-00-00-01", "is not MAC"},
-        {"Port", "vm1", "other_config", "attached-mac", "01:00:5e:00:00:01",
-         "'01:00:5e:00:00:01' is a multicast MAC"},
-        {"Port", "vm1", "other_config", "attached-mac", "52:54:00:00:00:01,52:54:00:00:00:01",
-         "52:54:00:00:00:01 is listed twice"},
-        {"Port", "vm1", "other_config", "attached-mac",
-         "02:00:00:00:00:01,02:00:00:00:00:02,02:00:00:00:00:03,02:00:00:00:00:04,"
-         "02:00:00:00:00:05,02:00:00:00:00:06,02:00:00:00:00:07,02:00:00:00:00:08,"
-         "02:00:00:00:00:09",
-         "more than 8 MACs"},
-        {"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:1", NULL},
-        {"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:3, 1:7,1023:127", NULL},
-        {"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:1,0:2",
-         "port 'vm1': other_config 'pmd-rxq-affinity': '0:1,0:2': queue 0 is listed twice"},
-        {"Port", "vm1", "other_config", "pmd-rxq-affinity", "1024:1",
-         "queue 1024 is out of range 0..1023"},
-        {"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:128",
-         "core 128 is out of range 0..127"},
-        {"Port", "vm1", "other_config", "pmd-rxq-affinity", "0-1", "is not QUEUE:CORE"},
-        {"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:1,", "is not QUEUE:CORE"},
-        {"Port", "vm1", "other_config", "pmd-rxq-affinity", "", "is not QUEUE:CORE"},
-        {"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:-1", "is not QUEUE:CORE"},
-        {"Port", "vm1", "other_config", "mac-limit", "1", NULL},
-        {"Port", "vm1", "other_config", "mac-limit", "0",
-         "port 'vm1': other_config 'mac-limit': '0' is out of range 1..1048576"},
-        {"Port", "vm1", "other_config", "mac-limit", "1048577", "1..1048576"},
-        {"Port", "vm1", "other_config", "qos", "1", "port 'vm1': unknown other_config key 'qos'"},
-        /* Cross-record rules */
-        {"Interface", "nic2", "options", "dpdk-devargs", "0000:01:00.0",
-         "port 'nic2': dpdk-devargs '0000:01:00.0' is already used by port 'nic'"},
-        {"Interface", "cl2", "options", "vhost-server-path", "/tmp/cl.sock",
-         "port 'cl2': vhost-server-path '/tmp/cl.sock' is already used by port 'cl'"},
-        {"Port", "vm1", "trunks", NULL, "10,20", NULL},
-        {"Port", "vm1", "tag", NULL, "4094", NULL},
+	/* Open_vSwitch */
+	{"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0x6", NULL},
+	{"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "6", NULL},
+	{"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0xFFFFFFFFFFFFFFFF", NULL},
+	{"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0x000000000000000000001", NULL},
+	{"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0",
+	 "Open_vSwitch other_config 'pmd-cpu-mask': '0' selects no CPU"},
+	{"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0x", "'0x' is not a hexadecimal"},
+	{"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0xg1", "'0xg1' is not a hex"},
+	{"Open_vSwitch", ".", "other_config", "pmd-cpu-mask", "0x10000000000000000",
+	 "does not fit in 64 bits"},
+	{"Open_vSwitch", ".", "other_config", "vhost-sock-dir", "/run/kvs", NULL},
+	{"Open_vSwitch", ".", "other_config", "vhost-sock-dir", "run/kvs",
+	 "'vhost-sock-dir': 'run/kvs' is not an absolute path"},
+	{"Open_vSwitch", ".", "other_config", "vhost-sock-dir",
+	 "/very/long/directory/name/that/leaves/no/room/for/a/port/name/in/the/sun/path/x",
+	 "is longer than 75 characters"},
+	{"Open_vSwitch", ".", "other_config", "vhost-sock-group", "root", NULL},
+	{"Open_vSwitch", ".", "other_config", "vhost-sock-group", "no-such-group-kvs",
+	 "'vhost-sock-group': group 'no-such-group-kvs' does not exist"},
+	{"Open_vSwitch", ".", "other_config", "vhost-sock-mode", "0660", NULL},
+	{"Open_vSwitch", ".", "other_config", "vhost-sock-mode", "777", NULL},
+	{"Open_vSwitch", ".", "other_config", "vhost-sock-mode", "0", NULL},
+	{"Open_vSwitch", ".", "other_config", "vhost-sock-mode", "0690", "'0690' is not an octal"},
+	{"Open_vSwitch", ".", "other_config", "vhost-sock-mode", "01000",
+	 "'01000' is out of range 0..0777"},
+	{"Open_vSwitch", ".", "other_config", "pmd-rxq-assign", "roundrobin", NULL},
+	{"Open_vSwitch", ".", "other_config", "pmd-rxq-assign", "group", NULL},
+	{"Open_vSwitch", ".", "other_config", "pmd-rxq-assign", "cycle",
+	 "'pmd-rxq-assign': 'cycle' is not one of cycles|roundrobin|group"},
+	{"Open_vSwitch", ".", "other_config", "pmd-rxq-isolate", "false", NULL},
+	{"Open_vSwitch", ".", "other_config", "pmd-rxq-isolate", "yes", "'yes' is not true or"},
+	{"Open_vSwitch", ".", "other_config", "n-mbufs", "4096", NULL},
+	{"Open_vSwitch", ".", "other_config", "n-mbufs", "1048576", NULL},
+	{"Open_vSwitch", ".", "other_config", "n-mbufs", "4095",
+	 "'n-mbufs': '4095' is out of range 4096..1048576"},
+	{"Open_vSwitch", ".", "other_config", "n-mbufs", "1048577", "out of range"},
+	{"Open_vSwitch", ".", "other_config", "n-mbufs", "99999999999999999999999", "out of range"},
+	{"Open_vSwitch", ".", "other_config", "n-mbufs", "lots", "'lots' is not a number"},
+	{"Open_vSwitch", ".", "other_config", "pmd-auto-lb", "true", NULL},
+	{"Open_vSwitch", ".", "other_config", "pmd-auto-lb", "on", "'on' is not true or false"},
+	{"Open_vSwitch", ".", "other_config", "pmd-auto-lb-load-threshold", "10", NULL},
+	{"Open_vSwitch", ".", "other_config", "pmd-auto-lb-load-threshold", "9", "10..100"},
+	{"Open_vSwitch", ".", "other_config", "pmd-auto-lb-load-threshold", "101", "10..100"},
+	{"Open_vSwitch", ".", "other_config", "pmd-auto-lb-improvement-threshold", "0", NULL},
+	{"Open_vSwitch", ".", "other_config", "pmd-auto-lb-improvement-threshold", "101", "0..100"},
+	{"Open_vSwitch", ".", "other_config", "pmd-auto-lb-rebal-interval", "20000", NULL},
+	{"Open_vSwitch", ".", "other_config", "pmd-auto-lb-rebal-interval", "0", "1..20000"},
+	{"Open_vSwitch", ".", "other_config", "pmd-auto-lb-rebal-interval", "20001", "1..20000"},
+	{"Open_vSwitch", ".", "other_config", "pmd-sleep-max", "10000", NULL},
+	{"Open_vSwitch", ".", "other_config", "pmd-sleep-max", "10001", "0..10000"},
+	{"Open_vSwitch", ".", "other_config", "pmd-auto-lb-rebal-interval-ms", "1000", NULL},
+	{"Open_vSwitch", ".", "other_config", "pmd-auto-lb-rebal-interval-ms", "999",
+	 "1000..3600000"},
+	{"Open_vSwitch", ".", "other_config", "dpdk-extra", "-a 0000:01:00.0 --huge-unlink", NULL},
+	{"Open_vSwitch", ".", "other_config", "pmd-cpu-maks", "1",
+	 "Open_vSwitch: unknown other_config key 'pmd-cpu-maks'"},
+	/* Bridge */
+	{"Bridge", "br0", "other_config", "mac-aging-time", "1", NULL},
+	{"Bridge", "br0", "other_config", "mac-aging-time", "86400", NULL},
+	{"Bridge", "br0", "other_config", "mac-aging-time", "0",
+	 "bridge 'br0' other_config 'mac-aging-time': '0' is out of range 1..86400"},
+	{"Bridge", "br0", "other_config", "mac-aging-time", "86401", "1..86400"},
+	{"Bridge", "br0", "other_config", "mac-table-size", "16", NULL},
+	{"Bridge", "br0", "other_config", "mac-table-size", "15",
+	 "'15' is out of range 16..1048576"},
+	{"Bridge", "br0", "other_config", "mac-table-size", "1048577", "16..1048576"},
+	{"Bridge", "br0", "other_config", "mac-port-limit", "8192", NULL},
+	{"Bridge", "br0", "other_config", "mac-port-limit", "0", "'mac-port-limit': '0'"},
+	{"Bridge", "br0", "other_config", "mac-port-limit", "8193",
+	 "'mac-port-limit': '8193' is out of range 1..8192"},
+	{"Bridge", "br0", "other_config", "mac-learning", "on",
+	 "bridge 'br0': unknown other_config key 'mac-learning'"},
+	/* Port options, dpdkvhostuser (vm1) */
+	{"Interface", "vm1", "options", "tx-retries-max", "0", NULL},
+	{"Interface", "vm1", "options", "tx-retries-max", "32", NULL},
+	{"Interface", "vm1", "options", "tx-retries-max", "33",
+	 "port 'vm1': option 'tx-retries-max': '33' is out of range 0..32"},
+	{"Interface", "vm1", "options", "n_rxqq", "1",
+	 "port 'vm1': unknown option 'n_rxqq' for type dpdkvhostuser"},
+	{"Interface", "vm1", "options", "n_rxq", "1",
+	 "port 'vm1': unknown option 'n_rxq' for type dpdkvhostuser"},
+	{"Interface", "vm1", "options", "vhost-server-path", "/tmp/s",
+	 "unknown option 'vhost-server-path' for type dpdkvhostuser"},
+	/* Port options, dpdkvhostuserclient (cl) */
+	{"Interface", "cl", "options", "vhost-server-path", "relative",
+	 "port 'cl': option 'vhost-server-path': 'relative' is not an absolute path"},
+	{"Interface", "cl", "options", "vhost-server-path",
+	 "/a/path/that/is/much/too/long/for/a/unix/domain/socket/because/sun_path/is/only/one/"
+	 "hundred/"
+	 "and/eight/bytes/including/the/nul",
+	 "longer than 107"},
+	{"Interface", "cl", "options", "tx-retries-max", "2", NULL},
+	{"Interface", "cl", "options", "dpdk-devargs", "x",
+	 "unknown option 'dpdk-devargs' for type dpdkvhostuserclient"},
+	/* Port options, dpdk (nic) */
+	{"Interface", "nic", "options", "dpdk-devargs", "",
+	 "port 'nic': option 'dpdk-devargs': must not be empty"},
+	{"Interface", "nic", "options", "n_rxq", "1024", NULL},
+	{"Interface", "nic", "options", "n_rxq", "0", "'n_rxq': '0' is out of range 1..1024"},
+	{"Interface", "nic", "options", "n_rxq", "1025", "1..1024"},
+	{"Interface", "nic", "options", "n_rxq_desc", "32", NULL},
+	{"Interface", "nic", "options", "n_rxq_desc", "4096", NULL},
+	{"Interface", "nic", "options", "n_rxq_desc", "1000", "'1000' is not a power of 2"},
+	{"Interface", "nic", "options", "n_rxq_desc", "16", "'16' is out of range 32..4096"},
+	{"Interface", "nic", "options", "n_txq_desc", "8192", "'n_txq_desc': '8192' is out of"},
+	{"Interface", "nic", "options", "n_txq_desc", "0", "out of range"},
+	{"Interface", "nic", "options", "tx-retries-max", "1",
+	 "unknown option 'tx-retries-max' for type dpdk"},
+	{"Interface", "nic", "options", "promiscuous", "false", NULL},
+	{"Interface", "nic", "options", "promiscuous", "no",
+	 "port 'nic': option 'promiscuous': 'no' is not true or false"},
+	{"Interface", "vm1", "options", "promiscuous", "true",
+	 "unknown option 'promiscuous' for type dpdkvhostuser"},
+	{"Interface", "nic", "options", "dpdk-devargs", "0000:03:00.0,representor=[0-3]", NULL},
+	/* Port other_config */
+	{"Port", "vm1", "other_config", "attached-mac", "52:54:00:00:00:01", NULL},
+	{"Port", "vm1", "other_config", "attached-mac", "52:54:00:AA:bb:01, 52:54:00:00:00:02",
+	 NULL},
+	{"Port", "vm1", "other_config", "attached-mac", "52:54:00:00:00",
+	 "port 'vm1': other_config 'attached-mac': '52:54:00:00:00' is not MAC[,MAC...]"},
+	{"Port", "vm1", "other_config", "attached-mac", "52:54:00:00:00:01;", "is not MAC"},
+	{"Port", "vm1", "other_config", "attached-mac", "52-54-00-00-00-01", "is not MAC"},
+	{"Port", "vm1", "other_config", "attached-mac", "01:00:5e:00:00:01",
+	 "'01:00:5e:00:00:01' is a multicast MAC"},
+	{"Port", "vm1", "other_config", "attached-mac", "52:54:00:00:00:01,52:54:00:00:00:01",
+	 "52:54:00:00:00:01 is listed twice"},
+	{"Port", "vm1", "other_config", "attached-mac",
+	 "02:00:00:00:00:01,02:00:00:00:00:02,02:00:00:00:00:03,02:00:00:00:00:04,"
+	 "02:00:00:00:00:05,02:00:00:00:00:06,02:00:00:00:00:07,02:00:00:00:00:08,"
+	 "02:00:00:00:00:09",
+	 "more than 8 MACs"},
+	{"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:1", NULL},
+	{"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:3, 1:7,1023:127", NULL},
+	{"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:1,0:2",
+	 "port 'vm1': other_config 'pmd-rxq-affinity': '0:1,0:2': queue 0 is listed twice"},
+	{"Port", "vm1", "other_config", "pmd-rxq-affinity", "1024:1",
+	 "queue 1024 is out of range 0..1023"},
+	{"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:128",
+	 "core 128 is out of range 0..127"},
+	{"Port", "vm1", "other_config", "pmd-rxq-affinity", "0-1", "is not QUEUE:CORE"},
+	{"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:1,", "is not QUEUE:CORE"},
+	{"Port", "vm1", "other_config", "pmd-rxq-affinity", "", "is not QUEUE:CORE"},
+	{"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:-1", "is not QUEUE:CORE"},
+	{"Port", "vm1", "other_config", "mac-limit", "1", NULL},
+	{"Port", "vm1", "other_config", "mac-limit", "0",
+	 "port 'vm1': other_config 'mac-limit': '0' is out of range 1..1048576"},
+	{"Port", "vm1", "other_config", "mac-limit", "1048577", "1..1048576"},
+	{"Port", "vm1", "other_config", "qos", "1", "port 'vm1': unknown other_config key 'qos'"},
+	/* Cross-record rules */
+	{"Interface", "nic2", "options", "dpdk-devargs", "0000:01:00.0",
+	 "port 'nic2': dpdk-devargs '0000:01:00.0' is already used by port 'nic'"},
+	{"Interface", "cl2", "options", "vhost-server-path", "/tmp/cl.sock",
+	 "port 'cl2': vhost-server-path '/tmp/cl.sock' is already used by port 'cl'"},
+	{"Port", "vm1", "trunks", NULL, "10,20", NULL},
+	{"Port", "vm1", "tag", NULL, "4094", NULL},
 };
 
 /* br0: vm1 (server), cl (client), nic (dpdk); br1: cl2 (client), nic2 (dpdk). */
@@ -550,10 +550,10 @@ static void test_validate_keys(void **state)
 		rc = db_validate(db, err, sizeof(err));
 		if (c->error == NULL && rc != 0)
 			fail_msg("case %zu (%s=%s): unexpected error: %s", i, c->key ? c->key : "",
-			         c->value, err);
+				 c->value, err);
 		if (c->error != NULL && rc != -EINVAL)
 			fail_msg("case %zu (%s=%s): accepted, expected '%s'", i,
-			         c->key ? c->key : "", c->value, c->error);
+				 c->key ? c->key : "", c->value, c->error);
 		if (c->error != NULL)
 			assert_has(err, c->error);
 		db_destroy(db);
@@ -591,9 +591,9 @@ static void test_validate_records(void **state)
 	expect_invalid(db, "port 'vm1' has no type");
 	set_ok(db, "Port", "vm1", "type", NULL, "dpdkvhostuser");
 	assert_int_equal(
-	        db_clear(db, "Port", "cl", "options", "vhost-server-path", err, sizeof(err)), 0);
+		db_clear(db, "Port", "cl", "options", "vhost-server-path", err, sizeof(err)), 0);
 	expect_invalid(db, "port 'cl': option 'vhost-server-path' is required for type "
-	                   "dpdkvhostuserclient");
+			   "dpdkvhostuserclient");
 	set_ok(db, "Port", "cl", "options", "vhost-server-path", "/tmp/cl.sock");
 	assert_int_equal(db_clear(db, "Port", "nic", "options", NULL, err, sizeof(err)), 0);
 	expect_invalid(db, "port 'nic': option 'dpdk-devargs' is required for type dpdk");
@@ -658,10 +658,10 @@ static void test_validate_records(void **state)
 	set_ok(db, "Bridge", "br1", "other_config", "mac-port-limit", "100");
 	br1->line = 30;
 	expect_invalid(db, "line 30: bridge 'br1' other_config 'mac-port-limit': '100' is out of "
-	                   "range 1..64");
+			   "range 1..64");
 	assert_int_equal(
-	        db_clear(db, "Bridge", "br1", "other_config", "mac-port-limit", err, sizeof(err)),
-	        0);
+		db_clear(db, "Bridge", "br1", "other_config", "mac-port-limit", err, sizeof(err)),
+		0);
 	vm1->tag = 10;
 	vm1->line = 12;
 	expect_invalid(db, "line 12: port 'vm1': tag and trunks are exclusive");
@@ -686,7 +686,7 @@ static void test_clone(void **state)
 	free(cd);
 	assert_int_equal(db_port_find(c, "vm1", NULL)->line, 5);
 	assert_ptr_not_equal(db_port_find(c, "vm1", NULL)->trunks,
-	                     db_port_find(db, "vm1", NULL)->trunks);
+			     db_port_find(db, "vm1", NULL)->trunks);
 
 	set_ok(c, "Port", "vm1", "trunks", NULL, "7");
 	set_ok(c, "Port", "vm1", "other_config", "mac-limit", "5");
@@ -848,10 +848,10 @@ static void test_views(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_smap),          cmocka_unit_test(test_bridges),
-	        cmocka_unit_test(test_ports),         cmocka_unit_test(test_set_get_clear),
-	        cmocka_unit_test(test_validate_keys), cmocka_unit_test(test_validate_records),
-	        cmocka_unit_test(test_clone),         cmocka_unit_test(test_views),
+		cmocka_unit_test(test_smap),          cmocka_unit_test(test_bridges),
+		cmocka_unit_test(test_ports),         cmocka_unit_test(test_set_get_clear),
+		cmocka_unit_test(test_validate_keys), cmocka_unit_test(test_validate_records),
+		cmocka_unit_test(test_clone),         cmocka_unit_test(test_views),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

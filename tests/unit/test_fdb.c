@@ -36,7 +36,7 @@
 static struct rte_ether_addr mac_of(uint32_t idx)
 {
 	struct rte_ether_addr m = {{0x02, 0x00, (uint8_t)(idx >> 24), (uint8_t)(idx >> 16),
-	                            (uint8_t)(idx >> 8), (uint8_t)idx}};
+				    (uint8_t)(idx >> 8), (uint8_t)idx}};
 	return m;
 }
 
@@ -73,16 +73,16 @@ static struct rte_ether_addr random_mac(uint32_t *s)
 }
 
 static struct fdb *mk_fdb(const char *name, uint32_t max_entries, uint32_t port_limit,
-                          uint32_t aging_s, uint16_t max_ports, struct rte_rcu_qsbr *qsv)
+			  uint32_t aging_s, uint16_t max_ports, struct rte_rcu_qsbr *qsv)
 {
 	struct fdb_params p = {
-	        .name = name,
-	        .max_entries = max_entries,
-	        .port_limit = port_limit,
-	        .aging_s = aging_s,
-	        .max_ports = max_ports,
-	        .socket_id = SOCKET_ID_ANY,
-	        .qsv = qsv,
+		.name = name,
+		.max_entries = max_entries,
+		.port_limit = port_limit,
+		.aging_s = aging_s,
+		.max_ports = max_ports,
+		.socket_id = SOCKET_ID_ANY,
+		.qsv = qsv,
 	};
 	struct fdb *f = fdb_create(&p);
 
@@ -527,10 +527,10 @@ static void test_set_params(void **state)
 	struct fdb *f = mk_fdb("t_params", 64, 0, 300, 4, NULL);
 	uint8_t present[1024];
 	struct fdb_params p = {
-	        .max_entries = 64,
-	        .aging_s = 300,
-	        .max_ports = 4,
-	        .socket_id = SOCKET_ID_ANY,
+		.max_entries = 64,
+		.aging_s = 300,
+		.max_ports = 4,
+		.socket_id = SOCKET_ID_ANY,
 	};
 	struct fdb_stats st;
 	uint32_t i;
@@ -589,11 +589,11 @@ static void test_set_params(void **state)
 static void test_bad_params(void **state)
 {
 	struct fdb_params ok = {
-	        .name = "t_bad",
-	        .max_entries = 64,
-	        .aging_s = 300,
-	        .max_ports = 4,
-	        .socket_id = SOCKET_ID_ANY,
+		.name = "t_bad",
+		.max_entries = 64,
+		.aging_s = 300,
+		.max_ports = 4,
+		.socket_id = SOCKET_ID_ANY,
 	};
 	struct fdb_params p;
 	struct fdb *f, *g;
@@ -711,7 +711,7 @@ static void *cc_reader_main(void *arg)
 		/* One learn per burst, always on the MAC's own port: refreshes
 		 * known entries and queues requests for the others. */
 		fdb_learn_request(c->f, mp[0], vlans[0], cc_port_of(idx[0]),
-		                  __atomic_load_n(&c->now, __ATOMIC_RELAXED));
+				  __atomic_load_n(&c->now, __ATOMIC_RELAXED));
 		one = fdb_lookup(c->f, mp[1], vlans[1]);
 		if (one != FDB_PORT_NONE && one != cc_port_of(idx[1]))
 			c->bad++;
@@ -797,8 +797,8 @@ static void test_concurrent_readers(void **state)
 	assert_int_equal(pthread_join(th, NULL), 0);
 
 	print_message("concurrent readers: %" PRIu64 " lookups, %" PRIu64 " hits, %" PRIu64
-	              " reader loops\n",
-	              c.lookups, c.hits, c.loops);
+		      " reader loops\n",
+		      c.lookups, c.hits, c.loops);
 	assert_true(c.lookups > 0);
 	assert_true(c.hits > 0);
 	assert_int_equal(c.bad, 0);
@@ -822,31 +822,31 @@ int main(void)
 	 * in the same process, its parsed options stick).  --no-shconf already
 	 * keeps the runtime config out of shared files. */
 	const char *args[] = {"test_fdb",
-	                      "--no-huge",
-	                      "-m",
-	                      "128",
-	                      "--no-pci",
-	                      "--no-shconf",
-	                      "--log-level=*:warning"};
+			      "--no-huge",
+			      "-m",
+			      "128",
+			      "--no-pci",
+			      "--no-shconf",
+			      "--log-level=*:warning"};
 	char *argv[RTE_DIM(args)];
 	unsigned int i;
 	int ret;
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_learn_lookup),
-	        cmocka_unit_test(test_lookup_bulk),
-	        cmocka_unit_test(test_vlans_distinct),
-	        cmocka_unit_test(test_refresh_keeps_alive),
-	        cmocka_unit_test(test_aging_boundary),
-	        cmocka_unit_test(test_mac_move),
-	        cmocka_unit_test(test_table_full),
-	        cmocka_unit_test(test_port_spray),
-	        cmocka_unit_test(test_port_limit_override),
-	        cmocka_unit_test(test_request_drain),
-	        cmocka_unit_test(test_flush),
-	        cmocka_unit_test(test_walk),
-	        cmocka_unit_test(test_set_params),
-	        cmocka_unit_test(test_bad_params),
-	        cmocka_unit_test(test_concurrent_readers),
+		cmocka_unit_test(test_learn_lookup),
+		cmocka_unit_test(test_lookup_bulk),
+		cmocka_unit_test(test_vlans_distinct),
+		cmocka_unit_test(test_refresh_keeps_alive),
+		cmocka_unit_test(test_aging_boundary),
+		cmocka_unit_test(test_mac_move),
+		cmocka_unit_test(test_table_full),
+		cmocka_unit_test(test_port_spray),
+		cmocka_unit_test(test_port_limit_override),
+		cmocka_unit_test(test_request_drain),
+		cmocka_unit_test(test_flush),
+		cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_set_params),
+		cmocka_unit_test(test_bad_params),
+		cmocka_unit_test(test_concurrent_readers),
 	};
 
 	for (i = 0; i < RTE_DIM(args); i++)

@@ -44,13 +44,13 @@ static void test_rules_exact_mask_default(void **state)
 	struct filter *f;
 
 	(void)state;
-	r.r[0] = rule(MAC_A, "ff:ff:ff:ff:ff:ff", false, true);  /* allow src A */
-	r.r[1] = rule(MAC_X, "ff:ff:ff:ff:ff:ff", true, false);  /* deny dst X */
+	r.r[0] = rule(MAC_A, "ff:ff:ff:ff:ff:ff", false, true);               /* allow src A */
+	r.r[1] = rule(MAC_X, "ff:ff:ff:ff:ff:ff", true, false);               /* deny dst X */
 	r.r[2] = rule("02:11:00:00:00:00", "ff:ff:00:00:00:00", false, true); /* allow OUI */
 	f = filter_from_rules(&r, err, sizeof(err));
 	assert_non_null(f);
 	assert_true(pass(f, BCAST, MAC_A, RTE_ETHER_TYPE_IPV4));
-	assert_false(pass(f, BCAST, MAC_B, RTE_ETHER_TYPE_IPV4));        /* default deny */
+	assert_false(pass(f, BCAST, MAC_B, RTE_ETHER_TYPE_IPV4));              /* default deny */
 	assert_true(pass(f, BCAST, "02:11:aa:bb:cc:dd", RTE_ETHER_TYPE_IPV4)); /* mask */
 	assert_false(pass(f, BCAST, "02:12:aa:bb:cc:dd", RTE_ETHER_TYPE_IPV4));
 	/* first match wins: src A allowed even towards X */
@@ -146,8 +146,11 @@ static const struct dp_port_ops cap_ops = {.rx_burst = cap_rx, .tx_burst = cap_t
 
 static void test_pipeline_ingress_and_egress(void **state)
 {
-	struct fdb_params fp = {.name = "tf", .max_entries = 64, .aging_s = 300,
-				.max_ports = DP_MAX_PORTS, .socket_id = SOCKET_ID_ANY};
+	struct fdb_params fp = {.name = "tf",
+				.max_entries = 64,
+				.aging_s = 300,
+				.max_ports = DP_MAX_PORTS,
+				.socket_id = SOCKET_ID_ANY};
 	static unsigned int idx[3] = {0, 1, 2};
 	struct filter_rules lock = {.n = 1, .default_allow = false};
 	struct filter_rules deny_x = {.n = 1, .default_allow = true};
@@ -189,8 +192,8 @@ static void test_pipeline_ingress_and_egress(void **state)
 	dp_process_burst(ctx, p[0], 0, burst, 4);
 	fdb_learn_drain(br->fdb, 1);
 	assert_int_equal(p[0]->rxq[0].drops[DP_DROP_FILTER_INGRESS], 2);
-	assert_int_equal(n_cap[1], 2);            /* A's broadcast and A -> X */
-	assert_int_equal(n_cap[2], 1);            /* A -> X kept away from port 2 */
+	assert_int_equal(n_cap[1], 2); /* A's broadcast and A -> X */
+	assert_int_equal(n_cap[2], 1); /* A -> X kept away from port 2 */
 	assert_int_equal(p[2]->tx[0].drops[DP_DROP_FILTER_EGRESS], 1);
 	rte_ether_unformat_addr(MAC_B, &b);
 	assert_int_equal(fdb_lookup(br->fdb, &b, 0), FDB_PORT_NONE); /* never learned */

@@ -12,10 +12,10 @@
 #include "dataplane/fdb.h"
 #include "dataplane/pipeline.h"
 
-#define MAC_A "52:54:00:00:00:0a"
-#define MAC_B "52:54:00:00:00:0b"
-#define MAC_C "52:54:00:00:00:0c"
-#define BCAST "ff:ff:ff:ff:ff:ff"
+#define MAC_A  "52:54:00:00:00:0a"
+#define MAC_B  "52:54:00:00:00:0b"
+#define MAC_C  "52:54:00:00:00:0c"
+#define BCAST  "ff:ff:ff:ff:ff:ff"
 #define NPORTS 4
 
 struct capture {
@@ -69,9 +69,13 @@ static void port_conf(int i, uint16_t tag, const uint16_t *trunks, int n_trunks)
 
 static int setup(void **state)
 {
-	struct fdb_params fp = {.name = "t", .max_entries = 64, .port_limit = 0,
-				.aging_s = 300, .max_ports = DP_MAX_PORTS,
-				.socket_id = SOCKET_ID_ANY, .qsv = NULL};
+	struct fdb_params fp = {.name = "t",
+				.max_entries = 64,
+				.port_limit = 0,
+				.aging_s = 300,
+				.max_ports = DP_MAX_PORTS,
+				.socket_id = SOCKET_ID_ANY,
+				.qsv = NULL};
 	uint16_t ids[NPORTS];
 	char name[8];
 	int i;
@@ -156,10 +160,10 @@ static void test_flood_then_unicast(void **state)
 	send1(0, test_frame(MAC_B, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 60));
 	assert_int_equal(caps[1].n, 1);
 	assert_int_equal(caps[0].n + caps[2].n + caps[3].n, 0);
-	assert_int_equal(fdb_lookup(br->fdb, &rte_pktmbuf_mtod(caps[1].pkts[0],
-							       struct rte_ether_hdr *)->src_addr,
-				    0),
-			 ports[0]->id);
+	assert_int_equal(
+		fdb_lookup(br->fdb,
+			   &rte_pktmbuf_mtod(caps[1].pkts[0], struct rte_ether_hdr *)->src_addr, 0),
+		ports[0]->id);
 }
 
 static void test_broadcast_and_multicast_flood(void **state)
@@ -181,10 +185,10 @@ static void test_vlan_isolation_and_trunk_tagging(void **state)
 	uint16_t t[] = {10, 20};
 
 	(void)state;
-	port_conf(0, 10, NULL, 0);   /* access 10 */
-	port_conf(1, 10, NULL, 0);   /* access 10 */
-	port_conf(2, 20, NULL, 0);   /* access 20 */
-	port_conf(3, 0, t, 2);       /* trunk 10,20 */
+	port_conf(0, 10, NULL, 0); /* access 10 */
+	port_conf(1, 10, NULL, 0); /* access 10 */
+	port_conf(2, 20, NULL, 0); /* access 20 */
+	port_conf(3, 0, t, 2);     /* trunk 10,20 */
 	dp_rcu_flush();
 	send1(0, test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_ARP, 60));
 	assert_int_equal(caps[1].n, 1);
@@ -264,12 +268,12 @@ static void test_malformed_counted_forwarding_continues(void **state)
 
 	(void)state;
 	b[0] = test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 14);
-	rte_pktmbuf_trim(b[0], 2);                                    /* runt */
-	b[1] = test_frame(BCAST, MAC_A, -1, 1400, 60);                /* bad length */
-	b[2] = test_frame(BCAST, MAC_A, 5, RTE_ETHER_TYPE_QINQ, 68);  /* double tag */
-	b[3] = test_frame(BCAST, MAC_A, 5, RTE_ETHER_TYPE_VLAN, 68);  /* double tag */
+	rte_pktmbuf_trim(b[0], 2);                                      /* runt */
+	b[1] = test_frame(BCAST, MAC_A, -1, 1400, 60);                  /* bad length */
+	b[2] = test_frame(BCAST, MAC_A, 5, RTE_ETHER_TYPE_QINQ, 68);    /* double tag */
+	b[3] = test_frame(BCAST, MAC_A, 5, RTE_ETHER_TYPE_VLAN, 68);    /* double tag */
 	b[4] = test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 1600); /* oversize */
-	b[5] = test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 60);  /* good */
+	b[5] = test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 60);   /* good */
 	dp_process_burst(ctx, ports[0], 0, b, 6);
 	assert_int_equal(st->packets, 6);
 	assert_int_equal(st->drops[DP_DROP_RUNT], 1);

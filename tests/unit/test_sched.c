@@ -76,7 +76,7 @@ static void set_pmd(struct sched_pmd *p, unsigned int core, int numa)
 }
 
 static void set_rxq(struct sched_rxq *q, uint16_t port, uint16_t qid, int numa, int pinned,
-                    uint64_t cycles)
+		    uint64_t cycles)
 {
 	memset(q, 0x5a, sizeof(*q));
 	q->port = port;
@@ -122,8 +122,8 @@ static bool has_pmd_on(const struct sched_pmd *pmds, unsigned int n_pmds, int nu
  * cross_numa and warnings consistent, PMD totals right, inputs intact.
  */
 static void check_rules(const struct sched_pmd *pmds, unsigned int n_pmds,
-                        const struct sched_rxq *rxqs, unsigned int n_rxqs,
-                        const struct sched_opts *opts, const struct warn_log *w)
+			const struct sched_rxq *rxqs, unsigned int n_rxqs,
+			const struct sched_opts *opts, const struct warn_log *w)
 {
 	uint64_t load[MAXP] = {0};
 	unsigned int n_rxq[MAXP] = {0};
@@ -132,7 +132,7 @@ static void check_rules(const struct sched_pmd *pmds, unsigned int n_pmds,
 
 	for (i = 0; i < n_rxqs; i++) {
 		int p = rxqs[i].pinned_core >= 0 ? pmd_of_core(pmds, n_pmds, rxqs[i].pinned_core)
-		                                 : -1;
+						 : -1;
 
 		if (p >= 0 && opts->isolate_pinned)
 			want_iso[p] = true;
@@ -193,7 +193,7 @@ struct inputs {
 };
 
 static void save_inputs(struct inputs *in, const struct sched_pmd *pmds, unsigned int n_pmds,
-                        const struct sched_rxq *rxqs, unsigned int n_rxqs)
+			const struct sched_rxq *rxqs, unsigned int n_rxqs)
 {
 	unsigned int i;
 
@@ -211,7 +211,7 @@ static void save_inputs(struct inputs *in, const struct sched_pmd *pmds, unsigne
 }
 
 static void check_inputs(const struct inputs *in, const struct sched_pmd *pmds, unsigned int n_pmds,
-                         const struct sched_rxq *rxqs, unsigned int n_rxqs)
+			 const struct sched_rxq *rxqs, unsigned int n_rxqs)
 {
 	unsigned int i;
 
@@ -230,7 +230,7 @@ static void check_inputs(const struct inputs *in, const struct sched_pmd *pmds, 
 
 /* Assign, expect success, and check every generic rule.  `w` is reset here. */
 static void assign_ok(struct sched_pmd *pmds, unsigned int n_pmds, struct sched_rxq *rxqs,
-                      unsigned int n_rxqs, enum sched_mode mode, bool isolate, struct warn_log *w)
+		      unsigned int n_rxqs, enum sched_mode mode, bool isolate, struct warn_log *w)
 {
 	struct sched_opts opts = {.mode = mode, .isolate_pinned = isolate};
 	struct inputs in;
@@ -240,8 +240,8 @@ static void assign_ok(struct sched_pmd *pmds, unsigned int n_pmds, struct sched_
 	if (w != NULL)
 		memset(w, 0, sizeof(*w));
 	assert_int_equal(
-	        sched_assign(pmds, n_pmds, rxqs, n_rxqs, &opts, w != NULL ? record_warn : NULL, w),
-	        0);
+		sched_assign(pmds, n_pmds, rxqs, n_rxqs, &opts, w != NULL ? record_warn : NULL, w),
+		0);
 	check_inputs(&in, pmds, n_pmds, rxqs, n_rxqs);
 	check_rules(pmds, n_pmds, rxqs, n_rxqs, &opts, w);
 }
@@ -263,8 +263,8 @@ static uint64_t max_load(const struct sched_pmd *pmds, unsigned int n_pmds)
  * has a PMD and nothing is pinned).  Exhaustive: keep instances small.
  */
 static void brute_rec(const struct sched_pmd *pmds, unsigned int n_pmds,
-                      const struct sched_rxq *rxqs, unsigned int n_rxqs, unsigned int qi,
-                      uint64_t *load, uint64_t cur_max, uint64_t *best)
+		      const struct sched_rxq *rxqs, unsigned int n_rxqs, unsigned int qi,
+		      uint64_t *load, uint64_t cur_max, uint64_t *best)
 {
 	unsigned int p;
 
@@ -287,7 +287,7 @@ static void brute_rec(const struct sched_pmd *pmds, unsigned int n_pmds,
 }
 
 static uint64_t brute_opt(const struct sched_pmd *pmds, unsigned int n_pmds,
-                          const struct sched_rxq *rxqs, unsigned int n_rxqs)
+			  const struct sched_rxq *rxqs, unsigned int n_rxqs)
 {
 	uint64_t load[MAXP] = {0};
 	uint64_t best = UINT64_MAX;
@@ -332,7 +332,8 @@ static void check_serpentine_bound(const struct sched_pmd *pmds, unsigned int n_
 				heaviest = rxqs[k].cycles;
 		for (j = 0; j < n_pmds; j++)
 			if (pmds[j].numa == pmds[i].numa && pmds[i].load > pmds[j].load + heaviest)
-				fail_msg("cycles: core %u load %llu, core %u load %llu, heaviest %llu",
+				fail_msg("cycles: core %u load %llu, core %u load %llu, heaviest "
+					 "%llu",
 					 pmds[i].core, (unsigned long long)pmds[i].load,
 					 pmds[j].core, (unsigned long long)pmds[j].load,
 					 (unsigned long long)heaviest);
@@ -429,9 +430,9 @@ static void test_bad_args(void **state)
 	assert_int_equal(sched_assign(pmds, 2, NULL, 2, &opts, record_warn, &w), -EINVAL);
 	/* Counts beyond what the int results can express. */
 	assert_int_equal(sched_assign(pmds, 1u + (unsigned int)INT_MAX, rxqs, 2, &opts, NULL, NULL),
-	                 -EINVAL);
+			 -EINVAL);
 	assert_int_equal(sched_assign(pmds, 2, rxqs, 1u + (unsigned int)INT_MAX, &opts, NULL, NULL),
-	                 -EINVAL);
+			 -EINVAL);
 	rxqs[1].pinned_core = -2; /* only -1 means "not pinned" */
 	rxqs0[1].pinned_core = -2;
 	assert_int_equal(sched_assign(pmds, 2, rxqs, 2, &opts, record_warn, &w), -EINVAL);
@@ -597,7 +598,7 @@ static void test_same_numa_4nodes(void **state)
 		static const uint64_t cyc[] = {700, 300, 300, 100};
 
 		set_rxq(&rxqs[i], (uint16_t)(i % 4), (uint16_t)(i / 4), (int)(i % 4), -1,
-		        cyc[i / 4] + 10 * (i % 4));
+			cyc[i / 4] + 10 * (i % 4));
 	}
 	for (m = 0; m < 3; m++) {
 		assign_ok(pmds, 8, rxqs, 16, modes[m], true, &w);
@@ -775,7 +776,7 @@ static void test_pin_missing_core(void **state)
 	assert_int_equal(w.n, 3);
 	assert_ptr_equal(w.q[0], &rxqs[0]);
 	assert_string_equal(w.msg[0],
-	                    "pmd-rxq-affinity: core 42 has no PMD; queue placed by the scheduler");
+			    "pmd-rxq-affinity: core 42 has no PMD; queue placed by the scheduler");
 	/* Placed like any node-1 queue: heaviest first on core 11, then 12, then 12. */
 	assert_int_equal(pmds[rxqs[0].pmd].core, 11);
 	assert_int_equal(pmds[rxqs[1].pmd].core, 12);
@@ -783,7 +784,7 @@ static void test_pin_missing_core(void **state)
 	/* Two warnings for the last one: the pin, then the cross-NUMA placement. */
 	assert_int_equal(warns_for(&w, &rxqs[3]), 2);
 	assert_string_equal(w.msg[1],
-	                    "pmd-rxq-affinity: core 77 has no PMD; queue placed by the scheduler");
+			    "pmd-rxq-affinity: core 77 has no PMD; queue placed by the scheduler");
 	assert_true(rxqs[3].cross_numa);
 	assert_int_equal(pmds[rxqs[3].pmd].core, 1);
 	assert_false(pmds[0].isolated || pmds[1].isolated || pmds[2].isolated || pmds[3].isolated);
@@ -1122,7 +1123,7 @@ static void build_mixed(struct sched_pmd *pmds, struct sched_rxq *rxqs)
 		set_pmd(&pmds[i], 3 + 10 * (i / 2) + (i % 2), (int)(i / 2));
 	for (i = 0; i < 14; i++)
 		set_rxq(&rxqs[i], (uint16_t)(i % 5), (uint16_t)(i / 5), (int)(i % 4), -1,
-		        i % 3 == 0 ? 100 : 10 * i);
+			i % 3 == 0 ? 100 : 10 * i);
 	rxqs[1].pinned_core = 13; /* node 1 PMD: isolates it */
 	rxqs[6].pinned_core = 99; /* no such core */
 	rxqs[11].pinned_core = 4; /* node 3 queue pinned to node 0 */
@@ -1181,27 +1182,27 @@ static void test_determinism(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_mode_names),
-	        cmocka_unit_test(test_bad_args),
-	        cmocka_unit_test(test_no_pmds),
-	        cmocka_unit_test(test_no_rxqs),
-	        cmocka_unit_test(test_rr_dealing_1node),
-	        cmocka_unit_test(test_rr_dealing_2nodes),
-	        cmocka_unit_test(test_rr_with_pin_not_isolated),
-	        cmocka_unit_test(test_same_numa_4nodes),
-	        cmocka_unit_test(test_cross_numa_4nodes),
-	        cmocka_unit_test(test_pin_isolation),
-	        cmocka_unit_test(test_pin_cross_numa),
-	        cmocka_unit_test(test_pin_missing_core),
-	        cmocka_unit_test(test_node_all_isolated),
-	        cmocka_unit_test(test_all_isolated),
-	        cmocka_unit_test(test_cycles_tie_breaks),
-	        cmocka_unit_test(test_cycles_serpentine),
-	        cmocka_unit_test(test_zero_cycles_spread),
-	        cmocka_unit_test(test_load_vs_optimal_fixed),
-	        cmocka_unit_test(test_load_vs_optimal_generated),
-	        cmocka_unit_test(test_unknown_numa),
-	        cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_mode_names),
+		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_no_pmds),
+		cmocka_unit_test(test_no_rxqs),
+		cmocka_unit_test(test_rr_dealing_1node),
+		cmocka_unit_test(test_rr_dealing_2nodes),
+		cmocka_unit_test(test_rr_with_pin_not_isolated),
+		cmocka_unit_test(test_same_numa_4nodes),
+		cmocka_unit_test(test_cross_numa_4nodes),
+		cmocka_unit_test(test_pin_isolation),
+		cmocka_unit_test(test_pin_cross_numa),
+		cmocka_unit_test(test_pin_missing_core),
+		cmocka_unit_test(test_node_all_isolated),
+		cmocka_unit_test(test_all_isolated),
+		cmocka_unit_test(test_cycles_tie_breaks),
+		cmocka_unit_test(test_cycles_serpentine),
+		cmocka_unit_test(test_zero_cycles_spread),
+		cmocka_unit_test(test_load_vs_optimal_fixed),
+		cmocka_unit_test(test_load_vs_optimal_generated),
+		cmocka_unit_test(test_unknown_numa),
+		cmocka_unit_test(test_determinism),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
