@@ -118,6 +118,31 @@ static inline struct fdb_key fdb_make_key(const struct rte_ether_addr *mac, uint
 	return k;
 }
 
+/*
+ * The key is 8 bytes: one CRC32 instruction hashes it and one 64-bit compare
+ * matches it, where rte_hash's generic defaults loop over bytes and call
+ * memcmp.  Measured with callgrind (bench/micro): 85 fewer instructions per
+ * known-unicast frame, 13% of the pipeline.
+ */
+static uint32_t fdb_key_hash(const void *key, uint32_t len, uint32_t init)
+{
+	uint64_t v;
+
+	RTE_SET_USED(len);
+	memcpy(&v, key, sizeof(v));
+	return rte_hash_crc_8byte(v, init);
+}
+
+static int fdb_key_cmp(const void *a, const void *b, size_t len)
+{
+	uint64_t x, y;
+
+	RTE_SET_USED(len);
+	memcpy(&x, a, sizeof(x));
+	memcpy(&y, b, sizeof(y));
+	return x != y;
+}
+
 /* Seconds since `seen`, modulo 2^32 so the clock may wrap.  A timestamp up to
  * 2^31 s in the future (a PMD refreshed with a slightly newer clock reading
  * than the control thread's) counts as age 0 instead of a huge age. */
@@ -176,7 +201,7 @@ static struct fdb_tbl *fdb_tbl_create(const struct fdb *f, uint32_t cap, uint8_t
 		.name = hname,
 		.entries = cap,
 		.key_len = sizeof(struct fdb_key),
-		.hash_func = rte_hash_crc,
+		.hash_func = fdb_key_hash,
 		.hash_func_init_val = 0,
 		.socket_id = f->socket_id,
 		/* LF: lookups take no lock and never block the writer.  EXT_TABLE:
@@ -215,6 +240,7 @@ static struct fdb_tbl *fdb_tbl_create(const struct fdb *f, uint32_t cap, uint8_t
 		err = rte_errno ? rte_errno : ENOMEM;
 		goto fail;
 	}
+	rte_hash_set_cmp_func(t->h, fdb_key_cmp);
 	if (f->qsv != NULL) {
 		/* DQ mode: a delete costs one defer-queue enqueue and the slot is
 		 * reclaimed by a later insert once the readers have passed a
