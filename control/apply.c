@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include "control/rxq_plan.h"
 #include "control/state.h"
 #include "control/uplink.h"
+#include "control/xdp_filter.h"
 #include "dataplane/bridge.h"
 #include "dataplane/clock.h"
 #include "dataplane/ethdev_port.h"
@@ -100,11 +102,37 @@ static bool needs_reopen(const struct sw_port *sp, const struct db_port_cfg *c,
 	return true;
 }
 
+/*
+ * The kernel half of an af_xdp port's ingress rules (control/xdp_filter.h):
+ * after the port is opened (the PMD has just attached a fresh program) and
+ * whenever its ingress rules change.  NULL: no rules, every frame passes.
+ * Other ports: nothing.
+ */
+static void port_xdp_rules(const char *name, const struct db_port_cfg *c,
+			   const struct filter_rules *ingress)
+{
+	char ifname[IF_NAMESIZE];
+	int rc;
+
+	if (c->type != DB_PORT_DPDK || xdp_filter_ifname(c->devargs, ifname, sizeof(ifname)) < 0)
+		return;
+	rc = xdp_filter_apply(ifname, ingress);
+	if (rc == -ENOENT || rc == -EPROTO)
+		CTL_LOG(INFO, "port '%s': %s on %s: ingress rules are enforced by the PMD only\n",
+			name, rc == -ENOENT ? "no XDP program" : "a user's XDP program", ifname);
+	else if (rc < 0)
+		CTL_LOG(ERR,
+			"port '%s': cannot write ingress rules into the XDP program on %s: %s\n",
+			name, ifname, strerror(-rc));
+}
+
 static struct dp_port *open_port(const char *name, const struct db_port_cfg *c,
 				 const struct db_ovs_cfg *ovs, char *err, size_t errlen)
 {
+	char devargs[sizeof(c->devargs) + PATH_MAX];
 	struct vhost_sock_opts so;
 	struct ethdev_port_params ep;
+	struct dp_port *p;
 
 	switch (c->type) {
 	case DB_PORT_VHOST_SERVER:
@@ -113,8 +141,10 @@ static struct dp_port *open_port(const char *name, const struct db_port_cfg *c,
 		return vhost_port_create(name, c->type == DB_PORT_VHOST_CLIENT, c->server_path, &so,
 					 err, errlen);
 	case DB_PORT_DPDK:
+		/* af_xdp devices get kvswitch's XDP program (xdp_prog=) */
+		xdp_filter_prepare_port(c->devargs, devargs, sizeof(devargs));
 		ep = (struct ethdev_port_params){
-			.devargs = c->devargs,
+			.devargs = devargs,
 			.n_rxq = c->n_rxq,
 			.n_rxq_desc = c->n_rxq_desc,
 			.n_txq_desc = c->n_txq_desc,
@@ -122,7 +152,12 @@ static struct dp_port *open_port(const char *name, const struct db_port_cfg *c,
 			.max_pmds = (unsigned int)sysconf(_SC_NPROCESSORS_CONF),
 			.promiscuous = c->promiscuous,
 		};
-		return ethdev_port_create(name, &ep, err, errlen);
+		p = ethdev_port_create(name, &ep, err, errlen);
+		if (p != NULL)
+			/* no ingress rules in the configuration yet:
+			 * the Port filter column comes with filter_cfg.c */
+			port_xdp_rules(name, c, NULL);
+		return p;
 	}
 	snprintf(err, errlen, "port '%s': unknown type", name);
 	errno = EINVAL;

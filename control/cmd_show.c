@@ -7,6 +7,7 @@
  * them, so a view may be a few packets behind.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "control/rxq_plan.h"
 #include "control/state.h"
 #include "control/uplink.h"
+#include "control/xdp_filter.h"
 #include "dataplane/bridge.h"
 #include "dataplane/clock.h"
 #include "dataplane/ethdev_port.h"
@@ -549,6 +551,32 @@ static void ethdev_stats_view(const struct dp_port *p, json_t *o, struct buf *b)
 		json_object_set_new(o, "mac_filter", mf);
 }
 
+/* An af_xdp port's kernel program (control/xdp_filter.h): frames its ingress
+ * rules dropped before the PMD saw them; nothing for other ports. */
+static void xdp_stats_view(const struct sw_port *sp, json_t *o, struct buf *b)
+{
+	struct xdp_filter_stats st;
+	char ifname[IF_NAMESIZE];
+	json_t *rules;
+	uint16_t r;
+
+	if (xdp_filter_ifname(sp->cfg.devargs, ifname, sizeof(ifname)) < 0 ||
+	    xdp_filter_read_stats(ifname, &st) < 0)
+		return;
+	rules = json_array();
+	bprintf(b, "  kernel (XDP on %s) ingress rules: denied=%lu default=%lu", ifname, st.denied,
+		st.default_denied);
+	for (r = 0; r < st.n_rules; r++) {
+		bprintf(b, " rule%u=%lu", r, st.rule_denied[r]);
+		json_array_append_new(rules, json_integer((json_int_t)st.rule_denied[r]));
+	}
+	bprintf(b, "\n");
+	json_object_set_new(o, "xdp",
+			    json_pack("{s:s,s:I,s:I,s:o}", "iface", ifname, "denied",
+				      (json_int_t)st.denied, "default_denied",
+				      (json_int_t)st.default_denied, "rules_denied", rules));
+}
+
 json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen)
 {
 	const char *only = json_string_value(json_object_get(params, "port"));
@@ -599,8 +627,10 @@ json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen)
 			      "tx_packets", (json_int_t)t.tx_packets, "tx_bytes",
 			      (json_int_t)t.tx_bytes, "rx_drops", drops_json(t.rx_drops),
 			      "tx_drops", drops_json(t.tx_drops), "rxqs", qs);
-		if (sp->dp->kind == DP_PORT_ETHDEV)
+		if (sp->dp->kind == DP_PORT_ETHDEV) {
 			ethdev_stats_view(sp->dp, o, &b);
+			xdp_stats_view(sp, o, &b);
+		}
 		json_array_append_new(arr, o);
 	}
 	return view_buf(&b, arr);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,11 +28,13 @@
 #include "control/cmd.h"
 #include "control/rpc.h"
 #include "control/state.h"
+#include "control/xdp_filter.h"
 #include "vhost-user/vhost_port.h"
 
 #define DEFAULT_CONFIG  "/etc/kvswitch/kvswitch.yaml"
 #define DEFAULT_UNIXCTL "/var/run/kvswitch/kvswitchd.ctl"
 #define MAX_EAL_ARGS    64
+#define XDP_PROG_DIR    "/run/kvswitch" /* the af_xdp ports' XDP program, 0600 */
 
 static volatile sig_atomic_t stop;
 
@@ -65,6 +68,24 @@ static void mkdir_parent(const char *path)
 		mkdir(tmp, 0755);
 		*s = '/';
 	}
+}
+
+/* libbpf (the af_xdp PMD loading kvswitch's XDP program, control/xdp_filter.c)
+ * asks for locked memory: kernels before 5.11 charge BPF maps to
+ * RLIMIT_MEMLOCK, and libbpf checks the limit before loading. */
+static void raise_memlock(void)
+{
+	struct rlimit r = {RLIM_INFINITY, RLIM_INFINITY};
+
+	if (setrlimit(RLIMIT_MEMLOCK, &r) == 0 || getrlimit(RLIMIT_MEMLOCK, &r) < 0)
+		return;
+	/* without CAP_SYS_RESOURCE: as far as the hard limit goes */
+	r.rlim_cur = r.rlim_max;
+	setrlimit(RLIMIT_MEMLOCK, &r);
+	fprintf(stderr,
+		"kvswitchd: RLIMIT_MEMLOCK stays at %llu KiB (no CAP_SYS_RESOURCE): kernels before "
+		"5.11 may refuse af_xdp ports' XDP program\n",
+		(unsigned long long)r.rlim_max / 1024);
 }
 
 static unsigned int pick_control_core(uint64_t pmd_mask)
@@ -175,6 +196,7 @@ int main(int argc, char **argv)
 	/* Before EAL: it derives the CPU set of its control threads (librte_vhost's
 	 * among them) from ours, and those must stay off PMD cores. */
 	control_affinity(apply_pmd_cores(ovs.pmd_cpu_mask, sw.control_core));
+	raise_memlock(); /* before EAL: it may probe af_xdp devices */
 	rc = rte_eal_init(eal_argc, eal_argv);
 	if (rc < 0) {
 		fprintf(stderr, "kvswitchd: EAL initialisation failed: %s\n",
@@ -183,6 +205,13 @@ int main(int argc, char **argv)
 	}
 	rte_log_set_level(RTE_LOGTYPE_USER1, RTE_LOG_INFO);
 	rte_log_set_level(RTE_LOGTYPE_USER2, RTE_LOG_INFO);
+
+	rc = xdp_filter_init(XDP_PROG_DIR);
+	if (rc < 0)
+		fprintf(stderr,
+			"kvswitchd: cannot write the XDP program to %s: %s; af_xdp ports run "
+			"without the kernel half of their ingress rules\n",
+			XDP_PROG_DIR, strerror(-rc));
 
 	if (dp_rcu_init(DP_MAX_PMDS) < 0) {
 		fprintf(stderr, "kvswitchd: cannot allocate the RCU variable\n");
