@@ -5,7 +5,8 @@
  *
  * Order matters so that a failing change leaves nothing half-done and PMDs
  * never see a dangling pointer:
- *   1. open new devices (the only step that may fail; undone on failure);
+ *   1. build changed port filters (control/port_filter.c) and open new
+ *      devices (the only steps that may fail; undone on failure);
  *   2. unpublish ports that go away, take them out of bridges and poll
  *      lists, wait for a grace period, close them;
  *   3. publish port confs, bridge member lists, new ports;
@@ -26,6 +27,7 @@
 #include <rte_malloc.h>
 
 #include "control/balance.h"
+#include "control/port_filter.h"
 #include "control/rxq_plan.h"
 #include "control/state.h"
 #include "control/uplink.h"
@@ -418,6 +420,7 @@ static void restore_reopened(struct sw_port **sps, unsigned int n)
 			continue;
 		}
 		publish_conf(sps[i]);
+		port_filter_restore(sps[i]);
 		dp_port_publish(sps[i]->dp);
 	}
 	publish_members();
@@ -429,6 +432,7 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 	static struct pending_open opens[DP_MAX_PORTS];
 	static struct pending_bridge new_br[SW_MAX_BRIDGES];
 	static struct sw_port *reopen[DP_MAX_PORTS];
+	static const struct db_port *opening[DP_MAX_PORTS];
 	static uint16_t gone[DP_MAX_PORTS];
 	static struct dp_port *closing[DP_MAX_PORTS];
 	unsigned int n_open = 0, n_reopen = 0, n_new_br = 0, n_gone = 0, i, b;
@@ -459,11 +463,15 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 			db_port_cfg(dbb->ports[i], &c);
 			if (sp && !needs_reopen(sp, &c, &ovs))
 				continue;
+			opening[n_open] = dbb->ports[i];
 			opens[n_open++] = (struct pending_open){.dbp = dbb->ports[i]};
 			if (sp && sp->dp)
 				reopen[n_reopen++] = sp;
 		}
 	}
+	rc = port_filter_prepare(db, opening, n_open, strict, err, errlen);
+	if (rc < 0)
+		return rc;
 	if (n_reopen)
 		close_for_reopen(reopen, n_reopen);
 	for (i = 0; i < n_open; i++) {
@@ -598,6 +606,7 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 			sp->cfg = c;
 			snprintf(sp->bridge, sizeof(sp->bridge), "%s", dbb->name);
 			publish_conf(sp);
+			port_filter_commit(sp, dbb->ports[i]); /* before its first frame */
 			if (sp->dp == NULL)
 				continue;
 			if (sb)
@@ -611,6 +620,7 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 		}
 	}
 	publish_members();
+	port_filter_end();
 
 	/* gone bridges: their ports are gone and no conf points at them */
 	dp_rcu_flush();
@@ -642,6 +652,7 @@ undo_opens:
 		close_port(opens[i].dp);
 	if (n_reopen)
 		restore_reopened(reopen, n_reopen);
+	port_filter_abort();
 	return rc;
 }
 

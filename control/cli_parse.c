@@ -19,6 +19,14 @@ static const char usage_text[] =
 	"  remove TABLE RECORD COLUMN KEY          remove one key of a map column\n"
 	"  clear TABLE RECORD COLUMN               reset a column\n"
 	"\n"
+	"Frame filters (edit the Port filter column; docs/filters.md):\n"
+	"  lock-port PORT MAC[,MAC...]             PORT may send from these MACs only\n"
+	"  unlock-port PORT                        remove PORT's ingress filter\n"
+	"  add-filter-rule PORT ingress|egress allow|deny src|dst MAC[/MASK]\n"
+	"  del-filter-rule PORT ingress|egress NUMBER|RULE\n"
+	"  set-filter-default PORT ingress|egress allow|deny\n"
+	"  list-filter-rules PORT                  rules, programs and filter drops\n"
+	"\n"
 	"Views:\n"
 	"  show | list-br | list-ports BRIDGE | get TABLE RECORD COLUMN[:KEY]\n"
 	"  pmd-stats-show | pmd-stats-clear | pmd-rxq-show   (also dpif-netdev/...)\n"
@@ -104,6 +112,61 @@ static bool nargs(const char *cmd, int have, int min, int max, char *err, size_t
 	return false;
 }
 
+/* argv[0..n-1] joined with sep, into out. */
+static void join(int n, char **argv, const char *sep, char *out, size_t outlen)
+{
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < n && off < outlen; i++)
+		off += (size_t)snprintf(out + off, outlen - off, "%s%s", i ? sep : "", argv[i]);
+}
+
+static bool is_dir(const char *s, char *err, size_t errlen)
+{
+	if (strcmp(s, "ingress") == 0 || strcmp(s, "egress") == 0)
+		return true;
+	snprintf(err, errlen, "'%s': expected ingress or egress", s);
+	return false;
+}
+
+/* The filter commands: sugar over the Port filter column, so also part of a
+ * transaction.  NULL with err set, or with err empty if c is not one. */
+static json_t *parse_filter_write(const char *c, int n, char **argv, char *err, size_t errlen)
+{
+	char text[4096];
+
+	if (strcmp(c, "lock-port") == 0) {
+		if (!nargs(c, n, 2, -1, err, errlen))
+			return NULL;
+		join(n - 1, argv + 2, ",", text, sizeof(text));
+		return json_pack("{s:s,s:s,s:s}", "op", c, "port", argv[1], "macs", text);
+	}
+	if (strcmp(c, "unlock-port") == 0)
+		return nargs(c, n, 1, 1, err, errlen)
+			       ? json_pack("{s:s,s:s}", "op", c, "port", argv[1])
+			       : NULL;
+	if (strcmp(c, "add-filter-rule") == 0 || strcmp(c, "del-filter-rule") == 0) {
+		if (!nargs(c, n, 3, -1, err, errlen) || !is_dir(argv[2], err, errlen))
+			return NULL;
+		join(n - 2, argv + 3, " ", text, sizeof(text));
+		return json_pack("{s:s,s:s,s:s,s:s}", "op", c, "port", argv[1], "direction",
+				 argv[2], "rule", text);
+	}
+	if (strcmp(c, "set-filter-default") == 0) {
+		if (!nargs(c, n, 3, 3, err, errlen) || !is_dir(argv[2], err, errlen))
+			return NULL;
+		if (strcmp(argv[3], "allow") != 0 && strcmp(argv[3], "deny") != 0) {
+			snprintf(err, errlen, "'%s': expected allow or deny", argv[3]);
+			return NULL;
+		}
+		return json_pack("{s:s,s:s,s:s,s:s}", "op", c, "port", argv[1], "direction",
+				 argv[2], "policy", argv[3]);
+	}
+	err[0] = '\0';
+	return NULL;
+}
+
 /* One write command (argv[0] is its name, options already removed). */
 static json_t *parse_write(int argc, char **argv, bool may_exist, bool if_exists, char *err,
 			   size_t errlen)
@@ -152,7 +215,9 @@ static json_t *parse_write(int argc, char **argv, bool may_exist, bool if_exists
 			op = json_pack("{s:s,s:s,s:s,s:s}", "op", c, "table", argv[1], "record",
 				       argv[2], "column", argv[3]);
 	} else {
-		snprintf(err, errlen, "unknown command '%s' (kvsctl --help lists them)", c);
+		op = parse_filter_write(c, n, argv, err, errlen);
+		if (op == NULL && err[0] == '\0')
+			snprintf(err, errlen, "unknown command '%s' (kvsctl --help lists them)", c);
 	}
 	return op;
 }
@@ -185,6 +250,7 @@ static const struct read_cmd reads[] = {
 	{"port-stats", "port-stats", 0, 1, "port"},
 	{"memory/show", "memory/show", 0, 0, NULL},
 	{"drop-reasons", "drop-reasons", 0, 0, NULL},
+	{"list-filter-rules", "list-filter-rules", 1, 1, "port"},
 	{"version", "version", 0, 0, NULL},
 };
 

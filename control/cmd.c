@@ -124,6 +124,9 @@ static int do_op(struct db *db, json_t *op, char *err, size_t errlen)
 			return rc;
 		return db_clear(db, table, record, column, jstr(op, "key"), err, errlen);
 	}
+	rc = cmd_filter_op(db, name, op, err, errlen);
+	if (rc != -ENOSYS)
+		return rc;
 	snprintf(err, errlen, "unknown operation '%s'", name);
 	return -EINVAL;
 }
@@ -287,6 +290,7 @@ static const struct {
 	{"port-stats", show_port_stats},
 	{"memory/show", show_memory},
 	{"drop-reasons", show_drop_reasons},
+	{"list-filter-rules", show_filter_rules},
 	{"version", version},
 };
 

@@ -12,6 +12,8 @@
 
 #include <jansson.h>
 
+struct db;
+
 json_t *cmd_dispatch(const char *method, json_t *params, int *code, char *err, size_t errlen);
 
 /* Views (cmd_show.c). Each returns {"text":..., "data":...} or NULL + err. */
@@ -25,6 +27,11 @@ json_t *show_fdb_stats(json_t *params, int *code, char *err, size_t errlen);
 json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen);
 json_t *show_memory(json_t *params, int *code, char *err, size_t errlen);
 json_t *show_drop_reasons(json_t *params, int *code, char *err, size_t errlen);
+
+/* Filter commands (cmd_filter.c): the transact operations that edit a
+ * port's filter map (-ENOSYS: name is not one of them), and the view. */
+int cmd_filter_op(struct db *db, const char *name, json_t *op, char *err, size_t errlen);
+json_t *show_filter_rules(json_t *params, int *code, char *err, size_t errlen);
 
 /* {"text": text, "data": data}; takes the data reference. */
 json_t *view_new(const char *text, json_t *data);

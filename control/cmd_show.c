@@ -254,12 +254,16 @@ json_t *show_config(json_t *params, int *code, char *err, size_t errlen)
 			bprintf(&b, "            type: %s\n", dp->type);
 			smap_text(&b, 12, "options", &dp->options);
 			smap_text(&b, 12, "other_config", &dp->other_config);
+			smap_text(&b, 12, "filter", &dp->filter);
+			if (sp && sp->filter_error[0])
+				bprintf(&b, "            filter_error: \"%s\"\n", sp->filter_error);
 			if (dp->mtu_request)
 				bprintf(&b, "            mtu_request: %u\n", dp->mtu_request);
 			json_object_set_new(p, "name", json_string(dp->name));
 			json_object_set_new(p, "type", json_string(dp->type));
 			json_object_set_new(p, "options", smap_json(&dp->options));
 			json_object_set_new(p, "other_config", smap_json(&dp->other_config));
+			json_object_set_new(p, "filter", smap_json(&dp->filter));
 			json_object_set_new(p, "tag",
 					    dp->tag ? json_integer(dp->tag) : json_null());
 			json_object_set_new(p, "trunks", tr);

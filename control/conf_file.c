@@ -22,6 +22,9 @@
  *           type: dpdkvhostuser
  *           options: {}        # Interface options, KEY: VALUE
  *           other_config: {}   # Port/Interface other_config, KEY: VALUE
+ *           filter:            # frame filter (docs/filters.md), KEY: VALUE
+ *             ingress-rules: "allow src 52:54:00:00:00:01"
+ *             ingress-default: deny
  *           tag: 10            # access VLAN
  *           trunks: [10, 20]   # or "10,20"; exclusive with tag
  *           mtu_request: 9000
@@ -284,7 +287,8 @@ static int load_port(struct loader *l, const char *bridge, yaml_node_t *name, ya
 
 		if (strcmp(key, "type") == 0)
 			continue;
-		if (strcmp(key, "options") == 0 || strcmp(key, "other_config") == 0) {
+		if (strcmp(key, "options") == 0 || strcmp(key, "other_config") == 0 ||
+		    strcmp(key, "filter") == 0) {
 			snprintf(sub, sizeof(sub), "port '%s' %s", port, key);
 			rc = load_map(l, v, sub, "Port", port, type, key);
 		} else if (strcmp(key, "tag") == 0 || strcmp(key, "mtu_request") == 0) {
@@ -296,7 +300,7 @@ static int load_port(struct loader *l, const char *bridge, yaml_node_t *name, ya
 		} else {
 			rc = lerr(l, line_of(k), -EINVAL,
 				  "port '%s': unknown key '%s' (expected type, options, "
-				  "other_config, tag, trunks or mtu_request)",
+				  "other_config, filter, tag, trunks or mtu_request)",
 				  port, key);
 		}
 	}
@@ -648,6 +652,7 @@ static void emit_port(struct emit *em, const struct db_port *p)
 	}
 	emit_smap(em, "options", &p->options);
 	emit_smap(em, "other_config", &p->other_config);
+	emit_smap(em, "filter", &p->filter);
 	if (p->tag != 0)
 		emit_uint(em, "tag", p->tag);
 	if (p->n_trunks != 0) {

@@ -86,6 +86,7 @@ static void port_free(struct db_port *p)
 	free(p->type);
 	smap_destroy(&p->options);
 	smap_destroy(&p->other_config);
+	smap_destroy(&p->filter);
 	free(p->trunks);
 	free(p);
 }
@@ -130,10 +131,12 @@ static struct db_port *port_clone(const struct db_port *src)
 		return NULL;
 	smap_init(&p->options);
 	smap_init(&p->other_config);
+	smap_init(&p->filter);
 	p->name = strdup(src->name);
 	p->type = strdup(src->type ? src->type : "");
 	if (p->name == NULL || p->type == NULL || smap_clone(&p->options, &src->options) ||
-	    smap_clone(&p->other_config, &src->other_config))
+	    smap_clone(&p->other_config, &src->other_config) ||
+	    smap_clone(&p->filter, &src->filter))
 		goto nomem;
 	if (src->n_trunks > 0) {
 		p->trunks = malloc(src->n_trunks * sizeof(*p->trunks));
@@ -314,6 +317,7 @@ int db_port_add(struct db *db, const char *bridge, const char *port, char *err, 
 		return fail(err, errlen, -ENOMEM, "out of memory");
 	smap_init(&p->options);
 	smap_init(&p->other_config);
+	smap_init(&p->filter);
 	p->name = strdup(port);
 	p->type = strdup("");
 	if (p->name == NULL || p->type == NULL ||
@@ -353,7 +357,17 @@ int db_port_del(struct db *db, const char *bridge, const char *port, char *err, 
 
 enum table { T_OVS = 1, T_BRIDGE = 2, T_PORT = 4 };
 
-enum column { C_NAME, C_PORTS, C_OTHER_CONFIG, C_OPTIONS, C_TYPE, C_TAG, C_TRUNKS, C_MTU };
+enum column {
+	C_NAME,
+	C_PORTS,
+	C_OTHER_CONFIG,
+	C_OPTIONS,
+	C_FILTER,
+	C_TYPE,
+	C_TAG,
+	C_TRUNKS,
+	C_MTU
+};
 
 struct column_def {
 	const char *name;
@@ -368,6 +382,7 @@ static const struct column_def columns[] = {
 	{"ports", C_PORTS, T_BRIDGE, false, true},
 	{"other_config", C_OTHER_CONFIG, T_OVS | T_BRIDGE | T_PORT, true, false},
 	{"options", C_OPTIONS, T_PORT, true, false},
+	{"filter", C_FILTER, T_PORT, true, false},
 	{"type", C_TYPE, T_PORT, false, false},
 	{"tag", C_TAG, T_PORT, false, false},
 	{"trunks", C_TRUNKS, T_PORT, false, false},
@@ -454,6 +469,8 @@ static struct smap *target_map(const struct target *t, enum column col)
 		return t->ovs_other_config;
 	if (t->table == T_BRIDGE)
 		return &t->br->other_config;
+	if (col == C_FILTER)
+		return &t->port->filter;
 	return col == C_OPTIONS ? &t->port->options : &t->port->other_config;
 }
 
@@ -550,6 +567,7 @@ int db_set(struct db *db, const char *table, const char *record, const char *col
 	switch (c->col) {
 	case C_OTHER_CONFIG:
 	case C_OPTIONS:
+	case C_FILTER:
 		if (smap_set(target_map(&t, c->col), key, value))
 			return fail(err, errlen, -ENOMEM, "out of memory");
 		break;
@@ -618,6 +636,7 @@ int db_clear(struct db *db, const char *table, const char *record, const char *c
 	switch (c->col) {
 	case C_OTHER_CONFIG:
 	case C_OPTIONS:
+	case C_FILTER:
 		/* Removing an absent key is not an error, as with ovs-vsctl remove. */
 		if (key != NULL)
 			smap_remove(target_map(&t, c->col), key);
@@ -730,6 +749,7 @@ int db_get(const struct db *db, const char *table, const char *record, const cha
 		break;
 	case C_OTHER_CONFIG:
 	case C_OPTIONS:
+	case C_FILTER:
 		m = target_map(&t, c->col);
 		if (key != NULL) {
 			v = smap_get(m, key);

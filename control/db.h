@@ -3,7 +3,8 @@
  * db: the configuration model, i.e. what the user asked for, in OVS's terms:
  * the Open_vSwitch record (other_config), Bridges (other_config), and Ports
  * with their one Interface (type, options, tag, trunks, mtu_request,
- * other_config).  kvswitch merges Port and Interface: one name, one record.
+ * other_config) and kvswitch's frame filter map (filter).  kvswitch merges Port and Interface: one
+ * name, one record.
  *
  * Owned by the control thread only; PMDs never see it (control/apply.c turns
  * a db into dataplane state).  Every change is a transaction: clone the db,
@@ -48,6 +49,7 @@ struct db_port {
 	char *type;               /* "dpdkvhostuser", "dpdkvhostuserclient", "dpdk" */
 	struct smap options;      /* Interface options */
 	struct smap other_config; /* Port + Interface other_config */
+	struct smap filter;       /* Port filter (control/filter_cfg.h) */
 	uint16_t tag;             /* access VLAN 1..4094; 0 = not an access port */
 	uint16_t n_trunks;
 	uint16_t *trunks;     /* sorted, unique; none = all VLANs */
@@ -88,7 +90,7 @@ int db_port_del(struct db *db, const char *bridge, const char *port, char *err, 
 /*
  * Generic edits, in ovs-vsctl words.  table: "Open_vSwitch" (record "."),
  * "Bridge", "Port" or "Interface" (the same record for kvswitch).  column:
- * "other_config", "options" (with a key), "type", "tag", "trunks",
+ * "other_config", "options", "filter" (with a key), "type", "tag", "trunks",
  * "mtu_request", "name" is read-only.  key is NULL for plain columns.
  * Values are text as typed on the command line ("10", "10,20", "[10,20]",
  * "0x6", "dpdk").  Syntax is checked here (unknown table/column, not a

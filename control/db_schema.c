@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "control/db.h"
+#include "control/filter_cfg.h"
 
 /* db module internals (no private header: also declared where used). */
 int db_check_name(const char *what, const char *name, char *err, size_t errlen);
@@ -489,6 +490,13 @@ int db_schema_check_key(const char *table, const char *record, const char *type,
 		return check_key(P_OVS, record, 0, key, value, 0, err, errlen);
 	if (strcmp(table, "Bridge") == 0)
 		return check_key(P_BRIDGE, record, 0, key, value, 0, err, errlen);
+	if (strcmp(column, "filter") == 0) {
+		char why[DB_ERR_LEN / 2];
+
+		if (filter_cfg_check_key(key, value, why, sizeof(why)) < 0)
+			return verr(err, errlen, 0, "port '%s': %s", record, why);
+		return 0;
+	}
 	if (strcmp(column, "options") == 0) {
 		if (type_of(type) < 0)
 			return verr(err, errlen, 0, "port '%s' has no type", record);
@@ -563,6 +571,8 @@ static int validate_port(const struct db_port *p, char *err, size_t errlen)
 		if (rc)
 			return rc;
 	}
+	if (filter_cfg_check(&p->filter, why, sizeof(why)) < 0)
+		return verr(err, errlen, p->line, "port '%s': %s", name, why);
 	if (p->tag > 4094)
 		return verr(err, errlen, p->line, "port '%s': tag '%u' is out of range 1..4094",
 			    name, p->tag);

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "control/db.h"
+#include "control/filter_cfg.h"
 #include "dataplane/port.h"
 
 #define SW_MAX_BRIDGES 64
@@ -32,6 +33,13 @@ struct sw_port {
 	struct db_port_cfg cfg;
 	struct dp_port *dp; /* NULL when the device could not be opened */
 	char error[256];    /* why dp is NULL, shown by `show` */
+	/* The applied filter configuration, parsed (control/port_filter.c):
+	 * what each direction asks for and, for rules, the table; the form
+	 * other dataplanes (XDP) program from.  filter_error: start-up only, a
+	 * filter that could not be built (that direction drops everything). */
+	enum filter_cfg_kind filter_kind[FILTER_DIR_MAX];
+	struct filter_rules filter_rules[FILTER_DIR_MAX];
+	char filter_error[256];
 };
 
 struct sw {

@@ -8,6 +8,7 @@ KvsctlError carrying the daemon's message, which tests assert on.
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -79,7 +80,14 @@ class Switch:
         self.kill()  # do not leave a spinning PMD behind for the next tests
         raise RuntimeError("kvswitchd did not come up:\n" + self.log_text()[-3000:])
 
+    def _rpc_close(self):
+        if getattr(self, "_rpc", None) is not None:
+            self._rpc_in.close()
+            self._rpc.close()
+            self._rpc = None
+
     def stop(self):
+        self._rpc_close()
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -91,6 +99,7 @@ class Switch:
 
     def kill(self):
         """SIGKILL: a crash, no clean-up at all."""
+        self._rpc_close()
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
@@ -115,6 +124,20 @@ class Switch:
         if check and r.returncode != 0:
             raise KvsctlError([str(a) for a in args], r.returncode, r.stderr)
         return r if not check else r.stdout
+
+    def rpc(self, method, params=None):
+        """One request on the control socket without spawning kvsctl (for tests that make
+        hundreds of changes); the connection is kept. Raises KvsctlError on an error."""
+        if getattr(self, "_rpc", None) is None:
+            self._rpc = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._rpc.connect(str(self.ctl))
+            self._rpc_in = self._rpc.makefile("r")
+        req = {"id": 1, "method": method, "params": params if params is not None else {}}
+        self._rpc.sendall((json.dumps(req) + "\n").encode())
+        resp = json.loads(self._rpc_in.readline())
+        if "error" in resp:
+            raise KvsctlError([method], 1, resp["error"]["message"])
+        return resp["result"]["data"]
 
     def json(self, *args):
         return json.loads(self.vsctl(*args, fmt="json"))

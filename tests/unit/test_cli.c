@@ -134,13 +134,62 @@ static void test_errors(void **state)
 	assert_non_null(strstr(err, "no command"));
 }
 
+/* The filter commands: transact operations, chainable with other writes. */
+static void test_filter_commands(void **state)
+{
+	json_t *r;
+
+	(void)state;
+	r = parse("lock-port vm1 52:54:00:00:00:01,52:54:00:00:00:02 -- unlock-port vm2");
+	assert_non_null(r);
+	assert_string_equal(method(r), "transact");
+	assert_string_equal(s(op(r, 0), "op"), "lock-port");
+	assert_string_equal(s(op(r, 0), "port"), "vm1");
+	assert_string_equal(s(op(r, 0), "macs"), "52:54:00:00:00:01,52:54:00:00:00:02");
+	assert_string_equal(s(op(r, 1), "op"), "unlock-port");
+	assert_string_equal(s(op(r, 1), "port"), "vm2");
+	json_decref(r);
+	/* MACs as separate words too */
+	r = parse("lock-port vm1 52:54:00:00:00:01 52:54:00:00:00:02");
+	assert_string_equal(s(op(r, 0), "macs"), "52:54:00:00:00:01,52:54:00:00:00:02");
+	json_decref(r);
+
+	r = parse("add-filter-rule vm1 egress deny src 02:42:00:00:00:00/ff:ff:ff:00:00:00");
+	assert_non_null(r);
+	assert_string_equal(s(op(r, 0), "op"), "add-filter-rule");
+	assert_string_equal(s(op(r, 0), "direction"), "egress");
+	assert_string_equal(s(op(r, 0), "rule"), "deny src 02:42:00:00:00:00/ff:ff:ff:00:00:00");
+	json_decref(r);
+	r = parse("del-filter-rule vm1 ingress 2");
+	assert_string_equal(s(op(r, 0), "op"), "del-filter-rule");
+	assert_string_equal(s(op(r, 0), "rule"), "2");
+	json_decref(r);
+	r = parse("set-filter-default vm1 ingress deny");
+	assert_string_equal(s(op(r, 0), "policy"), "deny");
+	json_decref(r);
+	r = parse("list-filter-rules vm1");
+	assert_string_equal(method(r), "list-filter-rules");
+	assert_string_equal(s(json_object_get(r, "params"), "port"), "vm1");
+	json_decref(r);
+
+	assert_null(parse("lock-port vm1"));
+	assert_non_null(strstr(err, "'lock-port' takes at least 2 arguments, 1 given"));
+	assert_null(parse("add-filter-rule vm1 inbound allow src 52:54:00:00:00:01"));
+	assert_non_null(strstr(err, "'inbound': expected ingress or egress"));
+	assert_null(parse("set-filter-default vm1 egress drop"));
+	assert_non_null(strstr(err, "'drop': expected allow or deny"));
+	assert_null(parse("del-filter-rule vm1 egress"));
+	assert_non_null(strstr(err, "takes at least 3 arguments"));
+	assert_null(parse("unlock-port"));
+	assert_null(parse("list-filter-rules"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_add_port_chain),
-		cmocka_unit_test(test_options_and_quotes),
-		cmocka_unit_test(test_reads),
-		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_add_port_chain),  cmocka_unit_test(test_options_and_quotes),
+		cmocka_unit_test(test_reads),           cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_filter_commands),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -229,6 +229,30 @@ static const struct ecase ecases[] = {
 	 EINVAL},
 	{"bridges:\n  br0:\n    ports:\n      -vm: {type: dpdk}\n",
 	 "t.yaml:4:", "port name '-vm' must not start with '-'", EINVAL},
+	/* Filters: each key at its own line, the whole map at the port's */
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
+	 "        filter:\n          ingress-default: deny\n"
+	 "          ingress-rules: \"allow src 52:54:00:00:00:01, permit dst 02:00:00:00:00:01\"\n",
+	 "t.yaml:8:", "rule 'permit dst 02:00:00:00:00:01': expected 'allow|deny src|dst", EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
+	 "        filter:\n          egress-rules: deny src 52:54:00:00:00:zz\n",
+	 "t.yaml:7:", "'52:54:00:00:00:zz' is not a MAC address", EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
+	 "        filter:\n          ingress-default: block\n",
+	 "t.yaml:7:", "port 'vm1': filter ingress-default: 'block' is not allow or deny", EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
+	 "        filter:\n          ingress-prog: /x.o\n",
+	 "t.yaml:7:", "unknown filter key 'ingress-prog'", EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
+	 "        filter:\n          egress-program: x.o\n",
+	 "t.yaml:7:", "filter egress-program: 'x.o' is not an absolute path", EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
+	 "        filter:\n          egress-program: /x.o\n          egress-expression: arp\n",
+	 "t.yaml:4:", "port 'vm1': filter egress: rules, program and expression are exclusive",
+	 EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
+	 "        filter: deny\n",
+	 "t.yaml:6:", "must be a mapping", EINVAL},
 };
 
 static void test_load_errors(void **state)
@@ -264,6 +288,10 @@ static struct db *full_db(void)
 		{"Port", "vm1", "type", NULL, "dpdkvhostuser"},
 		{"Port", "vm1", "tag", NULL, "10"},
 		{"Port", "vm1", "other_config", "pmd-rxq-affinity", "0:1,1:2"},
+		{"Port", "vm1", "filter", "ingress-rules",
+		 "allow src 52:54:00:00:00:01, allow src 02:00:00:00:00:00/ff:00:00:00:00:00"},
+		{"Port", "vm1", "filter", "ingress-default", "deny"},
+		{"Port", "vm2", "filter", "egress-expression", "not ether src 52:54:00:00:00:01"},
 		{"Port", "vm2", "type", NULL, "dpdkvhostuserclient"},
 		{"Port", "vm2", "options", "vhost-server-path", "/tmp/a dir/vm2: sock"},
 		{"Port", "vm2", "trunks", NULL, "1,2,4094"},
@@ -356,6 +384,10 @@ static void test_save_roundtrip(void **state)
 			    "/tmp/a dir/vm2: sock");
 	assert_string_equal(get(back, "Port", "nic", "options", "n_rxq_desc"), "0512");
 	assert_non_null(db_bridge_find(back, "br-empty"));
+	assert_string_equal(get(back, "Port", "vm1", "filter", "ingress-default"), "deny");
+	assert_string_equal(get(back, "Port", "vm2", "filter", "egress-expression"),
+			    "not ether src 52:54:00:00:00:01");
+	assert_has(dump, "filter:");
 
 	/* Saving again over the file gives the same bytes. */
 	assert_int_equal(conf_save(back, path, err, sizeof(err)), 0);
@@ -556,6 +588,7 @@ static void test_full_file(void **state)
 	db_port_cfg(db_port_find(db, "vm1", NULL), &pc);
 	assert_int_equal(pc.tag, 10);
 	assert_int_equal(pc.mac_limit, 1024);
+	assert_string_equal(get(db, "Port", "vm1", "filter", "ingress-default"), "deny");
 
 	dump = conf_dump(db);
 	back = conf_load_string(dump, "dump", err, sizeof(err));

@@ -668,6 +668,50 @@ static void test_validate_records(void **state)
 	db_destroy(db);
 }
 
+/* The Port filter column: a map like options, checked by db_validate. */
+static void test_filter_column(void **state)
+{
+	char err[DB_ERR_LEN] = "";
+	struct db *db = mkdb(), *c;
+
+	(void)state;
+	assert_int_equal(get_rc(db, "Port", "vm1", "filter", "ingress-rules"), -ENOENT);
+	set_ok(db, "Port", "vm1", "filter", "ingress-rules", "allow src 52:54:00:00:00:01");
+	set_ok(db, "Port", "vm1", "filter", "ingress-default", "deny");
+	get_is(db, "Port", "vm1", "filter", "ingress-default", "deny");
+	get_is(db, "Port", "vm1", "filter", NULL,
+	       "{ingress-default=deny, ingress-rules=\"allow src 52:54:00:00:00:01\"}");
+	assert_int_equal(db_validate(db, err, sizeof(err)), 0);
+	/* Interface is the same record, as for options */
+	get_is(db, "Interface", "vm1", "filter", "ingress-default", "deny");
+	assert_int_equal(db_set(db, "Port", "vm1", "filter", NULL, "x", err, sizeof(err)), -EINVAL);
+	assert_has(err, "column 'filter' is a map");
+	assert_int_equal(db_set(db, "Bridge", "br0", "filter", "a", "b", err, sizeof(err)),
+			 -EINVAL);
+	assert_has(err, "table Bridge has no column 'filter'");
+
+	/* the clone owns its map */
+	c = db_clone(db);
+	assert_non_null(c);
+	assert_int_equal(db_clear(c, "Port", "vm1", "filter", "ingress-default", err, sizeof(err)),
+			 0);
+	get_is(db, "Port", "vm1", "filter", "ingress-default", "deny");
+	assert_int_equal(get_rc(c, "Port", "vm1", "filter", "ingress-default"), -ENOENT);
+	db_destroy(c);
+
+	set_ok(db, "Port", "vm1", "filter", "ingress-expression", "arp");
+	expect_invalid(db,
+		       "port 'vm1': filter ingress: rules, program and expression are exclusive");
+	assert_int_equal(db_clear(db, "Port", "vm1", "filter", NULL, err, sizeof(err)), 0);
+	assert_int_equal(db_validate(db, err, sizeof(err)), 0);
+	set_ok(db, "Port", "vm1", "filter", "egress-rules", "deny dst 01:00:5e:00:00:00/zz");
+	expect_invalid(db, "'zz' is not a MAC mask");
+	assert_int_equal(db_clear(db, "Port", "vm1", "filter", NULL, err, sizeof(err)), 0);
+	set_ok(db, "Port", "vm1", "filter", "egress-colour", "red");
+	expect_invalid(db, "port 'vm1': unknown filter key 'egress-colour'");
+	db_destroy(db);
+}
+
 static void test_clone(void **state)
 {
 	char err[DB_ERR_LEN];
@@ -852,6 +896,7 @@ int main(void)
 		cmocka_unit_test(test_ports),         cmocka_unit_test(test_set_get_clear),
 		cmocka_unit_test(test_validate_keys), cmocka_unit_test(test_validate_records),
 		cmocka_unit_test(test_clone),         cmocka_unit_test(test_views),
+		cmocka_unit_test(test_filter_column),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

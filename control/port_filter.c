@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The filter step of an apply transaction (port_filter.h).  Building a
+ * filter (validating and JIT-compiling a program, tens of microseconds for
+ * rules, more for a tcpdump expression) is the only part that may fail, so
+ * it happens before anything changes; installing is a pointer swap per port
+ * and direction.  Control thread only.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_log.h>
+
+#include "control/filter_cfg.h"
+#include "control/port_filter.h"
+#include "control/state.h"
+
+#define CTL_LOG(lvl, ...) rte_log(RTE_LOG_##lvl, RTE_LOGTYPE_USER2, "control: " __VA_ARGS__)
+
+/* What prepare built for one port, waiting for its commit. */
+struct pending_filter {
+	char port[32];
+	bool need[FILTER_DIR_MAX]; /* install f[dir] (NULL: remove the filter) */
+	struct filter *f[FILTER_DIR_MAX];
+	char error[256]; /* start-up only: why a direction drops everything */
+};
+
+static struct pending_filter pending[DP_MAX_PORTS];
+static unsigned int n_pending;
+
+static const struct smap *applied_map(const char *port)
+{
+	const struct db_port *p = sw.db ? db_port_find(sw.db, port, NULL) : NULL;
+
+	return p ? &p->filter : NULL;
+}
+
+static bool is_opening(const struct db_port *p, const struct db_port *const *opening,
+		       unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (opening[i] == p)
+			return true;
+	return false;
+}
+
+/* Start-up with a filter that cannot be built: fail closed. */
+static struct filter *deny_all(void)
+{
+	struct filter_rules none = {.n = 0, .default_allow = false};
+	char err[256];
+
+	return filter_from_rules(&none, err, sizeof(err));
+}
+
+static int prepare_port(const struct db_port *p, bool opening, bool strict, char *err,
+			size_t errlen)
+{
+	const struct smap *old = applied_map(p->name);
+	struct pending_filter *pf = &pending[n_pending];
+	char why[DB_ERR_LEN];
+	int rc;
+
+	memset(pf, 0, sizeof(*pf));
+	for (int d = 0; d < FILTER_DIR_MAX; d++) {
+		if (!opening && old != NULL && filter_cfg_same(old, &p->filter, d))
+			continue;
+		pf->need[d] = true;
+		rc = filter_cfg_build(&p->filter, d, &pf->f[d], why, sizeof(why));
+		if (rc == 0)
+			continue;
+		snprintf(err, errlen, "port '%s': %s filter: %s", p->name, filter_cfg_dir_name(d),
+			 why);
+		if (strict) {
+			n_pending++; /* so that abort frees what this port built */
+			return rc;
+		}
+		CTL_LOG(ERR, "%s; it drops every frame until fixed\n", err);
+		snprintf(pf->error, sizeof(pf->error), "%s", err);
+		pf->f[d] = deny_all();
+	}
+	if (pf->need[0] || pf->need[1] || pf->error[0]) {
+		snprintf(pf->port, sizeof(pf->port), "%s", p->name);
+		n_pending++;
+	}
+	return 0;
+}
+
+int port_filter_prepare(const struct db *db, const struct db_port *const *opening,
+			unsigned int n_opening, bool strict, char *err, size_t errlen)
+{
+	int rc;
+
+	n_pending = 0;
+	for (size_t b = 0; b < db->n_bridges; b++)
+		for (size_t i = 0; i < db->bridges[b]->n_ports; i++) {
+			const struct db_port *p = db->bridges[b]->ports[i];
+
+			rc = prepare_port(p, is_opening(p, opening, n_opening), strict, err,
+					  errlen);
+			if (rc < 0) {
+				port_filter_abort();
+				return rc;
+			}
+		}
+	return 0;
+}
+
+void port_filter_commit(struct sw_port *sp, const struct db_port *dbp)
+{
+	struct pending_filter *pf = NULL;
+
+	for (int d = 0; d < FILTER_DIR_MAX; d++)
+		sp->filter_kind[d] = filter_cfg_rules(&dbp->filter, d, &sp->filter_rules[d]);
+	for (unsigned int i = 0; i < n_pending && pf == NULL; i++)
+		if (strcmp(pending[i].port, sp->name) == 0)
+			pf = &pending[i];
+	if (pf == NULL)
+		return;
+	snprintf(sp->filter_error, sizeof(sp->filter_error), "%s", pf->error);
+	if (sp->dp == NULL)
+		return; /* end() frees them */
+	for (int d = 0; d < FILTER_DIR_MAX; d++) {
+		if (!pf->need[d])
+			continue;
+		dp_port_set_filter(sp->dp, d, pf->f[d]);
+		pf->f[d] = NULL;
+		pf->need[d] = false;
+	}
+}
+
+void port_filter_end(void)
+{
+	for (unsigned int i = 0; i < n_pending; i++)
+		for (int d = 0; d < FILTER_DIR_MAX; d++) {
+			filter_destroy(pending[i].f[d]);
+			pending[i].f[d] = NULL;
+		}
+	n_pending = 0;
+}
+
+void port_filter_abort(void)
+{
+	port_filter_end();
+}
+
+void port_filter_restore(struct sw_port *sp)
+{
+	const struct smap *m = applied_map(sp->name);
+	char err[DB_ERR_LEN];
+	struct filter *f;
+
+	for (int d = 0; m != NULL && sp->dp != NULL && d < FILTER_DIR_MAX; d++) {
+		if (filter_cfg_build(m, d, &f, err, sizeof(err)) < 0) {
+			CTL_LOG(ERR, "port '%s': %s filter: %s; it drops every frame\n", sp->name,
+				filter_cfg_dir_name(d), err);
+			f = deny_all();
+		}
+		dp_port_set_filter(sp->dp, d, f);
+	}
+}
