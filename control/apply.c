@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <grp.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,30 +103,6 @@ static bool needs_reopen(const struct sw_port *sp, const struct db_port_cfg *c,
 	return true;
 }
 
-/*
- * The kernel half of an af_xdp port's ingress rules (control/xdp_filter.h):
- * after the port is opened (the PMD has just attached a fresh program) and
- * whenever its ingress rules change.  NULL: no rules, every frame passes.
- * Other ports: nothing.
- */
-static void port_xdp_rules(const char *name, const struct db_port_cfg *c,
-			   const struct filter_rules *ingress)
-{
-	char ifname[IF_NAMESIZE];
-	int rc;
-
-	if (c->type != DB_PORT_DPDK || xdp_filter_ifname(c->devargs, ifname, sizeof(ifname)) < 0)
-		return;
-	rc = xdp_filter_apply(ifname, ingress);
-	if (rc == -ENOENT || rc == -EPROTO)
-		CTL_LOG(INFO, "port '%s': %s on %s: ingress rules are enforced by the PMD only\n",
-			name, rc == -ENOENT ? "no XDP program" : "a user's XDP program", ifname);
-	else if (rc < 0)
-		CTL_LOG(ERR,
-			"port '%s': cannot write ingress rules into the XDP program on %s: %s\n",
-			name, ifname, strerror(-rc));
-}
-
 static struct dp_port *open_port(const char *name, const struct db_port_cfg *c,
 				 const struct db_ovs_cfg *ovs, char *err, size_t errlen)
 {
@@ -156,9 +131,8 @@ static struct dp_port *open_port(const char *name, const struct db_port_cfg *c,
 		};
 		p = ethdev_port_create(name, &ep, err, errlen);
 		if (p != NULL)
-			/* no ingress rules in the configuration yet:
-			 * the Port filter column comes with filter_cfg.c */
-			port_xdp_rules(name, c, NULL);
+			/* a fresh program passes all until the filter commit */
+			port_filter_xdp(name, c, NULL);
 		return p;
 	}
 	snprintf(err, errlen, "port '%s': unknown type", name);

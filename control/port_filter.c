@@ -9,11 +9,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <net/if.h>
 
 #include <rte_log.h>
 
 #include "control/filter_cfg.h"
 #include "control/port_filter.h"
+#include "control/xdp_filter.h"
 #include "control/state.h"
 
 #define CTL_LOG(lvl, ...) rte_log(RTE_LOG_##lvl, RTE_LOGTYPE_USER2, "control: " __VA_ARGS__)
@@ -107,6 +109,30 @@ int port_filter_prepare(const struct db *db, const struct db_port *const *openin
 	return 0;
 }
 
+/*
+ * The kernel half of an af_xdp port's ingress rules (control/xdp_filter.h):
+ * after the port is opened (the PMD has just attached a fresh program) and
+ * whenever its ingress filter is rebuilt (port_filter_commit).  NULL: no rules, every frame passes.
+ * Other ports: nothing.
+ */
+void port_filter_xdp(const char *name, const struct db_port_cfg *c,
+		     const struct filter_rules *ingress)
+{
+	char ifname[IF_NAMESIZE];
+	int rc;
+
+	if (c->type != DB_PORT_DPDK || xdp_filter_ifname(c->devargs, ifname, sizeof(ifname)) < 0)
+		return;
+	rc = xdp_filter_apply(ifname, ingress);
+	if (rc == -ENOENT || rc == -EPROTO)
+		CTL_LOG(INFO, "port '%s': %s on %s: ingress rules are enforced by the PMD only\n",
+			name, rc == -ENOENT ? "no XDP program" : "a user's XDP program", ifname);
+	else if (rc < 0)
+		CTL_LOG(ERR,
+			"port '%s': cannot write ingress rules into the XDP program on %s: %s\n",
+			name, ifname, strerror(-rc));
+}
+
 void port_filter_commit(struct sw_port *sp, const struct db_port *dbp)
 {
 	struct pending_filter *pf = NULL;
@@ -125,6 +151,11 @@ void port_filter_commit(struct sw_port *sp, const struct db_port *dbp)
 		if (!pf->need[d])
 			continue;
 		dp_port_set_filter(sp->dp, d, pf->f[d]);
+		if (d == FILTER_DIR_INGRESS)
+			port_filter_xdp(sp->name, &sp->cfg,
+					sp->filter_kind[d] == FILTER_CFG_RULES
+						? &sp->filter_rules[d]
+						: NULL);
 		pf->f[d] = NULL;
 		pf->need[d] = false;
 	}

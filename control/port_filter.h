@@ -34,5 +34,11 @@ void port_filter_abort(void);
 /* A failed transaction opened sp's device again as it was: give it its
  * applied filters again (a filter that no longer builds drops everything). */
 void port_filter_restore(struct sw_port *sp);
+/* The kernel (XDP) copy of an af_xdp port's ingress rules; NULL: pass all.
+ * Other ports: nothing.  Failures are logged, the PMD still filters. */
+struct db_port_cfg;
+struct filter_rules;
+void port_filter_xdp(const char *name, const struct db_port_cfg *c,
+		     const struct filter_rules *ingress);
 
 #endif

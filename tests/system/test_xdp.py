@@ -1,8 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The kernel half of ingress MAC rules on an af_xdp port: kvswitchd hands the
 af_xdp PMD its XDP program (xdp_prog=), rules are written into the program's
-maps (here with tests/tools/kvs-xdp-rules, which calls control/xdp_filter.c
-like kvswitchd does), and frames from a denied source sent by a real Linux
+maps when the port's filter changes (kvsctl add-filter-rule), and frames from a denied source sent by a real Linux
 stack in a namespace are counted in the BPF map (read with bpftool) and never
 reach the PMD, while allowed frames reach a virtio-user guest."""
 
@@ -12,7 +11,6 @@ import subprocess
 
 import pytest
 
-from guest import build_dir
 from netns import netns_host
 from test_switching import MAC
 
@@ -63,7 +61,6 @@ def denied_by_mac(maps):
 def test_denied_source_dropped_in_kernel_never_reaches_pmd(switch, guests, host):
     if shutil.which("bpftool") is None:
         pytest.skip("bpftool is not installed (apt-get install bpftool)")
-    rules_tool = build_dir() / "tests" / "tools" / "kvs-xdp-rules"
     # queue_count=1: a veth has one combined channel; the PMD refuses more
     devargs = f"net_af_xdp0,iface={host.near},queue_count=1"
     switch.vsctl("add-br", "br0")
@@ -81,7 +78,7 @@ def test_denied_source_dropped_in_kernel_never_reaches_pmd(switch, guests, host)
     g.link()
     switch.wait_connected("vm1")
 
-    subprocess.run([str(rules_tool), host.near, "deny", "src", DENIED], check=True)
+    switch.vsctl("add-filter-rule", "uplink", "ingress", "deny", "src", DENIED)
     assert denied_by_mac(maps) == {DENIED: 0}
     g.reset()
     before = switch.port_stats("uplink")
@@ -106,7 +103,7 @@ def test_denied_source_dropped_in_kernel_never_reaches_pmd(switch, guests, host)
     assert after["xdp"]["rules_denied"] == [N_DENIED]
 
     # no rules: everything passes again, the total stays
-    subprocess.run([str(rules_tool), host.near], check=True)
+    switch.vsctl("remove", "Port", "uplink", "filter", "ingress-rules")
     g.reset()
     host.exec("python3", "-c", SENDER, host.far, "ff:ff:ff:ff:ff:ff", DENIED, 5)
     assert g.wait_rx(5)["rx"]["total"] == 5
