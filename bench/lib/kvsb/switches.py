@@ -1,0 +1,284 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The switches under test, each started fresh in its own directory and
+stopped completely (processes, sockets, hugepage files) after its windows.
+
+All three: PMD on ctx.pmd_core, everything else of theirs on ctx.gen_core,
+vhost-user ports "a" and "b" for the generator plus "x000".."xNNN" for idle
+guests, the same DPDK (Debian's 22.11 shared libraries), 1024-entry rings
+(the guests' queue_size) and bursts of 32 (all three's default; testpmd told so).
+
+- kvswitch: kvswitchd with a YAML configuration, dpdkvhostuser ports (the
+  guests are vhost-user clients), MAC table large enough for the MAC scale.
+- testpmd: io forwarding between two net_vhost ports: no lookup, no copy,
+  the ceiling a vhost-user switch can reach on this machine.
+- ovs: OVS-DPDK from Debian's openvswitch-switch-dpdk, private ovsdb and
+  run directory (never the system service), netdev bridge with the NORMAL
+  flow, dpdkvhostuserclient ports (the guests are vhost-user servers).
+"""
+import json
+import os
+import shutil
+import subprocess
+
+from . import procs as P
+
+MAC_TABLE_SIZE = 262144  # >= 2 x 100k MACs, with room
+N_MBUFS = 65536  # 2 ports x 4 queues x 1024 descriptors x 2 directions, 4x over
+OVS_VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
+
+
+class FilterUnavailable(Exception):
+    """This kvswitch build has no Port filter column (or refuses the policy)."""
+
+
+def extra_names(n):
+    return [f"x{i:03d}" for i in range(n)]
+
+
+class Switch:
+    name = "?"
+    gen_server = False  # the guests' virtio-user vdevs are vhost-user servers
+    max_extra = 1 << 20  # idle ports it can host
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.dir = os.path.join(ctx.workdir, self.name)
+        self.procs = []
+        self.extra = 0
+
+    restart_per_window = False
+    windows = 0  # windows run on this instance
+
+    def fresh_dir(self, keep_socks=False):
+        """An empty directory; keep_socks keeps sock/ (idle guests listening there)."""
+        if keep_socks and os.path.isdir(self.dir):
+            for n in os.listdir(self.dir):
+                if n != "sock":
+                    p = os.path.join(self.dir, n)
+                    shutil.rmtree(p, ignore_errors=True) if os.path.isdir(p) else os.unlink(p)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(os.path.join(self.dir, "sock"), exist_ok=True)
+
+    def sock(self, port):
+        return os.path.join(self.dir, "sock", port)
+
+    def pids(self):
+        return [p.pid for p in self.procs if p.poll() is None]
+
+    def check(self):
+        for p in self.procs:
+            if p.poll() is not None:
+                raise RuntimeError(f"{self.name} exited (rc {p.returncode}); log "
+                                   f"{self.ctx.procs.log_path(self.name)}:\n"
+                                   + self.ctx.procs.tail(self.name))
+
+    def stop(self, keep_socks=False):
+        for p in reversed(self.procs):
+            self.ctx.procs.stop(p)
+        self.procs = []
+        if not keep_socks:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def connected_extra(self):
+        """How many of the idle ports have a connected guest."""
+        return 0
+
+    def settle(self):
+        """Before a window: wait until the switch has dealt with the last guest leaving."""
+
+    def set_filter(self, rules_a, rules_b):
+        raise FilterUnavailable(f"{self.name} has no port filters")
+
+
+class KvSwitch(Switch):
+    name = "kvswitch"
+
+    def start(self, queues, extra=0):
+        c = self.ctx
+        self.fresh_dir()
+        self.extra = extra
+        self.conf = os.path.join(self.dir, "kvswitch.yaml")
+        self.ctl = os.path.join(self.dir, "kvswitchd.ctl")
+        ports = "".join(f"      {p}: {{type: dpdkvhostuser}}\n"
+                        for p in ["a", "b"] + extra_names(extra))
+        with open(self.conf, "w") as f:
+            f.write("# written by bench/kvsbench\n"
+                    "open_vswitch:\n"
+                    "  other_config:\n"
+                    f"    pmd-cpu-mask: \"{1 << c.pmd_core:#x}\"\n"
+                    f"    vhost-sock-dir: {os.path.join(self.dir, 'sock')}\n"
+                    f"    n-mbufs: {N_MBUFS}\n"
+                    "bridges:\n"
+                    "  br0:\n"
+                    "    other_config:\n"
+                    f"      mac-table-size: {MAC_TABLE_SIZE}\n"
+                    f"      mac-port-limit: {MAC_TABLE_SIZE}\n"
+                    "    ports:\n" + ports)
+        p = c.procs.spawn(self.name, [str(c.build / "control" / "kvswitchd"), "--config",
+                                      self.conf, "--unixctl", self.ctl])
+        self.procs = [p]
+        P.wait_until(lambda: os.path.exists(self.ctl) and self._answers(), 60,
+                     "kvswitchd to answer kvsctl", check=self.check)
+        P.wait_until(lambda: all(os.path.exists(self.sock(n)) for n in ["a", "b"]), 30,
+                     "kvswitchd's vhost-user sockets", check=self.check)
+
+    def _answers(self):
+        try:
+            self.kvsctl("version")
+            return True
+        except RuntimeError:
+            return False
+
+    def kvsctl(self, *args):
+        return P.run([str(self.ctx.build / "control" / "kvsctl"), "--unixctl", self.ctl, "-t",
+                      "30", *args], timeout=60)
+
+    def connected_extra(self):
+        names = set(extra_names(self.extra))
+        show = json.loads(self.kvsctl("--format", "json", "show"))
+        return sum(1 for br in show.get("bridges", []) for p in br.get("ports", [])
+                   if p.get("name") in names and p.get("status", {}).get("connected"))
+
+    def set_filter(self, rules_a, rules_b):
+        try:
+            self.kvsctl("set", "Port", "a", f"filter:ingress-rules={rules_a}",
+                        "filter:ingress-default=deny", "--", "set", "Port", "b",
+                        f"filter:ingress-rules={rules_b}", "filter:ingress-default=deny")
+        except RuntimeError as e:
+            raise FilterUnavailable(str(e))
+
+
+class TestPmd(Switch):
+    name = "testpmd"
+    max_extra = 0  # RTE_MAX_ETHPORTS is 32 in Debian's DPDK: no port scale
+
+    def start(self, queues, extra=0):
+        c = self.ctx
+        if extra:
+            raise ValueError("testpmd cannot host extra ports")
+        self.fresh_dir()
+        prefix = c.procs.prefix("testpmd")
+        argv = ["/usr/bin/dpdk-testpmd", "-l", f"{c.gen_core},{c.pmd_core}",
+                "--main-lcore", str(c.gen_core), "--file-prefix", prefix,
+                "--single-file-segments", "-m", "1024", "--no-pci",
+                "--vdev", f"net_vhost0,iface={self.sock('a')},queues={queues}",
+                "--vdev", f"net_vhost1,iface={self.sock('b')},queues={queues}",
+                "--", "--forward-mode=io", "--nb-cores=1", f"--rxq={queues}",
+                f"--txq={queues}", "--rxd=1024", "--txd=1024", "--burst=32",
+                "--total-num-mbufs=65536", "--disable-link-check"]
+        # Not interactive: testpmd starts forwarding and waits for a line on stdin,
+        # which stays open until stop().
+        p = c.procs.spawn(self.name, argv, prefix=prefix, stdin=subprocess.PIPE)
+        self.procs = [p]
+        # its stdout is a file, so block-buffered: wait for the sockets, not for its words
+        P.wait_until(lambda: all(os.path.exists(self.sock(n)) for n in ["a", "b"]), 180,
+                     "testpmd's vhost-user sockets", check=self.check)
+
+
+class Ovs(Switch):
+    name = "ovs"
+    gen_server = True
+    # A second guest on the same vhost-user client port got a stalled OVS on our test
+    # machine (main thread blocked for tens of seconds, or the PMD forwarding ~0.1 Mpps
+    # for the whole window), so every window gets a fresh ovs-vswitchd (it starts in ~1 s).
+    restart_per_window = True
+
+    def restart(self):
+        self.stop(keep_socks=True)
+        self.start(self.queues, self.extra, keep_socks=True)
+        if self.extra:
+            P.wait_until(lambda: self.connected_extra() >= self.extra, 240,
+                         f"{self.extra} idle guests to reconnect to ovs", interval=1,
+                         check=self.check)
+
+    def env(self):
+        e = dict(os.environ)
+        for k in ("OVS_RUNDIR", "OVS_LOGDIR", "OVS_DBDIR", "OVS_SYSCONFDIR", "OVS_PKGDATADIR"):
+            e.pop(k, None)
+        e.update(OVS_RUNDIR=self.dir, OVS_LOGDIR=self.dir, OVS_DBDIR=self.dir)
+        return e
+
+    def vsctl(self, *args, wait=True):
+        argv = ["ovs-vsctl", f"--db=unix:{self.db}", "--timeout=60"]
+        if not wait:
+            argv.append("--no-wait")
+        return P.run(argv + list(args), timeout=90, env=self.env())
+
+    def start(self, queues, extra=0, keep_socks=False):
+        c = self.ctx
+        self.fresh_dir(keep_socks)
+        self.extra, self.queues = extra, queues
+        self.db = os.path.join(self.dir, "db.sock")
+        conf = os.path.join(self.dir, "conf.db")
+        P.run(["ovsdb-tool", "create", conf, OVS_SCHEMA], env=self.env())
+        db = c.procs.spawn("ovsdb", [
+            "ovsdb-server", conf, f"--remote=punix:{self.db}",
+            f"--unixctl={os.path.join(self.dir, 'ovsdb.ctl')}",
+            f"--pidfile={os.path.join(self.dir, 'ovsdb.pid')}", "--log-file="
+            + os.path.join(c.procs.logdir, "ovsdb-server.log")], env=self.env())
+        self.procs = [db]
+        P.wait_until(lambda: os.path.exists(self.db), 30, "ovsdb-server", check=self.check)
+        prefix = c.procs.prefix("ovs")
+        self.vsctl("init", wait=False)
+        self.vsctl("set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
+                   f"other_config:dpdk-lcore-mask={1 << c.gen_core:#x}",
+                   f"other_config:pmd-cpu-mask={1 << c.pmd_core:#x}",
+                   "other_config:dpdk-socket-mem=2048",
+                   f"other_config:dpdk-extra=--no-pci --file-prefix {prefix}",
+                   "other_config:n-handler-threads=1", "other_config:n-revalidator-threads=1",
+                   wait=False)
+        sw = c.procs.spawn(self.name, [
+            OVS_VSWITCHD, f"unix:{self.db}",
+            f"--unixctl={os.path.join(self.dir, 'vswitchd.ctl')}",
+            f"--pidfile={os.path.join(self.dir, 'vswitchd.pid')}", "--log-file="
+            + os.path.join(c.procs.logdir, "ovs-vswitchd.log")], prefix=prefix, env=self.env())
+        self.procs = [db, sw]
+        P.wait_until(lambda: self._get("Open_vSwitch", ".", "dpdk_initialized") == "true", 90,
+                     "ovs-vswitchd's DPDK initialisation", interval=0.5, check=self.check)
+        cmd = ["add-br", "br0", "--", "set", "Bridge", "br0", "datapath_type=netdev",
+               f"other_config:mac-table-size={MAC_TABLE_SIZE}"]
+        for p in ["a", "b"] + extra_names(extra):
+            cmd += ["--", "add-port", "br0", p, "--", "set", "Interface", p,
+                    "type=dpdkvhostuserclient", f"options:vhost-server-path={self.sock(p)}",
+                    f"options:n_rxq={queues}"]
+        self.vsctl(*cmd)
+
+    def settle(self):
+        # ovs-vswitchd's main thread can stay blocked for tens of seconds after a vhost-user
+        # guest leaves, and its PMD does not poll the next guest's queues until the main
+        # thread has reconfigured them: a window started then measures a stalled switch.
+        # An appctl answer means the main loop runs again.
+        P.run(["ovs-appctl", "-t", os.path.join(self.dir, "vswitchd.ctl"), "--timeout=120",
+               "version"], timeout=130, env=self.env())
+
+    def _get(self, *args):
+        try:
+            return self.vsctl("get", *args, wait=False).strip()
+        except RuntimeError:
+            return ""
+
+    def connected_extra(self):
+        out = self.vsctl("--bare", "--columns=name", "find", "Interface", "link_state=up",
+                         wait=False)
+        names = set(extra_names(self.extra))
+        return sum(1 for n in out.split() if n in names)
+
+
+SWITCHES = {"kvswitch": KvSwitch, "testpmd": TestPmd, "ovs": Ovs}
+
+
+def versions():
+    """Versions of the peers, for the report."""
+    out = {}
+    for pkg in ("dpdk", "openvswitch-switch-dpdk", "python3-matplotlib"):
+        try:
+            out[pkg] = P.run(["dpkg-query", "-W", "-f", "${Version}", pkg]).strip()
+        except (RuntimeError, OSError):
+            out[pkg] = "not installed"
+    try:
+        out["ovs-vswitchd-dpdk"] = P.run([OVS_VSWITCHD, "--version"]).splitlines()[0]
+    except (RuntimeError, OSError, IndexError):
+        out["ovs-vswitchd-dpdk"] = "not available"
+    return out

@@ -1,0 +1,308 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""What each workload measures, and the plan that interleaves the switches.
+
+The plan is a list of cells.  A cell is one switch, started fresh, running
+the windows of one workload group (e.g. closed loop, 1 queue pair, every frame
+size) for one round, then stopped.  For each group the cells go round by
+round, A B C A B C ..., so each round compares the switches a few seconds or
+minutes apart and gives its own ratios.
+
+  closed    closed loop, inflight frames per direction, Mpps forwarded (both directions)
+  zeroloss  RFC 2544 binary search on the offered rate (open loop, both directions) for
+            zero loss; upper bound from the closed-loop result
+  latency   open loop at 10/50/90% of kvswitch's zero-loss rate, every switch
+  macs      closed loop 64B 1 queue pair with N distinct MACs per side
+  ports     closed loop 64B 1 queue pair while N idle guests are attached
+  filter    closed loop 64B 1 queue pair, kvswitch with a 16-rule ingress policy on
+            both ports against kvswitch without one
+  micro     bench/micro/run.sh (callgrind microbenchmark), copied into the report
+  idle      bench/idle_sleep.py (pmd-sleep-max idle CPU and wake-up latency)
+
+Every measurement lands in ctx.results as {workload, switch, round, size, queues,
+macs, extra_ports, point, value, ...}; report.py aggregates them.
+"""
+import os
+import statistics
+import subprocess
+import time
+
+from . import guests
+from . import procs as P
+from .switches import SWITCHES, FilterUnavailable, extra_names
+from .windows import measure
+
+ORDER = ["closed", "zeroloss", "latency", "macs", "ports", "filter", "micro", "idle"]
+BASE_MACS = 10  # the MAC scale's first point: everything else runs with it too
+LAT_PCTS = [10, 50, 90]
+START_S = {"kvswitch": 4, "testpmd": 3, "ovs": 8}
+FILTER_DECOYS = 15  # + 1 rule that matches: 16 rules, every frame walks them all
+
+
+def filter_rules(side):
+    """16 'allow src' rules for the port facing generator side 'a' or 'b': 15 MACs that
+    never appear, then the generator's side prefix (gen_frame.c: 02:00:0a / 02:00:0b)."""
+    rules = [f"allow src 52:54:00:ee:{side == 'a' and 10 or 11:02x}:{i:02x}"
+             for i in range(FILTER_DECOYS)]
+    rules.append(f"allow src 02:00:{'0a' if side == 'a' else '0b'}:00:00:00/ff:ff:ff:00:00:00")
+    return ", ".join(rules)
+
+
+class Cell:
+    def __init__(self, workload, rnd, switch, queues=1, extra=0, filt=False, sizes=(64,),
+                 points=(None,), est=0.0):
+        self.workload, self.round, self.switch = workload, rnd, switch
+        self.queues, self.extra, self.filter = queues, extra, filt
+        self.sizes, self.points, self.est = list(sizes), list(points), est
+        self.label = switch + ("+filter" if filt else "")
+        self.idle = None
+
+
+def plan(ctx):
+    """The cells of this run, in order."""
+    w = ctx.warmup + ctx.window + 2  # a window: EAL start, link, learning, measure
+    t = ctx.warmup + ctx.trial + 2
+    cells = []
+    sws = ctx.switches
+
+    def rounds(workload, switches, est, **kw):
+        for r in range(1, ctx.rounds + 1):
+            for s in switches:
+                cells.append(Cell(workload, r, s, est=est + START_S[s], **kw))
+
+    for wl in ctx.workloads:
+        if wl == "closed":
+            for q in ctx.queues:
+                rounds(wl, sws, w * len(ctx.sizes), queues=q, sizes=ctx.sizes)
+        elif wl == "zeroloss":
+            for q in ctx.queues:
+                rounds(wl, sws, t * (ctx.search_steps + 1) * len(ctx.sizes), queues=q,
+                       sizes=ctx.sizes)
+        elif wl == "latency":
+            for q in ctx.queues:
+                rounds(wl, sws, t * len(LAT_PCTS) * len(ctx.sizes), queues=q, sizes=ctx.sizes,
+                       points=LAT_PCTS)
+        elif wl == "macs":
+            rounds(wl, sws, sum(w + m / 50000 for m in ctx.macs), points=ctx.macs)
+        elif wl == "ports":
+            for n in ctx.ports:
+                hosts = [s for s in sws if SWITCHES[s].max_extra > 0]
+                rounds(wl, hosts, w + n * (1.0 if "ovs" in hosts else 0.2), extra=n)
+        elif wl == "filter":
+            if "kvswitch" in sws:
+                for r in range(1, ctx.rounds + 1):
+                    for f in (False, True):
+                        cells.append(Cell(wl, r, "kvswitch", filt=f, est=w + START_S["kvswitch"]))
+        elif wl == "micro":
+            cells.append(Cell(wl, 1, "-", est=180))
+        elif wl == "idle":
+            cells.append(Cell(wl, 1, "-", est=60))
+    return cells
+
+
+def result(ctx, cell, row, value, size, point=None, **extra):
+    r = {"workload": cell.workload, "switch": cell.label, "round": cell.round, "size": size,
+         "queues": cell.queues, "macs": row.get("macs") if row else None,
+         "extra_ports": cell.extra, "point": point, "value": value,
+         "clean": row.get("clean") if row else None, "error": row.get("error") if row else ""}
+    r.update(extra)
+    ctx.results.append(r)
+    return r
+
+
+# ---- the workloads: fn(ctx, sw, cell) ----
+
+def run_closed(ctx, sw, cell):
+    for size in cell.sizes:
+        row = measure(ctx, sw, cell, size, BASE_MACS)
+        result(ctx, cell, row, row["rx_pps"], size)
+
+
+def closed_max(ctx, label, size, queues):
+    vals = [r["value"] for r in ctx.results if r["workload"] == "closed" and r["switch"] == label
+            and r["size"] == size and r["queues"] == queues and r["value"]]
+    return max(vals) if vals else None
+
+
+def search(ctx, sw, cell, size):
+    """Zero-loss rate (frames/s over both directions), RFC 2544 style: try the upper bound,
+    then halve the interval ctx.search_steps times; every trial must be clean and lossless."""
+    hi = closed_max(ctx, cell.label, size, cell.queues)
+    if not hi:
+        row = measure(ctx, sw, cell, size, BASE_MACS, point="upper bound")
+        hi = row["rx_pps"]
+    if not hi:
+        return None, []
+    hi *= 1.05
+    lo, best, trials = 0.0, None, []
+
+    def trial(rate, k):
+        row = measure(ctx, sw, cell, size, BASE_MACS, mode="open", rate_total=rate,
+                      point=f"trial {k}")
+        ok = (not row["error"] and row["lost"] == 0 and not row["tx_fail"]
+              and (row["tx_pps"] or 0) >= 0.98 * rate)
+        trials.append({"offered_pps": rate, "pass": ok, "lost": row["lost"],
+                       "tx_pps": row["tx_pps"], "clean": row["clean"]})
+        return ok, row
+
+    ok, row = trial(hi, 0)
+    if ok:
+        return hi, trials
+    for k in range(1, ctx.search_steps + 1):
+        mid = (lo + hi) / 2
+        ok, row = trial(mid, k)
+        if ok:
+            lo, best = mid, mid
+        else:
+            hi = mid
+    return best, trials
+
+
+def run_zeroloss(ctx, sw, cell):
+    for size in cell.sizes:
+        rate, trials = search(ctx, sw, cell, size)
+        # no passing trial: 0, so the round shows (and its ratios say n/a)
+        result(ctx, cell, {"macs": BASE_MACS}, rate or 0.0, size, trials=trials)
+        if cell.switch == "kvswitch" and not cell.filter:
+            ctx.progress(f"r{cell.round} {cell.label:<16} zeroloss {size}B q{cell.queues}: "
+                         f"{(rate or 0) / 1e6:.3f} Mpps")
+
+
+def zl_reference(ctx, size, queues):
+    """kvswitch's zero-loss rate (median over rounds) for latency's operating points."""
+    vals = [r["value"] for r in ctx.results if r["workload"] == "zeroloss"
+            and r["switch"] == "kvswitch" and r["size"] == size and r["queues"] == queues
+            and r["value"]]
+    return statistics.median(vals) if vals else None
+
+
+def run_latency(ctx, sw, cell):
+    for size in cell.sizes:
+        ref = zl_reference(ctx, size, cell.queues)
+        if ref is None and cell.switch == "kvswitch":
+            ctx.progress(f"latency {size}B q{cell.queues}: no zero-loss rate yet, searching")
+            rate, trials = search(ctx, sw, cell, size)
+            if rate:
+                result(ctx, Cell("zeroloss", cell.round, "kvswitch", queues=cell.queues),
+                       {"macs": BASE_MACS}, rate, size, trials=trials)
+            ref = rate
+        if not ref:
+            ctx.progress(f"latency {size}B q{cell.queues}: no kvswitch zero-loss rate, skipped")
+            continue
+        for pct in cell.points:
+            row = measure(ctx, sw, cell, size, BASE_MACS, mode="open",
+                          rate_total=ref * pct / 100.0, point=f"{pct}%")
+            lat = (row.get("gen") or {}).get("latency_ns") or {}
+            result(ctx, cell, row, row["lat_p99_ns"], size, point=pct,
+                   p50=row["lat_p50_ns"], p999=row["lat_p999_ns"], max=row["lat_max_ns"],
+                   mean=row["lat_mean_ns"], lost=row["lost"], offered_pps=row["offered_pps"],
+                   hist=lat.get("hist"))
+
+
+def run_macs(ctx, sw, cell):
+    for m in cell.points:
+        row = measure(ctx, sw, cell, 64, m)
+        result(ctx, cell, row, row["rx_pps"], 64, point=m)
+
+
+def run_ports(ctx, sw, cell):
+    row = measure(ctx, sw, cell, 64, BASE_MACS)
+    result(ctx, cell, row, row["rx_pps"], 64, point=cell.extra)
+
+
+def run_filter(ctx, sw, cell):
+    row = measure(ctx, sw, cell, 64, BASE_MACS)
+    result(ctx, cell, row, row["rx_pps"], 64, point="policy" if cell.filter else "none")
+
+
+def run_micro(ctx, cell):
+    script = ctx.repo / "bench" / "micro" / "run.sh"
+    out = ctx.outdir
+    if not script.exists():
+        ctx.notes["micro"] = "not available: bench/micro/run.sh does not exist in this tree"
+        return
+    with open(ctx.procs.log_path("micro"), "ab") as log:
+        r = subprocess.run(["bash", str(script), str(ctx.build), str(out)], stdout=log,
+                           stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    if r.returncode != 0:
+        ctx.notes["micro"] = (f"failed: bench/micro/run.sh exit {r.returncode}; see raw/micro.log:"
+                              f"\n{ctx.procs.tail('micro', 10)}")
+    elif not (out / "micro.csv").exists():
+        ctx.notes["micro"] = "bench/micro/run.sh wrote no micro.csv"
+    else:
+        ctx.notes["micro"] = "ok"
+
+
+def run_idle(ctx, cell):
+    script = ctx.repo / "bench" / "idle_sleep.py"
+    env = dict(os.environ, KVS_BUILD_DIR=str(ctx.build))
+    with open(ctx.procs.log_path("idle"), "ab") as log:
+        r = subprocess.run(["/usr/bin/python3", str(script)], stdout=subprocess.PIPE,
+                           stderr=log, stdin=subprocess.DEVNULL, env=env, text=True)
+    (ctx.outdir / "idle_sleep.txt").write_text(r.stdout)
+    ctx.notes["idle"] = ("ok" if r.returncode == 0 else
+                         f"failed: exit {r.returncode}; see raw/idle.log:\n"
+                         f"{ctx.procs.tail('idle', 10)}")
+
+
+RUN = {"closed": run_closed, "zeroloss": run_zeroloss, "latency": run_latency,
+       "macs": run_macs, "ports": run_ports, "filter": run_filter}
+
+
+def run_cell(ctx, cell):
+    """Start the cell's switch (and idle guests, and filter), run its windows, stop it all.
+    A failure ends the cell, is recorded, and the run goes on."""
+    if cell.workload == "micro":
+        return run_micro(ctx, cell)
+    if cell.workload == "idle":
+        return run_idle(ctx, cell)
+    sw = SWITCHES[cell.switch](ctx)
+    t = time.monotonic()
+    try:
+        sw.start(cell.queues, extra=cell.extra)
+        ctx.progress(f"r{cell.round} {cell.label}: started in {time.monotonic() - t:.1f}s")
+        if cell.extra:
+            socks = [sw.sock(n) for n in extra_names(cell.extra)]
+            cell.idle = guests.IdleGuests(ctx, socks, sw.gen_server)
+            cell.idle.start()
+            P.wait_until(lambda: sw.connected_extra() >= cell.extra, 240,
+                         f"{cell.extra} idle guests to connect to {sw.name}", interval=1,
+                         check=sw.check)
+            ctx.progress(f"r{cell.round} {cell.label}: {sw.connected_extra()} idle guests "
+                         "connected")
+        if cell.filter:
+            try:
+                sw.set_filter(filter_rules("a"), filter_rules("b"))
+            except FilterUnavailable as e:
+                ctx.notes["filter"] = f"not available: {e}"
+                ctx.progress(f"filter: not available in this build ({e})")
+                return
+        RUN[cell.workload](ctx, sw, cell)
+    except (RuntimeError, TimeoutError, OSError) as e:
+        msg = str(e).strip()
+        ctx.failures.append({"workload": cell.workload, "switch": cell.label,
+                             "round": cell.round, "error": msg})
+        ctx.progress(f"r{cell.round} {cell.label} {cell.workload}: FAILED: {msg.splitlines()[0]}")
+        for line in msg.splitlines()[1:8]:
+            ctx.progress("    " + line)
+    finally:
+        if cell.idle:
+            cell.idle.stop()
+            cell.idle = None
+        t = time.monotonic()
+        sw.stop()
+        ctx.progress(f"r{cell.round} {cell.label}: stopped in {time.monotonic() - t:.1f}s")
+
+
+def run_plan(ctx, cells):
+    t0 = time.monotonic()
+    total = sum(c.est for c in cells)
+    done = 0.0
+    for i, c in enumerate(cells):
+        elapsed = time.monotonic() - t0
+        scale = elapsed / done if done > 0 else 1.0
+        ctx.eta = (total - done) * scale
+        ctx.progress(f"=== cell {i + 1}/{len(cells)}: {c.workload} {c.label} round {c.round}"
+                     + (f" q{c.queues}" if c.workload not in ("micro", "idle") else "")
+                     + (f" +{c.extra} idle ports" if c.extra else ""))
+        run_cell(ctx, c)
+        done += c.est

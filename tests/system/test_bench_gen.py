@@ -1,0 +1,144 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Smoke tests of the benchmark's traffic generator (bench/gen, kvs-bench-gen) against a real
+kvswitchd: both loops move frames through the switch, the open loop paces exactly and loses
+nothing at a low rate, the latency summary is consistent, a signal still gets a report, and
+usage and connection errors exit 2 and 1 with a message naming the cause."""
+import json
+import os
+import signal
+import subprocess
+
+import pytest
+
+from guest import build_dir, remove_runtime_dir
+
+GEN = build_dir() / "bench" / "gen" / "kvs-bench-gen"
+
+
+@pytest.fixture
+def gen_binary():
+    if not GEN.exists():
+        pytest.skip(f"{GEN} not built")
+    return GEN
+
+
+def gen_argv(socks, args, queues=1, server=False, prefix=None):
+    prefix = prefix or f"kvsbg{os.getpid()}"
+    argv = [str(GEN), "-l", "0", "--file-prefix", prefix, "--in-memory",
+            "--single-file-segments", "-m", "256", "--no-pci"]
+    for i, sock in enumerate(socks):
+        vdev = f"net_virtio_user{i},path={sock},queues={queues},queue_size=1024"
+        argv += ["--vdev", vdev + (",server=1" if server else "")]
+    return argv + ["--"] + [str(a) for a in args]
+
+
+def run_gen(socks, args, timeout=60, **kw):
+    argv = gen_argv(socks, args, **kw)
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    finally:
+        remove_runtime_dir(f"kvsbg{os.getpid()}")
+    return r
+
+
+def bench_switch(sw):
+    sw.vsctl("add-br", "br0")
+    for port in ("a", "b"):
+        sw.vsctl("add-port", "br0", port, "type=dpdkvhostuser")
+    return [sw.sock("a"), sw.sock("b")]
+
+
+def check_latency(lat, frames):
+    assert lat["p50"] is not None, lat
+    assert 0 < lat["p50"] <= lat["p99"] <= lat["p999"] <= lat["max"], lat
+    assert 0 < lat["mean"] <= lat["max"], lat
+    assert sum(c for _, c in lat["hist"]) == frames
+    uppers = [u for u, _ in lat["hist"]]
+    assert uppers == sorted(uppers) and uppers[-1] >= lat["max"] * 0.98, uppers[-3:]
+
+
+def test_closed_loop_through_kvswitch(switch, gen_binary):
+    socks = bench_switch(switch)
+    r = run_gen(socks, ["--mode", "closed", "--duration", 2, "--warmup", 0.5, "--macs", 1000,
+                        "--inflight", 256])
+    assert r.returncode == 0, r.stderr[-3000:]
+    rep = json.loads(r.stdout)
+    assert rep["mode"] == "closed" and rep["macs"] == 1000 and rep["inflight"] == 256
+    assert 1.9 < rep["duration_s"] < 2.5
+    # every frame went round A -> switch -> B -> switch -> A... and none was lost
+    assert rep["rx_frames"] > 10000, rep
+    assert rep["lost"] == 0 and rep["foreign"] == 0 and rep["malformed"] == 0, rep
+    assert rep["per_port"]["A"]["rx_queue"][0] > 0 and rep["per_port"]["B"]["rx_queue"][0] > 0
+    assert rep["per_queue_rx"] == [rep["rx_frames"]]
+    assert rep["learn"]["frames"] == 2 * 2 * 1000
+    check_latency(rep["latency_ns"], rep["rx_frames"])
+    # the switch learned every MAC of both sides
+    assert switch.json("fdb/stats-show", "br0")["learned"] >= 2000
+
+
+def test_open_loop_low_rate_no_loss(switch, gen_binary):
+    socks = bench_switch(switch)
+    rate, secs = 5000, 2
+    r = run_gen(socks, ["--mode", "open", "--rate", rate, "--duration", secs, "--warmup", 0.5,
+                        "--macs", 100, "--bidir", "--progress"])
+    assert r.returncode == 0, r.stderr[-3000:]
+    rep = json.loads(r.stdout)
+    assert rep["mode"] == "open" and rep["rate"] == rate and rep["bidir"] is True
+    # pacing is exact: every frame due in the window was sent or counted as failed
+    for side in ("A", "B"):
+        due = sum(rep["per_port"][side]["tx_queue"])
+        assert abs(due + rep["tx_fail"] / 2 - rate * rep["duration_s"]) <= 2, rep
+    assert rep["tx_fail"] == 0, rep
+    assert rep["rx_frames"] == rep["tx_frames"] == 2 * rate * secs, rep
+    assert rep["lost"] == 0 and rep["reordered"] == 0 and rep["duplicates"] == 0, rep
+    assert rep["foreign"] == 0 and rep["malformed"] == 0, rep
+    check_latency(rep["latency_ns"], rep["rx_frames"])
+    progress = [json.loads(line) for line in r.stderr.splitlines() if line.startswith('{"t"')]
+    assert progress and all(p.keys() == {"t", "rx_pps", "tx_pps"} for p in progress), progress
+
+
+def test_signal_still_reports(switch, gen_binary):
+    socks = bench_switch(switch)
+    argv = gen_argv(socks, ["--mode", "open", "--rate", 1000, "--duration", 60, "--warmup", 0,
+                            "--progress"])
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in p.stderr:  # the first progress line: the measurement is running
+            if line.startswith('{"t"'):
+                break
+        p.send_signal(signal.SIGINT)
+        out, _ = p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        remove_runtime_dir(f"kvsbg{os.getpid()}")
+    assert p.returncode == 0
+    rep = json.loads(out)
+    assert rep["interrupted"] is True and 0.9 < rep["duration_s"] < 30
+    assert rep["rx_frames"] > 0 and rep["lost"] == 0, rep
+
+
+@pytest.mark.parametrize("args, word", [
+    (["--mode", "sideways"], "--mode"),
+    (["--mode", "open"], "--rate"),
+    (["--mode", "closed", "--rate", "5"], "--rate"),
+    (["--mode", "closed", "--size", "63"], "--size"),
+    (["--mode", "closed", "--queues", "17"], "--queues"),
+    (["--mode", "closed", "--duration"], "--duration"),
+    (["--mode", "closed", "--nonsense"], "--nonsense"),
+])
+def test_usage_errors(gen_binary, args, word):
+    r = subprocess.run([str(GEN), "-l", "0", "--"] + args, capture_output=True, text=True,
+                       timeout=10)
+    assert r.returncode == 2 and r.stdout == ""
+    assert word in r.stderr.splitlines()[0], r.stderr
+
+
+def test_no_switch_is_a_runtime_error(tmp_path, gen_binary):
+    if os.geteuid() != 0:
+        pytest.skip("needs root (hugepages)")
+    socks = [tmp_path / "a.sock", tmp_path / "b.sock"]
+    r = run_gen(socks, ["--mode", "closed", "--link-timeout", 1], server=True, timeout=30)
+    assert r.returncode == 1 and r.stdout == ""
+    assert "no vhost-user connection" in r.stderr
