@@ -169,7 +169,7 @@ def test_auto_lb_moves_busy_queues_apart(switch, guests):
     two_pmds(sw)
     sw.wait_for(lambda: len(placement(sw)) == 4, what="4 queues polled")
     # Unmeasured, cycles deals the ports 0 1 1 0 over the two PMDs: the two
-    # that share a PMD send (broadcast of 1 KB frames, so each costs the PMD
+    # that share a PMD send (broadcast of 1500 B frames, so each costs the PMD
     # three copies), the other two only receive.
     pl = placement(sw)
     by_core = {}
@@ -178,7 +178,7 @@ def test_auto_lb_moves_busy_queues_apart(switch, guests):
     senders = next(v for v in by_core.values() if len(v) == 2)
     receivers = [n for n in names if n not in senders]
     for i, s in enumerate(senders):
-        g[s].stream_start(dst=BCAST, pps=50000, size=1024, stream=i + 1)
+        g[s].stream_start(dst=BCAST, pps=100000, size=1500, stream=i + 1)
     busy_core = pl[(senders[0], 0)]
 
     def busy():
@@ -206,7 +206,7 @@ def test_auto_lb_moves_busy_queues_apart(switch, guests):
     sent = [g[s].stream_stop()["sent"] for s in senders]
     settle(*g.values())
     # Every frame is accounted for: received, or dropped by name at a guest
-    # ring that was full (two 50 kpps floods into guests sharing a core with
+    # ring that was full (two 100 kpps floods into guests sharing a core with
     # a PMD); none vanished while queues moved.  Zero loss itself is what
     # test_rebalance_under_traffic_zero_loss checks, at a rate guests keep up with.
     for r in receivers:
