@@ -4,7 +4,8 @@
  *
  * Owns the rte_hash of (MAC, VLAN) keys, the parallel array of per-key slots
  * (port, last seen, and a copy of the key), the learn-request ring and the
- * per-port counters.  PMD threads call fdb_lookup_bulk() / fdb_learn_request();
+ * per-port counters.  PMD threads call fdb_learn_lookup_bulk(), fdb_lookup_bulk()
+ * and fdb_learn_request();
  * the bridge's control thread calls everything else, one thread at a time.
  *
  * Layout: readers see `struct fdb_tbl` through one pointer so that growing the
@@ -549,13 +550,12 @@ uint16_t fdb_lookup(const struct fdb *f, const struct rte_ether_addr *mac, uint1
 	return pos >= 0 ? fdb_slot_port(&t->slots[pos]) : FDB_PORT_NONE;
 }
 
-bool fdb_learn_request(struct fdb *f, const struct rte_ether_addr *mac, uint16_t vlan,
-		       uint16_t port, uint32_t now)
+/* PMD: the learning half for a key looked up at pos (or < 0): refresh an entry
+ * already on `port`, else queue a learn request.  True if it was known there. */
+static bool fdb_learn_found(struct fdb *f, struct fdb_tbl *t, const struct fdb_key *k, int32_t pos,
+			    uint16_t port, uint32_t now)
 {
-	struct fdb_tbl *t = fdb_tbl_get(f);
-	struct fdb_key k = fdb_make_key(mac, vlan);
 	struct fdb_req req;
-	int32_t pos = rte_hash_lookup(t->h, &k);
 
 	if (pos >= 0 && fdb_slot_port(&t->slots[pos]) == port) {
 		uint32_t *seen = &t->slots[pos].last_seen;
@@ -567,12 +567,60 @@ bool fdb_learn_request(struct fdb *f, const struct rte_ether_addr *mac, uint16_t
 		return true;
 	}
 	memset(&req, 0, sizeof(req));
-	req.mac = k.mac;
-	req.vlan = vlan;
+	req.mac = k->mac;
+	req.vlan = k->vlan;
 	req.port = port;
 	if (rte_ring_mp_enqueue_elem(f->req, &req, sizeof(req)) != 0)
 		__atomic_fetch_add(&f->requests_lost, 1, __ATOMIC_RELAXED);
 	return false;
+}
+
+bool fdb_learn_request(struct fdb *f, const struct rte_ether_addr *mac, uint16_t vlan,
+		       uint16_t port, uint32_t now)
+{
+	struct fdb_tbl *t = fdb_tbl_get(f);
+	struct fdb_key k = fdb_make_key(mac, vlan);
+
+	return fdb_learn_found(f, t, &k, rte_hash_lookup(t->h, &k), port, now);
+}
+
+void fdb_learn_lookup_bulk(struct fdb *f, const struct rte_ether_addr *const srcs[],
+			   const struct rte_ether_addr *const dsts[], const uint16_t vlans[],
+			   unsigned int n, uint16_t port, uint32_t now, uint16_t ports[])
+{
+	struct fdb_tbl *t = fdb_tbl_get(f);
+	struct fdb_key keys[RTE_HASH_LOOKUP_BULK_MAX];
+	const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
+	int32_t pos[RTE_HASH_LOOKUP_BULK_MAX];
+	unsigned int m, i, k;
+
+	if (n > RTE_HASH_LOOKUP_BULK_MAX / 2) {
+		/* outside the contract: still correct, one key at a time */
+		for (i = 0; i < n; i++) {
+			fdb_learn_request(f, srcs[i], vlans[i], port, now);
+			ports[i] = fdb_lookup(f, dsts[i], vlans[i]);
+		}
+		return;
+	}
+	/* destinations first, then each run of one source once */
+	for (i = 0; i < n; i++)
+		keys[i] = fdb_make_key(dsts[i], vlans[i]);
+	m = n;
+	for (i = 0; i < n; i++) {
+		if (i > 0 && vlans[i] == vlans[i - 1] &&
+		    rte_is_same_ether_addr(srcs[i], srcs[i - 1]))
+			continue;
+		keys[m++] = fdb_make_key(srcs[i], vlans[i]);
+	}
+	for (i = 0; i < m; i++)
+		kp[i] = &keys[i];
+	if (m == 0 || rte_hash_lookup_bulk(t->h, kp, m, pos) != 0)
+		for (i = 0; i < m; i++)
+			pos[i] = -ENOENT;
+	for (i = 0; i < n; i++)
+		ports[i] = pos[i] >= 0 ? fdb_slot_port(&t->slots[pos[i]]) : FDB_PORT_NONE;
+	for (k = n; k < m; k++)
+		fdb_learn_found(f, t, &keys[k], pos[k], port, now);
 }
 
 unsigned int fdb_learn_drain(struct fdb *f, uint32_t now)

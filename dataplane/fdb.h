@@ -3,7 +3,8 @@
  * fdb: the MAC learning table of one bridge, keyed by (MAC, VLAN).
  *
  * Thread rules (the design in one paragraph):
- * - Readers are the PMD threads.  fdb_lookup_bulk() and fdb_learn_request()
+ * - Readers are the PMD threads.  fdb_learn_lookup_bulk(), fdb_lookup_bulk()
+ *   and fdb_learn_request()
  *   take no lock: the table is an rte_hash in lock-free reader mode and
  *   requests go through a multi-producer rte_ring.
  * - There is exactly one writer at a time: the control thread.  It drains the
@@ -87,6 +88,17 @@ uint16_t fdb_lookup(const struct fdb *f, const struct rte_ether_addr *mac, uint1
  */
 bool fdb_learn_request(struct fdb *f, const struct rte_ether_addr *mac, uint16_t vlan,
 		       uint16_t port, uint32_t now);
+
+/*
+ * PMD, lock-free: a burst's learning and forwarding lookups in one bulk
+ * rte_hash lookup (its bucket prefetches hide the cache misses of a large
+ * table).  Each source is learned as by fdb_learn_request() (consecutive
+ * frames with the same source and VLAN count once); ports[i] = the port of
+ * (dsts[i], vlans[i]) as by fdb_lookup_bulk().  n <= 32.
+ */
+void fdb_learn_lookup_bulk(struct fdb *f, const struct rte_ether_addr *const srcs[],
+			   const struct rte_ether_addr *const dsts[], const uint16_t vlans[],
+			   unsigned int n, uint16_t port, uint32_t now, uint16_t ports[]);
 
 /* Control thread: apply queued learn requests.  Returns how many were applied. */
 unsigned int fdb_learn_drain(struct fdb *f, uint32_t now);

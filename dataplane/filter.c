@@ -15,6 +15,8 @@
  * what the user sees.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +109,99 @@ static uint64_t mac_u64(const struct rte_ether_addr *a)
 	return v;
 }
 
+/* splitmix64: a fixed sequence of well-mixed candidates, so the same rules
+ * always compile to the same table. */
+static uint64_t mult_candidate(uint64_t i)
+{
+	uint64_t z = (i + 1) * 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (z ^ (z >> 31)) | 1;
+}
+
+/* Candidate multipliers tried per class.  32 MACs in 256 slots are collision
+ * free for about one multiplier in seven, so running out means a bug. */
+#define FILTER_HASH_TRIES 4096
+
+/*
+ * Place run k (rules first..first+n-1, all of one field and mask) at
+ * slots[base..base+size-1]: find a multiplier under which its distinct masked
+ * MACs land on distinct slots; a MAC's slot keeps its first rule (a later
+ * rule for the same MAC in the same run never decides).  -EAGAIN if no
+ * multiplier works.
+ */
+static int policy_place_run(struct filter_policy *pol, struct filter_run_abi *k,
+			    const struct filter_rules *rules, unsigned int first, unsigned int n,
+			    unsigned int size)
+{
+	unsigned int bits = 0, t, i;
+
+	while ((1u << bits) < size)
+		bits++;
+	k->shift = 64 - bits;
+	for (t = 0; t < FILTER_HASH_TRIES; t++) {
+		uint64_t mult = mult_candidate(t);
+		bool ok = true;
+
+		for (i = 0; i < size; i++)
+			pol->slots[k->base + i] =
+				(struct filter_slot_abi){.mac = FILTER_SLOT_EMPTY};
+		for (i = first; i < first + n && ok; i++) {
+			const struct filter_rule *r = &rules->r[i];
+			uint64_t v = mac_u64(&r->mac) & k->mask;
+			struct filter_slot_abi *s = &pol->slots[k->base + ((v * mult) >> k->shift)];
+
+			if (s->mac == v)
+				continue;
+			if (s->mac != FILTER_SLOT_EMPTY)
+				ok = false;
+			else
+				*s = (struct filter_slot_abi){
+					.mac = v, .rule = i, .allow = r->allow};
+		}
+		if (ok) {
+			k->mult = mult;
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+
+/*
+ * Compile rules into the runs of filter_abi.h, in rule order, each run sized
+ * to the power of two >= 8 x its rules.  -errno with the reason in err.
+ */
+static int policy_compile(struct filter_policy *pol, const struct filter_rules *rules, char *err,
+			  size_t errlen)
+{
+	unsigned int i = 0, base = 0;
+
+	pol->n_runs = 0;
+	pol->default_allow = rules->default_allow;
+	while (i < rules->n) {
+		struct filter_run_abi *k = &pol->runs[pol->n_runs++];
+		unsigned int n = 1, size = 8;
+
+		k->mask = mac_u64(&rules->r[i].mask);
+		k->match_dst = rules->r[i].match_dst;
+		while (i + n < rules->n && rules->r[i + n].match_dst == rules->r[i].match_dst &&
+		       mac_u64(&rules->r[i + n].mask) == k->mask)
+			n++;
+		while (size < 8 * n)
+			size <<= 1;
+		k->base = base;
+		if (policy_place_run(pol, k, rules, i, n, size) < 0) {
+			snprintf(err, errlen, "cannot hash rules %u..%u (mask %012" PRIx64 ")",
+				 i + 1, i + n, k->mask);
+			return -EAGAIN;
+		}
+		base += size;
+		i += n;
+	}
+	return 0;
+}
+
 struct filter *filter_from_rules(const struct filter_rules *rules, char *err, size_t errlen)
 {
 	struct filter_policy *pol;
@@ -114,7 +209,6 @@ struct filter *filter_from_rules(const struct filter_rules *rules, char *err, si
 	struct rte_bpf_prm prm;
 	struct rte_bpf *bpf;
 	char path[64], what[64], why[256];
-	uint16_t i;
 	int fd;
 
 	if (rules->n > FILTER_MAX_RULES) {
@@ -129,17 +223,10 @@ struct filter *filter_from_rules(const struct filter_rules *rules, char *err, si
 		errno = ENOMEM;
 		return NULL;
 	}
-	pol->n_rules = rules->n;
-	pol->default_allow = rules->default_allow;
-	for (i = 0; i < rules->n; i++) {
-		uint64_t mask = mac_u64(&rules->r[i].mask);
-
-		pol->rules[i] = (struct filter_rule_abi){
-			.mac = mac_u64(&rules->r[i].mac) & mask,
-			.mask = mask,
-			.match_dst = rules->r[i].match_dst,
-			.allow = rules->r[i].allow,
-		};
+	if (policy_compile(pol, rules, err, errlen) < 0) {
+		rte_free(pol);
+		errno = EAGAIN;
+		return NULL;
 	}
 
 	fd = memfd_create("kvs_mac_filter", MFD_CLOEXEC);
@@ -159,7 +246,11 @@ struct filter *filter_from_rules(const struct filter_rules *rules, char *err, si
 		.type = RTE_BPF_XTYPE_VAR,
 		.var = {.val = pol, .desc = {.type = RTE_BPF_ARG_PTR, .size = sizeof(*pol)}},
 	};
-	prm = (struct rte_bpf_prm){.xsym = &xs, .nb_xsym = 1, .prog_arg = filter_mbuf_arg};
+	prm = (struct rte_bpf_prm){
+		.xsym = &xs,
+		.nb_xsym = 1,
+		.prog_arg = {.type = RTE_BPF_ARG_PTR, .size = sizeof(struct filter_macs)},
+	};
 	bpf = filter_load_explained(&prm, path, BUILTIN_SECTION, why, sizeof(why));
 	close(fd);
 	if (bpf == NULL) {

@@ -2,8 +2,9 @@
 /*
  * filter: per-port, per-direction eBPF frame filters run by PMDs through
  * librte_bpf (JIT when available).  Three ways to make one, all ending as a
- * verified librte_bpf program whose context is the frame's rte_mbuf and whose
- * result is non-zero to pass, 0 to drop:
+ * verified librte_bpf program whose result is non-zero to pass, 0 to drop, and
+ * whose context is the frame's rte_mbuf (the built-in rules program gets the
+ * frame's two MACs instead, struct filter_macs):
  * - rules (allow/deny on source or destination MAC with a mask, and a default)
  *   run by the built-in program, with the rule table bound as data;
  * - a user's eBPF object file, opened with libbpf and verified by librte_bpf;
@@ -20,13 +21,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_bpf.h>
+#include <rte_byteorder.h>
 #include <rte_ether.h>
+#include <rte_mbuf.h>
 
 #include "dataplane/filter_abi.h"
-
-struct rte_mbuf;
 
 enum filter_dir { FILTER_DIR_INGRESS, FILTER_DIR_EGRESS, FILTER_DIR_MAX };
 
@@ -69,10 +71,36 @@ struct filter *filter_finish(struct rte_bpf *bpf, struct filter_policy *pol, con
 /* As a dp_rcu_defer callback. */
 void filter_destroy_cb(void *f);
 
+/* The built-in program's context (filter_abi.h) from a frame; a frame too
+ * short for an Ethernet header reads as MAC 0 (the pipeline drops runts
+ * before any filter runs). */
+static inline void filter_macs_get(const struct rte_mbuf *m, struct filter_macs *x)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint64_t a, b;
+
+	if (m->data_len < RTE_ETHER_HDR_LEN) {
+		x->dst = x->src = 0;
+		return;
+	}
+	/* 8-byte loads: bytes 0-7 and 6-13 of the header, top 48 bits kept */
+	memcpy(&a, p, sizeof(a));
+	memcpy(&b, p + RTE_ETHER_ADDR_LEN, sizeof(b));
+	x->dst = rte_be_to_cpu_64(a) >> 16;
+	x->src = rte_be_to_cpu_64(b) >> 16;
+}
+
 /* PMD: does m pass? */
 static inline bool filter_pass(const struct filter *f, struct rte_mbuf *m)
 {
-	return (f->jit ? f->jit(m) : rte_bpf_exec(f->bpf, m)) != 0;
+	struct filter_macs x;
+	void *ctx = m;
+
+	if (f->policy != NULL) {
+		filter_macs_get(m, &x);
+		ctx = &x;
+	}
+	return (f->jit ? f->jit(ctx) : rte_bpf_exec(f->bpf, ctx)) != 0;
 }
 
 #endif

@@ -5,23 +5,56 @@
  * (compiled for the host).  Plain fixed-size fields only: both compilers must
  * lay it out the same way.  MACs are 48-bit numbers, first byte most
  * significant, as the program reads them from the frame.
+ *
+ * The rules are compiled into runs: a run is a longest sequence of
+ * consecutive rules on the same field with the same mask, stored as a perfect
+ * hash of its masked MACs over its own range of slots[].  A frame costs one
+ * probe per run, not one compare per rule: 15 exact MACs then an OUI prefix
+ * are two runs, two probes; "lock to these MACs" is one.  Runs are walked in
+ * rule order and the first hit decides, which is exactly "the first matching
+ * rule decides", because every rule of a run comes before every rule of the
+ * next.  (Merging non-adjacent runs of one mask would need the walk to
+ * compare rule indexes, and librte_bpf's validator explores such joins
+ * path by path: 2^runs of them.)
  */
 #ifndef KVS_DP_FILTER_ABI_H
 #define KVS_DP_FILTER_ABI_H
 
 #define FILTER_MAX_RULES 32
+/* All runs' slots.  A run of k rules takes the power of two >= 8k (at least
+ * 8), so any split of 32 rules fits in 512 slots. */
+#define FILTER_SLOTS      512
+#define FILTER_SLOT_EMPTY 0xffffffffffffffffULL /* no 48-bit MAC equals it */
 
-struct filter_rule_abi {
-	uint64_t mac; /* already masked */
-	uint64_t mask;
+struct filter_run_abi {
+	uint64_t mask;      /* 48-bit */
+	uint64_t mult;      /* odd multiplier of this run's perfect hash */
+	uint32_t shift;     /* 64 - log2(slots of this run), <= 61 */
+	uint32_t base;      /* first slot of this run in slots[] */
 	uint32_t match_dst; /* 0: source MAC, 1: destination MAC */
-	uint32_t allow;     /* 1: pass, 0: drop */
+	uint32_t pad;
+};
+
+struct filter_slot_abi {
+	uint64_t mac;  /* masked MAC, or FILTER_SLOT_EMPTY */
+	uint32_t rule; /* the first rule of the run matching mac (for reports) */
+	uint32_t allow;
+};
+
+/* The built-in program's context: the frame's two MACs as numbers, filled by
+ * filter_pass() from the Ethernet header the pipeline has just read.  Four
+ * bounds-checked packet loads and byte swaps inside the JIT cost more than
+ * the rest of a one-run policy. */
+struct filter_macs {
+	uint64_t dst;
+	uint64_t src;
 };
 
 struct filter_policy {
-	uint32_t n_rules;
+	uint32_t n_runs;
 	uint32_t default_allow;
-	struct filter_rule_abi rules[FILTER_MAX_RULES];
+	struct filter_run_abi runs[FILTER_MAX_RULES];
+	struct filter_slot_abi slots[FILTER_SLOTS];
 };
 
 #endif

@@ -9,8 +9,9 @@
  *   Shared frames are never written to after the refcount goes up: vhost
  *   enqueue and ethdev tx only read them.
  * - Learning is a lock-free request to the bridge's fdb (see fdb.h): a new
- *   MAC is known about 1 ms later; until then its frames flood.  Requests for
- *   consecutive frames from the same source are sent once per burst.
+ *   MAC is known about 1 ms later; until then its frames flood.  A burst's
+ *   source and destination lookups are one bulk hash lookup, consecutive
+ *   frames from the same source counting once.
  * - Output is buffered per port and flushed once per burst, so a port gets
  *   one tx burst per received burst however many frames go to it.
  */
@@ -214,11 +215,10 @@ void dp_process_burst(struct dp_pmd_ctx *c, struct dp_port *in, uint16_t qid,
 {
 	const struct dp_port_conf *conf = __atomic_load_n(&in->conf, __ATOMIC_ACQUIRE);
 	struct dp_rxq_stats *st = &in->rxq[qid];
-	const struct rte_ether_addr *dst[DP_BURST];
+	const struct rte_ether_addr *dst[DP_BURST], *src[DP_BURST];
 	struct rte_mbuf *keep[DP_BURST];
 	uint16_t vids[DP_BURST], out[DP_BURST];
-	const struct rte_ether_addr *prev_src = NULL;
-	uint16_t prev_vid = 0, i, k = 0;
+	uint16_t i, k = 0;
 	const struct filter *ingress;
 	struct dp_bridge *br;
 
@@ -253,14 +253,10 @@ void dp_process_burst(struct dp_pmd_ctx *c, struct dp_port *in, uint16_t qid,
 		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(keep[i], struct rte_ether_hdr *);
 
 		dst[i] = &eh->dst_addr;
-		if (prev_src == NULL || prev_vid != vids[i] ||
-		    !rte_is_same_ether_addr(prev_src, &eh->src_addr))
-			fdb_learn_request(br->fdb, &eh->src_addr, vids[i], in->id, c->now);
-		prev_src = &eh->src_addr;
-		prev_vid = vids[i];
+		src[i] = &eh->src_addr;
 	}
 	if (k)
-		fdb_lookup_bulk(br->fdb, dst, vids, k, out);
+		fdb_learn_lookup_bulk(br->fdb, src, dst, vids, k, in->id, c->now, out);
 
 	for (i = 0; i < k; i++) {
 		if (out[i] != FDB_PORT_NONE && rte_is_unicast_ether_addr(dst[i]))

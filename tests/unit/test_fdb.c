@@ -177,6 +177,61 @@ static void test_lookup_bulk(void **state)
 	fdb_destroy(f);
 }
 
+/* The burst path: destinations looked up, sources refreshed or queued, a
+ * run of one source queued once, all in one bulk lookup. */
+static void test_learn_lookup_bulk(void **state)
+{
+	struct fdb *f = mk_fdb("t_llbulk", 128, 0, 10, 8, NULL);
+	struct rte_ether_addr m[6], many[32];
+	const struct rte_ether_addr *src[32], *dst[32];
+	uint16_t vlans[32], ports[32];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 6; i++)
+		m[i] = mac_of(i);
+	assert_int_equal(fdb_learn(f, &m[0], 1, 1, 0), 0); /* known on the ingress port */
+	assert_int_equal(fdb_learn(f, &m[1], 1, 2, 0), 0); /* known elsewhere */
+	/* 0->1, 0->1 (same source), 3->0, 3->0, 3->9 (VLAN 2), 1->0 (moved to 1) */
+	const unsigned int s_i[] = {0, 0, 3, 3, 3, 1}, d_i[] = {1, 1, 0, 0, 0, 0};
+	const uint16_t v[] = {1, 1, 1, 1, 2, 1};
+	for (i = 0; i < 6; i++) {
+		src[i] = &m[s_i[i]];
+		dst[i] = &m[d_i[i]];
+		vlans[i] = v[i];
+	}
+	fdb_learn_lookup_bulk(f, src, dst, vlans, 6, 1, 8, ports);
+	assert_int_equal(ports[0], 2);
+	assert_int_equal(ports[1], 2);
+	assert_int_equal(ports[2], 1);
+	assert_int_equal(ports[3], 1);
+	assert_int_equal(ports[4], FDB_PORT_NONE); /* m0 is not known in VLAN 2 */
+	assert_int_equal(ports[5], 1);
+	/* queued: m3/1, m3/2, m1/1 (a move); m0 refreshed in place, not queued */
+	assert_int_equal(fdb_learn_drain(f, 8), 3);
+	assert_int_equal(fdb_lookup(f, &m[3], 1), 1);
+	assert_int_equal(fdb_lookup(f, &m[3], 2), 1);
+	assert_int_equal(fdb_lookup(f, &m[1], 1), 1);
+	assert_int_equal(stats_of(f).moved, 1);
+	assert_int_equal(fdb_age(f, 12), 0); /* m0 refreshed at 8: alive at 12 */
+	assert_int_equal(fdb_lookup(f, &m[0], 1), 1);
+
+	/* a full burst of 32 distinct sources fills the 64-key lookup */
+	for (i = 0; i < 32; i++) {
+		many[i] = mac_of(100 + i);
+		src[i] = &many[i];
+		dst[i] = i == 31 ? &many[0] : &m[0];
+		vlans[i] = 1;
+	}
+	fdb_learn_lookup_bulk(f, src, dst, vlans, 32, 2, 9, ports);
+	for (i = 0; i < 31; i++)
+		assert_int_equal(ports[i], 1);
+	assert_int_equal(ports[31], FDB_PORT_NONE); /* learned only once drained */
+	assert_int_equal(fdb_learn_drain(f, 9), 32);
+	assert_int_equal(fdb_port_count(f, 2), 32);
+	fdb_destroy(f);
+}
+
 static void test_vlans_distinct(void **state)
 {
 	struct fdb *f = mk_fdb("t_vlan", 64, 0, 300, 8, NULL);
@@ -834,6 +889,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_learn_lookup),
 		cmocka_unit_test(test_lookup_bulk),
+		cmocka_unit_test(test_learn_lookup_bulk),
 		cmocka_unit_test(test_vlans_distinct),
 		cmocka_unit_test(test_refresh_keeps_alive),
 		cmocka_unit_test(test_aging_boundary),

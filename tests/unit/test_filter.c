@@ -82,6 +82,99 @@ static void test_rules_limits(void **state)
 	assert_non_null(strstr(err, "at most"));
 }
 
+/* The rule semantics, written as plainly as possible: the first rule whose
+ * field, masked, equals its MAC decides; else the default. */
+static bool reference_pass(const struct filter_rules *r, const struct rte_ether_addr *dst,
+			   const struct rte_ether_addr *src)
+{
+	unsigned int i, b;
+
+	for (i = 0; i < r->n; i++) {
+		const struct rte_ether_addr *v = r->r[i].match_dst ? dst : src;
+		bool hit = true;
+
+		for (b = 0; b < RTE_ETHER_ADDR_LEN; b++)
+			if ((v->addr_bytes[b] & r->r[i].mask.addr_bytes[b]) !=
+			    (r->r[i].mac.addr_bytes[b] & r->r[i].mask.addr_bytes[b]))
+				hit = false;
+		if (hit)
+			return r->r[i].allow;
+	}
+	return r->default_allow;
+}
+
+static uint64_t lcg(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *s >> 33;
+}
+
+/* MACs from a small universe so rules and frames collide often: duplicates,
+ * the same MAC under two masks, runs interrupted by another field. */
+static void random_mac(uint64_t *s, struct rte_ether_addr *a)
+{
+	static const uint8_t oui[3][3] = {
+		{0x52, 0x54, 0x00}, {0x02, 0x42, 0xac}, {0xff, 0xff, 0xff}};
+	const uint8_t *o = oui[lcg(s) % 3];
+
+	*a = (struct rte_ether_addr){
+		{o[0], o[1], o[2], 0, (uint8_t)(lcg(s) % 3), (uint8_t)(lcg(s) % 6)}};
+	if (o[0] == 0xff)
+		a->addr_bytes[3] = a->addr_bytes[4] = a->addr_bytes[5] = 0xff;
+}
+
+/* The compiled runs (filter_abi.h) against reference_pass on random policies
+ * of 1 to 32 rules and every mask kind, and random frames. */
+static void test_rules_match_reference(void **state)
+{
+	static const char *masks[] = {"ff:ff:ff:ff:ff:ff", "ff:ff:ff:00:00:00", "ff:ff:ff:ff:00:00",
+				      "01:00:00:00:00:00", "00:00:00:00:00:00"};
+	uint64_t seed = 42;
+	unsigned int policy, i, frames = 0, denied = 0;
+
+	(void)state;
+	for (policy = 0; policy < 300; policy++) {
+		struct filter_rules r = {.n = (uint16_t)(1 + lcg(&seed) % FILTER_MAX_RULES),
+					 .default_allow = lcg(&seed) & 1};
+		struct filter *f;
+
+		for (i = 0; i < r.n; i++) {
+			random_mac(&seed, &r.r[i].mac);
+			/* mostly exact, so long runs form; sometimes a mask */
+			rte_ether_unformat_addr(masks[lcg(&seed) % 4 ? 0 : 1 + lcg(&seed) % 4],
+						&r.r[i].mask);
+			r.r[i].match_dst = lcg(&seed) % 5 == 0;
+			r.r[i].allow = lcg(&seed) & 1;
+		}
+		f = filter_from_rules(&r, err, sizeof(err));
+		assert_non_null(f);
+		for (i = 0; i < 64; i++) {
+			struct rte_ether_addr d, s;
+			char ds[RTE_ETHER_ADDR_FMT_SIZE], ss[RTE_ETHER_ADDR_FMT_SIZE];
+			bool want;
+
+			/* half the frames carry a rule's own MAC */
+			if (i & 1)
+				s = r.r[lcg(&seed) % r.n].mac;
+			else
+				random_mac(&seed, &s);
+			random_mac(&seed, &d);
+			rte_ether_format_addr(ds, sizeof(ds), &d);
+			rte_ether_format_addr(ss, sizeof(ss), &s);
+			want = reference_pass(&r, &d, &s);
+			if (pass(f, ds, ss, RTE_ETHER_TYPE_IPV4) != want)
+				fail_msg("policy %u (%u rules): dst %s src %s: want %s", policy,
+					 r.n, ds, ss, want ? "pass" : "drop");
+			frames++;
+			denied += !want;
+		}
+		filter_destroy(f);
+	}
+	/* the draw exercised both verdicts */
+	assert_true(denied > frames / 10 && denied < frames - frames / 10);
+	assert_int_equal(test_in_use(), 0);
+}
+
 static void test_object_file(void **state)
 {
 	struct filter *f = filter_from_object(SAMPLE_OBJ, NULL, err, sizeof(err));
@@ -221,6 +314,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rules_exact_mask_default),
 		cmocka_unit_test(test_rules_limits),
+		cmocka_unit_test(test_rules_match_reference),
 		cmocka_unit_test(test_object_file),
 		cmocka_unit_test(test_invalid_program_refused_with_reason),
 		cmocka_unit_test(test_expression),
