@@ -2,7 +2,8 @@
 /*
  * PMD threads (pmd.h).  Started and stopped by the control thread.
  *
- * The loop polls each rx queue of its list once, switches what arrived, and
+ * The loop polls each rx queue of its list once (idle ones less often while
+ * others are busy: PMD_IDLE_BUDGET in pmd.h), switches what arrived, and
  * reports a quiescent state.  Cycles are read with the TSC around every poll
  * and charged to busy or idle; per-queue cycles feed the scheduler.  Cost:
  * two rdtsc per poll, about 1% of a 32-frame burst.
@@ -47,18 +48,32 @@ int pmd_core_numa(unsigned int core)
 	return n < 0 ? 0 : n;
 }
 
-/* One pass over the poll list; returns the number of frames received. */
-static unsigned int pmd_poll(struct pmd *pmd, const struct pmd_rxq_list *l)
+/* Does the idle window [cursor, cursor + w) of a list of n hold position i? */
+static inline bool pmd_in_window(uint16_t i, uint16_t cursor, uint16_t w, uint16_t n)
+{
+	return (i >= cursor ? i - cursor : i + n - cursor) < w;
+}
+
+unsigned int pmd_poll(struct pmd *pmd, struct pmd_rxq_list *l)
 {
 	struct rte_mbuf *pkts[DP_BURST];
 	unsigned int total = 0;
-	uint16_t i, n;
+	uint16_t i, n, n_idle = 0, w = l->n;
+	bool limit = l->n_idle > PMD_IDLE_BUDGET && l->n_idle < l->n;
 
+	if (limit)
+		w = (uint16_t)RTE_MAX(1u, (unsigned int)PMD_IDLE_BUDGET * l->n / l->n_idle);
 	for (i = 0; i < l->n; i++) {
-		struct dp_port *p = l->q[i].port;
-		uint16_t qid = l->q[i].qid;
-		uint64_t t0 = rte_rdtsc(), t1;
+		struct pmd_rxq *e = &l->q[i];
+		struct dp_port *p = e->port;
+		uint16_t qid = e->qid;
+		uint64_t t0, t1;
 
+		if (limit && e->empty >= PMD_IDLE_AFTER && !pmd_in_window(i, l->cursor, w, l->n)) {
+			n_idle++;
+			continue;
+		}
+		t0 = rte_rdtsc();
 		n = p->ops->rx_burst(p, qid, pkts, DP_BURST);
 		if (n) {
 			dp_process_burst(pmd->ctx, p, qid, pkts, n);
@@ -69,10 +84,17 @@ static unsigned int pmd_poll(struct pmd *pmd, const struct pmd_rxq_list *l)
 			p->rxq[qid].cycles += t1 - t0;
 			p->rxq[qid].polls_busy++;
 			total += n;
+			e->empty = 0;
 		} else {
 			pmd->stats.idle_cycles += rte_rdtsc() - t0;
+			if (e->empty < PMD_IDLE_AFTER)
+				e->empty++;
 		}
+		n_idle += e->empty >= PMD_IDLE_AFTER;
 	}
+	if (l->n)
+		l->cursor = (uint16_t)((l->cursor + w) % l->n);
+	l->n_idle = n_idle;
 	return total;
 }
 
@@ -119,7 +141,7 @@ static void *pmd_main(void *arg)
 	rte_rcu_qsbr_thread_register(qsv, pmd->slot);
 	rte_rcu_qsbr_thread_online(qsv, pmd->slot);
 	while (!__atomic_load_n(&pmd->stop, __ATOMIC_ACQUIRE)) {
-		const struct pmd_rxq_list *l = __atomic_load_n(&pmd->rxqs, __ATOMIC_ACQUIRE);
+		struct pmd_rxq_list *l = __atomic_load_n(&pmd->rxqs, __ATOMIC_ACQUIRE);
 		uint32_t max_us;
 		unsigned int got = 0;
 
@@ -201,8 +223,9 @@ int pmd_set_rxqs(struct pmd *pmd, const struct pmd_rxq *q, uint16_t n)
 	if (l == NULL)
 		return -ENOMEM;
 	l->n = n;
-	if (n)
-		memcpy(l->q, q, n * sizeof(q[0]));
+	l->cursor = l->n_idle = 0;
+	for (uint16_t i = 0; i < n; i++)
+		l->q[i] = (struct pmd_rxq){.port = q[i].port, .qid = q[i].qid};
 	old = __atomic_exchange_n(&pmd->rxqs, l, __ATOMIC_ACQ_REL);
 	dp_rcu_defer(old, rte_free);
 	return 0;

@@ -232,9 +232,16 @@ def test_kvswitchd_restart_under_running_guests(switch, vms, tmp_path):
     tcp_transfer(g[2], g[1], mb=1)
 
 
+def enabled_rxqs(switch, port):
+    """pmd-rxq-show's lines for `port` and how many of them are polled as enabled."""
+    rxq = [line for line in switch.vsctl("pmd-rxq-show").splitlines() if f"port: {port}" in line]
+    return rxq, sum("(enabled)" in line for line in rxq)
+
+
 def test_guest_changes_queue_count_with_ethtool(switch, vms):
-    """`ethtool -L eth0 combined N` in the guest enables/disables queue pairs; kvswitch
-    follows (pmd-rxq polls only enabled queues) and traffic keeps flowing."""
+    """`ethtool -L eth0 combined N` in the guest enables/disables queue pairs while a
+    ping stream from the other guest flows; kvswitch follows (pmd-rxq-show polls only
+    the enabled queues) and the stream keeps being answered after every change."""
     switch.vsctl("add-br", "br0")
     for i in (1, 2):
         switch.vsctl("add-port", "br0", f"vm{i}", "--", "set", "Interface", f"vm{i}",
@@ -246,12 +253,35 @@ def test_guest_changes_queue_count_with_ethtool(switch, vms):
         v.wait_link()
     switch.wait_for(lambda: switch.port_status("vm1").get("rx_queues_enabled") == QUEUES,
                     timeout=15, what="vm1 2 rx queues enabled")
-    for n in (1, QUEUES):
-        g[1].check(f"ethtool -L eth0 combined {n}")
-        switch.wait_for(lambda: switch.port_status("vm1").get("rx_queues_enabled") == n,
-                        timeout=15, what=f"vm1 {n} rx queue(s) enabled")
-        assert "Combined:\t" + str(n) in g[1].check("ethtool -l eth0").split("Current")[1]
-        ping(g[1], g[2], count=2)
+    ping(g[2], g[1], count=2)
+    # vm2 -> vm1, one echo after another, each answered or not, logged in vm2
+    g[2].check("rm -f /tmp/pings; (while :; do if ping -c 1 -W 1 %s >/dev/null 2>&1; "
+               "then echo ok; else echo lost; fi >> /tmp/pings; done) >/dev/null 2>&1 & "
+               "echo $! > /tmp/pinger" % g[1].ip())
+
+    def answered():
+        out = g[2].run("cat /tmp/pings 2>/dev/null", timeout=10)[1].split()
+        return out.count("ok"), out.count("lost")
+
+    try:
+        for n in (1, QUEUES, 1, QUEUES):
+            before = answered()[0]
+            g[1].check(f"ethtool -L eth0 combined {n}")
+            switch.wait_for(lambda: switch.port_status("vm1").get("rx_queues_enabled") == n
+                            and switch.port_status("vm1").get("tx_queues_enabled") == n,
+                            timeout=15, what=f"vm1 {n} rx and tx queue(s) enabled")
+            assert "Combined:\t" + str(n) in g[1].check("ethtool -l eth0").split("Current")[1]
+            rxq, enabled = enabled_rxqs(switch, "vm1")
+            assert len(rxq) == QUEUES and enabled == n, rxq
+            # the stream goes on: new echoes answered after the change
+            switch.wait_for(lambda: answered()[0] >= before + 3, timeout=20,
+                            what=f"echoes answered after `combined {n}`")
+    finally:
+        g[2].run("kill $(cat /tmp/pinger)", timeout=10)
+    ok, lost = answered()
+    print(f"ping stream across 4 queue changes: {ok} answered, {lost} lost")
+    assert ok >= 12 and lost <= 2, (ok, lost)
+    ping(g[1], g[2], count=2)
 
 
 def test_guest_with_fewer_vcpus_than_queues_shows_one_queue(switch, vms):
@@ -275,15 +305,15 @@ def test_guest_with_fewer_vcpus_than_queues_shows_one_queue(switch, vms):
                     timeout=15, what="vm1 1 rx queue enabled")
     st = switch.port_status("vm1")
     assert (st["queue_pairs"], st["tx_queues_enabled"]) == (4, 1), st
-    rxq = [line for line in switch.vsctl("pmd-rxq-show").splitlines() if "port: vm1" in line]
-    assert len(rxq) == 4 and sum("(enabled)" in line for line in rxq) == 1, rxq
+    rxq, enabled = enabled_rxqs(switch, "vm1")
+    assert len(rxq) == 4 and enabled == 1, rxq
 
     v.check("ethtool -L eth0 combined 4")
     assert channels() == [4, 4]
     switch.wait_for(lambda: switch.port_status("vm1").get("rx_queues_enabled") == 4,
                     timeout=15, what="vm1 4 rx queues enabled")
-    rxq = [line for line in switch.vsctl("pmd-rxq-show").splitlines() if "port: vm1" in line]
-    assert sum("(enabled)" in line for line in rxq) == 4, rxq
+    rxq, enabled = enabled_rxqs(switch, "vm1")
+    assert enabled == 4, rxq
 
 
 # ---- a guest powered off and booted again ----
