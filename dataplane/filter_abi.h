@@ -37,7 +37,8 @@ struct filter_run_abi {
 
 struct filter_slot_abi {
 	uint64_t mac;  /* masked MAC, or FILTER_SLOT_EMPTY */
-	uint32_t rule; /* the first rule of the run matching mac (for reports) */
+	uint32_t rule; /* its first rule; the program reads only allow (a debugger
+			* dump names the rule, and the slot stays 16 bytes) */
 	uint32_t allow;
 };
 
