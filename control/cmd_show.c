@@ -498,13 +498,15 @@ json_t *show_fdb_stats(json_t *params, int *code, char *err, size_t errlen)
 	bprintf(&b, "  Total number of aged MAC entries        : %lu\n", st.aged);
 	bprintf(&b, "  MACs refused, table full                : %lu\n", st.refused_full);
 	bprintf(&b, "  MACs refused, port limit                : %lu\n", st.refused_limit);
+	bprintf(&b, "  MACs refused, bucket chain full         : %lu\n", st.refused_chain);
 	bprintf(&b, "  Learn requests lost                     : %lu\n", st.requests_lost);
 	return view_buf(&b,
-			json_pack("{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "entries", st.entries, "max",
-				  br->cfg.mac_table_size, "learned", (json_int_t)st.learned,
+			json_pack("{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "entries", st.entries,
+				  "max", br->cfg.mac_table_size, "learned", (json_int_t)st.learned,
 				  "moved", (json_int_t)st.moved, "aged", (json_int_t)st.aged,
 				  "refused_full", (json_int_t)st.refused_full, "refused_limit",
-				  (json_int_t)st.refused_limit, "requests_lost",
+				  (json_int_t)st.refused_limit, "refused_chain",
+				  (json_int_t)st.refused_chain, "requests_lost",
 				  (json_int_t)st.requests_lost));
 }
 

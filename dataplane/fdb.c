@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fdb: the MAC learning table of one bridge (interface and thread rules in fdb.h).
+ * fdb: the writer side of a bridge's MAC table (interface and thread rules in
+ * fdb.h, layout in fdb_table.h).  Control thread only: create, learn (from
+ * drained requests or directly), age, flush, resize, walk.  The PMD side is
+ * fdb_reader.c and the inline probes of fdb_table.h.
  *
- * Owns the rte_hash of (MAC, VLAN) keys, the parallel array of per-key slots
- * (port, last seen, and a copy of the key), the learn-request ring and the
- * per-port counters.  PMD threads call fdb_learn_lookup_bulk(), fdb_lookup_bulk()
- * and fdb_learn_request();
- * the bridge's control thread calls everything else, one thread at a time.
- *
- * Layout: readers see `struct fdb_tbl` through one pointer so that growing the
- * table (fdb_set_params with a larger size) can build a bigger hash and publish
- * it with a single store; every other writer operation works in place.
+ * Slot reuse is deferred without blocking: a delete turns the key into a
+ * tombstone and records the slot; once per call the writer polls an RCU token
+ * and frees the tombstones whose grace period is over.  Only when an insert
+ * finds no free slot in its chain and no free overflow bucket does it wait for
+ * a grace period (or, with no tombstone to free, rebuild the table, which
+ * compacts the overflow chains).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,130 +19,25 @@
 
 #include <rte_common.h>
 #include <rte_errno.h>
-#include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
 #include "dataplane/fdb.h"
+#include "dataplane/fdb_priv.h"
+#include "dataplane/fdb_table.h"
 
 /* Learn requests in flight between the PMDs and one control tick.  At 1 ms per
  * tick this absorbs 4M new MACs/s before requests are lost (and counted). */
-#define FDB_REQ_RING_SIZE 4096
-#define FDB_DRAIN_BURST   32
+#define FDB_DRAIN_BURST 32
 
-/* Longest fdb name: the rte_hash derives ring names from it ("HT_EXT_~name",
- * "HASH_RCU_~name", limited to RTE_RING_NAMESIZE - 1 = 28 characters), and a
- * truncated name could collide with another fdb's, so refuse rather than truncate. */
+/* A name must fit the request ring's name ("FDBQ_" + name). */
 #define FDB_NAME_MAX 18
 
-/* Upper bound on max_entries; rte_hash allows 1 << 30, but 16M MACs per bridge
- * (close to 1 GB of tables) is already far beyond any sane mac-table-size. */
+/* Upper bound on max_entries: 16M MACs per bridge is already about 1.5 GB of
+ * buckets, far beyond any sane mac-table-size. */
 #define FDB_ENTRIES_MAX (1u << 24)
-
-/* The hash key: 8 bytes, no padding, so rte_hash_crc and the key compare see
- * only meaningful bytes. */
-struct fdb_key {
-	struct rte_ether_addr mac;
-	uint16_t vlan;
-};
-_Static_assert(sizeof(struct fdb_key) == 8, "fdb_key must be 8 bytes with no padding");
-
-/*
- * One slot per rte_hash key position.  `port` is FDB_PORT_NONE while the slot
- * is free (and from the delete until the slot is reused), so a reader that
- * races with a delete or an insert sees "unknown" and floods; it never sees
- * another key's port.  `key` is a writer-only copy that lets ageing and
- * flushing scan this array linearly and delete by key without iterating the
- * hash (whose LF-mode delete compacts buckets under an iterator).
- */
-struct fdb_slot {
-	struct fdb_key key; /* writer only */
-	uint16_t port;      /* writer stores, readers load (atomic) */
-	uint16_t reserved;
-	uint32_t last_seen; /* writer and readers store (relaxed atomic) */
-};
-
-struct fdb_tbl {
-	struct rte_hash *h;
-	struct fdb_slot *slots; /* cap entries, indexed by rte_hash position */
-	uint32_t cap;           /* rte_hash entries (>= max_entries) */
-	uint8_t gen;            /* alternates the rte_hash name across rebuilds */
-};
-
-/* Learn request: 16 bytes, one ring element. */
-struct fdb_req {
-	struct rte_ether_addr mac;
-	uint16_t vlan;
-	uint16_t port;
-	uint16_t reserved[3];
-};
-_Static_assert(sizeof(struct fdb_req) == 16, "fdb_req must be 16 bytes");
-
-struct fdb {
-	/* Read by the PMDs on every burst: kept on its own cache line so the
-	 * writer's counter updates below do not invalidate it. */
-	struct fdb_tbl *tbl; /* atomic: replaced only when the table grows */
-	struct rte_ring *req;
-
-	/* Writer (control thread) only. */
-	struct rte_rcu_qsbr *qsv __rte_cache_aligned;
-	int socket_id;
-	uint32_t max_entries;
-	uint32_t port_limit;
-	uint32_t aging_s;
-	uint16_t max_ports;
-	uint32_t entries;
-	uint32_t last_now;  /* latest `now` the writer was given: the reference
-			     * for "oldest" when fdb_set_params shrinks */
-	uint32_t *port_cnt; /* [max_ports] entries held by each port */
-	uint32_t *port_lim; /* [max_ports] override, 0 = bridge default */
-	uint64_t learned;
-	uint64_t moved;
-	uint64_t aged;
-	uint64_t refused_full;
-	uint64_t refused_limit;
-	char name[FDB_NAME_MAX + 1];
-
-	/* Written by the PMDs (atomic add), only when the request ring is full. */
-	uint64_t requests_lost __rte_cache_aligned;
-};
-
-static inline struct fdb_key fdb_make_key(const struct rte_ether_addr *mac, uint16_t vlan)
-{
-	struct fdb_key k;
-
-	rte_ether_addr_copy(mac, &k.mac);
-	k.vlan = vlan;
-	return k;
-}
-
-/*
- * The key is 8 bytes: one CRC32 instruction hashes it and one 64-bit compare
- * matches it, where rte_hash's generic defaults loop over bytes and call
- * memcmp.  Measured with callgrind (bench/micro): 85 fewer instructions per
- * known-unicast frame, 13% of the pipeline.
- */
-static uint32_t fdb_key_hash(const void *key, uint32_t len, uint32_t init)
-{
-	uint64_t v;
-
-	RTE_SET_USED(len);
-	memcpy(&v, key, sizeof(v));
-	return rte_hash_crc_8byte(v, init);
-}
-
-static int fdb_key_cmp(const void *a, const void *b, size_t len)
-{
-	uint64_t x, y;
-
-	RTE_SET_USED(len);
-	memcpy(&x, a, sizeof(x));
-	memcpy(&y, b, sizeof(y));
-	return x != y;
-}
 
 /* Seconds since `seen`, modulo 2^32 so the clock may wrap.  A timestamp up to
  * 2^31 s in the future (a PMD refreshed with a slightly newer clock reading
@@ -152,16 +47,6 @@ static inline uint32_t fdb_age_of(uint32_t now, uint32_t seen)
 	int32_t d = (int32_t)(now - seen);
 
 	return d < 0 ? 0 : (uint32_t)d;
-}
-
-static inline struct fdb_tbl *fdb_tbl_get(const struct fdb *f)
-{
-	return __atomic_load_n(&f->tbl, __ATOMIC_ACQUIRE);
-}
-
-static inline uint16_t fdb_slot_port(const struct fdb_slot *s)
-{
-	return __atomic_load_n(&s->port, __ATOMIC_RELAXED);
 }
 
 static uint32_t fdb_limit_of(const struct fdb *f, uint16_t port)
@@ -175,135 +60,252 @@ static uint32_t fdb_limit_of(const struct fdb *f, uint16_t port)
 	return lim;
 }
 
-/* Hash slots for a table of max_entries.  With RCU, deleted slots stay in the
- * defer queue for a grace period; 25% spare slots let a burst of new MACs right
- * after an ageing pass go in without waiting for the readers (see fdb_add_key). */
-static uint32_t fdb_cap_for(const struct fdb *f, uint32_t max_entries)
-{
-	if (f->qsv == NULL)
-		return max_entries;
-	return max_entries + max_entries / 4;
-}
-
 static void fdb_tbl_free(struct fdb_tbl *t)
 {
 	if (t == NULL)
 		return;
-	rte_hash_free(t->h);
-	rte_free(t->slots);
+	rte_free(t->b);
+	free(t->ovf_free);
 	rte_free(t);
 }
 
-/* A new empty table.  NULL + errno. */
-static struct fdb_tbl *fdb_tbl_create(const struct fdb *f, uint32_t cap, uint8_t gen)
+/*
+ * A new empty table for max_entries.  Primary buckets: a power of two with
+ * at most 2 entries per 4-way bucket on average at full load, so about 5% of
+ * buckets overflow (Poisson).  The overflow pool holds max_entries / 4
+ * buckets: a table built from scratch links an overflow bucket only behind 4
+ * full ways, so a rebuild of any max_entries keys always fits.  NULL + errno.
+ */
+static struct fdb_tbl *fdb_tbl_create(const struct fdb *f, uint32_t max_entries)
 {
-	char hname[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-		.name = hname,
-		.entries = cap,
-		.key_len = sizeof(struct fdb_key),
-		.hash_func = fdb_key_hash,
-		.hash_func_init_val = 0,
-		.socket_id = f->socket_id,
-		/* LF: lookups take no lock and never block the writer.  EXT_TABLE:
-		 * bucket collisions spill into linked buckets instead of failing an
-		 * insert, so an insert fails only when all `cap` slots are used. */
-		.extra_flag =
-			RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
+	uint32_t n_primary = rte_align32pow2(RTE_MAX(max_entries / 2, 8u));
+	uint32_t n_ovf = max_entries / 4 + 16, i;
 	struct fdb_tbl *t;
-	uint32_t i;
-	int err;
-
-	/* Two names, alternating, because the old table of a rebuild still
-	 * exists while the new one is created. */
-	snprintf(hname, sizeof(hname), "%s%s", gen ? "~" : "", f->name);
 
 	t = rte_zmalloc_socket("fdb_tbl", sizeof(*t), RTE_CACHE_LINE_SIZE, f->socket_id);
 	if (t == NULL) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	t->cap = cap;
-	t->gen = gen;
-	t->slots = rte_zmalloc_socket("fdb_slots", (size_t)cap * sizeof(t->slots[0]),
-				      RTE_CACHE_LINE_SIZE, f->socket_id);
-	if (t->slots == NULL) {
-		err = ENOMEM;
-		goto fail;
+	t->mask = n_primary - 1;
+	t->ovf_first = n_primary;
+	t->n_buckets = n_primary + n_ovf;
+	t->b = rte_zmalloc_socket("fdb_buckets", (size_t)t->n_buckets * sizeof(t->b[0]),
+				  RTE_CACHE_LINE_SIZE, f->socket_id);
+	t->ovf_free = malloc((size_t)n_ovf * sizeof(t->ovf_free[0]));
+	if (t->b == NULL || t->ovf_free == NULL) {
+		fdb_tbl_free(t);
+		errno = ENOMEM;
+		return NULL;
 	}
-	for (i = 0; i < cap; i++)
-		t->slots[i].port = FDB_PORT_NONE;
+	/* popped from the end: the lowest index first */
+	for (i = 0; i < n_ovf; i++)
+		t->ovf_free[i] = t->n_buckets - 1 - i;
+	t->n_ovf_free = n_ovf;
+	return t;
+}
 
-	rte_errno = 0;
-	t->h = rte_hash_create(&hp);
-	if (t->h == NULL) {
-		err = rte_errno ? rte_errno : ENOMEM;
-		goto fail;
+/* Writer: store key into a free way of its chain.  0, -ENOSPC (the chain is
+ * at FDB_CHAIN_MAX and full) or -ENOBUFS (no free overflow bucket). */
+static int fdb_tbl_insert(struct fdb_tbl *t, uint64_t key, uint16_t port, uint32_t seen)
+{
+	struct fdb_bucket *b = fdb_bucket_of(t, fdb_hash(key));
+	unsigned int chain = 0, w;
+	uint32_t nb;
+
+	for (;;) {
+		for (w = 0; w < FDB_WAYS; w++) {
+			if (b->key[w] != FDB_KEY_FREE)
+				continue;
+			b->port[w] = port;
+			__atomic_store_n(&b->seen[w], seen, __ATOMIC_RELAXED);
+			/* publishes port and time with the key */
+			__atomic_store_n(&b->key[w], key, __ATOMIC_RELEASE);
+			return 0;
+		}
+		if (b->next == 0)
+			break;
+		b = &t->b[b->next];
+		chain++;
 	}
-	rte_hash_set_cmp_func(t->h, fdb_key_cmp);
-	if (f->qsv != NULL) {
-		/* DQ mode: a delete costs one defer-queue enqueue and the slot is
-		 * reclaimed by a later insert once the readers have passed a
-		 * quiescent state.  (SYNC mode would block the control thread
-		 * for a reader loop on every single delete of an ageing pass.) */
-		struct rte_hash_rcu_config rc = {
-			.v = f->qsv,
-			.mode = RTE_HASH_QSBR_MODE_DQ,
-		};
+	if (chain >= FDB_CHAIN_MAX)
+		return -ENOSPC;
+	if (t->n_ovf_free == 0)
+		return -ENOBUFS;
+	nb = t->ovf_free[--t->n_ovf_free];
+	/* A pooled bucket was never linked, or comes from a fresh table: all
+	 * ways free.  Fill it before linking so readers see it whole. */
+	t->b[nb].port[0] = port;
+	t->b[nb].seen[0] = seen;
+	t->b[nb].key[0] = key;
+	__atomic_store_n(&b->next, nb, __ATOMIC_RELEASE);
+	return 0;
+}
 
-		if (rte_hash_rcu_qsbr_add(t->h, &rc) != 0) {
-			err = rte_errno ? rte_errno : ENOMEM;
-			goto fail;
+/* ---- tombstones: slot reuse after a grace period ---- */
+
+static int fdb_tomb_push(uint32_t **arr, uint32_t *n, uint32_t *cap, uint32_t ref)
+{
+	if (*n == *cap) {
+		uint32_t nc = *cap ? *cap * 2 : 256;
+		uint32_t *a = realloc(*arr, (size_t)nc * sizeof(*a));
+
+		if (a == NULL)
+			return -ENOMEM;
+		*arr = a;
+		*cap = nc;
+	}
+	(*arr)[(*n)++] = ref;
+	return 0;
+}
+
+static void fdb_tomb_free(struct fdb_tbl *t, const uint32_t *refs, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		struct fdb_bucket *b = &t->b[refs[i] / FDB_WAYS];
+
+		__atomic_store_n(&b->key[refs[i] % FDB_WAYS], FDB_KEY_FREE, __ATOMIC_RELAXED);
+	}
+}
+
+/* Writer: free tombstones whose grace period is over; with `wait`, wait for
+ * one so that every tombstone is freed.  Non-blocking without `wait`. */
+static void fdb_tombs_reclaim(struct fdb *f, bool wait)
+{
+	struct fdb_tbl *t = f->tbl;
+	uint32_t *tmp, tcap;
+
+	if (f->n_tomb_wait && (wait || rte_rcu_qsbr_check(f->qsv, f->tomb_token, false) == 1)) {
+		if (wait)
+			rte_rcu_qsbr_check(f->qsv, f->tomb_token, true);
+		fdb_tomb_free(t, f->tomb_wait, f->n_tomb_wait);
+		f->n_tomb_wait = 0;
+	}
+	if (f->n_tomb_wait == 0 && f->n_tomb_new) {
+		tmp = f->tomb_wait;
+		tcap = f->cap_tomb_wait;
+		f->tomb_wait = f->tomb_new;
+		f->cap_tomb_wait = f->cap_tomb_new;
+		f->n_tomb_wait = f->n_tomb_new;
+		f->tomb_new = tmp;
+		f->cap_tomb_new = tcap;
+		f->n_tomb_new = 0;
+		f->tomb_token = rte_rcu_qsbr_start(f->qsv);
+		if (wait) {
+			rte_rcu_qsbr_check(f->qsv, f->tomb_token, true);
+			fdb_tomb_free(t, f->tomb_wait, f->n_tomb_wait);
+			f->n_tomb_wait = 0;
 		}
 	}
-	return t;
-fail:
-	fdb_tbl_free(t);
-	errno = err;
-	return NULL;
 }
 
-/*
- * Insert a key known to be absent.  Returns its position or -ENOSPC.  With RCU,
- * the hash may be out of free slots while `entries` < max_entries because
- * deleted slots are still waiting for their grace period, and the hash's own
- * reclaim (tried on the insert) is non-blocking.  Then wait for one grace
- * period and retry: this blocks the control thread for at most one PMD loop,
- * and only after more than the 25% spare slots were deleted and refilled
- * within one reader loop.
- */
-static int32_t fdb_add_key(struct fdb *f, struct fdb_tbl *t, const struct fdb_key *k)
+/* Writer: remove the entry at (b, w). */
+static void fdb_del_way(struct fdb *f, struct fdb_bucket *b, unsigned int w)
 {
-	int32_t pos = rte_hash_add_key(t->h, k);
+	struct fdb_tbl *t = f->tbl;
+	uint16_t port = b->port[w];
+	uint32_t ref = (uint32_t)(b - t->b) * FDB_WAYS + w;
 
-	if (pos == -ENOSPC && f->qsv != NULL) {
+	/* Readers that found the key before this store may still read its
+	 * port; the slot is reused only after their grace period. */
+	__atomic_store_n(&b->key[w], f->qsv ? FDB_KEY_TOMB : FDB_KEY_FREE, __ATOMIC_RELEASE);
+	if (f->qsv != NULL &&
+	    fdb_tomb_push(&f->tomb_new, &f->n_tomb_new, &f->cap_tomb_new, ref) < 0) {
+		/* no memory to defer: wait now rather than race */
 		rte_rcu_qsbr_synchronize(f->qsv, RTE_QSBR_THRID_INVALID);
-		pos = rte_hash_add_key(t->h, k);
+		__atomic_store_n(&b->key[w], FDB_KEY_FREE, __ATOMIC_RELAXED);
 	}
-	return pos;
-}
-
-/* Writer: remove the entry in slot `pos`. */
-static void fdb_del_slot(struct fdb *f, struct fdb_tbl *t, uint32_t pos)
-{
-	struct fdb_slot *s = &t->slots[pos];
-	uint16_t port = s->port;
-	int32_t ret;
-
-	ret = rte_hash_del_key(t->h, &s->key);
-	/* Readers that found the key before the delete now see "unknown".  The
-	 * slot itself is reused only after their grace period (DQ mode). */
-	__atomic_store_n(&s->port, FDB_PORT_NONE, __ATOMIC_RELEASE);
-	/* LF mode never frees the position on delete; without RCU (single
-	 * thread) no reader can hold it, so free it now. */
-	if (ret >= 0 && f->qsv == NULL)
-		rte_hash_free_key_with_position(t->h, ret);
 	if (port < f->max_ports && f->port_cnt[port] > 0)
 		f->port_cnt[port]--;
 	if (f->entries > 0)
 		f->entries--;
 }
+
+/* ---- rebuild: resize, and compaction of the overflow pool ---- */
+
+/*
+ * Writer: replace the table by a new one for max_entries holding the same
+ * entries.  Readers switch over at their next burst; until the grace period
+ * is over some may still refresh timestamps in the old table, so those are
+ * merged back afterwards.  Costs one full copy and, with RCU, one blocking
+ * grace period.  Tombstones of the old table simply vanish with it.
+ */
+static int fdb_rebuild(struct fdb *f, uint32_t max_entries)
+{
+	struct fdb_tbl *old = f->tbl, *nt;
+	struct fdb_bucket *b;
+	unsigned int w;
+	uint32_t i;
+	int rc;
+
+	nt = fdb_tbl_create(f, max_entries);
+	if (nt == NULL)
+		return -errno;
+	for (i = 0; i < old->n_buckets; i++) {
+		b = &old->b[i];
+		for (w = 0; w < FDB_WAYS; w++) {
+			if (!(b->key[w] & FDB_KEY_VALID))
+				continue;
+			rc = fdb_tbl_insert(nt, b->key[w], b->port[w],
+					    __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED));
+			if (rc < 0) {
+				/* only a chain of FDB_CHAIN_MAX full buckets in
+				 * the old table can fail to fit a smaller one */
+				fdb_tbl_free(nt);
+				return rc;
+			}
+		}
+	}
+	__atomic_store_n(&f->tbl, nt, __ATOMIC_RELEASE);
+	f->n_tomb_new = f->n_tomb_wait = 0;
+
+	if (f->qsv != NULL) {
+		rte_rcu_qsbr_synchronize(f->qsv, RTE_QSBR_THRID_INVALID);
+		for (i = 0; i < old->n_buckets; i++) {
+			b = &old->b[i];
+			for (w = 0; w < FDB_WAYS; w++) {
+				struct fdb_bucket *nb;
+				unsigned int nw;
+				uint32_t seen;
+
+				if (!(b->key[w] & FDB_KEY_VALID))
+					continue;
+				nb = fdb_find(nt, b->key[w], fdb_hash(b->key[w]), &nw);
+				if (nb == NULL)
+					continue;
+				seen = __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED);
+				if ((int32_t)(seen - nb->seen[nw]) > 0)
+					__atomic_store_n(&nb->seen[nw], seen, __ATOMIC_RELAXED);
+			}
+		}
+	}
+	fdb_tbl_free(old);
+	return 0;
+}
+
+/* Writer: insert a key known to be absent, making room as needed (see the
+ * file comment).  0 or -ENOSPC (its chain is full: counted by the caller). */
+static int fdb_add_key(struct fdb *f, uint64_t key, uint16_t port, uint32_t now)
+{
+	int rc = fdb_tbl_insert(f->tbl, key, port, now);
+
+	if (rc < 0 && f->qsv != NULL && (f->n_tomb_new || f->n_tomb_wait)) {
+		fdb_tombs_reclaim(f, true);
+		rc = fdb_tbl_insert(f->tbl, key, port, now);
+	}
+	if (rc == -ENOBUFS) {
+		/* Overflow buckets are only ever returned by a rebuild.  It
+		 * needs memory; without it the MAC is refused as if full. */
+		if (fdb_rebuild(f, f->max_entries) < 0)
+			return -ENOSPC;
+		rc = fdb_tbl_insert(f->tbl, key, port, now);
+	}
+	return rc == -ENOBUFS ? -ENOSPC : rc;
+}
+
+/* ---- lifecycle ---- */
 
 struct fdb *fdb_create(const struct fdb_params *p)
 {
@@ -324,9 +326,8 @@ struct fdb *fdb_create(const struct fdb_params *p)
 	}
 	snprintf(rname, sizeof(rname), "FDBQ_%s", p->name);
 	/* A duplicate name would also fail below with EEXIST, but only after
-	 * DPDK logged allocation errors: check the request ring (named after
-	 * the fdb whatever its table generation) and the hash up front. */
-	if (rte_ring_lookup(rname) != NULL || rte_hash_find_existing(p->name) != NULL) {
+	 * DPDK logged allocation errors. */
+	if (rte_ring_lookup(rname) != NULL) {
 		errno = EEXIST;
 		return NULL;
 	}
@@ -352,9 +353,7 @@ struct fdb *fdb_create(const struct fdb_params *p)
 	}
 	f->port_lim = f->port_cnt + p->max_ports;
 
-	/* The rte_hash carries the fdb's name (gen 0); a name taken since the
-	 * check above still fails here, with EEXIST from DPDK. */
-	f->tbl = fdb_tbl_create(f, fdb_cap_for(f, p->max_entries), 0);
+	f->tbl = fdb_tbl_create(f, p->max_entries);
 	if (f->tbl == NULL) {
 		err = errno;
 		goto fail;
@@ -381,71 +380,21 @@ void fdb_destroy(struct fdb *f)
 {
 	if (f == NULL)
 		return;
-	/* Deleted slots still in the hash's defer queue can only be reclaimed
-	 * (and the queue freed) once their grace period is over: wait for it.
-	 * The caller has already unpublished the fdb from the PMDs. */
-	if (f->qsv != NULL)
-		rte_rcu_qsbr_synchronize(f->qsv, RTE_QSBR_THRID_INVALID);
+	/* The caller has already unpublished the fdb from the PMDs and waited
+	 * for a grace period: nothing reads the table any more. */
 	fdb_tbl_free(f->tbl);
+	free(f->tomb_new);
+	free(f->tomb_wait);
 	rte_ring_free(f->req);
 	rte_free(f->port_cnt);
 	rte_free(f);
 }
 
-/*
- * Writer: replace the table by one of `cap` slots holding the same entries.
- * Readers switch over at their next call; until the grace period is over some
- * may still refresh timestamps in the old table, so those are merged back
- * afterwards.  Costs one full copy and, with RCU, one blocking grace period.
- */
-static int fdb_grow(struct fdb *f, uint32_t cap)
-{
-	struct fdb_tbl *old = f->tbl, *nt;
-	uint32_t i;
-	int32_t pos;
-
-	nt = fdb_tbl_create(f, cap, !old->gen);
-	if (nt == NULL)
-		return -errno;
-	for (i = 0; i < old->cap; i++) {
-		const struct fdb_slot *s = &old->slots[i];
-
-		if (s->port == FDB_PORT_NONE)
-			continue;
-		pos = rte_hash_add_key(nt->h, &s->key);
-		if (pos < 0) {
-			fdb_tbl_free(nt);
-			return pos;
-		}
-		nt->slots[pos].key = s->key;
-		nt->slots[pos].last_seen = __atomic_load_n(&s->last_seen, __ATOMIC_RELAXED);
-		nt->slots[pos].port = s->port;
-	}
-	__atomic_store_n(&f->tbl, nt, __ATOMIC_RELEASE);
-
-	if (f->qsv != NULL) {
-		rte_rcu_qsbr_synchronize(f->qsv, RTE_QSBR_THRID_INVALID);
-		for (i = 0; i < old->cap; i++) {
-			const struct fdb_slot *s = &old->slots[i];
-			uint32_t seen;
-
-			if (s->port == FDB_PORT_NONE)
-				continue;
-			pos = rte_hash_lookup(nt->h, &s->key);
-			if (pos < 0)
-				continue;
-			seen = __atomic_load_n(&s->last_seen, __ATOMIC_RELAXED);
-			if ((int32_t)(seen - nt->slots[pos].last_seen) > 0)
-				__atomic_store_n(&nt->slots[pos].last_seen, seen, __ATOMIC_RELAXED);
-		}
-	}
-	fdb_tbl_free(old);
-	return 0;
-}
+/* ---- limits ---- */
 
 struct fdb_age_ref {
 	uint32_t age;
-	uint32_t pos;
+	uint32_t ref; /* bucket * FDB_WAYS + way */
 };
 
 static int fdb_cmp_oldest_first(const void *a, const void *b)
@@ -454,7 +403,7 @@ static int fdb_cmp_oldest_first(const void *a, const void *b)
 
 	if (x->age != y->age)
 		return x->age > y->age ? -1 : 1;
-	return x->pos < y->pos ? -1 : (x->pos > y->pos);
+	return x->ref < y->ref ? -1 : (x->ref > y->ref);
 }
 
 /* Writer: remove the `excess` oldest entries.  -ENOMEM. */
@@ -463,23 +412,24 @@ static int fdb_evict_oldest(struct fdb *f, uint32_t excess)
 	struct fdb_tbl *t = f->tbl;
 	struct fdb_age_ref *refs;
 	uint32_t i, n = 0;
+	unsigned int w;
 
 	refs = malloc((size_t)f->entries * sizeof(*refs));
 	if (refs == NULL)
 		return -ENOMEM;
-	for (i = 0; i < t->cap && n < f->entries; i++) {
-		const struct fdb_slot *s = &t->slots[i];
-
-		if (s->port == FDB_PORT_NONE)
-			continue;
-		refs[n].age =
-			fdb_age_of(f->last_now, __atomic_load_n(&s->last_seen, __ATOMIC_RELAXED));
-		refs[n].pos = i;
-		n++;
+	for (i = 0; i < t->n_buckets && n < f->entries; i++) {
+		for (w = 0; w < FDB_WAYS && n < f->entries; w++) {
+			if (!(t->b[i].key[w] & FDB_KEY_VALID))
+				continue;
+			refs[n].age = fdb_age_of(
+				f->last_now, __atomic_load_n(&t->b[i].seen[w], __ATOMIC_RELAXED));
+			refs[n].ref = i * FDB_WAYS + w;
+			n++;
+		}
 	}
 	qsort(refs, n, sizeof(*refs), fdb_cmp_oldest_first);
 	for (i = 0; i < excess && i < n; i++)
-		fdb_del_slot(f, t, refs[i].pos);
+		fdb_del_way(f, &t->b[refs[i].ref / FDB_WAYS], refs[i].ref % FDB_WAYS);
 	free(refs);
 	return 0;
 }
@@ -490,8 +440,9 @@ int fdb_set_params(struct fdb *f, uint32_t max_entries, uint32_t port_limit, uin
 
 	if (f == NULL || max_entries < 16 || max_entries > FDB_ENTRIES_MAX || aging_s < 1)
 		return -EINVAL;
-	if (max_entries > f->tbl->cap) {
-		ret = fdb_grow(f, fdb_cap_for(f, max_entries));
+	if (max_entries > f->max_entries) {
+		/* the table was sized for the old maximum: rebuild for the new */
+		ret = fdb_rebuild(f, max_entries);
 		if (ret < 0)
 			return ret;
 	} else if (f->entries > max_entries) {
@@ -514,120 +465,15 @@ void fdb_set_port_limit(struct fdb *f, uint16_t port, uint32_t limit)
 	f->port_lim[port] = limit;
 }
 
-void fdb_lookup_bulk(const struct fdb *f, const struct rte_ether_addr *const macs[],
-		     const uint16_t vlans[], unsigned int n, uint16_t ports[])
-{
-	const struct fdb_tbl *t = fdb_tbl_get(f);
-	struct fdb_key keys[RTE_HASH_LOOKUP_BULK_MAX];
-	const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
-	int32_t pos[RTE_HASH_LOOKUP_BULK_MAX];
-	unsigned int done, m, i;
-
-	/* n <= 64 by contract; chunking keeps a larger n correct anyway. */
-	for (done = 0; done < n; done += m) {
-		m = RTE_MIN(n - done, (unsigned int)RTE_HASH_LOOKUP_BULK_MAX);
-		for (i = 0; i < m; i++) {
-			keys[i] = fdb_make_key(macs[done + i], vlans[done + i]);
-			kp[i] = &keys[i];
-		}
-		if (rte_hash_lookup_bulk(t->h, kp, m, pos) != 0) {
-			for (i = 0; i < m; i++)
-				ports[done + i] = FDB_PORT_NONE;
-			continue;
-		}
-		for (i = 0; i < m; i++)
-			ports[done + i] =
-				pos[i] >= 0 ? fdb_slot_port(&t->slots[pos[i]]) : FDB_PORT_NONE;
-	}
-}
-
-uint16_t fdb_lookup(const struct fdb *f, const struct rte_ether_addr *mac, uint16_t vlan)
-{
-	const struct fdb_tbl *t = fdb_tbl_get(f);
-	struct fdb_key k = fdb_make_key(mac, vlan);
-	int32_t pos = rte_hash_lookup(t->h, &k);
-
-	return pos >= 0 ? fdb_slot_port(&t->slots[pos]) : FDB_PORT_NONE;
-}
-
-/* PMD: the learning half for a key looked up at pos (or < 0): refresh an entry
- * already on `port`, else queue a learn request.  True if it was known there. */
-static bool fdb_learn_found(struct fdb *f, struct fdb_tbl *t, const struct fdb_key *k, int32_t pos,
-			    uint16_t port, uint32_t now)
-{
-	struct fdb_req req;
-
-	if (pos >= 0 && fdb_slot_port(&t->slots[pos]) == port) {
-		uint32_t *seen = &t->slots[pos].last_seen;
-
-		/* Store only when the second changed: every PMD that sees this
-		 * MAC would otherwise dirty the cache line on every frame. */
-		if (__atomic_load_n(seen, __ATOMIC_RELAXED) != now)
-			__atomic_store_n(seen, now, __ATOMIC_RELAXED);
-		return true;
-	}
-	memset(&req, 0, sizeof(req));
-	req.mac = k->mac;
-	req.vlan = k->vlan;
-	req.port = port;
-	if (rte_ring_mp_enqueue_elem(f->req, &req, sizeof(req)) != 0)
-		__atomic_fetch_add(&f->requests_lost, 1, __ATOMIC_RELAXED);
-	return false;
-}
-
-bool fdb_learn_request(struct fdb *f, const struct rte_ether_addr *mac, uint16_t vlan,
-		       uint16_t port, uint32_t now)
-{
-	struct fdb_tbl *t = fdb_tbl_get(f);
-	struct fdb_key k = fdb_make_key(mac, vlan);
-
-	return fdb_learn_found(f, t, &k, rte_hash_lookup(t->h, &k), port, now);
-}
-
-void fdb_learn_lookup_bulk(struct fdb *f, const struct rte_ether_addr *const srcs[],
-			   const struct rte_ether_addr *const dsts[], const uint16_t vlans[],
-			   unsigned int n, uint16_t port, uint32_t now, uint16_t ports[])
-{
-	struct fdb_tbl *t = fdb_tbl_get(f);
-	struct fdb_key keys[RTE_HASH_LOOKUP_BULK_MAX];
-	const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
-	int32_t pos[RTE_HASH_LOOKUP_BULK_MAX];
-	unsigned int m, i, k;
-
-	if (n > RTE_HASH_LOOKUP_BULK_MAX / 2) {
-		/* outside the contract: still correct, one key at a time */
-		for (i = 0; i < n; i++) {
-			fdb_learn_request(f, srcs[i], vlans[i], port, now);
-			ports[i] = fdb_lookup(f, dsts[i], vlans[i]);
-		}
-		return;
-	}
-	/* destinations first, then each run of one source once */
-	for (i = 0; i < n; i++)
-		keys[i] = fdb_make_key(dsts[i], vlans[i]);
-	m = n;
-	for (i = 0; i < n; i++) {
-		if (i > 0 && vlans[i] == vlans[i - 1] &&
-		    rte_is_same_ether_addr(srcs[i], srcs[i - 1]))
-			continue;
-		keys[m++] = fdb_make_key(srcs[i], vlans[i]);
-	}
-	for (i = 0; i < m; i++)
-		kp[i] = &keys[i];
-	if (m == 0 || rte_hash_lookup_bulk(t->h, kp, m, pos) != 0)
-		for (i = 0; i < m; i++)
-			pos[i] = -ENOENT;
-	for (i = 0; i < n; i++)
-		ports[i] = pos[i] >= 0 ? fdb_slot_port(&t->slots[pos[i]]) : FDB_PORT_NONE;
-	for (k = n; k < m; k++)
-		fdb_learn_found(f, t, &keys[k], pos[k], port, now);
-}
+/* ---- learning ---- */
 
 unsigned int fdb_learn_drain(struct fdb *f, uint32_t now)
 {
 	struct fdb_req reqs[FDB_DRAIN_BURST];
 	unsigned int total = 0, n, i;
 
+	if (f->qsv != NULL)
+		fdb_tombs_reclaim(f, false);
 	/* Bounded to one ring's worth so PMDs that keep enqueueing cannot hold
 	 * the control thread here; the rest waits for the next tick. */
 	while (total < FDB_REQ_RING_SIZE) {
@@ -638,31 +484,27 @@ unsigned int fdb_learn_drain(struct fdb *f, uint32_t now)
 		/* The writer's clock, not the PMD's: a request is at most one
 		 * tick old, and ageing compares against this same clock. */
 		for (i = 0; i < n; i++)
-			fdb_learn(f, &reqs[i].mac, reqs[i].vlan, reqs[i].port, now);
+			fdb_learn_key(f, reqs[i].key, reqs[i].port, now);
 		total += n;
 	}
 	return total;
 }
 
-int fdb_learn(struct fdb *f, const struct rte_ether_addr *mac, uint16_t vlan, uint16_t port,
-	      uint32_t now)
+int fdb_learn_key(struct fdb *f, uint64_t key, uint16_t port, uint32_t now)
 {
-	struct fdb_tbl *t = f->tbl;
-	struct fdb_key k;
-	struct fdb_slot *s;
-	int32_t pos;
+	struct fdb_bucket *b;
+	unsigned int w;
 	uint16_t old;
+	int rc;
 
 	if (port >= f->max_ports)
 		return -EINVAL;
 	f->last_now = now;
-	k = fdb_make_key(mac, vlan);
-	pos = rte_hash_lookup(t->h, &k);
-	if (pos >= 0) {
-		s = &t->slots[pos];
-		old = s->port;
+	b = fdb_find(f->tbl, key, fdb_hash(key), &w);
+	if (b != NULL) {
+		old = b->port[w];
 		if (old == port) {
-			__atomic_store_n(&s->last_seen, now, __ATOMIC_RELAXED);
+			__atomic_store_n(&b->seen[w], now, __ATOMIC_RELAXED);
 			return 0;
 		}
 		/* Moved: the new port must have room, or the entry stays put. */
@@ -670,8 +512,8 @@ int fdb_learn(struct fdb *f, const struct rte_ether_addr *mac, uint16_t vlan, ui
 			f->refused_limit++;
 			return -EDQUOT;
 		}
-		__atomic_store_n(&s->last_seen, now, __ATOMIC_RELAXED);
-		__atomic_store_n(&s->port, port, __ATOMIC_RELEASE);
+		__atomic_store_n(&b->seen[w], now, __ATOMIC_RELAXED);
+		__atomic_store_n(&b->port[w], port, __ATOMIC_RELEASE);
 		if (old < f->max_ports && f->port_cnt[old] > 0)
 			f->port_cnt[old]--;
 		f->port_cnt[port]++;
@@ -687,73 +529,94 @@ int fdb_learn(struct fdb *f, const struct rte_ether_addr *mac, uint16_t vlan, ui
 		f->refused_limit++;
 		return -EDQUOT;
 	}
-	pos = fdb_add_key(f, t, &k);
-	if (pos < 0) {
-		f->refused_full++;
+	rc = fdb_add_key(f, key, port, now);
+	if (rc < 0) {
+		f->refused_chain++;
 		return -ENOSPC;
 	}
-	/* The key is already visible; readers see FDB_PORT_NONE (flood) until
-	 * this store publishes the port. */
-	s = &t->slots[pos];
-	s->key = k;
-	__atomic_store_n(&s->last_seen, now, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->port, port, __ATOMIC_RELEASE);
 	f->port_cnt[port]++;
 	f->entries++;
 	f->learned++;
 	return 0;
 }
 
-unsigned int fdb_age(struct fdb *f, uint32_t now)
+int fdb_learn(struct fdb *f, const struct rte_ether_addr *mac, uint16_t vlan, uint16_t port,
+	      uint32_t now)
+{
+	return fdb_learn_key(f, fdb_key_of_mac(mac, vlan), port, now);
+}
+
+/* ---- ageing, flushing, walking: linear scans of the bucket array ---- */
+
+/* Writer: delete every entry for which match(…) is true; how many. */
+static unsigned int fdb_delete_if(struct fdb *f,
+				  bool (*match)(const struct fdb_bucket *b, unsigned int w,
+						const void *arg),
+				  const void *arg)
 {
 	struct fdb_tbl *t = f->tbl;
-	unsigned int n = 0;
+	unsigned int n = 0, w;
 	uint32_t i;
 
-	f->last_now = now;
-	/* A linear scan of the slot array: cap * 16 bytes per call, no
-	 * allocation, and deleting while scanning is safe (positions are stable). */
-	for (i = 0; i < t->cap; i++) {
-		struct fdb_slot *s = &t->slots[i];
+	/* Deleting while scanning is safe: slots never move. */
+	for (i = 0; i < t->n_buckets && f->entries > 0; i++) {
+		struct fdb_bucket *b = &t->b[i];
 
-		if (s->port == FDB_PORT_NONE)
-			continue;
-		if (fdb_age_of(now, __atomic_load_n(&s->last_seen, __ATOMIC_RELAXED)) < f->aging_s)
-			continue;
-		fdb_del_slot(f, t, i);
-		n++;
+		for (w = 0; w < FDB_WAYS; w++) {
+			if (!(b->key[w] & FDB_KEY_VALID) || !match(b, w, arg))
+				continue;
+			fdb_del_way(f, b, w);
+			n++;
+		}
 	}
+	return n;
+}
+
+struct fdb_age_arg {
+	uint32_t now, aging_s;
+};
+
+static bool fdb_is_old(const struct fdb_bucket *b, unsigned int w, const void *arg)
+{
+	const struct fdb_age_arg *a = arg;
+
+	return fdb_age_of(a->now, __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED)) >= a->aging_s;
+}
+
+unsigned int fdb_age(struct fdb *f, uint32_t now)
+{
+	struct fdb_age_arg a = {now, f->aging_s};
+	unsigned int n;
+
+	f->last_now = now;
+	if (f->qsv != NULL)
+		fdb_tombs_reclaim(f, false);
+	n = fdb_delete_if(f, fdb_is_old, &a);
 	f->aged += n;
 	return n;
 }
 
-static unsigned int fdb_flush_match(struct fdb *f, bool all, uint16_t port)
+static bool fdb_any(const struct fdb_bucket *b, unsigned int w, const void *arg)
 {
-	struct fdb_tbl *t = f->tbl;
-	unsigned int n = 0;
-	uint32_t i;
+	RTE_SET_USED(b), RTE_SET_USED(w), RTE_SET_USED(arg);
+	return true;
+}
 
-	for (i = 0; i < t->cap && f->entries > 0; i++) {
-		struct fdb_slot *s = &t->slots[i];
-
-		if (s->port == FDB_PORT_NONE || (!all && s->port != port))
-			continue;
-		fdb_del_slot(f, t, i);
-		n++;
-	}
-	return n;
+static bool fdb_on_port(const struct fdb_bucket *b, unsigned int w, const void *arg)
+{
+	return b->port[w] == *(const uint16_t *)arg;
 }
 
 unsigned int fdb_flush(struct fdb *f)
 {
-	return fdb_flush_match(f, true, 0);
+	return fdb_delete_if(f, fdb_any, NULL);
 }
 
 unsigned int fdb_flush_port(struct fdb *f, uint16_t port)
 {
 	if (port >= f->max_ports)
 		return 0;
-	return fdb_flush_match(f, false, port);
+	return fdb_delete_if(f, fdb_on_port, &port);
 }
 
 void fdb_walk(const struct fdb *f, uint32_t now,
@@ -761,19 +624,24 @@ void fdb_walk(const struct fdb *f, uint32_t now,
 {
 	const struct fdb_tbl *t = f->tbl;
 	struct fdb_entry_info e;
+	unsigned int w;
 	uint32_t i;
 
-	for (i = 0; i < t->cap; i++) {
-		const struct fdb_slot *s = &t->slots[i];
+	for (i = 0; i < t->n_buckets; i++) {
+		const struct fdb_bucket *b = &t->b[i];
 
-		if (s->port == FDB_PORT_NONE)
-			continue;
-		e.mac = s->key.mac;
-		e.vlan = s->key.vlan;
-		e.port = s->port;
-		e.age_s = fdb_age_of(now, __atomic_load_n(&s->last_seen, __ATOMIC_RELAXED));
-		if (cb(&e, arg) != 0)
-			return;
+		for (w = 0; w < FDB_WAYS; w++) {
+			uint64_t k = b->key[w];
+
+			if (!(k & FDB_KEY_VALID))
+				continue;
+			fdb_key_to_mac(k, &e.mac);
+			e.vlan = (uint16_t)(k >> 48) & 0xfff;
+			e.port = b->port[w];
+			e.age_s = fdb_age_of(now, __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED));
+			if (cb(&e, arg) != 0)
+				return;
+		}
 	}
 }
 
@@ -785,6 +653,7 @@ void fdb_stats_get(const struct fdb *f, struct fdb_stats *st)
 	st->aged = f->aged;
 	st->refused_full = f->refused_full;
 	st->refused_limit = f->refused_limit;
+	st->refused_chain = f->refused_chain;
 	st->requests_lost = __atomic_load_n(&f->requests_lost, __ATOMIC_RELAXED);
 }
 

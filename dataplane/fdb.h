@@ -3,10 +3,9 @@
  * fdb: the MAC learning table of one bridge, keyed by (MAC, VLAN).
  *
  * Thread rules (the design in one paragraph):
- * - Readers are the PMD threads.  fdb_learn_lookup_bulk(), fdb_lookup_bulk()
- *   and fdb_learn_request()
- *   take no lock: the table is an rte_hash in lock-free reader mode and
- *   requests go through a multi-producer rte_ring.
+ * - Readers are the PMD threads.  They probe the table inline (fdb_table.h,
+ *   used by the pipeline) or through fdb_lookup*() and fdb_learn_request(),
+ *   and take no lock; learn requests go through a multi-producer rte_ring.
  * - There is exactly one writer at a time: the control thread.  It drains the
  *   learn requests (fdb_learn_drain), ages (fdb_age) and flushes.  Because all
  *   inserts, moves and deletes happen in one thread, the per-bridge table size
@@ -14,12 +13,14 @@
  *   spraying random source MACs can only fill its own quota: once a port holds
  *   its limit, or the table is full, new MACs are refused (and counted), never
  *   evicting another port's entries.
- * - Deleted slots are recycled only after an RCU grace period on the QSBR
+ * - Deleted slots are reused only after an RCU grace period on the QSBR
  *   variable given at creation, so a PMD that found an entry may keep reading
- *   it until its next quiescent state.
- * - Timestamps are refreshed by readers (relaxed stores) for MACs already on
- *   the right port; a new MAC or a MAC that moved costs one ring enqueue and is
- *   learned within one control-thread tick (about 1 ms).  Until then the frames
+ *   it until its next quiescent state.  The writer never blocks for that in
+ *   steady state: it polls a grace-period token once per call.
+ * - Timestamps are refreshed by readers (relaxed stores, only when the second
+ *   changed) for MACs already on the right port; a new MAC or a MAC that moved
+ *   costs one ring enqueue per PMD and second (fdb_learn_ask) and is learned
+ *   within one control-thread tick (about 1 ms).  Until then the frames
  *   towards it are flooded, as for any unknown destination.
  * - Time is always a parameter (seconds, any origin) so tests drive ageing with
  *   an injected clock and never sleep.
@@ -37,7 +38,7 @@ struct fdb;
 #define FDB_PORT_NONE UINT16_MAX
 
 struct fdb_params {
-	const char *name;         /* unique among fdbs (names the rte_hash); copied */
+	const char *name;         /* unique among fdbs (names the request ring); copied */
 	uint32_t max_entries;     /* other_config:mac-table-size, >= 16 */
 	uint32_t port_limit;      /* default per-port limit; 0 = max_entries */
 	uint32_t aging_s;         /* other_config:mac-aging-time, >= 1 */
@@ -53,6 +54,7 @@ struct fdb_stats {
 	uint64_t aged;          /* removed by ageing */
 	uint64_t refused_full;  /* new MACs refused: table full */
 	uint64_t refused_limit; /* new MACs refused: port at its limit */
+	uint64_t refused_chain; /* new MACs refused: too many collide in one bucket */
 	uint64_t requests_lost; /* learn requests lost: request ring full */
 };
 
@@ -90,15 +92,13 @@ bool fdb_learn_request(struct fdb *f, const struct rte_ether_addr *mac, uint16_t
 		       uint16_t port, uint32_t now);
 
 /*
- * PMD, lock-free: a burst's learning and forwarding lookups in one bulk
- * rte_hash lookup (its bucket prefetches hide the cache misses of a large
- * table).  Each source is learned as by fdb_learn_request() (consecutive
- * frames with the same source and VLAN count once); ports[i] = the port of
- * (dsts[i], vlans[i]) as by fdb_lookup_bulk().  n <= 32.
+ * PMD, lock-free: the slow half of learning, for a source (key as built by
+ * fdb_key()) that the table does not hold on `port`: queue one learn request,
+ * unless this PMD's `asked` memory shows the same request this second.
  */
-void fdb_learn_lookup_bulk(struct fdb *f, const struct rte_ether_addr *const srcs[],
-			   const struct rte_ether_addr *const dsts[], const uint16_t vlans[],
-			   unsigned int n, uint16_t port, uint32_t now, uint16_t ports[]);
+struct fdb_asked;
+void fdb_learn_ask(struct fdb *f, struct fdb_asked *asked, uint64_t key, uint16_t port,
+		   uint32_t now);
 
 /* Control thread: apply queued learn requests.  Returns how many were applied. */
 unsigned int fdb_learn_drain(struct fdb *f, uint32_t now);

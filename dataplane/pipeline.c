@@ -2,31 +2,53 @@
 /*
  * The switching pipeline (pipeline.h).  Runs on PMD threads only.
  *
- * Design consequences worth knowing:
- * - Frames are untagged inside the switch (VLAN kept in a local array), so a
- *   flooded frame is shared by reference count between all ports that take
- *   it untagged, and at most one tagged copy is made for all trunk ports.
+ * A burst is walked three times, each walk touching what the one before
+ * prepared, so no pass evicts another's lines:
+ * 1. classify: per frame, count bytes, check the L2 header and take the
+ *    VLAN (inline for the common untagged frame, vlan_ingress() otherwise),
+ *    run the ingress filter, build the source and destination keys from two
+ *    8-byte loads, hash them (one CRC32 each) and prefetch their buckets;
+ *    on a NIC port, the frame 4 ahead is prefetched.  A run of frames from one source
+ *    hashes it once; broadcast and multicast destinations are not looked up.
+ * 2. decide: probe the (now cached) buckets: refresh a known source, ask for
+ *    an unknown or moved one to be learned (once per second per PMD), find
+ *    the destination.  The output port is resolved once per burst (its
+ *    conf and egress filter: one policy per burst), and its VLAN decision
+ *    once per run of frames to the same (port, VLAN).
+ * 3. output, in arrival order: append to the port's burst buffer, or flood
+ *    from the bridge's precomputed per-VLAN list.  A burst whose frames all
+ *    go unmodified to one port is handed to that port's tx as it is.
+ *
+ * Other consequences worth knowing:
+ * - Frames are untagged inside the switch (the TCI kept aside), so a flooded
+ *   frame is shared by reference count between all ports that take it
+ *   untagged, and at most one tagged copy is made for all trunk ports.
  *   Shared frames are never written to after the refcount goes up: vhost
  *   enqueue and ethdev tx only read them.
  * - Learning is a lock-free request to the bridge's fdb (see fdb.h): a new
- *   MAC is known about 1 ms later; until then its frames flood.  A burst's
- *   source and destination lookups are one bulk hash lookup, consecutive
- *   frames from the same source counting once.
- * - Output is buffered per port and flushed once per burst, so a port gets
- *   one tx burst per received burst however many frames go to it.
+ *   MAC is known about 1 ms later; until then its frames flood.
  */
 #include <errno.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_ether.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include "dataplane/bridge.h"
 #include "dataplane/fdb.h"
 #include "dataplane/filter.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/vlan.h"
+
+/* Frames ahead whose header is prefetched in the classify pass. */
+#define DP_PREFETCH 4
+
+/* Decision of the decide pass for one frame, besides a port's buffer. */
+#define DP_OUT_FLOOD   ((struct dp_txbuf *)NULL)
+#define DP_OUT_DROPPED ((struct dp_txbuf *)1)
 
 struct dp_pmd_ctx *dp_pmd_ctx_create(unsigned int pmd, int numa, struct rte_mempool *pool)
 {
@@ -53,6 +75,28 @@ void dp_pmd_ctx_destroy(struct dp_pmd_ctx *c)
 	rte_free(c);
 }
 
+/* The output buffer of port `id` for this burst, resolving the port the
+ * first time; NULL if the port is gone or has no conf. */
+static inline struct dp_txbuf *txb_get(struct dp_pmd_ctx *c, uint16_t id)
+{
+	struct dp_txbuf *b = &c->txb[id];
+	struct dp_port *p;
+
+	if (likely(b->port != NULL))
+		return b;
+	p = dp_port_get(id);
+	if (p == NULL)
+		return NULL;
+	b->conf = __atomic_load_n(&p->conf, __ATOMIC_ACQUIRE);
+	if (b->conf == NULL)
+		return NULL;
+	b->egress = __atomic_load_n(&p->filter[FILTER_DIR_EGRESS], __ATOMIC_ACQUIRE);
+	b->port = p;
+	b->n = 0;
+	c->touched[c->n_touched++] = id;
+	return b;
+}
+
 static void txb_flush(struct dp_pmd_ctx *c, struct dp_txbuf *b)
 {
 	if (b->n == 0)
@@ -61,18 +105,10 @@ static void txb_flush(struct dp_pmd_ctx *c, struct dp_txbuf *b)
 	b->n = 0;
 }
 
-static void txb_push(struct dp_pmd_ctx *c, struct dp_port *p, struct rte_mbuf *m)
+static inline void txb_add(struct dp_pmd_ctx *c, struct dp_txbuf *b, struct rte_mbuf *m)
 {
-	struct dp_txbuf *b = &c->txb[p->id];
-
-	if (b->port != p) {
-		/* first frame for p in this burst */
-		b->port = p;
-		b->n = 0;
-		c->touched[c->n_touched++] = p->id;
-	}
 	b->pkts[b->n++] = m;
-	if (b->n == DP_BURST)
+	if (unlikely(b->n == DP_BURST))
 		txb_flush(c, b);
 }
 
@@ -82,69 +118,74 @@ static void flush_all(struct dp_pmd_ctx *c)
 
 	for (i = 0; i < c->n_touched; i++) {
 		struct dp_txbuf *b = &c->txb[c->touched[i]];
+
 		txb_flush(c, b);
 		b->port = NULL;
 	}
 	c->n_touched = 0;
 }
 
-static void drop_rx(struct dp_rxq_stats *st, enum dp_drop r, struct rte_mbuf *m)
+static inline void drop_rx(struct dp_rxq_stats *st, enum dp_drop r, struct rte_mbuf *m)
 {
 	st->drops[r]++;
 	rte_pktmbuf_free(m);
 }
 
-static void drop_tx(struct dp_pmd_ctx *c, struct dp_port *p, enum dp_drop r, struct rte_mbuf *m)
+static inline void drop_tx(struct dp_pmd_ctx *c, struct dp_txbuf *b, enum dp_drop r,
+			   struct rte_mbuf *m)
 {
-	p->tx[c->pmd].drops[r]++;
+	b->port->tx[c->pmd].drops[r]++;
 	rte_pktmbuf_free(m);
 }
 
 /* The output port's egress filter, run on the untagged frame; a refusal is
- * counted on that port. */
-static bool egress_allows(struct dp_pmd_ctx *c, struct dp_port *p, struct rte_mbuf *m)
+ * counted on that port (the caller frees). */
+static inline bool egress_allows(struct dp_pmd_ctx *c, struct dp_txbuf *b, struct rte_mbuf *m)
 {
-	const struct filter *f = __atomic_load_n(&p->filter[FILTER_DIR_EGRESS], __ATOMIC_ACQUIRE);
-
-	if (f == NULL || filter_pass(f, m))
+	if (likely(b->egress == NULL) || filter_pass(b->egress, m))
 		return true;
-	p->tx[c->pmd].drops[DP_DROP_FILTER_EGRESS]++;
+	b->port->tx[c->pmd].drops[DP_DROP_FILTER_EGRESS]++;
 	return false;
 }
 
-/* Flood m (VLAN vid) to every member but `in` that carries vid. */
+/* Flood m (TCI tci) to every port of its VLAN's list but `in`. */
 static void flood(struct dp_pmd_ctx *c, const struct dp_bridge *br, const struct dp_port *in,
-		  struct dp_rxq_stats *st, struct rte_mbuf *m, uint16_t vid)
+		  struct dp_rxq_stats *st, struct rte_mbuf *m, uint16_t tci)
 {
-	const struct dp_bridge_members *mem = __atomic_load_n(&br->members, __ATOMIC_ACQUIRE);
-	struct dp_port **t = c->targets;
-	uint16_t i, n_plain = 0, n_tag = 0, n = 0, n_filtered = 0;
+	const struct dp_flood_table *ft = __atomic_load_n(&br->flood, __ATOMIC_ACQUIRE);
+	const uint16_t vid = tci & VLAN_VID_MASK;
+	const struct dp_flood_list *l = dp_flood_list_of(ft, vid);
+	struct dp_txbuf **t = c->targets;
+	uint16_t i, n_plain = 0, n_tag = 0, n_filtered = 0, n_all = l->n_plain + l->n_tag;
 	struct rte_mbuf *tm = NULL;
 
-	for (i = 0; i < mem->n; i++) {
-		struct dp_port *p;
-		const struct dp_port_conf *pc;
+	for (i = 0; i < n_all; i++) {
+		const struct dp_flood_entry *e = &l->e[i];
+		struct dp_txbuf *b;
+		bool tagged = i >= l->n_plain;
 
-		if (mem->ids[i] == in->id)
+		if (e->id == in->id)
 			continue;
-		p = dp_port_get(mem->ids[i]);
-		if (p == NULL)
+		b = txb_get(c, e->id);
+		if (b == NULL)
 			continue;
-		pc = __atomic_load_n(&p->conf, __ATOMIC_ACQUIRE);
-		if (pc == NULL || pc->bridge != br || !vlan_port_carries(&pc->vlan, vid))
-			continue;
-		if (!egress_allows(c, p, m)) {
+		if (unlikely(b->conf->gen != e->conf_gen)) {
+			/* reconfigured since the list was built: ask its conf */
+			if (b->conf->bridge != br || !vlan_port_carries(&b->conf->vlan, vid))
+				continue;
+			tagged = vlan_port_tags(&b->conf->vlan, vid);
+		}
+		if (!egress_allows(c, b, m)) {
 			n_filtered++;
 			continue;
 		}
 		/* untagged receivers first, tagged ones from the end */
-		if (vlan_port_tags(&pc->vlan, vid))
-			t[DP_MAX_PORTS - 1 - n_tag++] = p;
+		if (tagged)
+			t[DP_MAX_PORTS - 1 - n_tag++] = b;
 		else
-			t[n_plain++] = p;
-		n++;
+			t[n_plain++] = b;
 	}
-	if (n == 0) {
+	if (n_plain + n_tag == 0) {
 		if (n_filtered)
 			rte_pktmbuf_free(m); /* counted as filter_egress on each port */
 		else
@@ -152,19 +193,17 @@ static void flood(struct dp_pmd_ctx *c, const struct dp_bridge *br, const struct
 		return;
 	}
 	if (n_tag) {
-		if (n_plain == 0) {
-			tm = m;
-		} else {
-			tm = rte_pktmbuf_copy(m, c->pool, 0, UINT32_MAX);
-		}
-		if (tm != NULL && vlan_push(tm, vid) < 0) {
+		tm = n_plain == 0 ? m : rte_pktmbuf_copy(m, c->pool, 0, UINT32_MAX);
+		if (tm != NULL && vlan_push(tm, tci) < 0) {
 			if (tm != m)
 				rte_pktmbuf_free(tm);
 			tm = NULL;
 		}
 		if (tm == NULL) {
 			for (i = 0; i < n_tag; i++)
-				t[DP_MAX_PORTS - 1 - i]->tx[c->pmd].drops[DP_DROP_CLONE_FAILED]++;
+				t[DP_MAX_PORTS - 1 - i]
+					->port->tx[c->pmd]
+					.drops[DP_DROP_CLONE_FAILED]++;
 			if (n_plain == 0) {
 				rte_pktmbuf_free(m);
 				return;
@@ -177,37 +216,186 @@ static void flood(struct dp_pmd_ctx *c, const struct dp_bridge *br, const struct
 	if (n_tag > 1)
 		rte_pktmbuf_refcnt_update(tm, n_tag - 1);
 	for (i = 0; i < n_plain; i++)
-		txb_push(c, t[i], m);
+		txb_add(c, t[i], m);
 	for (i = 0; i < n_tag; i++)
-		txb_push(c, t[DP_MAX_PORTS - 1 - i], tm);
+		txb_add(c, t[DP_MAX_PORTS - 1 - i], tm);
 }
 
-static void unicast(struct dp_pmd_ctx *c, const struct dp_bridge *br, const struct dp_port *in,
-		    struct dp_rxq_stats *st, struct rte_mbuf *m, uint16_t vid, uint16_t out_id)
+/* The classify pass for one frame: its TCI, or the drop reason.  The common
+ * case (untagged, a type not a length, fits the MTU, unicast source) is
+ * inline; everything else goes through vlan_ingress(), which checks it all
+ * again and strips a tag. */
+static inline enum dp_drop classify(const struct dp_port_conf *conf, struct rte_mbuf *m,
+				    uint16_t *tci)
 {
-	struct dp_port *out;
-	const struct dp_port_conf *oc;
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint16_t et = rte_be_to_cpu_16(eh->ether_type);
 
-	if (out_id == in->id) {
-		drop_rx(st, DP_DROP_HAIRPIN, m);
-		return;
+	/* every TPID is >= 0x8100: IPv4 and ARP skip the TPID compares */
+	if (likely(m->data_len >= RTE_ETHER_HDR_LEN && et >= RTE_ETHER_TYPE_IPV4 &&
+		   (et < RTE_ETHER_TYPE_VLAN || !vlan_is_tpid(et)) && m->pkt_len <= conf->max_len &&
+		   conf->untagged_ok && !(eh->src_addr.addr_bytes[0] & 1))) {
+		*tci = conf->untagged_tci;
+		return DP_DROP_MAX;
 	}
-	out = dp_port_get(out_id);
-	oc = out ? __atomic_load_n(&out->conf, __ATOMIC_ACQUIRE) : NULL;
-	if (oc == NULL || oc->bridge != br || !vlan_port_carries(&oc->vlan, vid)) {
-		/* stale entry (port gone or reconfigured): behave as unknown */
-		flood(c, br, in, st, m, vid);
-		return;
+	return vlan_ingress(&conf->vlan, m, conf->max_len, tci);
+}
+
+static void drop_burst(struct dp_rxq_stats *st, enum dp_drop r, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint64_t bytes = 0;
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		bytes += pkts[i]->pkt_len;
+	st->packets += n;
+	st->bytes += bytes;
+	st->drops[r] += n;
+	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+/* One burst's work between the passes, on the PMD's stack. */
+struct dp_burst {
+	uint16_t k; /* frames that survived classification */
+	struct rte_mbuf *keep[DP_BURST];
+	uint64_t skey[DP_BURST], dkey[DP_BURST]; /* dkey 0: group address */
+	struct fdb_bucket *sb[DP_BURST], *db[DP_BURST];
+	uint16_t tci[DP_BURST];
+	struct dp_txbuf *out[DP_BURST];
+};
+
+/* 1. classify.  Inlined three times, with and without an ingress filter
+ * and a header prefetch, so the common burst pays nothing for what it does
+ * not need.  The prefetch is for frames a NIC wrote by DMA; a vhost port's
+ * frames were just copied in by this core and are still in its cache. */
+static __rte_always_inline void classify_pass(const struct dp_port_conf *conf,
+					      const struct filter *ingress, bool prefetch,
+					      const struct fdb_tbl *t, struct dp_rxq_stats *st,
+					      struct rte_mbuf **pkts, uint16_t n,
+					      struct dp_burst *bs)
+{
+	uint64_t prev_skey = 0, bytes = 0;
+	struct fdb_bucket *bk = NULL;
+	uint16_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct rte_ether_hdr *eh;
+		enum dp_drop r;
+		uint64_t d48;
+
+		if (prefetch && i + DP_PREFETCH < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DP_PREFETCH], void *));
+		bytes += m->pkt_len;
+		r = classify(conf, m, &bs->tci[k]);
+		if (unlikely(r != DP_DROP_MAX)) {
+			drop_rx(st, r, m);
+			continue;
+		}
+		/* before learning: a spoofed source is never learned */
+		if (ingress != NULL && !filter_pass(ingress, m)) {
+			drop_rx(st, DP_DROP_FILTER_INGRESS, m);
+			continue;
+		}
+		eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		bs->skey[k] = fdb_key(fdb_mac48_src(eh), bs->tci[k]);
+		if (bs->skey[k] != prev_skey) {
+			prev_skey = bs->skey[k];
+			bk = fdb_bucket_of(t, fdb_hash(prev_skey));
+			rte_prefetch0(bk);
+		}
+		bs->sb[k] = bk;
+		d48 = fdb_mac48_dst(eh);
+		if (d48 & 1) {
+			bs->dkey[k] = 0; /* group address: flooded, never looked up */
+		} else {
+			bs->dkey[k] = fdb_key(d48, bs->tci[k]);
+			bs->db[k] = fdb_bucket_of(t, fdb_hash(bs->dkey[k]));
+			rte_prefetch0(bs->db[k]);
+		}
+		bs->keep[k++] = m;
 	}
-	if (!egress_allows(c, out, m)) {
-		rte_pktmbuf_free(m); /* counted as filter_egress on out */
-		return;
+	st->packets += n;
+	st->bytes += bytes;
+	bs->k = k;
+}
+
+/* 2. decide.  Returns the one port every frame goes to unmodified, if so. */
+static inline struct dp_txbuf *decide_pass(struct dp_pmd_ctx *c, const struct dp_bridge *br,
+					   const struct dp_port *in, const struct fdb_tbl *t,
+					   struct dp_rxq_stats *st, struct dp_burst *bs)
+{
+	const uint16_t in_id = in->id;
+	const uint32_t now = c->now;
+	uint16_t i, run_tci = 0, run_id = FDB_PORT_NONE;
+	struct dp_txbuf *run = NULL, *single = NULL;
+	bool run_ok = false, run_tag = false, direct = true;
+	const struct filter *run_egress = NULL;
+	uint64_t prev_skey = 0;
+
+	for (i = 0; i < bs->k; i++) {
+		struct fdb_bucket *b;
+		unsigned int w;
+		uint16_t to;
+
+		if (bs->skey[i] != prev_skey) {
+			prev_skey = bs->skey[i];
+			b = fdb_find_from(t, bs->sb[i], prev_skey, &w);
+			if (likely(b != NULL) &&
+			    __atomic_load_n(&b->port[w], __ATOMIC_RELAXED) == in_id)
+				fdb_touch(b, w, now);
+			else
+				fdb_learn_ask(br->fdb, &c->asked, prev_skey, in_id, now);
+		}
+		if (bs->dkey[i] == 0 ||
+		    (b = fdb_find_from(t, bs->db[i], bs->dkey[i], &w)) == NULL) {
+			bs->out[i] = DP_OUT_FLOOD;
+			direct = false;
+			continue;
+		}
+		to = __atomic_load_n(&b->port[w], __ATOMIC_RELAXED);
+		/* a run is keyed by the whole TCI: no masking per frame */
+		if (to != run_id || bs->tci[i] != run_tci) {
+			const uint16_t vid = bs->tci[i] & VLAN_VID_MASK;
+
+			if (unlikely(to == in_id)) {
+				drop_rx(st, DP_DROP_HAIRPIN, bs->keep[i]);
+				bs->out[i] = DP_OUT_DROPPED;
+				direct = false;
+				continue;
+			}
+			run_id = to;
+			run_tci = bs->tci[i];
+			run = txb_get(c, to);
+			run_ok = run != NULL && run->conf->bridge == br &&
+				 vlan_port_carries(&run->conf->vlan, vid);
+			run_tag = run_ok && vlan_port_tags(&run->conf->vlan, vid);
+			run_egress = run_ok ? run->egress : NULL;
+			if (single == NULL)
+				single = run;
+			else if (single != run)
+				direct = false;
+		}
+		if (unlikely(!run_ok)) {
+			/* stale entry (port gone or reconfigured): behave as unknown */
+			bs->out[i] = DP_OUT_FLOOD;
+			direct = false;
+			continue;
+		}
+		bs->out[i] = run;
+		if (unlikely(run_egress != NULL) && !egress_allows(c, run, bs->keep[i])) {
+			rte_pktmbuf_free(bs->keep[i]); /* counted as filter_egress */
+			bs->out[i] = DP_OUT_DROPPED;
+			direct = false;
+		} else if (run_tag) {
+			direct = false;
+			if (vlan_push(bs->keep[i], bs->tci[i]) < 0) {
+				drop_tx(c, run, DP_DROP_CLONE_FAILED, bs->keep[i]);
+				bs->out[i] = DP_OUT_DROPPED;
+			}
+		}
 	}
-	if (vlan_port_tags(&oc->vlan, vid) && vlan_push(m, vid) < 0) {
-		drop_tx(c, out, DP_DROP_CLONE_FAILED, m);
-		return;
-	}
-	txb_push(c, out, m);
+	return direct ? single : NULL;
 }
 
 void dp_process_burst(struct dp_pmd_ctx *c, struct dp_port *in, uint16_t qid,
@@ -215,54 +403,46 @@ void dp_process_burst(struct dp_pmd_ctx *c, struct dp_port *in, uint16_t qid,
 {
 	const struct dp_port_conf *conf = __atomic_load_n(&in->conf, __ATOMIC_ACQUIRE);
 	struct dp_rxq_stats *st = &in->rxq[qid];
-	const struct rte_ether_addr *dst[DP_BURST], *src[DP_BURST];
-	struct rte_mbuf *keep[DP_BURST];
-	uint16_t vids[DP_BURST], out[DP_BURST];
-	uint16_t i, k = 0;
 	const struct filter *ingress;
+	const struct fdb_tbl *t;
+	struct dp_txbuf *single;
 	struct dp_bridge *br;
+	struct dp_burst bs;
+	uint16_t i;
 
-	for (i = 0; i < n; i++) {
-		st->packets++;
-		st->bytes += pkts[i]->pkt_len;
+	if (unlikely(n > DP_BURST)) {
+		dp_process_burst(c, in, qid, pkts, DP_BURST);
+		dp_process_burst(c, in, qid, pkts + DP_BURST, n - DP_BURST);
+		return;
 	}
-	if (conf == NULL || conf->bridge == NULL) {
-		st->drops[DP_DROP_NO_BRIDGE] += n;
-		rte_pktmbuf_free_bulk(pkts, n);
+	if (unlikely(conf == NULL || conf->bridge == NULL)) {
+		drop_burst(st, DP_DROP_NO_BRIDGE, pkts, n);
 		return;
 	}
 	br = conf->bridge;
-
+	t = fdb_tbl_get(br->fdb);
 	/* one filter for the whole burst: the old policy or the new, never a mix */
 	ingress = __atomic_load_n(&in->filter[FILTER_DIR_INGRESS], __ATOMIC_ACQUIRE);
-	for (i = 0; i < n; i++) {
-		enum dp_drop r = vlan_ingress(&conf->vlan, pkts[i], conf->max_len, &vids[k]);
-		if (r != DP_DROP_MAX) {
-			drop_rx(st, r, pkts[i]);
-			continue;
+	if (ingress != NULL)
+		classify_pass(conf, ingress, true, t, st, pkts, n, &bs);
+	else if (in->kind == DP_PORT_ETHDEV)
+		classify_pass(conf, NULL, true, t, st, pkts, n, &bs);
+	else
+		classify_pass(conf, NULL, false, t, st, pkts, n, &bs);
+
+	single = decide_pass(c, br, in, t, st, &bs);
+
+	/* 3. output */
+	if (single != NULL) {
+		/* every frame to one port, unmodified: hand the burst over */
+		single->port->ops->tx_burst(single->port, c->pmd, bs.keep, bs.k);
+	} else {
+		for (i = 0; i < bs.k; i++) {
+			if (bs.out[i] == DP_OUT_FLOOD)
+				flood(c, br, in, st, bs.keep[i], bs.tci[i]);
+			else if (bs.out[i] != DP_OUT_DROPPED)
+				txb_add(c, bs.out[i], bs.keep[i]);
 		}
-		/* before learning: a spoofed source is never learned */
-		if (ingress != NULL && !filter_pass(ingress, pkts[i])) {
-			drop_rx(st, DP_DROP_FILTER_INGRESS, pkts[i]);
-			continue;
-		}
-		keep[k++] = pkts[i];
-	}
-
-	for (i = 0; i < k; i++) {
-		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(keep[i], struct rte_ether_hdr *);
-
-		dst[i] = &eh->dst_addr;
-		src[i] = &eh->src_addr;
-	}
-	if (k)
-		fdb_learn_lookup_bulk(br->fdb, src, dst, vids, k, in->id, c->now, out);
-
-	for (i = 0; i < k; i++) {
-		if (out[i] != FDB_PORT_NONE && rte_is_unicast_ether_addr(dst[i]))
-			unicast(c, br, in, st, keep[i], vids[i], out[i]);
-		else
-			flood(c, br, in, st, keep[i], vids[i]);
 	}
 	flush_all(c);
 }

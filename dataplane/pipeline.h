@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pipeline: what a PMD does with one received burst: validate and classify
- * (vlan_ingress), learn source MACs, look up destinations in bulk, then
- * either send to the one known port or flood to every other port carrying
- * the VLAN, buffering per output port and transmitting each port's frames as
- * one burst.
+ * (VLAN), filter, learn source MACs and look up destinations in the bridge's
+ * MAC table, then send each frame to its one known port or flood it to the
+ * ports of its VLAN, buffering per output port and transmitting each port's
+ * frames as one burst.
  *
  * Mbuf ownership: dp_process_burst() takes all n frames.  Each ends up sent,
  * or freed and counted under a named drop (ingress reasons on the ingress
@@ -18,13 +18,23 @@
 
 #include <stdint.h>
 
+#include "dataplane/fdb_table.h"
 #include "dataplane/port.h"
 
 struct rte_mbuf;
 struct rte_mempool;
+struct filter;
 
+/*
+ * An output port as this PMD sees it during one burst: resolved (port, conf,
+ * egress filter) the first time a frame goes to it and forgotten when the
+ * burst is flushed, so every frame of a burst sees one conf and one egress
+ * policy, and a port costs its lookups once per burst, not once per frame.
+ */
 struct dp_txbuf {
-	struct dp_port *port;
+	struct dp_port *port; /* NULL: not resolved in this burst */
+	const struct dp_port_conf *conf;
+	const struct filter *egress;
 	uint16_t n;
 	struct rte_mbuf *pkts[DP_BURST];
 };
@@ -35,7 +45,8 @@ struct dp_pmd_ctx {
 	struct rte_mempool *pool; /* for tagged copies of flooded frames */
 	uint16_t n_touched;
 	uint16_t touched[DP_MAX_PORTS];
-	struct dp_port *targets[DP_MAX_PORTS];
+	struct fdb_asked asked; /* learn requests this PMD made this second */
+	struct dp_txbuf *targets[DP_MAX_PORTS];
 	struct dp_txbuf txb[DP_MAX_PORTS];
 } __rte_cache_aligned;
 

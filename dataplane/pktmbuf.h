@@ -10,7 +10,9 @@
 
 #include <stdint.h>
 
-struct rte_mempool;
+#include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
 
 /* Control thread, before any pool exists. */
 void dp_pool_configure(uint32_t n_mbufs);
@@ -26,5 +28,33 @@ struct dp_pool_info {
 };
 /* Control thread: fill up to max entries; returns the count. */
 unsigned int dp_pool_list(struct dp_pool_info *out, unsigned int max);
+
+/*
+ * PMD: free a burst of mbufs a port is done with.  The common burst (every
+ * mbuf direct, unshared, one segment, from one pool) goes back to the pool
+ * in one bulk put: about 10 instructions a frame where rte_pktmbuf_free_bulk
+ * spends about 40 on per-mbuf checks and resets it does not need here.
+ * Anything else takes the general path.
+ */
+static inline void dp_mbuf_free_burst(struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mempool *mp;
+	uint16_t i;
+
+	if (n == 0)
+		return;
+	mp = pkts[0]->pool;
+	for (i = 0; i < n; i++) {
+		const struct rte_mbuf *m = pkts[i];
+
+		/* one segment implies no next */
+		if (unlikely(m->pool != mp || rte_mbuf_refcnt_read(m) != 1 || m->nb_segs != 1 ||
+			     !RTE_MBUF_DIRECT(m))) {
+			rte_pktmbuf_free_bulk(pkts, n);
+			return;
+		}
+	}
+	rte_mempool_put_bulk(mp, (void **)pkts, n);
+}
 
 #endif

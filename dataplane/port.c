@@ -74,8 +74,6 @@ void dp_rcu_flush(void)
 {
 	size_t i, n = n_deferred;
 
-	if (n == 0)
-		return;
 	dp_rcu_synchronize();
 	for (i = 0; i < n; i++)
 		deferred[i].fn(deferred[i].ptr);
@@ -154,10 +152,14 @@ static void *dup_obj(const void *src, size_t sz, int numa)
 
 int dp_port_set_conf(struct dp_port *p, const struct dp_port_conf *c)
 {
+	static uint32_t conf_gen;
 	struct dp_port_conf *n = dup_obj(c, sizeof(*c), p->numa), *old;
 
 	if (n == NULL)
 		return -ENOMEM;
+	n->gen = ++conf_gen;
+	n->untagged_tci = n->vlan.tag;
+	n->untagged_ok = n->vlan.tag != 0 || vlan_bit(n->vlan.trunks, 0);
 	old = __atomic_exchange_n(&p->conf, n, __ATOMIC_ACQ_REL);
 	dp_rcu_defer(old, rte_free);
 	return 0;

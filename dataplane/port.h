@@ -51,10 +51,15 @@ struct dp_tx_stats {
 
 /* Immutable per-port forwarding configuration (published via RCU). */
 struct dp_port_conf {
-	struct vlan_port vlan;
-	uint32_t max_len;         /* MTU + Ethernet header */
 	struct dp_bridge *bridge; /* NULL: not switched */
+	uint32_t max_len;         /* MTU + Ethernet header */
 	uint16_t tx_retries_max;
+	/* Set by dp_port_set_conf, not by the caller: */
+	uint16_t untagged_tci; /* VLAN of an untagged frame (the access VLAN, or 0) */
+	bool untagged_ok;      /* untagged frames accepted (access, or trunk with 0) */
+	uint32_t gen;          /* unique per published conf: flood lists built
+				* from an older conf re-check the port */
+	struct vlan_port vlan;
 };
 
 /* Per-PMD transmit queue map (published via RCU). */
@@ -139,7 +144,8 @@ int dp_rcu_init(unsigned int max_threads);
 struct rte_rcu_qsbr *dp_rcu(void);
 /* Control thread: free fn(ptr) after the next grace period. */
 void dp_rcu_defer(void *ptr, void (*fn)(void *));
-/* Control thread: wait for a grace period, then run deferred frees. */
+/* Control thread: wait for a grace period (always: callers use it as a
+ * barrier), then run deferred frees. */
 void dp_rcu_flush(void);
 /* Any non-PMD thread: wait for a grace period (no deferred frees). */
 void dp_rcu_synchronize(void);

@@ -9,12 +9,6 @@
 
 #include "dataplane/vlan.h"
 
-static bool is_tag_type(uint16_t et)
-{
-	return et == RTE_ETHER_TYPE_VLAN || et == RTE_ETHER_TYPE_QINQ || et == 0x9100 ||
-	       et == RTE_ETHER_TYPE_QINQ1 || et == RTE_ETHER_TYPE_QINQ2;
-}
-
 /* Ethertype/length after the L2 header: 802.3 length fields must fit in the
  * frame, and 1501..1535 is neither a length nor a type. */
 static enum dp_drop check_type(uint16_t et, uint32_t payload_len)
@@ -29,11 +23,11 @@ static enum dp_drop check_type(uint16_t et, uint32_t payload_len)
 }
 
 enum dp_drop vlan_ingress(const struct vlan_port *p, struct rte_mbuf *m, uint32_t max_len,
-			  uint16_t *vid)
+			  uint16_t *tci)
 {
 	struct rte_ether_hdr *eh;
 	struct rte_vlan_hdr *vh;
-	uint16_t et, tci_vid;
+	uint16_t et, tag_tci, tci_vid;
 
 	if (rte_pktmbuf_data_len(m) < sizeof(*eh))
 		return DP_DROP_RUNT;
@@ -42,19 +36,19 @@ enum dp_drop vlan_ingress(const struct vlan_port *p, struct rte_mbuf *m, uint32_
 		return DP_DROP_SRC_MULTICAST;
 	et = rte_be_to_cpu_16(eh->ether_type);
 
-	if (!is_tag_type(et)) {
+	if (!vlan_is_tpid(et)) {
 		if (m->pkt_len > max_len)
 			return DP_DROP_OVERSIZE;
 		enum dp_drop r = check_type(et, m->pkt_len - sizeof(*eh));
 		if (r != DP_DROP_MAX)
 			return r;
 		if (p->tag) {
-			*vid = p->tag;
+			*tci = p->tag;
 			return DP_DROP_MAX;
 		}
 		if (!vlan_bit(p->trunks, 0))
 			return DP_DROP_VLAN_NOT_ALLOWED;
-		*vid = 0;
+		*tci = 0;
 		return DP_DROP_MAX;
 	}
 
@@ -66,32 +60,42 @@ enum dp_drop vlan_ingress(const struct vlan_port *p, struct rte_mbuf *m, uint32_
 		return DP_DROP_OVERSIZE;
 	vh = (struct rte_vlan_hdr *)(eh + 1);
 	et = rte_be_to_cpu_16(vh->eth_proto);
-	if (is_tag_type(et))
+	if (vlan_is_tpid(et))
 		return DP_DROP_DOUBLE_VLAN;
 	enum dp_drop r = check_type(et, m->pkt_len - sizeof(*eh) - sizeof(*vh));
 	if (r != DP_DROP_MAX)
 		return r;
-	tci_vid = rte_be_to_cpu_16(vh->vlan_tci) & 0xfff;
+	tag_tci = rte_be_to_cpu_16(vh->vlan_tci);
+	tci_vid = tag_tci & VLAN_VID_MASK;
 	if (p->tag) {
 		/* priority-tagged frames belong to the access VLAN */
 		if (tci_vid != 0)
 			return DP_DROP_VLAN_NOT_ALLOWED;
-		*vid = p->tag;
+		*tci = (tag_tci & ~VLAN_VID_MASK) | p->tag;
 	} else {
 		if (!vlan_bit(p->trunks, tci_vid))
 			return DP_DROP_VLAN_NOT_ALLOWED;
-		*vid = tci_vid;
+		*tci = tag_tci;
 	}
 	/* Strip: move the MAC addresses forward over the tag. */
 	memmove(rte_pktmbuf_mtod_offset(m, char *, sizeof(*vh)), eh, 2 * RTE_ETHER_ADDR_LEN);
 	rte_pktmbuf_adj(m, sizeof(*vh));
+	/* offload metadata (a guest's partial checksum or GSO frame) counts
+	 * the L2 header: it is 4 bytes shorter now */
+	if (m->l2_len >= sizeof(*eh) + sizeof(*vh))
+		m->l2_len -= sizeof(*vh);
 	return DP_DROP_MAX;
 }
 
-int vlan_push(struct rte_mbuf *m, uint16_t vid)
+int vlan_push(struct rte_mbuf *m, uint16_t tci)
 {
-	m->vlan_tci = vid;
-	return rte_vlan_insert(&m);
+	int rc;
+
+	m->vlan_tci = tci;
+	rc = rte_vlan_insert(&m);
+	if (rc == 0 && m->l2_len != 0)
+		m->l2_len += sizeof(struct rte_vlan_hdr);
+	return rc;
 }
 
 void vlan_set_all(uint64_t set[64])

@@ -162,11 +162,14 @@ static uint16_t micro_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **
 	struct micro_sink *s = p->priv;
 	uint16_t i;
 
+	uint64_t bytes = 0;
+
 	p->tx[pmd].packets += n;
 	for (i = 0; i < n; i++)
-		p->tx[pmd].bytes += pkts[i]->pkt_len;
+		bytes += pkts[i]->pkt_len;
+	p->tx[pmd].bytes += bytes;
 	if (!s->hold) {
-		rte_pktmbuf_free_bulk(pkts, n);
+		dp_mbuf_free_burst(pkts, n); /* as vhost tx frees after its copy */
 		return n;
 	}
 	for (i = 0; i < n; i++) {

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -26,6 +27,8 @@
 #include <rte_rcu_qsbr.h>
 
 #include "dataplane/fdb.h"
+#include "dataplane/fdb_priv.h"
+#include "dataplane/fdb_table.h"
 
 /* Capacity of the request ring (FDB_REQ_RING_SIZE in fdb.c). */
 #define REQ_RING_SIZE 4096
@@ -177,59 +180,162 @@ static void test_lookup_bulk(void **state)
 	fdb_destroy(f);
 }
 
-/* The burst path: destinations looked up, sources refreshed or queued, a
- * run of one source queued once, all in one bulk lookup. */
-static void test_learn_lookup_bulk(void **state)
+/* The PMD's slow half of learning: one request per (MAC, port) and second,
+ * a lost request asked again at once. */
+static void test_learn_ask(void **state)
 {
-	struct fdb *f = mk_fdb("t_llbulk", 128, 0, 10, 8, NULL);
-	struct rte_ether_addr m[6], many[32];
-	const struct rte_ether_addr *src[32], *dst[32];
-	uint16_t vlans[32], ports[32];
+	struct fdb *f = mk_fdb("t_ask", 8192, 0, 10, 8, NULL);
+	struct rte_ether_addr m = mac_of(1);
+	uint64_t key = fdb_key_of_mac(&m, 5);
+	struct fdb_asked *a = calloc(1, sizeof(*a));
+	uint32_t i;
+
+	(void)state;
+	assert_non_null(a);
+	fdb_learn_ask(f, a, key, 1, 8);
+	fdb_learn_ask(f, a, key, 1, 8);
+	fdb_learn_ask(f, a, key, 1, 8);
+	assert_int_equal(fdb_learn_drain(f, 8), 1);
+	assert_int_equal(fdb_lookup(f, &m, 5), 1);
+	/* the next second asks again (a refused MAC is retried once a second) */
+	fdb_learn_ask(f, a, key, 1, 9);
+	/* a move to another port is a new request */
+	fdb_learn_ask(f, a, key, 2, 9);
+	fdb_learn_ask(f, a, key, 2, 9);
+	assert_int_equal(fdb_learn_drain(f, 9), 2);
+	assert_int_equal(fdb_lookup(f, &m, 5), 2);
+	assert_int_equal(stats_of(f).moved, 1);
+
+	/* A storm of new MACs: each asked once however many bursts carry it,
+	 * so the ring holds exactly the distinct ones. */
+	for (i = 0; i < 3 * REQ_RING_SIZE; i++) {
+		struct rte_ether_addr x = mac_of(1000 + i % 1000);
+
+		fdb_learn_ask(f, a, fdb_key_of_mac(&x, 5), 3, 10);
+	}
+	assert_int_equal(stats_of(f).requests_lost, 0);
+	/* the memory is direct-mapped: a few collisions may ask twice */
+	assert_in_range(fdb_learn_drain(f, 10), 1000, 1300);
+	assert_int_equal(fdb_port_count(f, 3), 1000);
+
+	/* A request lost to a full ring is not remembered: asked again. */
+	for (i = 0; i < REQ_RING_SIZE; i++) {
+		struct rte_ether_addr x = mac_of(5000 + i);
+
+		fdb_learn_ask(f, a, fdb_key_of_mac(&x, 6), 4, 11);
+	}
+	m = mac_of(99999);
+	key = fdb_key_of_mac(&m, 6);
+	fdb_learn_ask(f, a, key, 4, 11);
+	fdb_learn_ask(f, a, key, 4, 11);
+	assert_int_equal(stats_of(f).requests_lost, 2);
+	fdb_learn_drain(f, 11);
+	fdb_learn_ask(f, a, key, 4, 11);
+	assert_int_equal(fdb_learn_drain(f, 11), 1);
+	assert_int_equal(fdb_lookup(f, &m, 6), 4);
+	free(a);
+	fdb_destroy(f);
+}
+
+/* MACs of one VLAN that land in the same primary bucket of f's table. */
+static unsigned int colliding(const struct fdb *f, uint16_t vlan, uint32_t *idx, unsigned int n)
+{
+	const struct fdb_tbl *t = fdb_tbl_get(f);
+	uint32_t want = UINT32_MAX, i;
+	unsigned int k = 0;
+
+	for (i = 1; k < n && i < 10000000; i++) {
+		struct rte_ether_addr m = mac_of(i);
+		uint32_t bkt = fdb_hash(fdb_key_of_mac(&m, vlan)) & t->mask;
+
+		if (want == UINT32_MAX)
+			want = bkt;
+		if (bkt == want)
+			idx[k++] = i;
+	}
+	return k;
+}
+
+/* A bucket overflows into chained buckets, up to FDB_CHAIN_MAX of them: a
+ * guest crafting colliding MACs is refused (counted) past that, while the
+ * table still has room for everyone else. */
+static void test_bucket_chain(void **state)
+{
+	const unsigned int fit = FDB_WAYS * (1 + FDB_CHAIN_MAX);
+	struct fdb *f = mk_fdb("t_chain", 4096, 0, 300, 4, NULL);
+	uint32_t idx[64];
 	unsigned int i;
 
 	(void)state;
-	for (i = 0; i < 6; i++)
-		m[i] = mac_of(i);
-	assert_int_equal(fdb_learn(f, &m[0], 1, 1, 0), 0); /* known on the ingress port */
-	assert_int_equal(fdb_learn(f, &m[1], 1, 2, 0), 0); /* known elsewhere */
-	/* 0->1, 0->1 (same source), 3->0, 3->0, 3->9 (VLAN 2), 1->0 (moved to 1) */
-	const unsigned int s_i[] = {0, 0, 3, 3, 3, 1}, d_i[] = {1, 1, 0, 0, 0, 0};
-	const uint16_t v[] = {1, 1, 1, 1, 2, 1};
-	for (i = 0; i < 6; i++) {
-		src[i] = &m[s_i[i]];
-		dst[i] = &m[d_i[i]];
-		vlans[i] = v[i];
-	}
-	fdb_learn_lookup_bulk(f, src, dst, vlans, 6, 1, 8, ports);
-	assert_int_equal(ports[0], 2);
-	assert_int_equal(ports[1], 2);
-	assert_int_equal(ports[2], 1);
-	assert_int_equal(ports[3], 1);
-	assert_int_equal(ports[4], FDB_PORT_NONE); /* m0 is not known in VLAN 2 */
-	assert_int_equal(ports[5], 1);
-	/* queued: m3/1, m3/2, m1/1 (a move); m0 refreshed in place, not queued */
-	assert_int_equal(fdb_learn_drain(f, 8), 3);
-	assert_int_equal(fdb_lookup(f, &m[3], 1), 1);
-	assert_int_equal(fdb_lookup(f, &m[3], 2), 1);
-	assert_int_equal(fdb_lookup(f, &m[1], 1), 1);
-	assert_int_equal(stats_of(f).moved, 1);
-	assert_int_equal(fdb_age(f, 12), 0); /* m0 refreshed at 8: alive at 12 */
-	assert_int_equal(fdb_lookup(f, &m[0], 1), 1);
-
-	/* a full burst of 32 distinct sources fills the 64-key lookup */
-	for (i = 0; i < 32; i++) {
-		many[i] = mac_of(100 + i);
-		src[i] = &many[i];
-		dst[i] = i == 31 ? &many[0] : &m[0];
-		vlans[i] = 1;
-	}
-	fdb_learn_lookup_bulk(f, src, dst, vlans, 32, 2, 9, ports);
-	for (i = 0; i < 31; i++)
-		assert_int_equal(ports[i], 1);
-	assert_int_equal(ports[31], FDB_PORT_NONE); /* learned only once drained */
-	assert_int_equal(fdb_learn_drain(f, 9), 32);
-	assert_int_equal(fdb_port_count(f, 2), 32);
+	assert_int_equal(colliding(f, 1, idx, fit + 2), fit + 2);
+	for (i = 0; i < fit; i++)
+		assert_int_equal(learn_idx(f, idx[i], 1, (uint16_t)(i % 4), 0), 0);
+	assert_int_equal(learn_idx(f, idx[fit], 1, 0, 0), -ENOSPC);
+	assert_int_equal(stats_of(f).refused_chain, 1);
+	assert_int_equal(stats_of(f).refused_full, 0);
+	for (i = 0; i < fit; i++)
+		assert_int_equal(lookup_idx(f, idx[i], 1), i % 4);
+	assert_int_equal(lookup_idx(f, idx[fit], 1), FDB_PORT_NONE);
+	/* another VLAN, another bucket: unaffected */
+	assert_int_equal(learn_idx(f, idx[fit], 2, 0, 0), 0);
+	/* a freed way in the chain takes the next one (no RCU here) */
+	assert_int_equal(fdb_flush_port(f, 1), fit / 4);
+	assert_int_equal(learn_idx(f, idx[fit + 1], 1, 3, 0), 0);
+	assert_int_equal(lookup_idx(f, idx[fit + 1], 1), 3);
 	fdb_destroy(f);
+}
+
+/* With readers, a deleted way stays a tombstone until they pass a grace
+ * period: a key inserted meanwhile goes elsewhere, so a reader that matched
+ * the old key never reads the new key's port. */
+static void test_tombstone_grace(void **state)
+{
+	struct rte_rcu_qsbr *qsv;
+	struct fdb *f;
+	const struct fdb_tbl *t;
+	struct fdb_bucket *b;
+	uint32_t idx[8];
+	unsigned int w, wa = 0;
+
+	(void)state;
+	qsv = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
+	assert_non_null(qsv);
+	assert_int_equal(rte_rcu_qsbr_init(qsv, 1), 0);
+	f = mk_fdb("t_tomb", 64, 0, 300, 4, qsv);
+	assert_int_equal(colliding(f, 0, idx, 6), 6);
+	/* a reader is online and has not reported a quiescent state */
+	assert_int_equal(rte_rcu_qsbr_thread_register(qsv, 0), 0);
+	rte_rcu_qsbr_thread_online(qsv, 0);
+	for (w = 0; w < 4; w++)
+		assert_int_equal(learn_idx(f, idx[w], 0, 1, 0), 0);
+	t = fdb_tbl_get(f);
+	{
+		struct rte_ether_addr m0 = mac_of(idx[0]);
+		uint64_t k0 = fdb_key_of_mac(&m0, 0);
+
+		b = fdb_find(t, k0, fdb_hash(k0), &wa);
+		assert_non_null(b);
+	}
+	assert_int_equal(fdb_flush_port(f, 1), 4);
+	assert_true(b->key[wa] == FDB_KEY_TOMB);
+	assert_int_equal(learn_idx(f, idx[4], 0, 2, 1), 0);
+	fdb_age(f, 1); /* polls the token: the reader still holds it */
+	assert_true(b->key[wa] == FDB_KEY_TOMB);
+	assert_int_equal(b->next != 0, 1); /* idx[4] went to an overflow bucket */
+	assert_int_equal(lookup_idx(f, idx[4], 0), 2);
+	/* the reader passes a quiescent state: the next call frees the ways */
+	rte_rcu_qsbr_quiescent(qsv, 0);
+	fdb_age(f, 2);
+	rte_rcu_qsbr_quiescent(qsv, 0);
+	fdb_age(f, 3);
+	assert_true(b->key[wa] == FDB_KEY_FREE);
+	assert_int_equal(learn_idx(f, idx[5], 0, 3, 3), 0);
+	assert_int_equal(lookup_idx(f, idx[5], 0), 3);
+	assert_int_equal(lookup_idx(f, idx[0], 0), FDB_PORT_NONE);
+	rte_rcu_qsbr_thread_offline(qsv, 0);
+	rte_rcu_qsbr_thread_unregister(qsv, 0);
+	fdb_destroy(f);
+	rte_free(qsv);
 }
 
 static void test_vlans_distinct(void **state)
@@ -628,13 +734,13 @@ static void test_set_params(void **state)
 	assert_int_equal(fdb_age(f, 1000 + 39 + 300), 16);
 	assert_int_equal(stats_of(f).entries, 496);
 
-	/* The name stays taken after a rebuild renamed the rte_hash. */
+	/* The name stays taken after a rebuild. */
 	p.name = "t_params";
 	errno = 0;
 	assert_null(fdb_create(&p));
 	assert_int_equal(errno, EEXIST);
 
-	/* A second growth alternates back to the first rte_hash name. */
+	/* A second growth. */
 	assert_int_equal(fdb_set_params(f, 1024, 0, 300), 0);
 	assert_int_equal(stats_of(f).entries, 496);
 	assert_int_equal(lookup_idx(f, 500, 0), 0);
@@ -889,7 +995,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_learn_lookup),
 		cmocka_unit_test(test_lookup_bulk),
-		cmocka_unit_test(test_learn_lookup_bulk),
+		cmocka_unit_test(test_learn_ask),
+		cmocka_unit_test(test_bucket_chain),
+		cmocka_unit_test(test_tombstone_grace),
 		cmocka_unit_test(test_vlans_distinct),
 		cmocka_unit_test(test_refresh_keeps_alive),
 		cmocka_unit_test(test_aging_boundary),
