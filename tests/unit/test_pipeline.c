@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Component tests of the switching pipeline: real bridge, fdb (rte_hash),
+ * Component tests of the switching pipeline: real bridge, MAC table,
  * ports and mbufs, driven burst by burst on the test thread with an injected
  * clock.  Ports are "test ports" whose tx captures frames.  Every test ends
  * by freeing what it captured and checking the mbuf pool is back to zero in
@@ -8,8 +8,14 @@
  */
 #include "tests/unit/dp_test.h"
 
+#include <pthread.h>
+#include <unistd.h>
+
+#include <rte_rcu_qsbr.h>
+
 #include "dataplane/bridge.h"
 #include "dataplane/fdb.h"
+#include "dataplane/filter.h"
 #include "dataplane/pipeline.h"
 
 #define MAC_A  "52:54:00:00:00:0a"
@@ -365,6 +371,178 @@ static void test_no_bridge_and_no_output(void **state)
 	assert_int_equal(ports[0]->rxq[0].drops[DP_DROP_NO_BRIDGE], 1);
 }
 
+/* Set the PCP and DEI bits of a tagged test frame's TCI. */
+static struct rte_mbuf *with_prio(struct rte_mbuf *m, uint16_t pcp, uint16_t dei)
+{
+	struct rte_vlan_hdr *vh =
+		rte_pktmbuf_mtod_offset(m, struct rte_vlan_hdr *, sizeof(struct rte_ether_hdr));
+	uint16_t tci = rte_be_to_cpu_16(vh->vlan_tci);
+
+	vh->vlan_tci = rte_cpu_to_be_16((uint16_t)(pcp << 13 | dei << 12 | (tci & 0xfff)));
+	return m;
+}
+
+static uint16_t frame_tci(const struct rte_mbuf *m)
+{
+	const struct rte_vlan_hdr *vh = rte_pktmbuf_mtod_offset(m, const struct rte_vlan_hdr *,
+								sizeof(struct rte_ether_hdr));
+
+	return rte_be_to_cpu_16(vh->vlan_tci);
+}
+
+/* 802.1p priority and DEI cross the switch: trunk to trunk, flooded and
+ * unicast; a priority tag on an access port carries its PCP to a trunk. */
+static void test_priority_kept(void **state)
+{
+	uint16_t t[] = {10};
+
+	(void)state;
+	port_conf(0, 0, t, 1);
+	port_conf(1, 0, t, 1);
+	port_conf(2, 10, NULL, 0);
+	port_conf(3, 0, t, 1);
+	dp_rcu_flush();
+	send1(0, with_prio(test_frame(BCAST, MAC_A, 10, RTE_ETHER_TYPE_ARP, 64), 5, 1));
+	assert_int_equal(caps[1].n, 1);
+	assert_int_equal(frame_tci(caps[1].pkts[0]), 5 << 13 | 1 << 12 | 10);
+	assert_int_equal(caps[2].n, 1);
+	assert_int_equal(test_frame_vlan(caps[2].pkts[0]), -1);
+	learn();
+	free_captures();
+	send1(1, with_prio(test_frame(MAC_A, MAC_B, 10, RTE_ETHER_TYPE_IPV4, 100), 3, 0));
+	assert_int_equal(caps[0].n, 1);
+	assert_int_equal(frame_tci(caps[0].pkts[0]), 3 << 13 | 10);
+	free_captures();
+	/* access port: priority-tagged (VID 0) frame keeps its PCP on a trunk */
+	send1(2, with_prio(test_frame(MAC_A, MAC_C, 0, RTE_ETHER_TYPE_IPV4, 100), 6, 0));
+	assert_int_equal(caps[0].n, 1);
+	assert_int_equal(frame_tci(caps[0].pkts[0]), 6 << 13 | 10);
+}
+
+/* A port moved to another VLAN after the flood lists were built (they are
+ * rebuilt when the members are published) is re-checked against its
+ * current conf: a stale list never leaks a frame into a VLAN it left. */
+static void test_flood_list_stale_conf(void **state)
+{
+	uint16_t ids[NPORTS];
+	int i;
+
+	(void)state;
+	for (i = 0; i < NPORTS; i++) {
+		port_conf(i, 10, NULL, 0);
+		ids[i] = ports[i]->id;
+	}
+	assert_int_equal(dp_bridge_set_members(br, ids, NPORTS), 0);
+	port_conf(3, 20, NULL, 0); /* not republished yet */
+	dp_rcu_flush();
+	send1(0, test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_ARP, 60));
+	assert_int_equal(caps[1].n, 1);
+	assert_int_equal(caps[2].n, 1);
+	assert_int_equal(caps[3].n, 0);
+	free_captures();
+	port_conf(1, 20, NULL, 0);
+	assert_int_equal(dp_bridge_set_members(br, ids, NPORTS), 0);
+	dp_rcu_flush();
+	send1(3, test_frame(BCAST, MAC_B, -1, RTE_ETHER_TYPE_ARP, 60));
+	assert_int_equal(caps[1].n, 1);
+	assert_int_equal(caps[0].n + caps[2].n, 0);
+}
+
+/* The egress policy is read once per burst: a writer swapping it as fast as
+ * it can never splits a burst between the old and the new policy. */
+struct swapper {
+	struct dp_port *p;
+	struct filter *f[2];
+	uint32_t stop; /* atomic */
+	uint64_t swaps;
+};
+
+static void *swapper_main(void *arg)
+{
+	struct swapper *sw = arg;
+
+	while (!__atomic_load_n(&sw->stop, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&sw->p->filter[FILTER_DIR_EGRESS], sw->f[sw->swaps & 1],
+				 __ATOMIC_RELEASE);
+		sw->swaps++;
+	}
+	return NULL;
+}
+
+static void test_egress_policy_per_burst(void **state)
+{
+	struct filter_rules allow = {.n = 0, .default_allow = true};
+	struct filter_rules deny = {.n = 0, .default_allow = false};
+	struct rte_mbuf *burst[DP_BURST];
+	struct swapper sw = {.p = ports[1]};
+	unsigned int round, i, mixed = 0, full = 0, none = 0;
+	char err[256];
+	pthread_t th;
+
+	(void)state;
+	sw.f[0] = filter_from_rules(&allow, err, sizeof(err));
+	sw.f[1] = filter_from_rules(&deny, err, sizeof(err));
+	assert_non_null(sw.f[0]);
+	assert_non_null(sw.f[1]);
+	send1(1, test_frame(BCAST, MAC_B, -1, RTE_ETHER_TYPE_ARP, 60));
+	learn();
+	free_captures();
+	assert_int_equal(pthread_create(&th, NULL, swapper_main, &sw), 0);
+	for (round = 0; round < 2000; round++) {
+		for (i = 0; i < DP_BURST; i++)
+			burst[i] = test_frame(MAC_B, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 60);
+		dp_process_burst(ctx, ports[0], 0, burst, DP_BURST);
+		if (caps[1].n == DP_BURST)
+			full++;
+		else if (caps[1].n == 0)
+			none++;
+		else
+			mixed++;
+		free_captures();
+	}
+	__atomic_store_n(&sw.stop, 1, __ATOMIC_RELEASE);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	ports[1]->filter[FILTER_DIR_EGRESS] = NULL;
+	filter_destroy(sw.f[0]);
+	filter_destroy(sw.f[1]);
+	print_message("egress swaps %" PRIu64 ": bursts passed %u, denied %u, mixed %u\n", sw.swaps,
+		      full, none, mixed);
+	assert_int_equal(mixed, 0);
+	assert_true(full > 0);
+	assert_true(none > 0);
+}
+
+/* dp_rcu_flush is a barrier even when nothing was deferred: callers rely on
+ * it to know no PMD still uses what they just unpublished. */
+static uint32_t reader_reported; /* atomic */
+
+static void *slow_reader_main(void *arg)
+{
+	struct rte_rcu_qsbr *qsv = arg;
+
+	usleep(100 * 1000);
+	__atomic_store_n(&reader_reported, 1, __ATOMIC_RELEASE);
+	rte_rcu_qsbr_quiescent(qsv, 0);
+	return NULL;
+}
+
+static void test_rcu_flush_is_a_barrier(void **state)
+{
+	struct rte_rcu_qsbr *qsv = dp_rcu();
+	pthread_t th;
+
+	(void)state;
+	assert_non_null(qsv);
+	assert_int_equal(rte_rcu_qsbr_thread_register(qsv, 0), 0);
+	rte_rcu_qsbr_thread_online(qsv, 0);
+	assert_int_equal(pthread_create(&th, NULL, slow_reader_main, qsv), 0);
+	dp_rcu_flush(); /* nothing deferred */
+	assert_int_equal(__atomic_load_n(&reader_reported, __ATOMIC_ACQUIRE), 1);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	rte_rcu_qsbr_thread_offline(qsv, 0);
+	rte_rcu_qsbr_thread_unregister(qsv, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,8 +560,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ageing_with_injected_clock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_full_counted_and_freed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_bridge_and_no_output, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_priority_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flood_list_stale_conf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_egress_policy_per_burst, setup, teardown),
+		cmocka_unit_test(test_rcu_flush_is_a_barrier),
 	};
 
 	test_eal_init("test_pipeline");
+	if (dp_rcu_init(1) != 0)
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,6 +115,61 @@ static void test_push(void **state)
 	assert_int_equal(test_in_use(), 0);
 }
 
+/* Every TPID is a tag: as the outer tag, as the tag inside an 802.1Q tag,
+ * and as the type of an untagged frame on an access port (0x9300 was once
+ * missing, and such a frame left a trunk double-tagged). */
+static void test_every_tpid(void **state)
+{
+	const uint16_t tpids[] = {0x8100, 0x88a8, 0x9100, 0x9200, 0x9300};
+	struct rte_mbuf *m;
+	uint16_t tci;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(tpids); i++) {
+		assert_true(vlan_is_tpid(tpids[i]));
+		/* 0x8100 outermost is the one tag we switch; the others are
+		 * S-tags or pre-standard QinQ tags: always a stack */
+		if (tpids[i] != RTE_ETHER_TYPE_VLAN) {
+			m = test_frame(B, A, -1, tpids[i], 64);
+			assert_int_equal(classify(&access10, m, &tci), DP_DROP_DOUBLE_VLAN);
+			rte_pktmbuf_free(m);
+			m = test_frame(B, A, -1, tpids[i], 64);
+			assert_int_equal(classify(&trunk_all, m, &tci), DP_DROP_DOUBLE_VLAN);
+			rte_pktmbuf_free(m);
+		}
+		m = test_frame(B, A, 5, tpids[i], 68);
+		assert_int_equal(classify(&trunk_all, m, &tci), DP_DROP_DOUBLE_VLAN);
+		rte_pktmbuf_free(m);
+	}
+	assert_false(vlan_is_tpid(0x9000));
+	assert_false(vlan_is_tpid(0x9101));
+	assert_false(vlan_is_tpid(0x9400));
+	assert_false(vlan_is_tpid(0x0800));
+	assert_false(vlan_is_tpid(0x86dd));
+	assert_int_equal(test_in_use(), 0);
+}
+
+/* The TCI keeps PCP and DEI: from a trunk as tagged, from an access port's
+ * priority tag with the access VLAN. */
+static void test_tci_keeps_priority(void **state)
+{
+	struct rte_mbuf *m = test_frame(B, A, 5 << 13 | 1 << 12 | 20, RTE_ETHER_TYPE_IPV4, 64);
+	uint16_t tci = 0;
+
+	(void)state;
+	assert_int_equal(classify(&trunk_all, m, &tci), DP_DROP_MAX);
+	assert_int_equal(tci, 5 << 13 | 1 << 12 | 20);
+	assert_int_equal(vlan_push(m, tci), 0);
+	assert_int_equal(test_frame_vlan(m), 20);
+	rte_pktmbuf_free(m);
+	m = test_frame(B, A, 3 << 13, RTE_ETHER_TYPE_IPV4, 64);
+	assert_int_equal(classify(&access10, m, &tci), DP_DROP_MAX);
+	assert_int_equal(tci, 3 << 13 | 10);
+	rte_pktmbuf_free(m);
+	assert_int_equal(test_in_use(), 0);
+}
+
 static void test_port_predicates(void **state)
 {
 	(void)state;
@@ -186,6 +241,8 @@ int main(void)
 		cmocka_unit_test(test_push),
 		cmocka_unit_test(test_port_predicates),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_every_tpid),
+		cmocka_unit_test(test_tci_keeps_priority),
 	};
 
 	test_eal_init("test_vlan");
