@@ -67,6 +67,7 @@ struct dp_pmd_ctx *dp_pmd_ctx_create(unsigned int pmd, int numa, struct rte_memp
 	}
 	c->pmd = pmd;
 	c->pool = pool;
+	c->flood_tci = UINT32_MAX;
 	return c;
 }
 
@@ -148,21 +149,23 @@ static inline bool egress_allows(struct dp_pmd_ctx *c, struct dp_txbuf *b, struc
 	return false;
 }
 
-/* Flood m (TCI tci) to every port of its VLAN's list but `in`. */
-static void flood(struct dp_pmd_ctx *c, const struct dp_bridge *br, const struct dp_port *in,
-		  struct dp_rxq_stats *st, struct rte_mbuf *m, uint16_t tci)
+/* Resolve the flood targets of VLAN vid for frames from `in`: the ports of
+ * the bridge's list for vid, each re-checked if reconfigured since the list
+ * was built.  Once per (burst, VLAN), not per frame. */
+static void flood_resolve(struct dp_pmd_ctx *c, const struct dp_bridge *br,
+			  const struct dp_port *in, uint16_t tci)
 {
 	const struct dp_flood_table *ft = __atomic_load_n(&br->flood, __ATOMIC_ACQUIRE);
 	const uint16_t vid = tci & VLAN_VID_MASK;
 	const struct dp_flood_list *l = dp_flood_list_of(ft, vid);
-	struct dp_txbuf **t = c->targets;
-	uint16_t i, n_plain = 0, n_tag = 0, n_filtered = 0, n_all = l->n_plain + l->n_tag;
-	struct rte_mbuf *tm = NULL;
+	uint16_t i, n_all = l->n_plain + l->n_tag;
 
+	c->n_plain = c->n_tag = 0;
+	c->flood_egress = false;
 	for (i = 0; i < n_all; i++) {
 		const struct dp_flood_entry *e = &l->e[i];
-		struct dp_txbuf *b;
 		bool tagged = i >= l->n_plain;
+		struct dp_txbuf *b;
 
 		if (e->id == in->id)
 			continue;
@@ -175,15 +178,44 @@ static void flood(struct dp_pmd_ctx *c, const struct dp_bridge *br, const struct
 				continue;
 			tagged = vlan_port_tags(&b->conf->vlan, vid);
 		}
-		if (!egress_allows(c, b, m)) {
-			n_filtered++;
-			continue;
-		}
-		/* untagged receivers first, tagged ones from the end */
+		c->flood_egress |= b->egress != NULL;
 		if (tagged)
-			t[DP_MAX_PORTS - 1 - n_tag++] = b;
+			c->targets[DP_MAX_PORTS - 1 - c->n_tag++] = b;
 		else
-			t[n_plain++] = b;
+			c->targets[c->n_plain++] = b;
+	}
+	c->flood_tci = tci;
+	c->flood_in = in->id;
+}
+
+/* Flood m (TCI tci) to every port of its VLAN but `in`.  The frame goes
+ * untagged, shared by reference count, to the untagged receivers and one
+ * tagged copy to all tagged ones; each receiver's egress filter is asked
+ * per frame.  All references are taken before the first push: a push can
+ * flush a full buffer, whose tx frees its references. */
+static void flood(struct dp_pmd_ctx *c, const struct dp_bridge *br, const struct dp_port *in,
+		  struct dp_rxq_stats *st, struct rte_mbuf *m, uint16_t tci)
+{
+	struct dp_txbuf **t = c->targets;
+	uint16_t i, n_plain, n_tag, n_filtered = 0;
+	struct rte_mbuf *tm = NULL;
+
+	if (c->flood_tci != tci || c->flood_in != in->id)
+		flood_resolve(c, br, in, tci);
+	n_plain = c->n_plain;
+	n_tag = c->n_tag;
+	if (unlikely(c->flood_egress)) {
+		n_plain = n_tag = 0;
+		for (i = 0; i < c->n_plain; i++) {
+			c->flood_ok[i] = egress_allows(c, t[i], m);
+			n_plain += c->flood_ok[i];
+		}
+		for (i = 0; i < c->n_tag; i++) {
+			c->flood_ok[DP_MAX_PORTS - 1 - i] =
+				egress_allows(c, t[DP_MAX_PORTS - 1 - i], m);
+			n_tag += c->flood_ok[DP_MAX_PORTS - 1 - i];
+		}
+		n_filtered = c->n_plain + c->n_tag - n_plain - n_tag;
 	}
 	if (n_plain + n_tag == 0) {
 		if (n_filtered)
@@ -200,10 +232,11 @@ static void flood(struct dp_pmd_ctx *c, const struct dp_bridge *br, const struct
 			tm = NULL;
 		}
 		if (tm == NULL) {
-			for (i = 0; i < n_tag; i++)
-				t[DP_MAX_PORTS - 1 - i]
-					->port->tx[c->pmd]
-					.drops[DP_DROP_CLONE_FAILED]++;
+			for (i = 0; i < c->n_tag; i++)
+				if (!c->flood_egress || c->flood_ok[DP_MAX_PORTS - 1 - i])
+					t[DP_MAX_PORTS - 1 - i]
+						->port->tx[c->pmd]
+						.drops[DP_DROP_CLONE_FAILED]++;
 			if (n_plain == 0) {
 				rte_pktmbuf_free(m);
 				return;
@@ -215,10 +248,19 @@ static void flood(struct dp_pmd_ctx *c, const struct dp_bridge *br, const struct
 		rte_pktmbuf_refcnt_update(m, n_plain - 1);
 	if (n_tag > 1)
 		rte_pktmbuf_refcnt_update(tm, n_tag - 1);
-	for (i = 0; i < n_plain; i++)
-		txb_add(c, t[i], m);
-	for (i = 0; i < n_tag; i++)
-		txb_add(c, t[DP_MAX_PORTS - 1 - i], tm);
+	if (likely(!c->flood_egress)) {
+		for (i = 0; i < n_plain; i++)
+			txb_add(c, t[i], m);
+		for (i = 0; i < n_tag; i++)
+			txb_add(c, t[DP_MAX_PORTS - 1 - i], tm);
+		return;
+	}
+	for (i = 0; i < c->n_plain; i++)
+		if (c->flood_ok[i])
+			txb_add(c, t[i], m);
+	for (i = 0; n_tag && i < c->n_tag; i++)
+		if (c->flood_ok[DP_MAX_PORTS - 1 - i])
+			txb_add(c, t[DP_MAX_PORTS - 1 - i], tm);
 }
 
 /* The classify pass for one frame: its TCI, or the drop reason.  The common
@@ -433,6 +475,7 @@ void dp_process_burst(struct dp_pmd_ctx *c, struct dp_port *in, uint16_t qid,
 	single = decide_pass(c, br, in, t, st, &bs);
 
 	/* 3. output */
+	c->flood_tci = UINT32_MAX; /* flood targets are resolved per burst */
 	if (single != NULL) {
 		/* every frame to one port, unmodified: hand the burst over */
 		single->port->ops->tx_burst(single->port, c->pmd, bs.keep, bs.k);

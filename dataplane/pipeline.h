@@ -46,6 +46,13 @@ struct dp_pmd_ctx {
 	uint16_t n_touched;
 	uint16_t touched[DP_MAX_PORTS];
 	struct fdb_asked asked; /* learn requests this PMD made this second */
+	/* The flood targets of one VLAN, resolved once per burst: untagged
+	 * receivers from the front, tagged ones from the back. */
+	uint32_t flood_tci; /* TCI they were resolved for; UINT32_MAX = none */
+	uint16_t flood_in;  /* ingress port they exclude */
+	uint16_t n_plain, n_tag;
+	bool flood_egress; /* some target has an egress filter */
+	bool flood_ok[DP_MAX_PORTS];
 	struct dp_txbuf *targets[DP_MAX_PORTS];
 	struct dp_txbuf txb[DP_MAX_PORTS];
 } __rte_cache_aligned;

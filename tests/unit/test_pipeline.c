@@ -512,6 +512,45 @@ static void test_egress_policy_per_burst(void **state)
 	assert_true(none > 0);
 }
 
+/* A flooded burst with egress filters: the targets are resolved once per
+ * burst, the filters asked per frame and per port. */
+static void test_flood_egress_per_frame(void **state)
+{
+	struct filter_rules deny_all = {.n = 0, .default_allow = false};
+	struct filter_rules deny_c = {.n = 1, .default_allow = true};
+	struct rte_mbuf *burst[DP_BURST];
+	struct filter *f2, *f3;
+	char err[256];
+	int i;
+
+	(void)state;
+	rte_ether_unformat_addr(MAC_C, &deny_c.r[0].mac);
+	memset(&deny_c.r[0].mask, 0xff, sizeof(deny_c.r[0].mask));
+	deny_c.r[0].allow = false;
+	f2 = filter_from_rules(&deny_all, err, sizeof(err));
+	f3 = filter_from_rules(&deny_c, err, sizeof(err));
+	assert_non_null(f2);
+	assert_non_null(f3);
+	dp_port_set_filter(ports[2], FILTER_DIR_EGRESS, f2);
+	dp_port_set_filter(ports[3], FILTER_DIR_EGRESS, f3);
+	dp_rcu_flush();
+	for (i = 0; i < DP_BURST; i++)
+		burst[i] = test_frame(BCAST, i % 2 ? MAC_C : MAC_A, -1, RTE_ETHER_TYPE_ARP, 60);
+	dp_process_burst(ctx, ports[0], 0, burst, DP_BURST);
+	assert_int_equal(caps[1].n, DP_BURST);
+	assert_int_equal(caps[2].n, 0);
+	assert_int_equal(caps[3].n, DP_BURST / 2);
+	assert_int_equal(ports[2]->tx[0].drops[DP_DROP_FILTER_EGRESS], DP_BURST);
+	assert_int_equal(ports[3]->tx[0].drops[DP_DROP_FILTER_EGRESS], DP_BURST / 2);
+	for (i = 0; i < DP_BURST / 2; i++)
+		assert_int_equal(rte_pktmbuf_mtod(caps[3].pkts[i], struct rte_ether_hdr *)
+					 ->src_addr.addr_bytes[5],
+				 0x0a);
+	dp_port_set_filter(ports[2], FILTER_DIR_EGRESS, NULL);
+	dp_port_set_filter(ports[3], FILTER_DIR_EGRESS, NULL);
+	dp_rcu_flush();
+}
+
 /* dp_rcu_flush is a barrier even when nothing was deferred: callers rely on
  * it to know no PMD still uses what they just unpublished. */
 static uint32_t reader_reported; /* atomic */
@@ -563,6 +602,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_priority_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flood_list_stale_conf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_egress_policy_per_burst, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flood_egress_per_frame, setup, teardown),
 		cmocka_unit_test(test_rcu_flush_is_a_barrier),
 	};
 
