@@ -65,11 +65,17 @@ struct fdb_tbl {
 	uint32_t ovf_first; /* index of the first overflow bucket */
 };
 
+/* The VLAN half of a key, from a TCI (priority bits ignored). */
+static inline uint64_t fdb_key_vlan(uint16_t tci)
+{
+	return (uint64_t)(tci & 0xfff) << 48 | FDB_KEY_VALID;
+}
+
 /* The key of (mac48, vlan); mac48 holds the MAC's 6 bytes in memory order in
  * its low 48 bits (as a little-endian 8-byte load gives them). */
 static inline uint64_t fdb_key(uint64_t mac48, uint16_t vlan)
 {
-	return (mac48 & FDB_MAC_MASK) | (uint64_t)(vlan & 0xfff) << 48 | FDB_KEY_VALID;
+	return (mac48 & FDB_MAC_MASK) | fdb_key_vlan(vlan);
 }
 
 /* The destination and source MACs of an Ethernet header as mac48 values: two

@@ -316,7 +316,7 @@ static __rte_always_inline void classify_pass(const struct dp_port_conf *conf,
 					      struct rte_mbuf **pkts, uint16_t n,
 					      struct dp_burst *bs)
 {
-	uint64_t prev_skey = 0, bytes = 0;
+	uint64_t prev_skey = 0, bytes = 0, vk;
 	struct fdb_bucket *bk = NULL;
 	uint16_t i, k = 0;
 
@@ -340,7 +340,9 @@ static __rte_always_inline void classify_pass(const struct dp_port_conf *conf,
 			continue;
 		}
 		eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-		bs->skey[k] = fdb_key(fdb_mac48_src(eh), bs->tci[k]);
+		/* the two 48-bit MACs need no masking: or in the VLAN half */
+		vk = fdb_key_vlan(bs->tci[k]);
+		bs->skey[k] = fdb_mac48_src(eh) | vk;
 		if (bs->skey[k] != prev_skey) {
 			prev_skey = bs->skey[k];
 			bk = fdb_bucket_of(t, fdb_hash(prev_skey));
@@ -351,7 +353,7 @@ static __rte_always_inline void classify_pass(const struct dp_port_conf *conf,
 		if (d48 & 1) {
 			bs->dkey[k] = 0; /* group address: flooded, never looked up */
 		} else {
-			bs->dkey[k] = fdb_key(d48, bs->tci[k]);
+			bs->dkey[k] = d48 | vk;
 			bs->db[k] = fdb_bucket_of(t, fdb_hash(bs->dkey[k]));
 			rte_prefetch0(bs->db[k]);
 		}
@@ -371,7 +373,7 @@ static inline struct dp_txbuf *decide_pass(struct dp_pmd_ctx *c, const struct dp
 	const uint32_t now = c->now;
 	uint16_t i, run_tci = 0, run_id = FDB_PORT_NONE;
 	struct dp_txbuf *run = NULL, *single = NULL;
-	bool run_ok = false, run_tag = false, direct = true;
+	bool run_ok = false, run_tag = false, run_work = false, direct = true;
 	const struct filter *run_egress = NULL;
 	uint64_t prev_skey = 0;
 
@@ -413,6 +415,7 @@ static inline struct dp_txbuf *decide_pass(struct dp_pmd_ctx *c, const struct dp
 				 vlan_port_carries(&run->conf->vlan, vid);
 			run_tag = run_ok && vlan_port_tags(&run->conf->vlan, vid);
 			run_egress = run_ok ? run->egress : NULL;
+			run_work = run_tag || run_egress != NULL;
 			if (single == NULL)
 				single = run;
 			else if (single != run)
@@ -425,7 +428,9 @@ static inline struct dp_txbuf *decide_pass(struct dp_pmd_ctx *c, const struct dp
 			continue;
 		}
 		bs->out[i] = run;
-		if (unlikely(run_egress != NULL) && !egress_allows(c, run, bs->keep[i])) {
+		if (likely(!run_work))
+			continue;
+		if (run_egress != NULL && !egress_allows(c, run, bs->keep[i])) {
 			rte_pktmbuf_free(bs->keep[i]); /* counted as filter_egress */
 			bs->out[i] = DP_OUT_DROPPED;
 			direct = false;
