@@ -19,8 +19,9 @@
 
 static const char *const dir_names[FILTER_DIR_MAX] = {"ingress", "egress"};
 static const char *const suffixes[] = {"rules", "default", "program", "expression"};
-#define N_SUFFIXES (sizeof(suffixes) / sizeof(suffixes[0]))
-#define RULES_MAX  4096 /* characters of a rule list */
+#define N_SUFFIXES       (sizeof(suffixes) / sizeof(suffixes[0]))
+#define RULES_MAX        4096 /* characters of a rule list */
+#define PROGRAM_PATH_MAX 4096 /* PATH_MAX, the buffer of filter_cfg_build */
 
 const char *filter_cfg_dir_name(enum filter_dir d)
 {
@@ -208,6 +209,15 @@ static int check_value(enum filter_dir d, const char *what, const char *v, char 
 		snprintf(err, errlen, "filter %s-program: '%s' is not an absolute path",
 			 dir_names[d], v);
 		return -EINVAL;
+	}
+	/* filter_cfg_build copies it into a PATH_MAX buffer: a longer value
+	 * would be cut and name another file.  Whether the file may be
+	 * loaded (its type, owner and mode) is decided when it is opened
+	 * (dataplane/filter.c), on the descriptor, not here. */
+	if (strcmp(what, "program") == 0 && strlen(v) >= PROGRAM_PATH_MAX) {
+		snprintf(err, errlen, "filter %s-program: %zu characters, more than %d",
+			 dir_names[d], strlen(v), PROGRAM_PATH_MAX - 1);
+		return -ENAMETOOLONG;
 	}
 	if (strcmp(what, "expression") == 0 && v[strspn(v, " \t")] == '\0') {
 		snprintf(err, errlen, "filter %s-expression is empty", dir_names[d]);

@@ -9,19 +9,26 @@
  * Loading is a validation plus a JIT of a few hundred instructions: tens of
  * microseconds, paid once per policy change, never per frame.
  *
- * Users' object files go through libbpf (sections, programs, relocations)
- * and then through librte_bpf's validator, which refuses what it cannot
- * prove safe (unknown helpers, out-of-bounds access, loops); its reason is
- * what the user sees.
+ * Users' object files are read by kvswitchd itself (read_object: a regular
+ * file owned by root, not group- or world-writable, never a FIFO that would
+ * hang the control thread), parsed by libbpf from memory (sections,
+ * programs, relocations), then checked by librte_bpf's validator, which
+ * refuses what it cannot prove safe (unknown helpers, out-of-bounds access,
+ * loops), and by filter_check.c, which refuses what librte_bpf would let a
+ * program touch but the switch relies on (the mbuf, the frame's bytes).
+ * Their reasons are what the user sees.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
-#include <stdbool.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
@@ -31,6 +38,7 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/filter.h"
+#include "dataplane/filter_priv.h"
 
 extern const unsigned char kvs_mac_filter_obj[];
 extern const size_t kvs_mac_filter_obj_len;
@@ -39,50 +47,141 @@ extern const size_t kvs_mac_filter_obj_len;
 
 /*
  * librte_bpf explains a refusal only in its log ("invalid external function
- * index at pc: 0").  Capture the log while loading so that text reaches the
- * user.  Control thread only; another thread logging meanwhile could land in
- * the capture too, which costs at worst a less precise message.
+ * index at pc: 0"), so the log is captured while a program loads and its
+ * last line reaches the user.  DPDK has one log stream for the process, and
+ * PMD and vhost threads may log while it is swapped, or write into the
+ * stream they fetched just before it was swapped back.  So the stream
+ * swapped in is one cookie stream, opened once and never closed: a late
+ * writer always writes into valid memory.  Its writer keeps the loading
+ * thread's text (capture_mine is thread-local) and passes every other
+ * thread's to the stream that was in place (capture_next; that stream stays
+ * open, only EAL's cleanup closes it).  It is unbuffered, so each write is
+ * handled in the thread that made it and no thread's text lands in another's
+ * capture.  Loads are serialised by capture_lock.  The cost: one more
+ * indirection for anything logged during a load, none otherwise.
  */
+struct capture {
+	char buf[1024]; /* the tail of what the loading thread logged */
+	size_t len;
+};
+
+static pthread_mutex_t capture_lock = PTHREAD_MUTEX_INITIALIZER;
+static FILE *capture_stream;
+static FILE *capture_next;
+static __thread struct capture *capture_mine;
+
+static ssize_t capture_write(void *cookie, const char *p, size_t n)
+{
+	struct capture *c = capture_mine;
+	size_t keep = sizeof(c->buf) - 1, ret = n;
+
+	(void)cookie;
+	if (c == NULL) {
+		FILE *next = __atomic_load_n(&capture_next, __ATOMIC_ACQUIRE);
+
+		if (next != NULL) {
+			fwrite(p, 1, n, next);
+			fflush(next);
+		}
+		return (ssize_t)ret;
+	}
+	if (n > keep) {
+		p += n - keep;
+		n = keep;
+	}
+	if (c->len + n > keep) {
+		size_t drop = c->len + n - keep;
+
+		memmove(c->buf, c->buf + drop, c->len - drop);
+		c->len -= drop;
+	}
+	memcpy(c->buf + c->len, p, n);
+	c->len += n;
+	c->buf[c->len] = '\0';
+	return (ssize_t)ret;
+}
+
 struct rte_bpf *filter_load_explained(const struct rte_bpf_prm *prm, const char *elf,
 				      const char *section, char *why, size_t whylen)
 {
-	FILE *old = rte_log_get_stream(), *mem;
-	char *buf = NULL, *line, *last = NULL, *save = NULL;
+	static const cookie_io_functions_t fns = {.write = capture_write};
+	struct capture cap = {.len = 0};
+	char *line, *last = NULL, *save = NULL;
+	FILE *old = NULL, *restore = NULL;
 	struct rte_bpf *bpf;
-	size_t len = 0;
 	int e;
 
-	mem = open_memstream(&buf, &len);
-	if (mem != NULL)
-		rte_openlog_stream(mem);
+	pthread_mutex_lock(&capture_lock);
+	if (capture_stream == NULL) {
+		capture_stream = fopencookie(NULL, "w", fns);
+		if (capture_stream != NULL)
+			setvbuf(capture_stream, NULL, _IONBF, 0);
+	}
+	if (capture_stream != NULL) {
+		/* put back exactly what was set: NULL if DPDK's default was in
+		 * use (EAL closes its default stream at cleanup) */
+		old = rte_log_get_stream();
+		rte_openlog_stream(NULL);
+		restore = rte_log_get_stream() == old ? NULL : old;
+		if (old != capture_stream)
+			__atomic_store_n(&capture_next, old, __ATOMIC_RELEASE);
+		capture_mine = &cap;
+		rte_openlog_stream(capture_stream);
+	}
 	bpf = elf ? rte_bpf_elf_load(prm, elf, section) : rte_bpf_load(prm);
 	e = rte_errno;
-	if (mem != NULL) {
-		rte_openlog_stream(old == stderr ? NULL : old);
-		fclose(mem);
+	if (capture_stream != NULL) {
+		rte_openlog_stream(restore);
+		capture_mine = NULL;
 	}
+	pthread_mutex_unlock(&capture_lock);
 	snprintf(why, whylen, "%s", rte_strerror(e));
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+	for (line = strtok_r(cap.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (*line)
 			last = line;
 	if (bpf == NULL && last != NULL)
 		snprintf(why, whylen, "%s", last);
-	free(buf);
 	rte_errno = e;
 	return bpf;
 }
 
-const struct rte_bpf_arg filter_mbuf_arg = {
+/* Custom programs' context, as filter_abi.h describes it.  buf_size is what
+ * the validator would grant through buf_addr, which filter_check.c refuses
+ * to let a program load. */
+static const struct rte_bpf_arg filter_mbuf_arg = {
 	.type = RTE_BPF_ARG_PTR_MBUF,
 	.size = sizeof(struct rte_mbuf),
 	.buf_size = RTE_MBUF_DEFAULT_BUF_SIZE,
 };
 
-struct filter *filter_finish(struct rte_bpf *bpf, struct filter_policy *pol, const char *what,
-			     char *err, size_t errlen)
+struct rte_bpf *filter_load_custom(const struct rte_bpf_prm *prm, char *why, size_t whylen)
+{
+	struct rte_bpf_prm p = *prm;
+	struct rte_bpf *bpf;
+	char r[256];
+
+	p.xsym = NULL;
+	p.nb_xsym = 0;
+	p.prog_arg = filter_mbuf_arg;
+	bpf = filter_load_explained(&p, NULL, NULL, r, sizeof(r));
+	if (bpf == NULL) {
+		snprintf(why, whylen, "refused by the validator: %s", r);
+		return NULL;
+	}
+	if (filter_check_program(p.ins, p.nb_ins, r, sizeof(r)) < 0) {
+		rte_bpf_destroy(bpf);
+		snprintf(why, whylen, "refused: %s", r);
+		rte_errno = EPERM;
+		return NULL;
+	}
+	return bpf;
+}
+
+struct filter *filter_finish(struct rte_bpf *bpf, struct filter_policy *pol, bool jit,
+			     const char *what, char *err, size_t errlen)
 {
 	struct filter *f = rte_zmalloc("kvs_filter", sizeof(*f), RTE_CACHE_LINE_SIZE);
-	struct rte_bpf_jit jit = {0};
+	struct rte_bpf_jit code = {0};
 
 	if (f == NULL) {
 		rte_bpf_destroy(bpf);
@@ -91,11 +190,11 @@ struct filter *filter_finish(struct rte_bpf *bpf, struct filter_policy *pol, con
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (rte_bpf_get_jit(bpf, &jit) == 0)
-		f->jit = jit.func;
+	if (jit && rte_bpf_get_jit(bpf, &code) == 0)
+		f->jit = code.func;
 	f->bpf = bpf;
 	f->policy = pol;
-	snprintf(f->what, sizeof(f->what), "%s", what);
+	snprintf(f->what, sizeof(f->what), "%.110s%s", what, jit ? "" : " (interpreted)");
 	return f;
 }
 
@@ -261,7 +360,7 @@ struct filter *filter_from_rules(const struct filter_rules *rules, char *err, si
 	}
 	snprintf(what, sizeof(what), "rules (%u, default %s)", rules->n,
 		 rules->default_allow ? "allow" : "deny");
-	return filter_finish(bpf, pol, what, err, errlen);
+	return filter_finish(bpf, pol, true, what, err, errlen);
 }
 
 /* libbpf reports through a print callback: keep its last warning so a
@@ -275,19 +374,151 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	return 0;
 }
 
+/*
+ * The program file's rule (docs/filters.md): a regular file, owned by root
+ * (or by the user kvswitchd runs as, who could change its code anyway), not
+ * group- or world-writable, at most FILTER_OBJ_MAX bytes.  The verifiers
+ * bound what a program can touch, not what it decides, so whoever can write
+ * the file decides which frames pass: that must be root.
+ * A symbolic link is refused (O_NOFOLLOW): the path in the configuration is
+ * the file checked, and a link in a directory someone else can write cannot
+ * silently swap in another file.  Other file types are refused before they
+ * are opened (lstat), and again on the descriptor (fstat, the check that
+ * counts), which is opened with O_NONBLOCK: a FIFO swapped in between opens
+ * at once and is refused, where a blocking open would hang the control
+ * thread, and the next start too since the path is saved.
+ */
+#define FILTER_OBJ_MAX (8 << 20)
+
+static const char *file_refused(const struct stat *sb, char *buf, size_t len)
+{
+	mode_t t = sb->st_mode & S_IFMT;
+
+	if (t == S_IFLNK)
+		return "is a symbolic link: give the path of the file itself";
+	if (t != S_IFREG) {
+		snprintf(buf, len, "is a %s, not a regular file",
+			 t == S_IFIFO    ? "FIFO"
+			 : t == S_IFDIR  ? "directory"
+			 : t == S_IFCHR  ? "character device"
+			 : t == S_IFBLK  ? "block device"
+			 : t == S_IFSOCK ? "socket"
+					 : "special file");
+		return buf;
+	}
+	if (sb->st_uid != 0 && sb->st_uid != geteuid()) {
+		snprintf(buf, len, "is owned by uid %u, not root", (unsigned int)sb->st_uid);
+		return buf;
+	}
+	if (sb->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(buf, len, "is group- or world-writable (mode %04o)",
+			 (unsigned int)(sb->st_mode & 07777));
+		return buf;
+	}
+	if (sb->st_size > FILTER_OBJ_MAX) {
+		snprintf(buf, len, "is %lld bytes, more than the %d MiB limit",
+			 (long long)sb->st_size, FILTER_OBJ_MAX >> 20);
+		return buf;
+	}
+	if (sb->st_size == 0)
+		return "is empty";
+	return NULL;
+}
+
+/* The whole file at path in a malloc'ed buffer, or NULL + errno with the
+ * reason (naming path) in err. */
+static void *read_object(const char *path, size_t *size, char *err, size_t errlen)
+{
+	struct stat before, sb;
+	const char *no;
+	char buf[96];
+	uint8_t *data;
+	size_t got = 0;
+	int fd, e;
+
+	if (lstat(path, &before) < 0) {
+		e = errno;
+		snprintf(err, errlen, "cannot open eBPF object '%s': %s", path, strerror(e));
+		errno = e;
+		return NULL;
+	}
+	no = file_refused(&before, buf, sizeof(buf));
+	if (no != NULL) {
+		snprintf(err, errlen, "eBPF object '%s' %s", path, no);
+		errno = EPERM;
+		return NULL;
+	}
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		snprintf(err, errlen, "cannot open eBPF object '%s': %s", path,
+			 e == ELOOP ? "it became a symbolic link" : strerror(e));
+		errno = e;
+		return NULL;
+	}
+	if (fstat(fd, &sb) < 0) {
+		e = errno;
+		snprintf(err, errlen, "cannot open eBPF object '%s': %s", path, strerror(e));
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	no = file_refused(&sb, buf, sizeof(buf));
+	if (no == NULL && (sb.st_dev != before.st_dev || sb.st_ino != before.st_ino))
+		no = "was replaced while being opened";
+	if (no != NULL) {
+		snprintf(err, errlen, "eBPF object '%s' %s", path, no);
+		close(fd);
+		errno = EPERM;
+		return NULL;
+	}
+	data = malloc((size_t)sb.st_size);
+	if (data == NULL) {
+		snprintf(err, errlen, "eBPF object '%s': out of memory", path);
+		close(fd);
+		errno = ENOMEM;
+		return NULL;
+	}
+	while (got < (size_t)sb.st_size) {
+		ssize_t n = read(fd, data + got, (size_t)sb.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? errno : EIO;
+			snprintf(err, errlen, "cannot read eBPF object '%s': %s", path,
+				 n < 0 ? strerror(e) : "it shrank while being read");
+			free(data);
+			close(fd);
+			errno = e;
+			return NULL;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	*size = got;
+	return data;
+}
+
 struct filter *filter_from_object(const char *path, const char *section, char *err, size_t errlen)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = path);
 	struct bpf_program *prog, *found = NULL;
 	struct rte_bpf_prm prm;
 	struct bpf_object *obj;
 	struct rte_bpf *bpf;
-	char what[128], why[256];
-	size_t n;
+	char what[128], why[300];
+	size_t n, size;
+	void *data;
+	bool jit;
 	long e;
 
+	data = read_object(path, &size, err, errlen);
+	if (data == NULL)
+		return NULL;
 	libbpf_msg[0] = '\0';
 	libbpf_set_print(libbpf_log);
-	obj = bpf_object__open_file(path, NULL);
+	obj = bpf_object__open_mem(data, size, &opts);
 	e = libbpf_get_error(obj);
 	if (e) {
 		n = strlen(libbpf_msg);
@@ -295,6 +526,7 @@ struct filter *filter_from_object(const char *path, const char *section, char *e
 			libbpf_msg[--n] = '\0';
 		snprintf(err, errlen, "cannot open eBPF object '%s': %s%s%s", path,
 			 strerror((int)-e), libbpf_msg[0] ? ": " : "", libbpf_msg);
+		free(data);
 		errno = (int)-e;
 		return NULL;
 	}
@@ -309,24 +541,25 @@ struct filter *filter_from_object(const char *path, const char *section, char *e
 		snprintf(err, errlen, "eBPF object '%s' has no program%s%s", path,
 			 section ? " in section " : "", section ? section : "");
 		bpf_object__close(obj);
+		free(data);
 		errno = ENOENT;
 		return NULL;
 	}
 	prm = (struct rte_bpf_prm){
 		.ins = (const struct ebpf_insn *)bpf_program__insns(found),
 		.nb_ins = (uint32_t)bpf_program__insn_cnt(found),
-		.prog_arg = filter_mbuf_arg,
 	};
-	bpf = filter_load_explained(&prm, NULL, NULL, why, sizeof(why));
+	bpf = filter_load_custom(&prm, why, sizeof(why));
+	jit = filter_jit_safe(prm.ins, prm.nb_ins);
 	snprintf(what, sizeof(what), "program %s:%s", path, bpf_program__section_name(found));
 	bpf_object__close(obj);
+	free(data);
 	if (bpf == NULL) {
-		snprintf(err, errlen, "eBPF program in '%s' refused by the validator: %s", path,
-			 why);
+		snprintf(err, errlen, "eBPF program in '%s' %s", path, why);
 		errno = EINVAL;
 		return NULL;
 	}
-	return filter_finish(bpf, NULL, what, err, errlen);
+	return filter_finish(bpf, NULL, jit, what, err, errlen);
 }
 
 void filter_destroy(struct filter *f)

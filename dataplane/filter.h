@@ -2,13 +2,27 @@
 /*
  * filter: per-port, per-direction eBPF frame filters run by PMDs through
  * librte_bpf (JIT when available).  Three ways to make one, all ending as a
- * verified librte_bpf program whose result is non-zero to pass, 0 to drop, and
- * whose context is the frame's rte_mbuf (the built-in rules program gets the
- * frame's two MACs instead, struct filter_macs):
+ * verified librte_bpf program whose result is non-zero to pass, 0 to drop:
  * - rules (allow/deny on source or destination MAC with a mask, and a default)
- *   run by the built-in program, with the rule table bound as data;
- * - a user's eBPF object file, opened with libbpf and verified by librte_bpf;
+ *   run by the built-in program, with the rule table bound as data; its
+ *   context is the frame's two MACs (struct filter_macs);
+ * - a user's eBPF object file, opened with libbpf;
  * - a tcpdump expression, compiled by libpcap and converted by librte_bpf.
+ *
+ * Custom programs (the last two) are hostile until proven otherwise: they
+ * get the frame's rte_mbuf as an opaque handle, and may only read the
+ * frame's bytes (packet loads), read its length, and use their own stack
+ * (filter_abi.h).  librte_bpf's validator does not enforce that (22.11 lets
+ * a program store to the mbuf, buf_addr and pool included, and follow a
+ * NULL m->next), so filter_check.c proves it on the instructions before a
+ * program is accepted.  Why not a separate read-only context: librte_bpf
+ * types any pointer a program loads from an RTE_BPF_ARG_PTR context as a
+ * plain number, so frame bytes behind a pointer are unreachable and would
+ * have to be copied into the context for every frame (a cost on every
+ * custom-filtered frame, and a truncated view); and tcpdump programs need an
+ * mbuf in R6 for their packet loads anyway.  With the proof, the PMD hands
+ * the real mbuf over at no cost, and nothing a program does can change the
+ * mbuf, the frame (shared by every receiver of a flood) or the pool.
  *
  * A struct filter is immutable.  The control thread builds a new one and
  * swaps it into the port (dp_port_set_filter), so a burst is filtered by the
@@ -59,15 +73,6 @@ struct filter *filter_from_object(const char *path, const char *section, char *e
 struct filter *filter_from_expression(const char *expr, char *err, size_t errlen);
 void filter_destroy(struct filter *f);
 
-/* Shared by filter.c and filter_pcap.c: the program context (an rte_mbuf)
- * and the wrap-up of a loaded program into a struct filter. */
-extern const struct rte_bpf_arg filter_mbuf_arg;
-/* rte_bpf_elf_load (elf != NULL) or rte_bpf_load, with librte_bpf's own
- * explanation of a refusal in why. */
-struct rte_bpf *filter_load_explained(const struct rte_bpf_prm *prm, const char *elf,
-				      const char *section, char *why, size_t whylen);
-struct filter *filter_finish(struct rte_bpf *bpf, struct filter_policy *pol, const char *what,
-			     char *err, size_t errlen);
 /* As a dp_rcu_defer callback. */
 void filter_destroy_cb(void *f);
 
@@ -90,7 +95,10 @@ static inline void filter_macs_get(const struct rte_mbuf *m, struct filter_macs 
 	x->src = rte_be_to_cpu_64(b) >> 16;
 }
 
-/* PMD: does m pass? */
+/* PMD: does m pass?  m and its frame come back unchanged: the built-in
+ * program sees a copy of the MACs, a custom one gets m itself but was proven
+ * at load to only read the frame and its length (filter_check.c), so m may
+ * be a frame shared by several output ports. */
 static inline bool filter_pass(const struct filter *f, struct rte_mbuf *m)
 {
 	struct filter_macs x;

@@ -20,6 +20,24 @@
 #ifndef KVS_DP_FILTER_ABI_H
 #define KVS_DP_FILTER_ABI_H
 
+/*
+ * Custom programs (a user's object, a tcpdump expression): the context in R1
+ * is an opaque handle on the frame (librte_bpf's RTE_BPF_ARG_PTR_MBUF, so
+ * packet loads work).  A program may
+ *   - read the frame's bytes with packet loads (BPF_LD_ABS / BPF_LD_IND,
+ *     clang's llvm.bpf.load.byte/half/word), with R6 a plain copy of R1:
+ *     offsets from the first byte of the Ethernet header, values in host
+ *     order, a load past the end of the frame ends the program with 0;
+ *   - read the frame's length in bytes, a 32-bit value at
+ *     FILTER_CTX_PKT_LEN_OFF from R1 (a plain load, R1 plus a constant);
+ *   - read and write its own 512-byte stack;
+ * and nothing else: dataplane/filter_check.c refuses, with its pc, any other
+ * load or store, before the program can run.  The frame is untagged (a
+ * trunk's 802.1Q tag has been taken off); its VLAN and input port are not
+ * part of the ABI.
+ */
+#define FILTER_CTX_PKT_LEN_OFF 36 /* == offsetof(struct rte_mbuf, pkt_len), asserted */
+
 #define FILTER_MAX_RULES 32
 /* All runs' slots.  A run of k rules takes the power of two >= 8k (at least
  * 8), so any split of 32 rules fits in 512 slots. */

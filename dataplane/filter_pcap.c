@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Filters from tcpdump expressions (filter.h): libpcap compiles the
- * expression to classic BPF, librte_bpf converts it to eBPF and validates it.
+ * expression to classic BPF, librte_bpf converts it to eBPF (packet loads,
+ * the frame length, the stack for cBPF's scratch words) and validates it,
+ * and filter_check.c proves it touches nothing else, like any custom
+ * program.
  * Kept apart from filter.c because libpcap's and the kernel's BPF headers
  * both define struct bpf_insn.  Control thread only.
  */
@@ -13,6 +16,7 @@
 #include <rte_malloc.h>
 
 #include "dataplane/filter.h"
+#include "dataplane/filter_priv.h"
 
 struct filter *filter_from_expression(const char *expr, char *err, size_t errlen)
 {
@@ -20,7 +24,8 @@ struct filter *filter_from_expression(const char *expr, char *err, size_t errlen
 	struct bpf_program code;
 	struct rte_bpf_prm *prm;
 	struct rte_bpf *bpf;
-	char what[128], why[256];
+	char what[128], why[300];
+	bool jit;
 
 	if (pc == NULL) {
 		snprintf(err, errlen, "libpcap unavailable");
@@ -42,14 +47,14 @@ struct filter *filter_from_expression(const char *expr, char *err, size_t errlen
 		errno = EINVAL;
 		return NULL;
 	}
-	prm->prog_arg = filter_mbuf_arg;
-	bpf = filter_load_explained(prm, NULL, NULL, why, sizeof(why));
+	bpf = filter_load_custom(prm, why, sizeof(why));
+	jit = filter_jit_safe(prm->ins, prm->nb_ins);
 	rte_free(prm);
 	if (bpf == NULL) {
-		snprintf(err, errlen, "expression '%s': refused by the validator: %s", expr, why);
+		snprintf(err, errlen, "expression '%s': %s", expr, why);
 		errno = EINVAL;
 		return NULL;
 	}
 	snprintf(what, sizeof(what), "expression \"%.100s\"", expr);
-	return filter_finish(bpf, NULL, what, err, errlen);
+	return filter_finish(bpf, NULL, jit, what, err, errlen);
 }

@@ -8,6 +8,12 @@
  */
 #include "tests/unit/dp_test.h"
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "dataplane/bridge.h"
 #include "dataplane/fdb.h"
 #include "dataplane/filter.h"
@@ -214,6 +220,324 @@ static void test_expression(void **state)
 	assert_non_null(strstr(err, "expression 'ether src not-a-mac'"));
 }
 
+/* ---- hostile programs (security review H2) ---- */
+
+/* Run f on a fresh frame and check that nothing of the mbuf or its buffer
+ * (headroom, frame and tailroom) changed.  A change is undone before the
+ * test fails, so the pool survives to report it. */
+static void run_must_not_write(const struct filter *f, const char *what)
+{
+	struct rte_mbuf *m = test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 60);
+	static uint8_t buf[RTE_MBUF_DEFAULT_BUF_SIZE];
+	struct rte_mbuf before = *m;
+	uint16_t len = m->buf_len;
+	bool same_mbuf, same_buf;
+
+	assert_true(len <= sizeof(buf));
+	memcpy(buf, m->buf_addr, len);
+	(void)filter_pass(f, m);
+	same_mbuf = memcmp(&before, m, sizeof(before)) == 0;
+	same_buf = memcmp(buf, before.buf_addr, len) == 0;
+	*m = before;
+	memcpy(m->buf_addr, buf, len);
+	rte_pktmbuf_free(m);
+	if (!same_mbuf || !same_buf)
+		fail_msg("program '%s' was accepted and changed the %s", what,
+			 same_mbuf ? "frame's bytes" : "frame's mbuf");
+}
+
+/* Each section of hostile.bpf.c, and the words its refusal must contain. */
+static const struct {
+	const char *section, *reason;
+	bool never_run; /* crashes or reads wild memory if accepted */
+} hostile[] = {
+	{"data_off", "pc 1: store"},
+	{"pkt_len", "store"},
+	{"buf_addr", "store"},
+	{"pool", "store"},
+	{"refcnt", "store"},
+	{"frame_write", "load through r1 (the frame's context) at offset 0"},
+	{"next_read", "load through r1 (the frame's context) at offset 64", true},
+	{"r6_shift", "packet load", true},
+	{"spilled_ctx", "pc 3: store through r2", true},
+};
+
+static void test_hostile_programs_refused(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	/* the fields hostile.bpf.c aims at are where it thinks they are */
+	assert_int_equal(offsetof(struct rte_mbuf, buf_addr), 0);
+	assert_int_equal(offsetof(struct rte_mbuf, data_off), 16);
+	assert_int_equal(offsetof(struct rte_mbuf, refcnt), 18);
+	assert_int_equal(offsetof(struct rte_mbuf, pkt_len), 36);
+	assert_int_equal(offsetof(struct rte_mbuf, data_len), 40);
+	assert_int_equal(offsetof(struct rte_mbuf, pool), 56);
+	assert_int_equal(offsetof(struct rte_mbuf, next), 64);
+	for (i = 0; i < RTE_DIM(hostile); i++) {
+		struct filter *f =
+			filter_from_object(HOSTILE_OBJ, hostile[i].section, err, sizeof(err));
+
+		if (f != NULL) {
+			if (hostile[i].never_run)
+				fail_msg("program '%s' accepted", hostile[i].section);
+			run_must_not_write(f, hostile[i].section);
+			filter_destroy(f);
+			continue;
+		}
+		if (strstr(err, HOSTILE_OBJ) == NULL || strstr(err, hostile[i].reason) == NULL)
+			fail_msg("program '%s' refused without '%s': %s", hostile[i].section,
+				 hostile[i].reason, err);
+		print_message("%-12s %s\n", hostile[i].section, err);
+	}
+	/* nothing leaked, nothing freed twice */
+	assert_int_equal(test_in_use(), 0);
+}
+
+/* What the ABI grants stays granted: the frame length (filter_abi.h), stack
+ * use through a derived pointer, packet loads, and tcpdump's "len". */
+static void test_abi_reads_accepted(void **state)
+{
+	struct rte_mbuf *m;
+	struct filter *f;
+
+	(void)state;
+	f = filter_from_object(HOSTILE_OBJ, "len_over_100", err, sizeof(err));
+	if (f == NULL)
+		fail_msg("%s", err);
+	assert_false(pass(f, BCAST, MAC_A, RTE_ETHER_TYPE_IPV4)); /* 60 bytes */
+	m = test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 200);
+	assert_true(filter_pass(f, m));
+	rte_pktmbuf_free(m);
+	run_must_not_write(f, "len_over_100");
+	filter_destroy(f);
+
+	f = filter_from_object(HOSTILE_OBJ, "stack_ptr", err, sizeof(err));
+	if (f == NULL)
+		fail_msg("%s", err);
+	m = test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 60);
+	assert_int_equal(f->jit ? f->jit(m) : rte_bpf_exec(f->bpf, m), 7 + RTE_ETHER_TYPE_IPV4);
+	rte_pktmbuf_free(m);
+	filter_destroy(f);
+
+	/* what tcpdump users write: packet loads (indirect too, after the IP
+	 * header length), cBPF scratch words on the stack, the length */
+	static const char *const exprs[] = {
+		"tcp port 80",
+		"ip and udp dst port 53 and not ip multicast",
+		"ip6 or arp",
+		"vlan 10",
+		"ip[2:2] > 100",
+		"ether[0] & 1 != 0",
+		"len >= 64 and ip",
+		"tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn",
+		"icmp6 and ip6 src net fe80::/10",
+	};
+	for (unsigned int i = 0; i < RTE_DIM(exprs); i++) {
+		f = filter_from_expression(exprs[i], err, sizeof(err));
+		if (f == NULL)
+			fail_msg("%s", err);
+		run_must_not_write(f, exprs[i]);
+		filter_destroy(f);
+	}
+
+	f = filter_from_expression("greater 100", err, sizeof(err));
+	if (f == NULL)
+		fail_msg("%s", err);
+	assert_false(pass(f, BCAST, MAC_A, RTE_ETHER_TYPE_IPV4));
+	m = test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 200);
+	assert_true(filter_pass(f, m));
+	rte_pktmbuf_free(m);
+	run_must_not_write(f, "greater 100");
+	filter_destroy(f);
+	assert_int_equal(test_in_use(), 0);
+}
+
+/* librte_bpf 22.11's x86 JIT miscompiles "jset reg, imm8" (filter_check.c):
+ * such a program must run interpreted, and right; others keep the JIT. */
+static void test_jset_runs_interpreted(void **state)
+{
+	struct filter_rules none = {.n = 0, .default_allow = true};
+	struct filter *f = filter_from_rules(&none, err, sizeof(err));
+	bool have_jit = f != NULL && f->jit != NULL;
+
+	(void)state;
+	filter_destroy(f);
+	f = filter_from_expression("ether[0] & 1 != 0", err, sizeof(err)); /* group bit */
+	if (f == NULL)
+		fail_msg("%s", err);
+	assert_null(f->jit);
+	assert_non_null(strstr(f->what, "(interpreted)"));
+	assert_true(pass(f, BCAST, MAC_A, RTE_ETHER_TYPE_IPV4));
+	assert_true(pass(f, "01:00:5e:00:00:01", MAC_A, RTE_ETHER_TYPE_IPV4));
+	assert_false(pass(f, MAC_B, MAC_A, RTE_ETHER_TYPE_IPV4));
+	filter_destroy(f);
+	f = filter_from_expression("ether[0:2] & 0x100 != 0", err, sizeof(err)); /* imm32 */
+	if (f == NULL)
+		fail_msg("%s", err);
+	assert_true(have_jit == (f->jit != NULL));
+	filter_destroy(f);
+	assert_int_equal(test_in_use(), 0);
+}
+
+/* ---- the log capture (issue 13 item 8) ---- */
+
+#define MARK "kvs-test-mark"
+
+static unsigned long marks_seen;
+static volatile bool logger_stop;
+static unsigned long marks_logged;
+
+static ssize_t count_marks(void *cookie, const char *p, size_t n)
+{
+	size_t i, m = strlen(MARK);
+
+	(void)cookie;
+	for (i = 0; i + m <= n; i++)
+		if (memcmp(p + i, MARK, m) == 0)
+			__atomic_add_fetch(&marks_seen, 1, __ATOMIC_RELAXED);
+	return (ssize_t)n;
+}
+
+static void *logger(void *arg)
+{
+	(void)arg;
+	while (!logger_stop) {
+		rte_log(RTE_LOG_ERR, RTE_LOGTYPE_USER1, MARK "\n");
+		marks_logged++;
+	}
+	return NULL;
+}
+
+/* Another thread logs all the time while programs load and are refused:
+ * every one of its lines reaches the process's log stream (none vanishes
+ * into a load's capture, none is written into a closed stream), and each
+ * load still explains itself with the validator's words. */
+static void test_log_capture_leaves_other_threads_alone(void **state)
+{
+	static const cookie_io_functions_t fns = {.write = count_marks};
+	FILE *counter = fopencookie(NULL, "w", fns);
+	pthread_t t;
+	int i, bad = -1;
+
+	(void)state;
+	assert_non_null(counter);
+	setvbuf(counter, NULL, _IONBF, 0);
+	rte_log_set_level(RTE_LOGTYPE_USER1, RTE_LOG_DEBUG);
+	rte_openlog_stream(counter);
+	assert_int_equal(pthread_create(&t, NULL, logger, NULL), 0);
+	for (i = 0; i < 300 && bad < 0; i++) {
+		assert_null(filter_from_object(BAD_OBJ, NULL, err, sizeof(err)));
+		if (strstr(err, "external function") == NULL)
+			bad = i;
+	}
+	logger_stop = true;
+	pthread_join(t, NULL);
+	if (bad >= 0)
+		fail_msg("load %d explained by another thread's log: %s", bad, err);
+	assert_ptr_equal(rte_log_get_stream(), counter); /* put back as it was */
+	rte_openlog_stream(NULL);
+	fclose(counter);
+	print_message("%lu lines logged during 300 loads, %lu reached the stream\n", marks_logged,
+		      marks_seen);
+	assert_true(marks_logged > 0);
+	assert_int_equal(marks_seen, marks_logged);
+}
+
+/* ---- the program file (security review M2) ---- */
+
+static char tmpdir[64];
+
+static void copy_file(const char *from, const char *to, mode_t mode)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ssize_t n;
+
+	assert_true(in >= 0 && out >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	close(in);
+	assert_int_equal(fchmod(out, mode), 0); /* whatever the umask */
+	close(out);
+}
+
+static void refused_with(const char *path, const char *why)
+{
+	struct filter *f = filter_from_object(path, NULL, err, sizeof(err));
+
+	if (f != NULL) {
+		filter_destroy(f);
+		fail_msg("'%s' accepted; wanted refused: %s", path, why);
+	}
+	if (strstr(err, path) == NULL || strstr(err, why) == NULL)
+		fail_msg("'%s' refused without '%s': %s", path, why, err);
+	print_message("%s\n", err);
+}
+
+static void on_alarm(int sig)
+{
+	static const char msg[] = "filter_from_object blocked on a FIFO\n";
+
+	(void)sig;
+	(void)!write(2, msg, sizeof(msg) - 1);
+	_exit(1);
+}
+
+static void test_program_file_rules(void **state)
+{
+	char ok[128], gw[128], ww[128], ln[128], fifo[128], big[128];
+	struct filter *f;
+	int fd;
+
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/kvs_test_filter.XXXXXX");
+	assert_non_null(mkdtemp(tmpdir));
+	snprintf(ok, sizeof(ok), "%s/ok.bpf.o", tmpdir);
+	snprintf(gw, sizeof(gw), "%s/group_writable.bpf.o", tmpdir);
+	snprintf(ww, sizeof(ww), "%s/world_writable.bpf.o", tmpdir);
+	snprintf(ln, sizeof(ln), "%s/link.bpf.o", tmpdir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo.bpf.o", tmpdir);
+	snprintf(big, sizeof(big), "%s/big.bpf.o", tmpdir);
+	copy_file(SAMPLE_OBJ, ok, 0644);
+	copy_file(SAMPLE_OBJ, gw, 0664);
+	copy_file(SAMPLE_OBJ, ww, 0606);
+	assert_int_equal(symlink(ok, ln), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	fd = open(big, O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 64 << 20), 0); /* sparse: costs no disk */
+	close(fd);
+
+	f = filter_from_object(ok, NULL, err, sizeof(err));
+	if (f == NULL)
+		fail_msg("%s", err);
+	filter_destroy(f);
+
+	/* a FIFO with no writer: refused at once, not a hung control thread */
+	signal(SIGALRM, on_alarm);
+	alarm(10);
+	refused_with(fifo, "is a FIFO, not a regular file");
+	alarm(0);
+	refused_with(gw, "is group- or world-writable (mode 0664)");
+	refused_with(ww, "is group- or world-writable (mode 0606)");
+	refused_with(ln, "is a symbolic link");
+	refused_with(tmpdir, "is a directory, not a regular file");
+	refused_with("/dev/null", "is a character device, not a regular file");
+	refused_with(big, "bytes, more than");
+	refused_with("/nonexistent.o", "cannot open eBPF object '/nonexistent.o'");
+	if (geteuid() == 0) {
+		/* kvswitchd as root: a file someone else owns is refused */
+		assert_int_equal(chown(ok, 65534, 65534), 0);
+		refused_with(ok, "is owned by uid 65534, not root");
+	} else {
+		print_message("[  SKIP    ] ownership by another user: needs root to chown\n");
+	}
+	unlink(ok), unlink(gw), unlink(ww), unlink(ln), unlink(fifo), unlink(big);
+	assert_int_equal(rmdir(tmpdir), 0);
+}
+
 /* ---- in the pipeline ---- */
 
 static struct rte_mbuf *captured[3][64];
@@ -318,6 +642,11 @@ int main(void)
 		cmocka_unit_test(test_object_file),
 		cmocka_unit_test(test_invalid_program_refused_with_reason),
 		cmocka_unit_test(test_expression),
+		cmocka_unit_test(test_hostile_programs_refused),
+		cmocka_unit_test(test_abi_reads_accepted),
+		cmocka_unit_test(test_jset_runs_interpreted),
+		cmocka_unit_test(test_program_file_rules),
+		cmocka_unit_test(test_log_capture_leaves_other_threads_alone),
 		cmocka_unit_test(test_pipeline_ingress_and_egress),
 	};
 

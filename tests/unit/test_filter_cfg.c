@@ -100,6 +100,17 @@ static void test_check_key(void **state)
 	assert_non_null(strstr(err, "ingress-expression is empty"));
 	assert_int_equal(filter_cfg_check_key("ingress-program", "/a/b.o:sec", err, sizeof(err)),
 			 0);
+	{
+		/* too long to be copied whole: refused, not cut to another name */
+		static char longpath[4200];
+
+		memset(longpath, 'a', sizeof(longpath) - 1);
+		longpath[0] = '/';
+		assert_int_equal(
+			filter_cfg_check_key("ingress-program", longpath, err, sizeof(err)),
+			-ENAMETOOLONG);
+		assert_non_null(strstr(err, "4199 characters, more than 4095"));
+	}
 	assert_int_equal(filter_cfg_check_key("both-rules", "", err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "unknown filter key 'both-rules'"));
 }
