@@ -1,0 +1,321 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""TCP throughput between two real Linux guests (QEMU TCG, the tests' guest image),
+one bridge, both directions, md5-checked, with the switches interleaved in one run:
+
+  kvswitch          offloads offered (default: CSUM, GUEST_CSUM, TSO4/6, ECN)
+  kvswitch-nooff    the same ports with options:csum=false (no offload offered)
+  ovs               OVS-DPDK 3.1 (Debian's openvswitch-switch-dpdk), default features
+  ovs-tso           OVS-DPDK with other_config:userspace-tso-enable=true
+
+Every guest has one vCPU and one queue pair and is a vhost-user server (QEMU owns the
+socket, the switch connects: dpdkvhostuserclient on both switches).  Under TCG the
+guest's CPU is the bottleneck, so this measures what offloads save the guest: with TSO
+a guest hands 64 KB segments to its virtio-net device instead of cutting and
+checksumming 1448-byte ones.  Throughput is the receiver's: bytes over the time from
+accepting the connection to EOF, read from the guest's /proc/uptime.
+
+  /usr/bin/python3 bench/vm_tcp.py [--rounds 2] [--mb 64] [--switches kvswitch,...]
+      [--out bench/results/DATE/vm_tcp]
+
+Writes OUT/vm_tcp.csv (one row per transfer) and OUT/summary.md (medians, ratios).
+Needs root, qemu-system-x86, hugepages, and for the OVS rows openvswitch-switch-dpdk.
+"""
+import argparse
+import csv
+import datetime
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests" / "system"))
+os.environ.setdefault("KVS_BUILD_DIR", str(REPO / "build"))
+
+from kvs import Switch  # noqa: E402
+from vm import VM, ensure_image, qemu_binary  # noqa: E402
+
+OVS_VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
+MAC = {1: "52:54:00:00:02:01", 2: "52:54:00:00:02:02"}
+IP = {1: "10.0.2.1/24", 2: "10.0.2.2/24"}
+PORT = 5201
+ALL = ["kvswitch", "kvswitch-nooff", "ovs", "ovs-tso"]
+ETHTOOL_KEYS = ("tx-checksumming", "rx-checksumming", "tcp-segmentation-offload",
+                "generic-receive-offload", "large-receive-offload")
+
+
+def log(msg):
+    print(f"vm_tcp: {msg}", flush=True)
+
+
+class KvsUnderTest:
+    def __init__(self, workdir, offload):
+        self.sw = Switch(workdir, name="kvs")
+        self.offload = offload
+
+    def start(self, socks):
+        self.sw.start()
+        self.sw.vsctl("add-br", "br0")
+        for name, path in socks.items():
+            opts = [] if self.offload else ["options:csum=false"]
+            self.sw.vsctl("add-port", "br0", name, "--", "set", "Interface", name,
+                          "type=dpdkvhostuserclient", f"options:vhost-server-path={path}",
+                          *opts)
+
+    def wait_connected(self, names):
+        for n in names:
+            self.sw.wait_connected(n, timeout=60)
+
+    def stop(self):
+        self.sw.stop()
+
+
+class OvsUnderTest:
+    def __init__(self, workdir, tso):
+        self.dir = Path(workdir) / "ovs"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.db = self.dir / "db.sock"
+        self.tso = tso
+        self.procs = []
+        self.env = dict(os.environ, OVS_RUNDIR=str(self.dir), OVS_LOGDIR=str(self.dir),
+                        OVS_DBDIR=str(self.dir))
+
+    def vsctl(self, *args, wait=True):
+        argv = ["ovs-vsctl", f"--db=unix:{self.db}", "--timeout=60"]
+        if not wait:
+            argv.append("--no-wait")
+        r = subprocess.run(argv + list(args), env=self.env, capture_output=True, text=True,
+                           timeout=90)
+        if r.returncode:
+            raise RuntimeError(f"ovs-vsctl {' '.join(args)}: {r.stderr.strip()}")
+        return r.stdout.strip()
+
+    def start(self, socks):
+        conf = self.dir / "conf.db"
+        conf.unlink(missing_ok=True)
+        subprocess.run(["ovsdb-tool", "create", str(conf), OVS_SCHEMA], check=True,
+                       env=self.env)
+        logf = open(self.dir / "ovs.log", "ab")
+        self.procs.append(subprocess.Popen(
+            ["ovsdb-server", str(conf), f"--remote=punix:{self.db}",
+             f"--unixctl={self.dir / 'ovsdb.ctl'}"], env=self.env, stdout=logf,
+            stderr=subprocess.STDOUT))
+        deadline = time.time() + 30
+        while not self.db.exists():
+            if time.time() > deadline:
+                raise RuntimeError("ovsdb-server did not start")
+            time.sleep(0.1)
+        self.vsctl("init", wait=False)
+        cfg = ["other_config:dpdk-init=true", "other_config:dpdk-lcore-mask=0x1",
+               "other_config:pmd-cpu-mask=0x2", "other_config:dpdk-socket-mem=1024",
+               "other_config:dpdk-extra=--no-pci --file-prefix ovsvmtcp",
+               "other_config:n-handler-threads=1", "other_config:n-revalidator-threads=1"]
+        if self.tso:
+            cfg.append("other_config:userspace-tso-enable=true")
+        self.vsctl("set", "Open_vSwitch", ".", *cfg, wait=False)
+        self.procs.append(subprocess.Popen(
+            [OVS_VSWITCHD, f"unix:{self.db}", f"--unixctl={self.dir / 'vswitchd.ctl'}"],
+            env=self.env, stdout=logf, stderr=subprocess.STDOUT))
+        logf.close()
+        deadline = time.time() + 90
+        while self.vsctl("get", "Open_vSwitch", ".", "dpdk_initialized",
+                         wait=False) != "true":
+            if time.time() > deadline:
+                raise RuntimeError("ovs-vswitchd did not initialise DPDK")
+            time.sleep(0.5)
+        cmd = ["add-br", "br0", "--", "set", "Bridge", "br0", "datapath_type=netdev"]
+        for name, path in socks.items():
+            cmd += ["--", "add-port", "br0", name, "--", "set", "Interface", name,
+                    "type=dpdkvhostuserclient", f"options:vhost-server-path={path}"]
+        self.vsctl(*cmd)
+
+    def wait_connected(self, names):
+        deadline = time.time() + 60
+        for n in names:
+            while self.vsctl("get", "Interface", n, "link_state", wait=False) != "up":
+                if time.time() > deadline:
+                    raise RuntimeError(f"ovs: {n} not connected")
+                time.sleep(0.5)
+
+    def stop(self):
+        for p in reversed(self.procs):
+            p.send_signal(signal.SIGTERM)
+        for p in reversed(self.procs):
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.procs = []
+        for f in Path("/dev/hugepages").glob("ovsvmtcp*"):
+            f.unlink(missing_ok=True)
+
+
+def make_switch(kind, workdir):
+    if kind == "kvswitch":
+        return KvsUnderTest(workdir, offload=True)
+    if kind == "kvswitch-nooff":
+        return KvsUnderTest(workdir, offload=False)
+    if kind == "ovs":
+        return OvsUnderTest(workdir, tso=False)
+    return OvsUnderTest(workdir, tso=True)
+
+
+def uptime(vm):
+    return float(vm.check("cut -d' ' -f1 /proc/uptime").strip())
+
+
+def transfer(sender, receiver, mb):
+    """mb MB sender -> receiver over TCP (busybox nc), md5-checked; the receiver's Mbit/s."""
+    receiver.check("rm -f /tmp/recv /tmp/t0 /tmp/t1 /tmp/recv.md5; printf '"
+                   "#!/bin/sh\\ncut -d\" \" -f1 /proc/uptime > /tmp/t0\\ncat > /tmp/recv\\n"
+                   "cut -d\" \" -f1 /proc/uptime > /tmp/t1\\nmd5sum < /tmp/recv > /tmp/recv.md5\\n'"
+                   " > /tmp/rx.sh; chmod +x /tmp/rx.sh")
+    receiver.check(f"nc -l -p {PORT} -e /tmp/rx.sh >/dev/null 2>&1 &")
+    want = sender.check(f"[ -s /tmp/data ] || dd if=/dev/urandom of=/tmp/data bs=1M count={mb}"
+                        " 2>/dev/null; md5sum < /tmp/data", timeout=120).split()[0]
+    rc, out = sender.run(f"nc {receiver.ip()} {PORT} < /tmp/data", timeout=900)
+    if rc != 0:
+        raise RuntimeError(f"{sender.name}: nc rc {rc}: {out}")
+    deadline = time.time() + 300
+    got = ""
+    while time.time() < deadline and not got:
+        got = receiver.run("cat /tmp/recv.md5 2>/dev/null", timeout=30)[1].strip()
+        if not got:
+            time.sleep(1)
+    size = int(receiver.check("wc -c < /tmp/recv").strip())
+    t0 = float(receiver.check("cat /tmp/t0").strip())
+    t1 = float(receiver.check("cat /tmp/t1").strip())
+    ok = got.split()[:1] == [want]
+    secs = max(t1 - t0, 0.01)
+    return {"bytes": size, "seconds": round(secs, 2), "mbit_s": round(size * 8 / secs / 1e6, 1),
+            "md5_ok": ok}
+
+
+def ethtool_k(vm):
+    out = vm.run("ethtool -k eth0", timeout=30)[1]
+    feats = {}
+    for line in out.splitlines():
+        k, _, v = line.strip().partition(":")
+        if k in ETHTOOL_KEYS:
+            feats[k] = v.split()[0] if v.split() else ""
+    return feats
+
+
+def run_cell(kind, rnd, mb, image, base):
+    workdir = Path(tempfile.mkdtemp(prefix=f"vmtcp-{kind}-", dir=base))
+    socks = {f"vm{i}": workdir / f"vm{i}.sock" for i in (1, 2)}
+    sw = make_switch(kind, workdir)
+    vms = {}
+    rows = []
+    try:
+        for i in (1, 2):
+            vms[i] = VM(f"vm{i}", socks[f"vm{i}"], mode="server", mac=MAC[i], ip=IP[i],
+                        queues=1, smp=1, mem_mb=512, workdir=workdir, image=image).start()
+        sw.start(socks)
+        for v in vms.values():
+            v.wait_boot(timeout=300)
+            v.wait_link(timeout=120)
+        sw.wait_connected(list(socks))
+        feats = ethtool_k(vms[1])
+        vms[1].check(f"ping -c 2 -w 20 {vms[2].ip()}", timeout=30)
+        for a, b in ((1, 2), (2, 1)):
+            r = transfer(vms[a], vms[b], mb)
+            r.update(switch=kind, round=rnd, direction=f"vm{a}->vm{b}",
+                     **{f"guest_{k}": v for k, v in feats.items()})
+            log(f"round {rnd} {kind:15s} vm{a}->vm{b}: {r['mbit_s']:8.1f} Mbit/s "
+                f"({r['bytes'] >> 20} MB in {r['seconds']} s, md5 "
+                f"{'ok' if r['md5_ok'] else 'MISMATCH'})")
+            rows.append(r)
+    finally:
+        for v in vms.values():
+            v.close()
+        sw.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return rows
+
+
+def summary(rows, args, out):
+    by = {}
+    for r in rows:
+        by.setdefault(r["switch"], []).append(r["mbit_s"])
+    med = {k: statistics.median(v) for k, v in by.items()}
+    lines = [f"# TCP between two QEMU/Linux guests (TCG), {datetime.date.today()}", "",
+             f"`/usr/bin/python3 bench/vm_tcp.py --rounds {args.rounds} --mb {args.mb} "
+             f"--switches {','.join(args.switches)}`", "",
+             "One vCPU and one queue pair per guest, busybox nc, md5 checked, both directions,"
+             " the switches interleaved round by round. Guest CPU (TCG) is the bottleneck on"
+             " every row: this measures what the offloads save the guest.", "",
+             "| switch | transfers | median Mbit/s | min | max | md5 all ok | guest tso |",
+             "|---|---|---|---|---|---|---|"]
+    for k in args.switches:
+        if k not in by:
+            continue
+        rs = [r for r in rows if r["switch"] == k]
+        lines.append(f"| {k} | {len(rs)} | {med[k]:.1f} | {min(by[k]):.1f} | {max(by[k]):.1f}"
+                     f" | {all(r['md5_ok'] for r in rs)} | "
+                     f"{rs[0].get('guest_tcp-segmentation-offload', '?')} |")
+    lines.append("")
+    if "kvswitch" in med:
+        for other in ("kvswitch-nooff", "ovs", "ovs-tso"):
+            if other in med and med[other] > 0:
+                lines.append(f"- kvswitch / {other}: {med['kvswitch'] / med[other]:.2f}x")
+        best_ovs = max([med[k] for k in ("ovs", "ovs-tso") if k in med] or [0])
+        if best_ovs:
+            lines.append(f"- kvswitch / best OVS-DPDK: {med['kvswitch'] / best_ovs:.2f}x "
+                         "(target >= 2)")
+        if "kvswitch-nooff" in med:
+            lines.append(f"- kvswitch / kvswitch without offloads: "
+                         f"{med['kvswitch'] / med['kvswitch-nooff']:.2f}x (target >= 3)")
+    (out / "summary.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--mb", type=int, default=64)
+    ap.add_argument("--switches", default=",".join(ALL))
+    ap.add_argument("--out", default=str(REPO / "bench" / "results" /
+                                          str(datetime.date.today()) / "vm_tcp"))
+    args = ap.parse_args()
+    args.switches = [s for s in args.switches.split(",") if s]
+    for s in args.switches:
+        if s not in ALL:
+            ap.error(f"unknown switch {s!r} (one of {', '.join(ALL)})")
+    if os.geteuid() != 0:
+        sys.exit("vm_tcp: needs root (hugepages, vhost-user sockets)")
+    if not qemu_binary():
+        sys.exit("vm_tcp: qemu-system-x86_64 not found (apt-get install qemu-system-x86)")
+    if any(s.startswith("ovs") for s in args.switches) and not os.path.exists(OVS_VSWITCHD):
+        sys.exit(f"vm_tcp: {OVS_VSWITCHD} not found (apt-get install openvswitch-switch-dpdk)"
+                 " or leave ovs out of --switches")
+    image = ensure_image()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    base = tempfile.mkdtemp(prefix="vmtcp-")
+    rows = []
+    try:
+        for rnd in range(1, args.rounds + 1):
+            for kind in args.switches:
+                rows += run_cell(kind, rnd, args.mb, image, base)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+        if rows:
+            with open(out / "vm_tcp.csv", "w", newline="") as f:
+                keys = sorted({k for r in rows for k in r})
+                w = csv.DictWriter(f, fieldnames=keys)
+                w.writeheader()
+                w.writerows(rows)
+            summary(rows, args, out)
+
+
+if __name__ == "__main__":
+    main()
