@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The report: raw windows (windows.csv, results.json), aggregation and summary.md.
+"""The report: raw windows (windows.csv, results.json.gz), aggregation and summary.md.
 
 Aggregation: per (workload, switch, size, queues, point) the kept values of
 the rounds give median, min and max.  Ratios are taken per round (kvswitch's
@@ -8,6 +8,7 @@ most) and then summarised the same way; a noisy machine moves both sides of
 a round's ratio together, so the ratio's spread is the honest one.
 """
 import csv
+import gzip
 import json
 import statistics
 
@@ -66,8 +67,18 @@ def write_raw(ctx):
             w.writerow(r)
     doc = {"meta": ctx.meta, "results": ctx.results, "failures": ctx.failures,
            "notes": ctx.notes, "windows": ctx.rows}
-    with open(ctx.outdir / "results.json", "w") as f:
+    # gzipped: the latency histograms and the generators' full output make it megabytes
+    with gzip.open(ctx.outdir / "results.json.gz", "wt") as f:
         json.dump(doc, f, indent=1, default=str)
+
+
+def read_raw(outdir):
+    """results.json.gz (or an older run's plain results.json) of a report directory."""
+    gz = outdir / "results.json.gz"
+    if gz.exists():
+        with gzip.open(gz, "rt") as f:
+            return json.load(f)
+    return json.loads((outdir / "results.json").read_text())
 
 
 def switches_in(results, workload):
@@ -296,7 +307,7 @@ def summary(ctx, plots):
         L.append("")
     if plots:
         L += ["## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
-    L += ["Raw data: `windows.csv` (every window, kept or not), `results.json` (everything, "
+    L += ["Raw data: `windows.csv` (every window, kept or not), `results.json.gz` (everything, "
           "with latency histograms); logs of every process in `raw/`.", ""]
     (ctx.outdir / "summary.md").write_text("\n".join(L))
     return L
