@@ -58,6 +58,7 @@ struct gen_stats {
 	uint64_t rx_q[2][GEN_MAX_QUEUES], tx_q[2][GEN_MAX_QUEUES];
 	uint64_t start_tsc, end_tsc; /* the measurement window */
 	uint64_t idle_tsc;           /* of it, in loop passes that found nothing to do */
+	uint64_t rx_bursts;          /* rx bursts that returned frames, in the window */
 	struct gen_hist lat;
 } __rte_cache_aligned;
 

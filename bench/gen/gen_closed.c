@@ -101,6 +101,7 @@ static uint16_t forward(enum gen_side s, uint16_t q)
 	n = rte_eth_rx_burst(gen_port[s], q, m, GEN_BURST);
 	if (n == 0)
 		return 0;
+	gen_st.rx_bursts++;
 	now = rte_rdtsc();
 	for (i = 0; i < n; i++) {
 		if (!gen_frame_parse(m[i], &md, &runt) ||
@@ -147,7 +148,7 @@ int gen_closed_run(void)
 	gen_event("window_start");
 	gen_st.start_tsc = now = rte_rdtsc();
 	end = now + gen_sec_to_tsc(gen_opt.duration);
-	gen_st.rx_frames = gen_st.tx_frames = 0;
+	gen_st.rx_frames = gen_st.tx_frames = gen_st.rx_bursts = 0;
 	memset(gen_st.rx_q, 0, sizeof(gen_st.rx_q));
 	memset(gen_st.tx_q, 0, sizeof(gen_st.tx_q));
 	memset(&gen_st.lat, 0, sizeof(gen_st.lat));

@@ -562,6 +562,12 @@ static void report(void)
 				      round((double)learn_tsc / (double)gen_tsc_hz * 1e3) / 1e3,
 				      "rx_ignored", (json_int_t)warmup_rx));
 	json_object_set_new(o, "gen_idle_pct", json_real(round(idle_pct * 10) / 10));
+	/* frames per non-empty rx burst: how the switch delivers them (informational) */
+	json_object_set_new(
+		o, "gen_rx_burst",
+		json_real(st->rx_bursts
+				  ? round((double)st->rx_frames / (double)st->rx_bursts * 10) / 10
+				  : 0.0));
 	json_object_set_new(o, "interrupted", json_boolean(gen_stop));
 	json_object_set_new(o, "tsc_hz", json_integer((json_int_t)gen_tsc_hz));
 	json_dumpf(o, out, JSON_REAL_PRECISION(12));

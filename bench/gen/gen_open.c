@@ -122,6 +122,7 @@ static uint64_t rx_all(void)
 			n = rte_eth_rx_burst(gen_port[s], q, m, GEN_BURST);
 			if (n == 0)
 				continue;
+			gen_st.rx_bursts++;
 			now = rte_rdtsc();
 			for (i = 0; i < n; i++)
 				account((enum gen_side)s, q, m[i], now);
