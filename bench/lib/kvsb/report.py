@@ -14,9 +14,9 @@ import statistics
 
 from .windows import BUSY, CSV_FIELDS
 
-SWITCH_ORDER = ["kvswitch", "testpmd", "ovs", "kvswitch+filter"]
+SWITCH_ORDER = ["kvswitch", "testpmd", "ovs", "ovs+defaults", "kvswitch+filter"]
 TITLES = {"kvswitch": "kvswitch", "testpmd": "testpmd io", "ovs": "OVS-DPDK",
-          "kvswitch+filter": "kvswitch + filter"}
+          "ovs+defaults": "OVS-DPDK, default caches", "kvswitch+filter": "kvswitch + filter"}
 
 
 def stats(vals):
@@ -309,8 +309,9 @@ def summary(ctx, plots):
           "flow hashes alike in OVS's software 5-tuple hash). docs/bench.md explains.",
           f"- OVS caches: --ovs-cache {getattr(ctx, 'ovs_cache', 'auto')} (auto: OVS's defaults, "
           "EMC with 1/100 insertion, while both directions' flows fit the EMC's 8192 entries; "
-          "beyond, EMC off and SMC on, as OVS's DPDK docs recommend). Counters: each switch's "
-          "own, cleared at the start of the window and read at its end.",
+          "beyond, EMC off and SMC on, as OVS's DPDK docs recommend; 'OVS-DPDK, default "
+          "caches' rows keep the defaults everywhere). Counters: each switch's own, cleared at "
+          "the start of the window and read at its end.",
           f"- Windows: {ctx.warmup:g} s warm-up + {ctx.window:g} s (closed), "
           f"{ctx.trial:g} s (open-loop trials). Zero-loss: binary search, upper bound 1.05 × "
           f"the closed-loop rate, {ctx.search_steps} halvings; a trial passes when frames lost "

@@ -15,7 +15,7 @@ guests, the same DPDK (Debian's 22.11 shared libraries), 1024-entry rings
   run directory (never the system service), netdev bridge with the NORMAL
   flow, dpdkvhostuserclient ports (the guests are vhost-user servers), EMC
   and SMC set as OVS's DPDK docs recommend for the number of flows
-  (ovs_cache_config).
+  (Ovs.cache_config).
 
 Counters: each switch's own account of its PMD over a window,
 counters_clear() at the window's start and counters_read(seconds) at its
@@ -264,9 +264,10 @@ class Ovs(Switch):
         flows, it's recommended to set N [emc-insert-inv-prob] to 0", and "when traffic flow
         count is much larger than EMC size, it is generally beneficial to turn off EMC and turn
         on SMC". --ovs-cache auto does that when both directions' flows exceed the EMC;
-        --ovs-cache default keeps OVS's defaults (EMC 1/100, no SMC) at every point."""
+        --ovs-cache default keeps OVS's defaults (EMC 1/100, no SMC) at every point; the cell
+        sets cache_mode (--ovs-cache both runs an OVS cell of each)."""
         many = 2 * getattr(self, "flows", 1) > OVS_EMC_ENTRIES
-        if getattr(self.ctx, "ovs_cache", "auto") == "auto" and many:
+        if getattr(self, "cache_mode", "auto") == "auto" and many:
             return {"emc-insert-inv-prob": "0", "smc-enable": "true"}
         return {"emc-insert-inv-prob": "100", "smc-enable": "false"}
 

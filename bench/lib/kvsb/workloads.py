@@ -41,6 +41,7 @@ from .windows import measure
 
 ORDER = ["closed", "zeroloss", "latency", "macs", "flows", "ports", "filter", "micro", "idle"]
 FLOW_MACS = 10  # the flow scale's MAC pairs
+OVS_DEFAULTS = "ovs+defaults"  # the label of OVS with its default caches (--ovs-cache both)
 BASE_MACS = 10  # the MAC scale's first point: everything else runs with it too
 LAT_PCTS = [10, 50, 90]
 START_S = {"kvswitch": 4, "testpmd": 3, "ovs": 8}
@@ -58,12 +59,13 @@ def filter_rules(side):
 
 class Cell:
     def __init__(self, workload, rnd, switch, queues=1, extra=0, filt=False, sizes=(64,),
-                 points=(None,), est=0.0, shape="udp", guest="gen"):
+                 points=(None,), est=0.0, shape="udp", guest="gen", ovs_cache="auto",
+                 label=None):
         self.workload, self.round, self.switch = workload, rnd, switch
-        self.shape, self.guest = shape, guest
+        self.shape, self.guest, self.ovs_cache = shape, guest, ovs_cache
         self.queues, self.extra, self.filter = queues, extra, filt
         self.sizes, self.points, self.est = list(sizes), list(points), est
-        self.label = switch + ("+filter" if filt else "")
+        self.label = label or switch + ("+filter" if filt else "")
         self.idle = None
 
 
@@ -75,9 +77,20 @@ def plan(ctx):
     sws = ctx.switches
 
     def rounds(workload, switches, est, **kw):
+        # --ovs-cache both: where the flows can outgrow the EMC, OVS as its docs recommend
+        # and OVS with its default caches, side by side in every round
+        both = ctx.ovs_cache == "both" and workload in ("macs", "flows")
         for r in range(1, ctx.rounds + 1):
             for s in switches:
-                cells.append(Cell(workload, r, s, est=est + START_S[s], **kw))
+                if s == "ovs":
+                    cells.append(Cell(workload, r, s, est=est + START_S[s],
+                                      ovs_cache="default" if ctx.ovs_cache == "default"
+                                      else "auto", **kw))
+                    if both:
+                        cells.append(Cell(workload, r, s, est=est + START_S[s],
+                                          ovs_cache="default", label=OVS_DEFAULTS, **kw))
+                else:
+                    cells.append(Cell(workload, r, s, est=est + START_S[s], **kw))
 
     first = ctx.shapes[0]
     tw = w + 1.5  # the testpmd guest's EAL start and console round trips
@@ -305,6 +318,7 @@ def run_cell(ctx, cell):
     if cell.workload == "idle":
         return run_idle(ctx, cell)
     sw = SWITCHES[cell.switch](ctx)
+    sw.cache_mode = cell.ovs_cache
     t = time.monotonic()
     try:
         sw.start(cell.queues, extra=cell.extra)
