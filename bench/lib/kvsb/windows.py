@@ -24,7 +24,8 @@ CSV_FIELDS = ["time", "round", "switch", "workload", "shape", "guest", "size", "
               "rx_frames", "lost", "tx_fail", "reordered", "lat_p50_ns", "lat_p99_ns",
               "lat_p999_ns", "lat_max_ns", "lat_mean_ns", "sw_cpf", "sw_busy_pct",
               "guest_busy_pct", "guest_rx_burst", "bottleneck", "ovs_emc_pct", "ovs_smc_pct",
-              "ovs_megaflow_pct", "ovs_upcall_pct", "ovs_cache", "attempts", "error"]
+              "ovs_megaflow_pct", "ovs_upcall_pct", "ovs_packets", "ovs_emc", "ovs_smc",
+              "ovs_megaflow", "ovs_upcall", "ovs_cache", "attempts", "error"]
 BUSY = 95.0  # a poll loop at or above this busy share has no slack left
 
 
@@ -70,6 +71,8 @@ def _row(ctx, cell, params, attempt, res):
         row["ovs"] = ovs
         for k in ("emc", "smc", "megaflow", "upcall"):
             row[f"ovs_{k}_pct"] = ovs["pct"].get(k)
+            row[f"ovs_{k}"] = ovs.get(k)
+        row["ovs_packets"] = cnt.get("sw_packets")
         row["ovs_cache"] = cnt.get("ovs_cache")
     if "guest_busy_pct" in d:  # the testpmd guest
         row["guest_busy_pct"], row["guest_rx_burst"] = d["guest_busy_pct"], None
