@@ -314,7 +314,10 @@ class Ovs(Switch):
             OVS_VSWITCHD, f"unix:{self.db}",
             f"--unixctl={os.path.join(self.dir, 'vswitchd.ctl')}",
             f"--pidfile={os.path.join(self.dir, 'vswitchd.pid')}", "--log-file="
-            + os.path.join(c.procs.logdir, "ovs-vswitchd.log")], prefix=prefix, env=self.env())
+            + os.path.join(c.procs.logdir, "ovs-vswitchd.log"),
+            # the log file has everything; the console (raw/ovs.log) only errors, or it
+            # repeats the log file line for line
+            "-vconsole:err"], prefix=prefix, env=self.env())
         self.procs = [db, sw]
         P.wait_until(lambda: self._get("Open_vSwitch", ".", "dpdk_initialized") == "true", 90,
                      "ovs-vswitchd's DPDK initialisation", interval=0.5, check=self.check)
