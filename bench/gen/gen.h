@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * kvs-bench-gen: what its files share. gen_main.c owns the process (options, EAL, ports, the
- * learning phase, the report), gen_frame.h the frame format and MAC scheme, gen_hist.c the
+ * learning phase, the report), gen_frame.h the frame shapes and flow scheme, gen_hist.c the
  * latency histogram, gen_closed.c and gen_open.c the two measurement loops.
  *
  * Threads: everything runs on the main lcore; nothing here is shared with another thread
@@ -25,17 +25,20 @@
 #define GEN_MAX_MACS   (1u << 24) /* the MAC scheme has 24 bits of flow index */
 
 enum gen_mode { GEN_CLOSED, GEN_OPEN };
+enum gen_shape { GEN_SHAPE_UDP, GEN_SHAPE_RAW }; /* gen_frame.h */
 
 struct gen_opts {
 	enum gen_mode mode;
 	uint32_t size; /* --size: frame length with FCS */
 	uint16_t queues;
-	uint32_t macs;
+	enum gen_shape shape;
+	uint32_t macs;  /* MAC pairs */
+	uint32_t flows; /* 5-tuples per direction, over the MAC pairs (default: macs) */
 	double duration, warmup, link_timeout;
 	uint32_t inflight; /* closed: per direction, over all queues */
 	uint64_t rate;     /* open: frames/s per direction, over all queues */
 	uint32_t learn_rounds;
-	bool bidir, progress;
+	bool bidir, progress, events;
 };
 
 /* Latency histogram in TSC cycles: exact below 64, then 64 log-linear buckets per power of two
@@ -55,6 +58,7 @@ struct gen_stats {
 	uint64_t rx_q[2][GEN_MAX_QUEUES], tx_q[2][GEN_MAX_QUEUES];
 	uint64_t start_tsc, end_tsc; /* the measurement window */
 	uint64_t idle_tsc;           /* of it, in loop passes that found nothing to do */
+	uint64_t rx_bursts;          /* rx bursts that returned frames, in the window */
 	struct gen_hist lat;
 } __rte_cache_aligned;
 
@@ -96,6 +100,9 @@ static inline uint64_t gen_sec_to_tsc(double s)
 /* Ends a pass of a measurement loop that started at TSC start and did busy things (frames,
  * 0 = idle): accounts idle time, prints progress when due; returns the TSC now. */
 uint64_t gen_pass_done(uint64_t start, uint64_t busy);
+/* With --events: one line {"event": name} on stdout, flushed at once, so that whoever reads
+ * the report can act at the edges of the window (e.g. read a switch's counters). */
+void gen_event(const char *name);
 /* Polls every rx queue of both ports once, frees what arrived; returns how many. */
 uint64_t gen_rx_discard(void);
 /* Calls poll until idle_ms pass without a frame or max_ms pass; returns the frames it got. */

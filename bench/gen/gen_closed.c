@@ -7,8 +7,8 @@
  * queue of the rx queue it came in on, so the switch carries it to the other side again: the
  * rate is whatever the switch and this loop sustain together, like testpmd's mac forwarding
  * with --tx-first. Each time a frame goes back out it takes the next flow of its new side
- * (src/dst rewritten, not swapped), so every --macs flow is exercised even when --inflight is
- * smaller than --macs, and its TSC is rewritten, so the histogram is one trip through the
+ * (addresses rewritten, not swapped), so every --flows flow is exercised even when --inflight
+ * is smaller than --flows, and its TSC is rewritten, so the histogram is one trip through the
  * switch under full load.
  *
  * Nothing is dropped here: what a tx queue does not take waits in that queue's backlog, and
@@ -31,15 +31,7 @@ struct backlog {
 };
 
 static struct backlog backlog[2][GEN_MAX_QUEUES];
-static uint32_t next_flow[2];
-
-static uint32_t flow_next(enum gen_side s)
-{
-	uint32_t f = next_flow[s];
-
-	next_flow[s] = f + 1 == gen_opt.macs ? 0 : f + 1;
-	return f;
-}
+static struct gen_flow flow[2];
 
 /* Sends what q's backlog holds; true when it is empty. */
 static bool backlog_flush(enum gen_side s, uint16_t q)
@@ -80,8 +72,10 @@ static uint32_t inject(enum gen_side s, uint32_t left)
 
 	if (n == 0 || rte_pktmbuf_alloc_bulk(gen_pool, m, n) != 0)
 		return left;
-	for (i = 0; i < n; i++)
-		gen_frame_build(m[i], s, flow_next(s), (uint16_t)(s << 8 | q), 0);
+	for (i = 0; i < n; i++) {
+		gen_frame_build(m[i], s, flow[s].p, flow[s].k, (uint16_t)(s << 8 | q), 0);
+		gen_flow_next(&flow[s]);
+	}
 	now = rte_rdtsc();
 	for (i = 0; i < n; i++)
 		gen_frame_set_tsc(m[i], now);
@@ -97,7 +91,7 @@ static uint32_t inject(enum gen_side s, uint32_t left)
 static uint16_t forward(enum gen_side s, uint16_t q)
 {
 	struct rte_mbuf *m[GEN_BURST], *out[GEN_BURST];
-	struct gen_payload *pl;
+	struct gen_meta md;
 	uint16_t n, i, nout = 0, k;
 	uint64_t now;
 	bool runt;
@@ -107,11 +101,11 @@ static uint16_t forward(enum gen_side s, uint16_t q)
 	n = rte_eth_rx_burst(gen_port[s], q, m, GEN_BURST);
 	if (n == 0)
 		return 0;
+	gen_st.rx_bursts++;
 	now = rte_rdtsc();
 	for (i = 0; i < n; i++) {
-		pl = gen_frame_parse(m[i], &runt);
-		if (pl == NULL ||
-		    (unsigned int)(rte_be_to_cpu_16(pl->stream) >> 8) != ((unsigned int)s ^ 1u)) {
+		if (!gen_frame_parse(m[i], &md, &runt) ||
+		    (unsigned int)(md.stream >> 8) != ((unsigned int)s ^ 1u)) {
 			/* not one of the frames in flight: it leaves the loop */
 			if (runt)
 				gen_st.malformed++;
@@ -120,10 +114,10 @@ static uint16_t forward(enum gen_side s, uint16_t q)
 			rte_pktmbuf_free(m[i]);
 			continue;
 		}
-		gen_hist_add(&gen_st.lat, now - rte_be_to_cpu_64(pl->tsc));
-		gen_frame_readdress(m[i], s, flow_next(s));
-		pl->stream = rte_cpu_to_be_16((uint16_t)(s << 8 | q));
-		pl->tsc = rte_cpu_to_be_64(now);
+		gen_hist_add(&gen_st.lat, now - md.tsc);
+		gen_frame_readdress(m[i], s, flow[s].p, flow[s].k);
+		gen_flow_next(&flow[s]);
+		gen_frame_stamp(m[i], (uint16_t)(s << 8 | q), now);
 		out[nout++] = m[i];
 	}
 	gen_st.rx_frames += nout;
@@ -151,9 +145,10 @@ int gen_closed_run(void)
 			for (q = 0; q < gen_opt.queues; q++)
 				forward((enum gen_side)s, q);
 	}
+	gen_event("window_start");
 	gen_st.start_tsc = now = rte_rdtsc();
 	end = now + gen_sec_to_tsc(gen_opt.duration);
-	gen_st.rx_frames = gen_st.tx_frames = 0;
+	gen_st.rx_frames = gen_st.tx_frames = gen_st.rx_bursts = 0;
 	memset(gen_st.rx_q, 0, sizeof(gen_st.rx_q));
 	memset(gen_st.tx_q, 0, sizeof(gen_st.tx_q));
 	memset(&gen_st.lat, 0, sizeof(gen_st.lat));
@@ -165,6 +160,7 @@ int gen_closed_run(void)
 		now = gen_pass_done(now, busy);
 	}
 	gen_st.end_tsc = now;
+	gen_event("window_end");
 	for (s = 0; s < 2; s++) {
 		for (q = 0; q < gen_opt.queues; q++) {
 			struct backlog *b = &backlog[s][q];

@@ -1,17 +1,30 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * kvs-bench-gen's frames: the MAC scheme and the payload every loop writes and reads, inline
- * because the loops call these once per frame.
+ * kvs-bench-gen's frames: the flow scheme, the two shapes and the payload every loop writes and
+ * reads, inline because the loops call these once per frame.
  *
- * MACs: flow f (0 <= f < --macs) is 02:00:0a:XX:XX:XX on side A and 02:00:0b:XX:XX:XX on side
- * B, XX the 24 bits of f. A frame of flow f from A is src A[f] dst B[f]; from B the reverse.
- * All are locally administered unicast, so a switch that learned them never floods them.
+ * Flows: --flows 5-tuples per direction spread over --macs MAC pairs. Flow t (0 <= t < flows)
+ * uses MAC pair p = t % macs and connection k = t / macs. MAC pair p is 02:00:0a:XX:XX:XX on
+ * side A and 02:00:0b:XX:XX:XX on side B, XX the 24 bits of p; a frame of flow t from A is src
+ * A[p] dst B[p], from B the reverse. All are locally administered unicast, so a switch that
+ * learned them never floods them. Each side walks the flows in turn (struct gen_flow, no
+ * division per frame).
  *
- * Included by gen.h (it reads gen_opt). Payload (struct gen_payload) right after the Ethernet
- * header, ethertype 0x88b5, then padding to --size minus the 4-byte FCS that virtio does not carry
- * (--size 64: 60 bytes handed to the driver). Frames only ever write their first GEN_HDR_LEN bytes,
- * so a 1518-byte frame costs what a 64-byte one does: the padding is what the buffer held, zeros
- * from the pool's creation or an earlier frame received into it (ours, in practice).
+ * Shapes (--shape):
+ *  - udp (default): Ethernet + IPv4 (20 bytes, DF, TTL 64, correct header checksum) + UDP
+ *    (checksum 0, which IPv4 allows) + struct gen_payload_udp. Side A's address of pair p is
+ *    10.XX.XX.XX, side B's 11.XX.XX.XX; connection k is UDP ports 1024 + k % 64512 (A's) and
+ *    1024 + k / 64512 (B's); B->A frames carry the reverse 5-tuple of A->B. So every flow is a
+ *    distinct 5-tuple, as guests send, and a switch that hashes the 5-tuple (OVS-DPDK on a
+ *    vhost port) sees --flows different hashes per direction.
+ *  - raw: Ethernet, ethertype 0x88b5, struct gen_payload: no IP header, so every flow hashes
+ *    alike in a 5-tuple hash (what kvsbench measured until 2026-12-03).
+ * Then padding to --size minus the 4-byte FCS that virtio does not carry (--size 64: 60 bytes
+ * handed to the driver, which the udp shape fills exactly). Frames only ever write their
+ * headers, so a 1518-byte frame costs what a 64-byte one does: the padding is what the buffer
+ * held, zeros from the pool's creation or an earlier frame received into it (ours, in practice).
+ *
+ * Included by gen.h (it reads gen_opt).
  */
 
 #ifndef KVS_BENCH_GEN_FRAME_H
@@ -19,16 +32,22 @@
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_udp.h>
 
 #define GEN_ETHERTYPE    0x88b5      /* IEEE local experimental */
 #define GEN_MAGIC        0x6b767362u /* 'kvsb' */
 #define GEN_FCS          4u          /* --size counts it, virtio has none */
 #define GEN_STREAM_LEARN 0xffffu
+#define GEN_PORT_BASE    1024u
+#define GEN_PORT_SPAN    64512u      /* 1024..65535 */
+#define GEN_IP_A         0x0a000000u /* 10.0.0.0/8 | pair */
+#define GEN_IP_B         0x0b000000u /* 11.0.0.0/8 | pair */
 
 enum gen_side { GEN_A = 0, GEN_B = 1 };
 
-/* After the Ethernet header, big endian. stream = side << 8 | tx queue. */
+/* raw shape: after the Ethernet header, big endian. stream = side << 8 | tx queue. */
 struct gen_payload {
 	rte_be32_t magic;
 	rte_be16_t stream;
@@ -37,76 +56,200 @@ struct gen_payload {
 	rte_be64_t tsc;
 } __rte_packed;
 
-#define GEN_HDR_LEN (RTE_ETHER_HDR_LEN + sizeof(struct gen_payload))
+/* udp shape: after the UDP header; 18 bytes, so a 64-byte frame holds it. A 32-bit sequence
+ * wraps after 4 G frames per stream: minutes at 10 Mpps, longer than any trial. */
+struct gen_payload_udp {
+	rte_be32_t magic;
+	rte_be16_t stream;
+	rte_be32_t seq;
+	rte_be64_t tsc;
+} __rte_packed;
+
+#define GEN_L3_OFF  RTE_ETHER_HDR_LEN
+#define GEN_L4_OFF  (GEN_L3_OFF + sizeof(struct rte_ipv4_hdr))
+#define GEN_UDP_PL  (GEN_L4_OFF + sizeof(struct rte_udp_hdr))
+#define GEN_HDR_RAW (RTE_ETHER_HDR_LEN + sizeof(struct gen_payload))
+#define GEN_HDR_UDP (GEN_UDP_PL + sizeof(struct gen_payload_udp))
+#define GEN_HDR_LEN GEN_HDR_UDP /* the longer of the two: what --size must hold */
+
+/* What a frame of ours carries, decoded. */
+struct gen_meta {
+	uint16_t stream;
+	uint64_t seq, tsc;
+};
+
+/* A side's position in the flow sequence: t = p + k * macs. */
+struct gen_flow {
+	uint32_t t, p, k;
+};
+
+static inline void gen_flow_next(struct gen_flow *f)
+{
+	if (++f->t == gen_opt.flows) {
+		f->t = f->p = f->k = 0;
+		return;
+	}
+	if (++f->p == gen_opt.macs) {
+		f->p = 0;
+		f->k++;
+	}
+}
 
 static inline uint32_t gen_frame_len(void)
 {
 	return gen_opt.size - GEN_FCS;
 }
 
-static inline void gen_mac(struct rte_ether_addr *mac, enum gen_side side, uint32_t flow)
+static inline void gen_mac(struct rte_ether_addr *mac, enum gen_side side, uint32_t pair)
 {
 	uint8_t *b = mac->addr_bytes;
 
 	b[0] = 0x02;
 	b[1] = 0x00;
 	b[2] = side == GEN_A ? 0x0a : 0x0b;
-	b[3] = (uint8_t)(flow >> 16);
-	b[4] = (uint8_t)(flow >> 8);
-	b[5] = (uint8_t)flow;
+	b[3] = (uint8_t)(pair >> 16);
+	b[4] = (uint8_t)(pair >> 8);
+	b[5] = (uint8_t)pair;
 }
 
-static inline void gen_frame_readdress(struct rte_mbuf *m, enum gen_side from, uint32_t flow)
+/* The UDP port of side s for connection k (A's is the one that varies fastest). */
+static inline uint16_t gen_udp_port(enum gen_side s, uint32_t k)
 {
-	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-
-	gen_mac(&eth->src_addr, from, flow);
-	gen_mac(&eth->dst_addr, from == GEN_A ? GEN_B : GEN_A, flow);
+	return (uint16_t)(GEN_PORT_BASE + (s == GEN_A ? k % GEN_PORT_SPAN : k / GEN_PORT_SPAN));
 }
 
-/* m comes fresh from the pool (reset, empty). */
-static inline void gen_frame_build(struct rte_mbuf *m, enum gen_side from, uint32_t flow,
-				   uint16_t stream, uint64_t seq)
+/* Sets addresses (and for udp the IPs, ports and header checksum) of flow (p, k) from side
+ * `from`; the rest of the frame is left as built. */
+static inline void gen_frame_readdress(struct rte_mbuf *m, enum gen_side from, uint32_t p,
+				       uint32_t k)
 {
-	uint32_t len = gen_frame_len();
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct gen_payload *pl = (struct gen_payload *)(eth + 1);
+	enum gen_side to = from == GEN_A ? GEN_B : GEN_A;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
 
-	m->data_len = (uint16_t)len;
-	m->pkt_len = len;
-	gen_frame_readdress(m, from, flow);
-	eth->ether_type = rte_cpu_to_be_16(GEN_ETHERTYPE);
-	pl->magic = rte_cpu_to_be_32(GEN_MAGIC);
-	pl->stream = rte_cpu_to_be_16(stream);
-	pl->flags = 0;
-	pl->seq = rte_cpu_to_be_64(seq);
-	pl->tsc = 0;
+	gen_mac(&eth->src_addr, from, p);
+	gen_mac(&eth->dst_addr, to, p);
+	if (gen_opt.shape != GEN_SHAPE_UDP)
+		return;
+	ip = (struct rte_ipv4_hdr *)(eth + 1);
+	udp = (struct rte_udp_hdr *)(ip + 1);
+	ip->src_addr = rte_cpu_to_be_32((from == GEN_A ? GEN_IP_A : GEN_IP_B) | p);
+	ip->dst_addr = rte_cpu_to_be_32((to == GEN_A ? GEN_IP_A : GEN_IP_B) | p);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = rte_cpu_to_be_16(gen_udp_port(from, k));
+	udp->dst_port = rte_cpu_to_be_16(gen_udp_port(to, k));
+}
+
+static inline void *gen_frame_payload(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(
+		m, void *, gen_opt.shape == GEN_SHAPE_UDP ? GEN_UDP_PL : RTE_ETHER_HDR_LEN);
+}
+
+/* Writes stream and TSC of a frame of ours (built by gen_frame_build). */
+static inline void gen_frame_stamp(struct rte_mbuf *m, uint16_t stream, uint64_t tsc)
+{
+	if (gen_opt.shape == GEN_SHAPE_UDP) {
+		struct gen_payload_udp *pl = gen_frame_payload(m);
+
+		pl->stream = rte_cpu_to_be_16(stream);
+		pl->tsc = rte_cpu_to_be_64(tsc);
+	} else {
+		struct gen_payload *pl = gen_frame_payload(m);
+
+		pl->stream = rte_cpu_to_be_16(stream);
+		pl->tsc = rte_cpu_to_be_64(tsc);
+	}
 }
 
 static inline void gen_frame_set_tsc(struct rte_mbuf *m, uint64_t tsc)
 {
-	struct gen_payload *pl =
-		rte_pktmbuf_mtod_offset(m, struct gen_payload *, RTE_ETHER_HDR_LEN);
-
-	pl->tsc = rte_cpu_to_be_64(tsc);
+	if (gen_opt.shape == GEN_SHAPE_UDP)
+		((struct gen_payload_udp *)gen_frame_payload(m))->tsc = rte_cpu_to_be_64(tsc);
+	else
+		((struct gen_payload *)gen_frame_payload(m))->tsc = rte_cpu_to_be_64(tsc);
 }
 
-/* Our payload if m is one of our frames, else NULL; *malformed set for runts. */
-static inline struct gen_payload *gen_frame_parse(struct rte_mbuf *m, bool *malformed)
+/* m comes fresh from the pool (reset, empty). TSC 0: the caller stamps it before tx. */
+static inline void gen_frame_build(struct rte_mbuf *m, enum gen_side from, uint32_t p, uint32_t k,
+				   uint16_t stream, uint64_t seq)
+{
+	uint32_t len = gen_frame_len();
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	if (gen_opt.shape == GEN_SHAPE_UDP) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+		struct gen_payload_udp *pl = (struct gen_payload_udp *)(udp + 1);
+
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->type_of_service = 0;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(len - GEN_L3_OFF));
+		ip->packet_id = 0;
+		ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_UDP;
+		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(len - GEN_L4_OFF));
+		udp->dgram_cksum = 0;
+		pl->magic = rte_cpu_to_be_32(GEN_MAGIC);
+		pl->stream = rte_cpu_to_be_16(stream);
+		pl->seq = rte_cpu_to_be_32((uint32_t)seq);
+		pl->tsc = 0;
+	} else {
+		struct gen_payload *pl = (struct gen_payload *)(eth + 1);
+
+		eth->ether_type = rte_cpu_to_be_16(GEN_ETHERTYPE);
+		pl->magic = rte_cpu_to_be_32(GEN_MAGIC);
+		pl->stream = rte_cpu_to_be_16(stream);
+		pl->flags = 0;
+		pl->seq = rte_cpu_to_be_64(seq);
+		pl->tsc = 0;
+	}
+	gen_frame_readdress(m, from, p, k); /* last: the udp checksum covers the whole header */
+}
+
+/* true and *md filled if m is one of our frames; *malformed set for runts. */
+static inline bool gen_frame_parse(struct rte_mbuf *m, struct gen_meta *md, bool *malformed)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct gen_payload *pl = (struct gen_payload *)(eth + 1);
 
 	*malformed = false;
-	if (m->data_len < GEN_HDR_LEN) {
-		/* a runt of ours, or anybody's short frame: either way not measurable */
-		*malformed = true;
-		return NULL;
+	if (gen_opt.shape == GEN_SHAPE_UDP) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+		struct gen_payload_udp *pl =
+			rte_pktmbuf_mtod_offset(m, struct gen_payload_udp *, GEN_UDP_PL);
+
+		if (m->data_len < GEN_HDR_UDP) {
+			/* a runt of ours, or anybody's short frame: either way not measurable */
+			*malformed = true;
+			return false;
+		}
+		if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+		    ip->next_proto_id != IPPROTO_UDP || pl->magic != rte_cpu_to_be_32(GEN_MAGIC))
+			return false;
+		md->stream = rte_be_to_cpu_16(pl->stream);
+		md->seq = rte_be_to_cpu_32(pl->seq);
+		md->tsc = rte_be_to_cpu_64(pl->tsc);
+	} else {
+		struct gen_payload *pl = (struct gen_payload *)(eth + 1);
+
+		if (m->data_len < GEN_HDR_RAW) {
+			*malformed = true;
+			return false;
+		}
+		if (eth->ether_type != rte_cpu_to_be_16(GEN_ETHERTYPE) ||
+		    pl->magic != rte_cpu_to_be_32(GEN_MAGIC))
+			return false;
+		md->stream = rte_be_to_cpu_16(pl->stream);
+		md->seq = rte_be_to_cpu_64(pl->seq);
+		md->tsc = rte_be_to_cpu_64(pl->tsc);
 	}
-	if (eth->ether_type != rte_cpu_to_be_16(GEN_ETHERTYPE) ||
-	    pl->magic != rte_cpu_to_be_32(GEN_MAGIC))
-		return NULL;
-	return pl;
+	return true;
 }
 
 #endif

@@ -53,26 +53,31 @@ volatile sig_atomic_t gen_stop;
 
 static FILE *out; /* the real stdout: the report only */
 static uint64_t learn_frames, learn_tsc, warmup_rx;
-static bool mode_set, rate_set, inflight_set;
+static bool mode_set, rate_set, inflight_set, flows_set;
 static bool port_started[2];
 
 static const char usage_text[] =
 	"usage: kvs-bench-gen EAL-ARGS --vdev net_virtio_user0,path=A.sock[,queues=Q,server=1]\n"
 	"                     --vdev net_virtio_user1,path=B.sock[,...] -- \\\n"
-	"         --mode closed|open [--size BYTES] [--queues Q] [--macs N] [--duration SEC]\n"
-	"         [--warmup SEC] [--inflight N] [--rate PPS] [--bidir] [--progress]\n"
-	"         [--link-timeout SEC] [--learn-rounds N]\n"
+	"         --mode closed|open [--shape udp|raw] [--size BYTES] [--queues Q] [--macs N]\n"
+	"         [--flows N] [--duration SEC] [--warmup SEC] [--inflight N] [--rate PPS]\n"
+	"         [--bidir] [--progress] [--events] [--link-timeout SEC] [--learn-rounds N]\n"
 	"  --mode          closed: forward what arrives (max rate); open: paced A->B (loss, "
 	"latency)\n"
+	"  --shape         udp: IPv4/UDP, a 5-tuple per flow (default); raw: ethertype 0x88b5\n"
 	"  --size          frame size with FCS, 64..1518 (default 64: 60 bytes on virtio)\n"
 	"  --queues        queue pairs per port, 1..16 (default 1; at most the vdev's queues=)\n"
-	"  --macs          flows: distinct MACs per side, 1..16777216 (default 1)\n"
+	"  --macs          MAC pairs: distinct MACs per side, 1..16777216 (default 1)\n"
+	"  --flows         5-tuples per direction over the MAC pairs, 1..16777216 (default "
+	"--macs)\n"
 	"  --duration      measurement seconds (default 10)\n"
 	"  --warmup        seconds after learning, traffic dropped (default 2)\n"
 	"  --inflight      closed: frames in flight per direction, all queues (default 512)\n"
 	"  --rate          open: frames/s A->B over all queues (required in open mode)\n"
 	"  --bidir         open: B->A at --rate as well\n"
 	"  --progress      one JSON line per second on stderr\n"
+	"  --events        {\"event\": \"window_start\"|\"window_end\"} lines on stdout before the "
+	"report\n"
 	"  --link-timeout  seconds to wait for the switch and link up (default 10)\n"
 	"  --learn-rounds  learning frames per MAC and side before warm-up (default 2)\n";
 
@@ -126,6 +131,9 @@ static void parse_options(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"mode", required_argument, NULL, 'm'},
+		{"shape", required_argument, NULL, 'S'},
+		{"flows", required_argument, NULL, 'F'},
+		{"events", no_argument, NULL, 'e'},
 		{"size", required_argument, NULL, 's'},
 		{"queues", required_argument, NULL, 'q'},
 		{"macs", required_argument, NULL, 'M'},
@@ -154,6 +162,21 @@ static void parse_options(int argc, char **argv)
 			else
 				usage_error("bad --mode '%s' (want closed or open)", optarg);
 			mode_set = true;
+			break;
+		case 'S':
+			if (strcmp(optarg, "udp") == 0)
+				gen_opt.shape = GEN_SHAPE_UDP;
+			else if (strcmp(optarg, "raw") == 0)
+				gen_opt.shape = GEN_SHAPE_RAW;
+			else
+				usage_error("bad --shape '%s' (want udp or raw)", optarg);
+			break;
+		case 'F':
+			gen_opt.flows = (uint32_t)opt_uint("flows", optarg, 1, GEN_MAX_MACS);
+			flows_set = true;
+			break;
+		case 'e':
+			gen_opt.events = true;
 			break;
 		case 's':
 			gen_opt.size = (uint32_t)opt_uint("size", optarg, RTE_ETHER_MIN_LEN,
@@ -210,6 +233,8 @@ static void parse_options(int argc, char **argv)
 		usage_error("--%s is for --mode open", rate_set ? "rate" : "bidir");
 	if (gen_opt.mode == GEN_OPEN && inflight_set)
 		usage_error("--inflight is for --mode closed");
+	if (!flows_set)
+		gen_opt.flows = gen_opt.macs;
 }
 
 /* ---- ports ---- */
@@ -357,7 +382,7 @@ uint64_t gen_drain(uint64_t (*poll)(void), uint64_t idle_ms, uint64_t max_ms)
 	return total;
 }
 
-/* One burst of learning frames from side s, flows [f, f + n): sent until the ring takes them,
+/* One burst of learning frames from side s, MAC pairs [f, f + n): sent until the ring takes them,
  * draining the ports meanwhile. */
 static int learn_burst(enum gen_side s, uint16_t q, uint32_t f, uint16_t n, uint64_t deadline)
 {
@@ -369,7 +394,7 @@ static int learn_burst(enum gen_side s, uint16_t q, uint32_t f, uint16_t n, uint
 		return -1;
 	}
 	for (i = 0; i < n; i++)
-		gen_frame_build(m[i], s, f + i, GEN_STREAM_LEARN, 0);
+		gen_frame_build(m[i], s, f + i, 0, GEN_STREAM_LEARN, 0);
 	for (;;) {
 		k = (uint16_t)(k + rte_eth_tx_burst(gen_port[s], q, m + k, (uint16_t)(n - k)));
 		if (k == n)
@@ -421,6 +446,14 @@ static void warm_up(void)
 }
 
 /* ---- progress and report ---- */
+
+void gen_event(const char *name)
+{
+	if (!gen_opt.events)
+		return;
+	fprintf(out, "{\"event\": \"%s\"}\n", name);
+	fflush(out);
+}
 
 static void progress(uint64_t now)
 {
@@ -493,9 +526,11 @@ static void report(void)
 				    json_pack("{s:o, s:o}", "rx_queue",
 					      u64_array(st->rx_q[s], gen_opt.queues), "tx_queue",
 					      u64_array(st->tx_q[s], gen_opt.queues)));
-	o = json_pack("{s:s, s:I, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I, s:f, s:f}", "mode",
-		      closed ? "closed" : "open", "size", (json_int_t)gen_opt.size, "queues",
-		      (json_int_t)gen_opt.queues, "macs", (json_int_t)gen_opt.macs, "duration_s",
+	o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:I, s:f, s:f}",
+		      "mode", closed ? "closed" : "open", "shape",
+		      gen_opt.shape == GEN_SHAPE_UDP ? "udp" : "raw", "size",
+		      (json_int_t)gen_opt.size, "queues", (json_int_t)gen_opt.queues, "macs",
+		      (json_int_t)gen_opt.macs, "flows", (json_int_t)gen_opt.flows, "duration_s",
 		      round(secs * 1e6) / 1e6, "warmup_s", gen_opt.warmup, "tx_frames",
 		      (json_int_t)st->tx_frames, "rx_frames", (json_int_t)st->rx_frames, "lost",
 		      (json_int_t)lost, "tx_fail", (json_int_t)st->tx_fail, "rx_pps",
@@ -527,6 +562,12 @@ static void report(void)
 				      round((double)learn_tsc / (double)gen_tsc_hz * 1e3) / 1e3,
 				      "rx_ignored", (json_int_t)warmup_rx));
 	json_object_set_new(o, "gen_idle_pct", json_real(round(idle_pct * 10) / 10));
+	/* frames per non-empty rx burst: how the switch delivers them (informational) */
+	json_object_set_new(
+		o, "gen_rx_burst",
+		json_real(st->rx_bursts
+				  ? round((double)st->rx_frames / (double)st->rx_bursts * 10) / 10
+				  : 0.0));
 	json_object_set_new(o, "interrupted", json_boolean(gen_stop));
 	json_object_set_new(o, "tsc_hz", json_integer((json_int_t)gen_tsc_hz));
 	json_dumpf(o, out, JSON_REAL_PRECISION(12));

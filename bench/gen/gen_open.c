@@ -28,7 +28,7 @@ struct pacer {
 	uint64_t t0, period_fp; /* TSC cycles per frame << PACE_SHIFT */
 	uint64_t done;          /* frames sent or failed */
 	uint64_t seq[GEN_MAX_QUEUES];
-	uint32_t flow;
+	struct gen_flow flow;
 	uint16_t rr;
 };
 
@@ -55,8 +55,8 @@ static uint16_t pacer_tick(enum gen_side s, uint64_t now)
 		return n;
 	}
 	for (i = 0; i < n; i++) {
-		gen_frame_build(m[i], s, p->flow, (uint16_t)(s << 8 | q), ++p->seq[q]);
-		p->flow = p->flow + 1 == gen_opt.macs ? 0 : p->flow + 1;
+		gen_frame_build(m[i], s, p->flow.p, p->flow.k, (uint16_t)(s << 8 | q), ++p->seq[q]);
+		gen_flow_next(&p->flow);
 	}
 	tsc = rte_rdtsc();
 	for (i = 0; i < n; i++)
@@ -73,27 +73,26 @@ static uint16_t pacer_tick(enum gen_side s, uint64_t now)
 
 static void account(enum gen_side s, uint16_t q, struct rte_mbuf *m, uint64_t now)
 {
-	struct gen_payload *pl;
+	struct gen_meta md;
 	uint16_t stream, txq;
 	uint64_t seq, tsc, *last;
 	bool runt;
 
-	pl = gen_frame_parse(m, &runt);
-	if (pl == NULL) {
+	if (!gen_frame_parse(m, &md, &runt)) {
 		if (runt)
 			gen_st.malformed++;
 		else
 			gen_st.foreign++;
 		return;
 	}
-	stream = rte_be_to_cpu_16(pl->stream);
+	stream = md.stream;
 	txq = stream & 0xff;
 	if ((unsigned int)stream >> 8 != ((unsigned int)s ^ 1u) || txq >= gen_opt.queues) {
 		gen_st.foreign++; /* learning frames, or ours back on the port that sent them */
 		return;
 	}
-	seq = rte_be_to_cpu_64(pl->seq);
-	tsc = rte_be_to_cpu_64(pl->tsc);
+	seq = md.seq;
+	tsc = md.tsc;
 	if (tsc > now) {
 		gen_st.malformed++;
 		return;
@@ -123,6 +122,7 @@ static uint64_t rx_all(void)
 			n = rte_eth_rx_burst(gen_port[s], q, m, GEN_BURST);
 			if (n == 0)
 				continue;
+			gen_st.rx_bursts++;
 			now = rte_rdtsc();
 			for (i = 0; i < n; i++)
 				account((enum gen_side)s, q, m[i], now);
@@ -139,6 +139,7 @@ int gen_open_run(void)
 	uint64_t busy;
 	unsigned int s;
 
+	gen_event("window_start");
 	gen_st.start_tsc = now = rte_rdtsc();
 	end = now + gen_sec_to_tsc(gen_opt.duration);
 	for (s = 0; s < 2; s++) {
@@ -162,6 +163,7 @@ int gen_open_run(void)
 		now = end;
 	}
 	gen_st.end_tsc = now;
+	gen_event("window_end");
 	/* the rest of what is on its way, even after a signal */
 	gen_drain(rx_all, 50, 2000);
 	return 0;

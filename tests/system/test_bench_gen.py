@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Smoke tests of the benchmark's traffic generator (bench/gen, kvs-bench-gen) against a real
-kvswitchd: both loops move frames through the switch, the open loop paces exactly and loses
-nothing at a low rate, the latency summary is consistent, a signal still gets a report, and
-usage and connection errors exit 2 and 1 with a message naming the cause."""
+kvswitchd: both loops move frames through the switch, in both frame shapes (IPv4/UDP and
+0x88b5), the open loop paces exactly and loses nothing at a low rate, the latency summary is
+consistent, a signal still gets a report, and usage and connection errors exit 2 and 1 with a
+message naming the cause."""
 import json
 import os
 import signal
@@ -76,6 +77,26 @@ def test_closed_loop_through_kvswitch(switch, gen_binary):
     assert switch.json("fdb/stats-show", "br0")["learned"] >= 2000
 
 
+@pytest.mark.parametrize("shape", ["udp", "raw"])
+def test_shapes_flows_and_events(switch, gen_binary, shape):
+    """Both frame shapes go round without loss or foreign frames, the report names the shape
+    and the flows, and --events brackets the window with two lines before the report."""
+    socks = bench_switch(switch)
+    r = run_gen(socks, ["--mode", "closed", "--duration", 1, "--warmup", 0.2, "--macs", 10,
+                        "--flows", 3000, "--inflight", 128, "--shape", shape, "--events"])
+    assert r.returncode == 0, r.stderr[-3000:]
+    lines = r.stdout.splitlines()
+    assert [json.loads(x) for x in lines[:2]] == [{"event": "window_start"},
+                                                    {"event": "window_end"}], lines[:2]
+    rep = json.loads(lines[2])
+    assert len(lines) == 3
+    assert rep["shape"] == shape and rep["flows"] == 3000 and rep["macs"] == 10, rep
+    assert rep["rx_frames"] > 3000 and rep["lost"] == 0, rep
+    assert rep["foreign"] == 0 and rep["malformed"] == 0, rep
+    # learning covers the MAC pairs, not the flows
+    assert rep["learn"]["frames"] == 2 * 2 * 10
+
+
 def test_open_loop_low_rate_no_loss(switch, gen_binary):
     socks = bench_switch(switch)
     rate, secs = 5000, 2
@@ -127,6 +148,8 @@ def test_signal_still_reports(switch, gen_binary):
     (["--mode", "closed", "--queues", "17"], "--queues"),
     (["--mode", "closed", "--duration"], "--duration"),
     (["--mode", "closed", "--nonsense"], "--nonsense"),
+    (["--mode", "closed", "--shape", "tcp"], "--shape"),
+    (["--mode", "closed", "--flows", "0"], "--flows"),
 ])
 def test_usage_errors(gen_binary, args, word):
     r = subprocess.run([str(GEN), "-l", "0", "--"] + args, capture_output=True, text=True,

@@ -3,9 +3,11 @@
 guests of the port-scale workload.
 
 Generator contract (bench/gen): EAL args with two virtio-user vdevs (port 0 =
-A, port 1 = B), then `-- --mode closed|open --size --queues --macs --duration
-[--warmup] [--inflight] [--rate] [--bidir]`; one JSON object on stdout; exit 0
-ok, 1 runtime error, 2 usage.  server=1 on the vdevs when the switch is the
+A, port 1 = B), then `-- --mode closed|open --shape --size --queues --macs
+--flows --duration [--warmup] [--inflight] [--rate] [--bidir] --events`; on
+stdout the lines {"event": "window_start"} and {"event": "window_end"} (the
+runner reads the switch's counters then), then one JSON object; exit 0 ok, 1
+runtime error, 2 usage.  server=1 on the vdevs when the switch is the
 vhost-user client (OVS dpdkvhostuserclient).
 
 Idle guests: Debian's DPDK has RTE_MAX_ETHPORTS 32, so they are dpdk-testpmd
@@ -22,6 +24,7 @@ import time
 
 from . import cpu
 from . import procs as P
+from . import testpmd as T
 
 IDLE_PER_PROC = 30
 # OVS reconnects its vhost-user clients once a second, and its main thread can take
@@ -35,16 +38,24 @@ def vdev(i, sock, queues, server, queue_size=1024):
             + (",server=1" if server else ""))
 
 
-def _read_until_eof(p, deadline):
-    fd, out = p.stdout.fileno(), []
+def _read_until_eof(p, deadline, on_event=None):
+    """stdout until EOF; event lines go to on_event(name) as they come, not into the output."""
+    fd, out, buf = p.stdout.fileno(), [], b""
     while time.monotonic() < deadline:
         r, _, _ = select.select([fd], [], [], 0.5)
         if r:
             b = os.read(fd, 65536)
             if not b:
                 break
-            out.append(b)
-    return b"".join(out)
+            buf += b
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                if line.startswith(b'{"event"'):
+                    if on_event:
+                        on_event(json.loads(line)["event"])
+                else:
+                    out.append(line + b"\n")
+    return b"".join(out) + buf
 
 
 def _reap(p, deadline):
@@ -78,17 +89,19 @@ class GenResult:
 
 
 def run_gen(ctx, socks, queues, server, mode, size, macs, duration, warmup, inflight=None,
-            rate=None, bidir=False, window=None):
+            rate=None, bidir=False, window=None, shape="udp", flows=None, on_event=None):
     """Run one generator window; window (cpu.Window) is started just before the fork and
-    finished right after the reap, with the generator's own CPU time from wait4."""
+    finished right after the reap, with the generator's own CPU time from wait4.
+    on_event(name) is called at "window_start" and "window_end"."""
     prefix = ctx.procs.prefix("gen")
     argv = [str(ctx.gen_bin), "-l", str(ctx.gen_core), "--file-prefix", prefix,
             "--single-file-segments", "-m", "1024", "--no-pci",
             "--vdev", vdev(0, socks[0], queues, server),
             "--vdev", vdev(1, socks[1], queues, server),
-            "--", "--mode", mode, "--size", str(size), "--queues", str(queues),
-            "--macs", str(macs), "--duration", f"{duration:g}", "--warmup", f"{warmup:g}",
-            "--link-timeout", str(LINK_TIMEOUT)]
+            "--", "--mode", mode, "--shape", shape, "--size", str(size), "--queues",
+            str(queues), "--macs", str(macs), "--flows", str(flows or macs),
+            "--duration", f"{duration:g}", "--warmup", f"{warmup:g}",
+            "--link-timeout", str(LINK_TIMEOUT), "--events"]
     if inflight:
         argv += ["--inflight", str(inflight)]
     if rate is not None:
@@ -101,7 +114,7 @@ def run_gen(ctx, socks, queues, server, mode, size, macs, duration, warmup, infl
     p = ctx.procs.spawn("gen", argv, prefix=prefix, stdout=subprocess.PIPE)
     # learning MACs and link-up come on top of warmup + duration
     limit = warmup + duration + LINK_TIMEOUT + 30 + macs / 20000
-    out = _read_until_eof(p, time.monotonic() + limit)
+    out = _read_until_eof(p, time.monotonic() + limit, on_event)
     rc, ru = _reap(p, time.monotonic() + 10)
     if rc is None:  # hung: kill it; its CPU time is then unknown
         ctx.procs.stop(p, timeout=5)
@@ -113,6 +126,35 @@ def run_gen(ctx, socks, queues, server, mode, size, macs, duration, warmup, infl
                     time.monotonic() - t0)
     res.acct = acct
     res.argv = argv
+    return res
+
+
+def run_testpmd_guest(ctx, sw, socks, queues, size, inflight, window, on_event):
+    """One closed-loop window with the testpmd mac-forwarding guest (testpmd.TestpmdGuest)
+    instead of kvs-bench-gen: same sockets, cores, rings and frames in flight. Returns a
+    GenResult whose data has the fields of the generator's report that apply (rx_pps,
+    rx_frames; lost and latency are not measured) and the guest's own counters."""
+    g = T.TestpmdGuest(ctx)
+    t0 = time.monotonic()
+    window.start()
+    try:
+        g.start(socks, queues, sw.gen_server, size, check=sw.check)
+        window.p0.update({pid: 0 for pid in g.pids()})  # all of the guest's CPU is ours
+        d = g.run(inflight, ctx.warmup, ctx.window, lambda: on_event("window_start"),
+                  lambda: on_event("window_end"))
+        acct = window.finish()
+    except (RuntimeError, TimeoutError, OSError) as e:
+        acct = window.finish()
+        res = GenResult(1, "", 0, str(e), time.monotonic() - t0)
+        res.error = f"testpmd guest: {str(e).strip().splitlines()[0]}"
+        res.acct = acct
+        return res
+    finally:
+        g.stop()
+    d.update(mode="closed", shape="udp", size=size, queues=queues, macs=1, flows=1,
+             tx_pps=None, tx_frames=None, lost=None, tx_fail=None, reordered=None)
+    res = GenResult(0, json.dumps(d), 0, "", time.monotonic() - t0)
+    res.acct = acct
     return res
 
 

@@ -8,7 +8,7 @@ it returns [] and the summary says so.
 from .report import SWITCH_ORDER, TITLES, by_round, stats, switches_in
 
 COLORS = {"kvswitch": "tab:blue", "testpmd": "tab:gray", "ovs": "tab:orange",
-          "kvswitch+filter": "tab:cyan"}
+          "ovs+defaults": "tab:red", "kvswitch+filter": "tab:cyan"}
 
 
 def _plt():
@@ -124,14 +124,24 @@ def make_all(ctx):
     except ImportError as e:
         ctx.notes["plots"] = f"no plots: matplotlib missing ({e})"
         return []
-    R, d = ctx.results, ctx.outdir
-    out = [
-        _bars(plt, R, "closed", "Closed loop", d / "closed_mpps.png"),
-        _bars(plt, R, "zeroloss", "Zero-loss rate", d / "zeroloss_mpps.png"),
-        _latency_cdf(plt, R, d / "latency_cdf.png"),
-        _curve(plt, R, "macs", "distinct MACs per side", "MAC scale (64 B, 1 qp)",
-               d / "mac_scale.png", logx=True),
-        _curve(plt, R, "ports", "idle vhost-user ports attached", "Port scale (64 B, 1 qp)",
-               d / "port_scale.png"),
-    ]
+    d = ctx.outdir
+    out = []
+    for shape in ("udp", "raw"):
+        # kvs-bench-gen only: the testpmd guest's rows are in the tables
+        R = [r for r in ctx.results if r.get("shape", "raw") == shape
+             and r.get("guest", "gen") == "gen"]
+        if not R:
+            continue
+        t = f" ({shape})"
+        out += [
+            _bars(plt, R, "closed", "Closed loop" + t, d / f"closed_mpps_{shape}.png"),
+            _bars(plt, R, "zeroloss", "Zero-loss rate" + t, d / f"zeroloss_mpps_{shape}.png"),
+            _latency_cdf(plt, R, d / f"latency_cdf_{shape}.png"),
+            _curve(plt, R, "macs", "distinct MACs per side", f"MAC scale (64 B, 1 qp){t}",
+                   d / f"mac_scale_{shape}.png", logx=True),
+            _curve(plt, R, "flows", "5-tuples per direction (10 MAC pairs)",
+                   f"Flow scale (64 B, 1 qp){t}", d / f"flow_scale_{shape}.png", logx=True),
+            _curve(plt, R, "ports", "idle vhost-user ports attached",
+                   f"Port scale (64 B, 1 qp){t}", d / f"port_scale_{shape}.png"),
+        ]
     return [p for p in out if p]

@@ -13,16 +13,27 @@ guests, the same DPDK (Debian's 22.11 shared libraries), 1024-entry rings
   the ceiling a vhost-user switch can reach on this machine.
 - ovs: OVS-DPDK from Debian's openvswitch-switch-dpdk, private ovsdb and
   run directory (never the system service), netdev bridge with the NORMAL
-  flow, dpdkvhostuserclient ports (the guests are vhost-user servers).
+  flow, dpdkvhostuserclient ports (the guests are vhost-user servers), EMC
+  and SMC set as OVS's DPDK docs recommend for the number of flows
+  (Ovs.cache_config).
+
+Counters: each switch's own account of its PMD over a window,
+counters_clear() at the window's start and counters_read(seconds) at its
+end: {"sw_cpf": busy cycles per frame received, "sw_busy_pct": busy share
+of the PMD core, "sw_packets": frames received} and for OVS also its
+datapath's path counters (EMC, SMC, megaflow hits, upcalls).  The commands
+run pinned to the generator's core so they never take the PMD's.
 """
 import json
 import os
+import re
 import shutil
-import subprocess
 
 from . import procs as P
+from . import testpmd as T
 
 MAC_TABLE_SIZE = 262144  # >= 2 x 100k MACs, with room
+OVS_EMC_ENTRIES = 8192  # EM_FLOW_HASH_SHIFT 13 in OVS 3.1: per PMD, both directions share it
 N_MBUFS = 65536  # 2 ports x 4 queues x 1024 descriptors x 2 directions, 4x over
 OVS_VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
 OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
@@ -91,6 +102,18 @@ class Switch:
     def set_filter(self, rules_a, rules_b):
         raise FilterUnavailable(f"{self.name} has no port filters")
 
+    def configure_flows(self, flows):
+        """Before a window with `flows` 5-tuples per direction (OVS tunes its caches)."""
+
+    def counters_clear(self):
+        pass
+
+    def counters_read(self, seconds):
+        return {}
+
+    def pinned(self, argv):
+        return ["taskset", "-c", str(self.ctx.gen_core)] + argv
+
 
 class KvSwitch(Switch):
     name = "kvswitch"
@@ -132,8 +155,24 @@ class KvSwitch(Switch):
             return False
 
     def kvsctl(self, *args):
-        return P.run([str(self.ctx.build / "control" / "kvsctl"), "--unixctl", self.ctl, "-t",
-                      "30", *args], timeout=60)
+        return P.run(self.pinned([str(self.ctx.build / "control" / "kvsctl"), "--unixctl",
+                                  self.ctl, "-t", "30", *args]), timeout=60)
+
+    def counters_clear(self):
+        self.kvsctl("pmd-stats-clear")
+
+    def counters_read(self, seconds):
+        """kvsctl pmd-stats-show: busy (processing) cycles per frame received, busy share of
+        the PMD's awake + asleep cycles."""
+        pmds = json.loads(self.kvsctl("--format", "json", "pmd-stats-show"))
+        if isinstance(pmds, dict):
+            pmds = pmds.get("pmds", [])
+        busy = sum(p.get("busy_cycles", 0) for p in pmds)
+        allc = busy + sum(p.get("idle_cycles", 0) + p.get("sleep_cycles", 0) for p in pmds)
+        pk = sum(p.get("rx_packets", 0) for p in pmds)
+        return {"sw_cpf": round(busy / pk, 1) if pk else None,
+                "sw_busy_pct": round(100.0 * busy / allc, 1) if allc else None,
+                "sw_packets": pk}
 
     def connected_extra(self):
         names = set(extra_names(self.extra))
@@ -159,22 +198,33 @@ class TestPmd(Switch):
         if extra:
             raise ValueError("testpmd cannot host extra ports")
         self.fresh_dir()
-        prefix = c.procs.prefix("testpmd")
-        argv = ["/usr/bin/dpdk-testpmd", "-l", f"{c.gen_core},{c.pmd_core}",
-                "--main-lcore", str(c.gen_core), "--file-prefix", prefix,
-                "--single-file-segments", "-m", "1024", "--no-pci",
-                "--vdev", f"net_vhost0,iface={self.sock('a')},queues={queues}",
-                "--vdev", f"net_vhost1,iface={self.sock('b')},queues={queues}",
-                "--", "--forward-mode=io", "--nb-cores=1", f"--rxq={queues}",
-                f"--txq={queues}", "--rxd=1024", "--txd=1024", "--burst=32",
-                "--total-num-mbufs=65536", "--disable-link-check"]
-        # Not interactive: testpmd starts forwarding and waits for a line on stdin,
-        # which stays open until stop().
-        p = c.procs.spawn(self.name, argv, prefix=prefix, stdin=subprocess.PIPE)
-        self.procs = [p]
-        # its stdout is a file, so block-buffered: wait for the sockets, not for its words
-        P.wait_until(lambda: all(os.path.exists(self.sock(n)) for n in ["a", "b"]), 180,
+        eal = ["-l", f"{c.gen_core},{c.pmd_core}", "--main-lcore", str(c.gen_core),
+               "--single-file-segments", "-m", "1024", "--no-pci",
+               "--vdev", f"net_vhost0,iface={self.sock('a')},queues={queues}",
+               "--vdev", f"net_vhost1,iface={self.sock('b')},queues={queues}"]
+        app = ["--forward-mode=io", "--nb-cores=1", f"--rxq={queues}", f"--txq={queues}",
+               "--rxd=1024", "--txd=1024", "--burst=32", "--total-num-mbufs=65536",
+               "--disable-link-check", "--auto-start"]
+        # interactive (testpmd.Console), so that its forwarding counters can be cleared and
+        # read per window; its main lcore sleeps on the console
+        self.con = T.Console(c, self.name)
+        self.procs = []
+        self.con.spawn(eal, app, check=self.check)
+        self.procs = [self.con.p]
+        P.wait_until(lambda: all(os.path.exists(self.sock(n)) for n in ["a", "b"]), 60,
                      "testpmd's vhost-user sockets", check=self.check)
+
+    def stop(self, keep_socks=False):
+        if getattr(self, "con", None):
+            self.con.stop()
+        super().stop(keep_socks)
+
+    def counters_clear(self):
+        self.con.cmd("clear fwd stats all")
+
+    def counters_read(self, seconds):
+        cpf, busy = T.busy_share(self.con.fwd_stats(), seconds)
+        return {"sw_cpf": round(cpf, 1) if cpf else None, "sw_busy_pct": busy}
 
 
 class Ovs(Switch):
@@ -199,6 +249,36 @@ class Ovs(Switch):
             e.pop(k, None)
         e.update(OVS_RUNDIR=self.dir, OVS_LOGDIR=self.dir, OVS_DBDIR=self.dir)
         return e
+
+    def appctl(self, *args, timeout=30):
+        return P.run(self.pinned(["ovs-appctl", "-t", os.path.join(self.dir, "vswitchd.ctl"),
+                                  f"--timeout={timeout}", *args]), timeout=timeout + 10,
+                     env=self.env())
+
+    def configure_flows(self, flows):
+        self.flows = flows
+
+    def cache_config(self):
+        """OVS's DPDK docs (topics/dpdk/bridge.rst): the EMC holds 8192 entries per PMD and by
+        default inserts 1 in 100 new flows; "for certain traffic profiles with many parallel
+        flows, it's recommended to set N [emc-insert-inv-prob] to 0", and "when traffic flow
+        count is much larger than EMC size, it is generally beneficial to turn off EMC and turn
+        on SMC". --ovs-cache auto does that when both directions' flows exceed the EMC;
+        --ovs-cache default keeps OVS's defaults (EMC 1/100, no SMC) at every point; the cell
+        sets cache_mode (--ovs-cache both runs an OVS cell of each)."""
+        many = 2 * getattr(self, "flows", 1) > OVS_EMC_ENTRIES
+        if getattr(self, "cache_mode", "auto") == "auto" and many:
+            return {"emc-insert-inv-prob": "0", "smc-enable": "true"}
+        return {"emc-insert-inv-prob": "100", "smc-enable": "false"}
+
+    def counters_clear(self):
+        self.appctl("dpif-netdev/pmd-stats-clear")
+
+    def counters_read(self, seconds):
+        """dpif-netdev/pmd-stats-show of the PMD: processing cycles per packet, its busy share,
+        and which path the packets took."""
+        txt = self.appctl("dpif-netdev/pmd-stats-show")
+        return parse_ovs_pmd_stats(txt, self.ctx.pmd_core)
 
     def vsctl(self, *args, wait=True):
         argv = ["ovs-vsctl", f"--db=unix:{self.db}", "--timeout=60"]
@@ -228,12 +308,16 @@ class Ovs(Switch):
                    "other_config:dpdk-socket-mem=2048",
                    f"other_config:dpdk-extra=--no-pci --file-prefix {prefix}",
                    "other_config:n-handler-threads=1", "other_config:n-revalidator-threads=1",
+                   *[f"other_config:{k}={v}" for k, v in self.cache_config().items()],
                    wait=False)
         sw = c.procs.spawn(self.name, [
             OVS_VSWITCHD, f"unix:{self.db}",
             f"--unixctl={os.path.join(self.dir, 'vswitchd.ctl')}",
             f"--pidfile={os.path.join(self.dir, 'vswitchd.pid')}", "--log-file="
-            + os.path.join(c.procs.logdir, "ovs-vswitchd.log")], prefix=prefix, env=self.env())
+            + os.path.join(c.procs.logdir, "ovs-vswitchd.log"),
+            # the log file has everything; the console (raw/ovs.log) only errors, or it
+            # repeats the log file line for line
+            "-vconsole:err"], prefix=prefix, env=self.env())
         self.procs = [db, sw]
         P.wait_until(lambda: self._get("Open_vSwitch", ".", "dpdk_initialized") == "true", 90,
                      "ovs-vswitchd's DPDK initialisation", interval=0.5, check=self.check)
@@ -244,8 +328,14 @@ class Ovs(Switch):
                     "type=dpdkvhostuserclient", f"options:vhost-server-path={self.sock(p)}",
                     f"options:n_rxq={queues}"]
         self.vsctl(*cmd)
+        self._cache = self.cache_config()
 
     def settle(self):
+        if self.cache_config() != self._cache:
+            # the next window wants the other cache settings: OVS reads them at any time
+            self.vsctl("set", "Open_vSwitch", ".",
+                       *[f"other_config:{k}={v}" for k, v in self.cache_config().items()])
+            self._cache = self.cache_config()
         # ovs-vswitchd's main thread can stay blocked for tens of seconds after a vhost-user
         # guest leaves, and its PMD does not poll the next guest's queues until the main
         # thread has reconfigured them: a window started then measures a stalled switch.
@@ -264,6 +354,44 @@ class Ovs(Switch):
                          wait=False)
         names = set(extra_names(self.extra))
         return sum(1 for n in out.split() if n in names)
+
+
+OVS_PATHS = ("simple", "emc", "smc", "megaflow", "upcall")
+OVS_KEYS = {"packets received": "packets", "simple match hits": "simple", "emc hits": "emc",
+            "smc hits": "smc",
+            "megaflow hits": "megaflow", "miss with success upcall": "upcall",
+            "miss with failed upcall": "upcall_failed", "avg. packets per output batch":
+            "batch", "avg. subtable lookups per megaflow hit": "subtables"}
+
+
+def parse_ovs_pmd_stats(txt, core):
+    """The PMD on `core` in `ovs-appctl dpif-netdev/pmd-stats-show` (OVS 3.1)."""
+    block, cur = {}, None
+    for line in txt.splitlines():
+        if line and not line[0].isspace():  # a thread's heading: "main thread:" or a PMD's
+            m = re.match(r"pmd thread numa_id \S+ core_id (\d+):", line)
+            cur = int(m.group(1)) if m else None
+            continue
+        if cur != core or ":" not in line:
+            continue
+        k, v = (x.strip() for x in line.split(":", 1))
+        block[k] = v
+    if not block:
+        return {}
+    out = {}
+    for k, short in OVS_KEYS.items():
+        if k in block:
+            out[short] = float(block[k].split()[0])
+    m = re.match(r"[\d.]+ \(([\d.]+)%\)", block.get("processing cycles", ""))
+    busy = float(m.group(1)) if m else None
+    cpf = block.get("avg processing cycles per packet", "").split()
+    pk = out.get("packets") or 0
+    path = {k: round(100.0 * out.get(k, 0) / pk, 1) for k in OVS_PATHS} if pk else {}
+    return {"sw_cpf": float(cpf[0]) if cpf else None, "sw_busy_pct": busy,
+            "sw_packets": int(pk), "ovs": {**{k: int(out[k]) for k in
+                                             OVS_PATHS if k in out},
+                                          "pct": path, "batch": out.get("batch"),
+                                          "subtables": out.get("subtables")}}
 
 
 SWITCHES = {"kvswitch": KvSwitch, "testpmd": TestPmd, "ovs": Ovs}

@@ -6,17 +6,43 @@ the foreign CPU load and the steal on the two cores under test (cpu.py) stay
 at or under ctx.threshold percent.  A window that is not clean is run again,
 up to ctx.repeats attempts in all; if none is clean, the cleanest is kept and
 flagged.  Every attempt is a row of windows.csv; the kept one is returned.
+
+Each window also gets the switch's own counters (switches.py: cycles per
+frame, busy share of its PMD, OVS's EMC/SMC/megaflow hits), cleared at the
+generator's window_start event and read at its window_end, the guest's busy
+share, and from both a verdict on which side limited the rate (bottleneck()).
 """
+import subprocess
 import time
 
 from . import cpu
 from . import guests
 
-CSV_FIELDS = ["time", "round", "switch", "workload", "size", "queues", "macs", "extra_ports",
-              "point", "mode", "offered_pps", "attempt", "kept", "clean", "foreign_pct",
-              "steal_pct", "ours_pct", "rx_pps", "tx_pps", "tx_frames", "rx_frames", "lost",
-              "tx_fail", "reordered", "lat_p50_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns",
-              "lat_mean_ns", "attempts", "error"]
+CSV_FIELDS = ["time", "round", "switch", "workload", "shape", "guest", "size", "queues", "macs",
+              "flows", "extra_ports", "point", "mode", "offered_pps", "attempt", "kept", "clean",
+              "foreign_pct", "steal_pct", "ours_pct", "rx_pps", "tx_pps", "tx_frames",
+              "rx_frames", "lost", "tx_fail", "reordered", "lat_p50_ns", "lat_p99_ns",
+              "lat_p999_ns", "lat_max_ns", "lat_mean_ns", "sw_cpf", "sw_busy_pct",
+              "guest_busy_pct", "guest_rx_burst", "bottleneck", "ovs_emc_pct", "ovs_smc_pct",
+              "ovs_megaflow_pct", "ovs_upcall_pct", "ovs_packets", "ovs_emc", "ovs_smc",
+              "ovs_megaflow", "ovs_upcall", "ovs_cache", "attempts", "error"]
+BUSY = 95.0  # a poll loop at or above this busy share has no slack left
+
+
+def bottleneck(sw_busy, guest_busy):
+    """Which side limited a closed loop: the one whose poll loop had no slack (busy share >=
+    BUSY: nearly every pass found frames), while the other still had empty passes. Both
+    busy: undecided (both saturated, or the machine took time from both); neither: something
+    else (foreign load, steal) held the loop back."""
+    s = sw_busy is not None and sw_busy >= BUSY
+    g = guest_busy is not None and guest_busy >= BUSY
+    if s and g:
+        return "both busy"
+    if s:
+        return "switch"
+    if g:
+        return "guest"
+    return "?" if sw_busy is None and guest_busy is None else "neither"
 
 
 def _row(ctx, cell, params, attempt, res):
@@ -37,6 +63,24 @@ def _row(ctx, cell, params, attempt, res):
     for k in ("rx_pps", "tx_pps", "tx_frames", "rx_frames", "lost", "tx_fail", "reordered"):
         row[k] = d.get(k)
     row.update(params)
+    cnt = getattr(res, "counters", None) or {}
+    row["sw_cpf"], row["sw_busy_pct"] = cnt.get("sw_cpf"), cnt.get("sw_busy_pct")
+    row["counter_error"] = cnt.get("counter_error")
+    ovs = cnt.get("ovs")
+    if ovs:
+        row["ovs"] = ovs
+        for k in ("emc", "smc", "megaflow", "upcall"):
+            row[f"ovs_{k}_pct"] = ovs["pct"].get(k)
+            row[f"ovs_{k}"] = ovs.get(k)
+        row["ovs_packets"] = cnt.get("sw_packets")
+        row["ovs_cache"] = cnt.get("ovs_cache")
+    if "guest_busy_pct" in d:  # the testpmd guest
+        row["guest_busy_pct"], row["guest_rx_burst"] = d["guest_busy_pct"], None
+    elif d.get("gen_idle_pct") is not None:
+        row["guest_busy_pct"] = round(100.0 - d["gen_idle_pct"], 1)
+        row["guest_rx_burst"] = d.get("gen_rx_burst")
+    row["bottleneck"] = (bottleneck(row["sw_busy_pct"], row.get("guest_busy_pct"))
+                         if params.get("mode") == "closed" else "")
     return row, d
 
 
@@ -48,21 +92,45 @@ def describe(params):
         s += f" +{params['extra_ports']} ports"
     if params.get("offered_pps"):
         s += f" @{params['offered_pps'] / 1e6:.3f} Mpps"
+    if params.get("flows") not in (None, params.get("macs")):
+        s += f" flows={params['flows']}"
     if params.get("point") not in (None, ""):
         s += f" [{params['point']}]"
-    return s
+    return f"{params.get('shape', '')}/{params.get('guest', '')} {s}"
 
 
-def measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point=""):
+def counters_hooks(ctx, sw):
+    """(on_event for the generator, the dict the counters land in)."""
+    cnt = {}
+
+    def on_event(name):
+        try:
+            if name == "window_start":
+                cnt["t0"] = time.monotonic()
+                sw.counters_clear()
+            elif name == "window_end":
+                cnt.update(sw.counters_read(time.monotonic() - cnt.get("t0", time.monotonic())))
+                if sw.name == "ovs":
+                    cnt["ovs_cache"] = ",".join(f"{k}={v}" for k, v in sw.cache_config().items())
+        except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as e:
+            cnt["counter_error"] = f"{name}: {str(e).strip()[:300]}"
+    return on_event, cnt
+
+
+def measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="", flows=None):
     """Measure one window (closed loop, or open loop bidirectional at rate_total frames/s
-    over both directions); returns the kept row, its generator JSON under row['gen']."""
-    params = {"size": size, "queues": cell.queues, "macs": macs, "extra_ports": cell.extra,
+    over both directions) with the cell's shape and guest, `flows` 5-tuples per direction
+    (default one per MAC pair); returns the kept row, its generator JSON under row['gen']."""
+    flows = flows or macs
+    params = {"size": size, "queues": cell.queues, "macs": macs, "flows": flows,
+              "shape": cell.shape, "guest": cell.guest, "extra_ports": cell.extra,
               "point": point, "mode": mode,
               "offered_pps": int(rate_total) if rate_total else None}
     socks = (sw.sock("a"), sw.sock("b"))
     tried = []
     for attempt in range(1, ctx.repeats + 1):
         sw.check()
+        sw.configure_flows(flows)
         t = time.monotonic()
         if sw.restart_per_window and sw.windows:
             sw.restart()
@@ -73,11 +141,18 @@ def measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="")
                          "the switch to (re)start and settle")
         pids = sw.pids() + (cell.idle.pids() if cell.idle else [])
         win = cpu.Window([ctx.gen_core, ctx.pmd_core], pids)
-        res = guests.run_gen(
-            ctx, socks, cell.queues, sw.gen_server, mode, size, macs,
-            ctx.trial if mode == "open" else ctx.window, ctx.warmup,
-            inflight=ctx.inflight * cell.queues if mode == "closed" else None,
-            rate=rate_total / 2 if rate_total else None, bidir=mode == "open", window=win)
+        on_event, cnt = counters_hooks(ctx, sw)
+        if cell.guest == "testpmd":
+            res = guests.run_testpmd_guest(ctx, sw, socks, cell.queues, size,
+                                           ctx.inflight * cell.queues, win, on_event)
+        else:
+            res = guests.run_gen(
+                ctx, socks, cell.queues, sw.gen_server, mode, size, macs,
+                ctx.trial if mode == "open" else ctx.window, ctx.warmup,
+                inflight=ctx.inflight * cell.queues if mode == "closed" else None,
+                rate=rate_total / 2 if rate_total else None, bidir=mode == "open", window=win,
+                shape=cell.shape, flows=flows, on_event=on_event)
+        res.counters = cnt
         row, data = _row(ctx, cell, params, attempt, res)
         row["gen"] = data
         ctx.rows.append(row)
@@ -87,7 +162,16 @@ def measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="")
             note = f"ERROR {res.error.splitlines()[-1] if res.error else ''}"
         else:
             note = (f"{(row['rx_pps'] or 0) / 1e6:7.3f} Mpps lost {row['lost']}"
-                    + (f" p99 {row['lat_p99_ns'] / 1000:.1f}us" if row["lat_p99_ns"] else ""))
+                    + (f" p99 {row['lat_p99_ns'] / 1000:.1f}us" if row["lat_p99_ns"] else "")
+                    + (f" sw {row['sw_cpf']:.0f} cyc/f {row['sw_busy_pct']:.0f}% busy"
+                       if row["sw_cpf"] and row["sw_busy_pct"] is not None else "")
+                    + (f" guest {row['guest_busy_pct']:.0f}%" if row.get("guest_busy_pct")
+                       is not None else "")
+                    + (f" -> {row['bottleneck']}" if row["bottleneck"] else "")
+                    + (" emc/smc/mf {emc}/{smc}/{megaflow}%".format(**row["ovs"]["pct"])
+                       if row.get("ovs") and row["ovs"].get("pct") else "")
+                    + (f" [counters: {row['counter_error']}]" if row.get("counter_error")
+                       else ""))
         state = "clean" if row["clean"] else (
             "error" if res.error else
             f"NOT clean (foreign {a.get('foreign_pct', 0):.1f}%, steal "

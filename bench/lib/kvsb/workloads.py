@@ -12,14 +12,22 @@ minutes apart and gives its own ratios.
             zero loss; upper bound from the closed-loop result
   latency   open loop at 10/50/90% of kvswitch's zero-loss rate, every switch
   macs      closed loop 64B 1 queue pair with N distinct MACs per side
+  flows     closed loop 64B 1 queue pair, N 5-tuples per direction over FLOW_MACS MAC pairs
+            (udp shape): where OVS's EMC (8192 entries) overflows
   ports     closed loop 64B 1 queue pair while N idle guests are attached
   filter    closed loop 64B 1 queue pair, kvswitch with a 16-rule ingress policy on
             both ports against kvswitch without one
   micro     bench/micro/run.sh (callgrind microbenchmark), copied into the report
   idle      bench/idle_sleep.py (pmd-sleep-max idle CPU and wake-up latency)
 
-Every measurement lands in ctx.results as {workload, switch, round, size, queues,
-macs, extra_ports, point, value, ...}; report.py aggregates them.
+Shapes and guests: closed, zeroloss, latency and macs run once per traffic shape
+(ctx.shapes: udp, raw); closed also once per guest (ctx.guests: gen = kvs-bench-gen,
+testpmd = the testpmd mac-forwarding guest, udp shape only); flows runs the udp
+shape; ports and filter the first shape.
+
+Every measurement lands in ctx.results as {workload, switch, round, shape, guest, size,
+queues, macs, flows, extra_ports, point, value, sw_cpf, sw_busy_pct, ...}; report.py
+aggregates them.
 """
 import os
 import statistics
@@ -31,7 +39,9 @@ from . import procs as P
 from .switches import SWITCHES, FilterUnavailable, extra_names
 from .windows import measure
 
-ORDER = ["closed", "zeroloss", "latency", "macs", "ports", "filter", "micro", "idle"]
+ORDER = ["closed", "zeroloss", "latency", "macs", "flows", "ports", "filter", "micro", "idle"]
+FLOW_MACS = 10  # the flow scale's MAC pairs
+OVS_DEFAULTS = "ovs+defaults"  # the label of OVS with its default caches (--ovs-cache both)
 BASE_MACS = 10  # the MAC scale's first point: everything else runs with it too
 LAT_PCTS = [10, 50, 90]
 START_S = {"kvswitch": 4, "testpmd": 3, "ovs": 8}
@@ -49,11 +59,13 @@ def filter_rules(side):
 
 class Cell:
     def __init__(self, workload, rnd, switch, queues=1, extra=0, filt=False, sizes=(64,),
-                 points=(None,), est=0.0):
+                 points=(None,), est=0.0, shape="udp", guest="gen", ovs_cache="auto",
+                 label=None):
         self.workload, self.round, self.switch = workload, rnd, switch
+        self.shape, self.guest, self.ovs_cache = shape, guest, ovs_cache
         self.queues, self.extra, self.filter = queues, extra, filt
         self.sizes, self.points, self.est = list(sizes), list(points), est
-        self.label = switch + ("+filter" if filt else "")
+        self.label = label or switch + ("+filter" if filt else "")
         self.idle = None
 
 
@@ -65,33 +77,60 @@ def plan(ctx):
     sws = ctx.switches
 
     def rounds(workload, switches, est, **kw):
+        # --ovs-cache both: where the flows can outgrow the EMC, OVS as its docs recommend
+        # and OVS with its default caches, side by side in every round
+        both = ctx.ovs_cache == "both" and workload in ("macs", "flows")
         for r in range(1, ctx.rounds + 1):
             for s in switches:
-                cells.append(Cell(workload, r, s, est=est + START_S[s], **kw))
+                if s == "ovs":
+                    cells.append(Cell(workload, r, s, est=est + START_S[s],
+                                      ovs_cache="default" if ctx.ovs_cache == "default"
+                                      else "auto", **kw))
+                    if both:
+                        cells.append(Cell(workload, r, s, est=est + START_S[s],
+                                          ovs_cache="default", label=OVS_DEFAULTS, **kw))
+                else:
+                    cells.append(Cell(workload, r, s, est=est + START_S[s], **kw))
 
+    first = ctx.shapes[0]
+    tw = w + 1.5  # the testpmd guest's EAL start and console round trips
     for wl in ctx.workloads:
         if wl == "closed":
-            for q in ctx.queues:
-                rounds(wl, sws, w * len(ctx.sizes), queues=q, sizes=ctx.sizes)
+            for shape in ctx.shapes:
+                for guest in ctx.guests:
+                    if guest == "testpmd" and shape != "udp":
+                        continue  # testpmd's frames are IPv4/UDP
+                    for q in ctx.queues:
+                        rounds(wl, sws, (tw if guest == "testpmd" else w) * len(ctx.sizes),
+                               queues=q, sizes=ctx.sizes, shape=shape, guest=guest)
         elif wl == "zeroloss":
-            for q in ctx.queues:
-                rounds(wl, sws, t * (ctx.search_steps + 1) * len(ctx.sizes), queues=q,
-                       sizes=ctx.sizes)
+            for shape in ctx.shapes:
+                for q in ctx.queues:
+                    rounds(wl, sws, t * (ctx.search_steps + 1) * len(ctx.sizes), queues=q,
+                           sizes=ctx.sizes, shape=shape)
         elif wl == "latency":
-            for q in ctx.queues:
-                rounds(wl, sws, t * len(LAT_PCTS) * len(ctx.sizes), queues=q, sizes=ctx.sizes,
-                       points=LAT_PCTS)
+            for shape in ctx.shapes:
+                for q in ctx.queues:
+                    rounds(wl, sws, t * len(LAT_PCTS) * len(ctx.sizes), queues=q,
+                           sizes=ctx.sizes, points=LAT_PCTS, shape=shape)
         elif wl == "macs":
-            rounds(wl, sws, sum(w + m / 50000 for m in ctx.macs), points=ctx.macs)
+            for shape in ctx.shapes:
+                rounds(wl, sws, sum(w + m / 50000 for m in ctx.macs), points=ctx.macs,
+                       shape=shape)
+        elif wl == "flows":
+            if "udp" in ctx.shapes:
+                rounds(wl, sws, len(ctx.flows) * w, points=ctx.flows, shape="udp")
         elif wl == "ports":
             for n in ctx.ports:
                 hosts = [s for s in sws if SWITCHES[s].max_extra > 0]
-                rounds(wl, hosts, w + n * (1.0 if "ovs" in hosts else 0.2), extra=n)
+                rounds(wl, hosts, w + n * (1.0 if "ovs" in hosts else 0.2), extra=n,
+                       shape=first)
         elif wl == "filter":
             if "kvswitch" in sws:
                 for r in range(1, ctx.rounds + 1):
                     for f in (False, True):
-                        cells.append(Cell(wl, r, "kvswitch", filt=f, est=w + START_S["kvswitch"]))
+                        cells.append(Cell(wl, r, "kvswitch", filt=f, est=w + START_S["kvswitch"],
+                                          shape=first))
         elif wl == "micro":
             cells.append(Cell(wl, 1, "-", est=180))
         elif wl == "idle":
@@ -99,11 +138,20 @@ def plan(ctx):
     return cells
 
 
+COUNTER_KEYS = ("sw_cpf", "sw_busy_pct", "guest_busy_pct", "guest_rx_burst", "bottleneck",
+                "ovs", "ovs_cache")
+
+
 def result(ctx, cell, row, value, size, point=None, **extra):
     r = {"workload": cell.workload, "switch": cell.label, "round": cell.round, "size": size,
+         "shape": cell.shape, "guest": cell.guest,
          "queues": cell.queues, "macs": row.get("macs") if row else None,
+         "flows": row.get("flows") if row else None,
          "extra_ports": cell.extra, "point": point, "value": value,
          "clean": row.get("clean") if row else None, "error": row.get("error") if row else ""}
+    for k in COUNTER_KEYS:
+        if row and row.get(k) is not None:
+            r[k] = row[k]
     r.update(extra)
     ctx.results.append(r)
     return r
@@ -117,9 +165,10 @@ def run_closed(ctx, sw, cell):
         result(ctx, cell, row, row["rx_pps"], size)
 
 
-def closed_max(ctx, label, size, queues):
+def closed_max(ctx, label, size, queues, shape):
     vals = [r["value"] for r in ctx.results if r["workload"] == "closed" and r["switch"] == label
-            and r["size"] == size and r["queues"] == queues and r["value"]]
+            and r["size"] == size and r["queues"] == queues and r["value"]
+            and r.get("shape") == shape and r.get("guest") == "gen"]
     return max(vals) if vals else None
 
 
@@ -128,7 +177,7 @@ def search(ctx, sw, cell, size):
     then halve the interval ctx.search_steps times; a trial passes when the frames lost after the
     switch took them are within ctx.loss_tolerance percent of those offered, and the frames it
     refused (the guest's tx ring full: generator tx failures) within ctx.refused_tolerance."""
-    hi = closed_max(ctx, cell.label, size, cell.queues)
+    hi = closed_max(ctx, cell.label, size, cell.queues, cell.shape)
     if not hi:
         row = measure(ctx, sw, cell, size, BASE_MACS, point="upper bound")
         hi = row["rx_pps"]
@@ -173,22 +222,23 @@ def run_zeroloss(ctx, sw, cell):
                          f"{(rate or 0) / 1e6:.3f} Mpps")
 
 
-def zl_reference(ctx, size, queues):
+def zl_reference(ctx, size, queues, shape):
     """kvswitch's zero-loss rate (median over rounds) for latency's operating points."""
     vals = [r["value"] for r in ctx.results if r["workload"] == "zeroloss"
             and r["switch"] == "kvswitch" and r["size"] == size and r["queues"] == queues
-            and r["value"]]
+            and r["value"] and r.get("shape") == shape]
     return statistics.median(vals) if vals else None
 
 
 def run_latency(ctx, sw, cell):
     for size in cell.sizes:
-        ref = zl_reference(ctx, size, cell.queues)
+        ref = zl_reference(ctx, size, cell.queues, cell.shape)
         if ref is None and cell.switch == "kvswitch":
             ctx.progress(f"latency {size}B q{cell.queues}: no zero-loss rate yet, searching")
             rate, trials = search(ctx, sw, cell, size)
             if rate:
-                result(ctx, Cell("zeroloss", cell.round, "kvswitch", queues=cell.queues),
+                result(ctx, Cell("zeroloss", cell.round, "kvswitch", queues=cell.queues,
+                                 shape=cell.shape),
                        {"macs": BASE_MACS}, rate, size, trials=trials)
             ref = rate
         if not ref:
@@ -208,6 +258,12 @@ def run_macs(ctx, sw, cell):
     for m in cell.points:
         row = measure(ctx, sw, cell, 64, m)
         result(ctx, cell, row, row["rx_pps"], 64, point=m)
+
+
+def run_flows(ctx, sw, cell):
+    for n in cell.points:
+        row = measure(ctx, sw, cell, 64, FLOW_MACS, flows=n)
+        result(ctx, cell, row, row["rx_pps"], 64, point=n)
 
 
 def run_ports(ctx, sw, cell):
@@ -251,7 +307,7 @@ def run_idle(ctx, cell):
 
 
 RUN = {"closed": run_closed, "zeroloss": run_zeroloss, "latency": run_latency,
-       "macs": run_macs, "ports": run_ports, "filter": run_filter}
+       "macs": run_macs, "flows": run_flows, "ports": run_ports, "filter": run_filter}
 
 
 def run_cell(ctx, cell):
@@ -262,6 +318,7 @@ def run_cell(ctx, cell):
     if cell.workload == "idle":
         return run_idle(ctx, cell)
     sw = SWITCHES[cell.switch](ctx)
+    sw.cache_mode = cell.ovs_cache
     t = time.monotonic()
     try:
         sw.start(cell.queues, extra=cell.extra)
@@ -308,6 +365,7 @@ def run_plan(ctx, cells):
         scale = elapsed / done if done > 0 else 1.0
         ctx.eta = (total - done) * scale
         ctx.progress(f"=== cell {i + 1}/{len(cells)}: {c.workload} {c.label} round {c.round}"
+                     + (f" {c.shape}/{c.guest}" if c.workload not in ("micro", "idle") else "")
                      + (f" q{c.queues}" if c.workload not in ("micro", "idle") else "")
                      + (f" +{c.extra} idle ports" if c.extra else ""))
         run_cell(ctx, c)

@@ -1,0 +1,154 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The parts of bench/kvsbench that read other programs' output: OVS's pmd-stats-show (the
+PMD's block only, not the main thread's after it), testpmd's console and its forward
+statistics with --record-core-cycles (a real dpdk-testpmd on null ports, no hugepages), the
+bottleneck verdict, and the report's tables of shapes, guests and counters."""
+import os
+import shutil
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "lib"))
+
+from kvsb import procs as P  # noqa: E402
+from kvsb import report, testpmd, windows  # noqa: E402
+from kvsb.switches import parse_ovs_pmd_stats  # noqa: E402
+
+# OVS 3.1's dpif-netdev/pmd-stats-show layout; the main thread's block comes after the PMD's
+OVS_STATS = """pmd thread numa_id 0 core_id 1:
+  packets received: 16800000
+  packet recirculations: 0
+  avg. datapath passes per packet: 1.00
+  phwol hits: 0
+  mfex opt hits: 0
+  simple match hits: 0
+  emc hits: 1550000
+  smc hits: 0
+  megaflow hits: 15249980
+  avg. subtable lookups per megaflow hit: 1.00
+  miss with success upcall: 20
+  miss with failed upcall: 0
+  avg. packets per output batch: 31.50
+  idle cycles: 7000000 (0.10%)
+  processing cycles: 7156800000 (99.90%)
+  avg cycles per packet: 426.42 (7163800000/16800000)
+  avg processing cycles per packet: 426.00 (7156800000/16800000)
+main thread:
+  packets received: 0
+  packet recirculations: 0
+  avg. datapath passes per packet: 0.00
+  phwol hits: 0
+  mfex opt hits: 0
+  simple match hits: 0
+  emc hits: 0
+  smc hits: 0
+  megaflow hits: 0
+  avg. subtable lookups per megaflow hit: 0.00
+  miss with success upcall: 0
+  miss with failed upcall: 0
+  avg. packets per output batch: 0.00
+"""
+
+
+def test_ovs_pmd_stats_are_the_pmds():
+    st = parse_ovs_pmd_stats(OVS_STATS, 1)
+    assert st["sw_cpf"] == 426.0 and st["sw_busy_pct"] == 99.9
+    assert st["sw_packets"] == 16800000
+    assert st["ovs"]["emc"] == 1550000 and st["ovs"]["megaflow"] == 15249980
+    assert st["ovs"]["pct"]["emc"] == 9.2 and st["ovs"]["pct"]["megaflow"] == 90.8
+    assert st["ovs"]["upcall"] == 20 and st["ovs"]["batch"] == 31.5
+    assert parse_ovs_pmd_stats(OVS_STATS, 2) == {}  # no PMD on core 2
+
+
+# dpdk-testpmd 22.11 `show fwd stats all` with --record-core-cycles, as printed
+TESTPMD_STATS = """
+  ---------------------- Forward statistics for port 0  ----------------------
+  RX-packets: 4566656        RX-dropped: 0             RX-total: 4566656
+  TX-packets: 4566528        TX-dropped: 0             TX-total: 4566528
+  ----------------------------------------------------------------------------
+
+  +++++++++++++++ Accumulated forward statistics for all ports+++++++++++++++
+  RX-packets: 9133152        RX-dropped: 0             RX-total: 9133152
+  TX-packets: 9133150        TX-dropped: 2             TX-total: 9133152
+  ++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++
+
+  CPU cycles/packet=451.16 (total cycles=4120556499 / total mac packets=9133152) at 2450 MHz Clock
+testpmd> """
+
+
+def test_testpmd_fwd_stats_regexes():
+    acc = testpmd.RE_ACC.search(TESTPMD_STATS)
+    assert acc.groups() == ("9133152", "0", "9133150", "2")
+    cyc = testpmd.RE_CYCLES.search(TESTPMD_STATS)
+    assert cyc.groups() == ("451.16", "4120556499", "9133152", "2450")
+    cpf, busy = testpmd.busy_share({"busy_cycles": 4120556499, "packets": 9133152,
+                                    "mhz": 2450}, 3.0)
+    assert round(cpf, 2) == 451.16 and busy == 56.1
+
+
+@pytest.mark.parametrize("sw, guest, verdict", [
+    (99.0, 60.0, "switch"), (70.0, 97.0, "guest"), (99.0, 99.0, "both busy"),
+    (80.0, 50.0, "neither"), (None, None, "?"), (96.0, None, "switch")])
+def test_bottleneck(sw, guest, verdict):
+    assert windows.bottleneck(sw, guest) == verdict
+
+
+def test_testpmd_console_counts_cycles(tmp_path):
+    """A real testpmd, io forwarding between two null ports (which receive as fast as they
+    are polled): the console clears and reads the forward statistics and their cycles."""
+    if not shutil.which(testpmd.TESTPMD) or not shutil.which("stdbuf"):
+        pytest.skip(f"needs {testpmd.TESTPMD} and stdbuf")
+    procs = P.Procs(str(tmp_path))
+    ctx = types.SimpleNamespace(procs=procs)
+    con = testpmd.Console(ctx, "tp")
+    try:
+        con.spawn(["-l", "0,1", "--main-lcore", "0", "--no-huge", "-m", "256", "--no-pci",
+                   "--vdev", "net_null0", "--vdev", "net_null1"],
+                  ["--forward-mode=io", "--nb-cores=1", "--total-num-mbufs=4096",
+                   "--auto-start"], timeout=60)
+        con.cmd("clear fwd stats all")
+        con.cmd("show port info 0")  # some time passes, forwarding on
+        st = con.fwd_stats()
+    finally:
+        con.stop()
+        procs.stop_all()
+    assert st["rx"] > 0 and st["packets"] > 0, st
+    assert st["busy_cycles"] > 0 and st["mhz"] > 0, st
+    assert 0 < st["cpp"] < 1e6, st
+    assert not os.path.exists(f"/var/run/dpdk/{con.prefix}")
+
+
+def test_report_rows_carry_shape_guest_and_counters():
+    res = []
+    for rnd in (1, 2):
+        for sw, cpf, mpps in (("kvswitch", 300.0, 6.0), ("ovs", 500.0, 4.0),
+                              ("testpmd", 280.0, 7.0)):
+            for shape in ("udp", "raw"):
+                r = {"workload": "closed", "switch": sw, "round": rnd, "size": 64,
+                     "queues": 1, "shape": shape, "guest": "gen", "point": None,
+                     "value": mpps * 1e6, "sw_cpf": cpf, "sw_busy_pct": 99.0,
+                     "guest_busy_pct": 60.0, "bottleneck": "switch"}
+                if sw == "ovs":
+                    r["ovs"] = {"pct": {"emc": 100.0 if shape == "udp" else 9.2, "smc": 0.0,
+                                        "megaflow": 0.0 if shape == "udp" else 90.8,
+                                        "upcall": 0.0}}
+                    r["ovs_cache"] = "emc-insert-inv-prob=100,smc-enable=false"
+                res.append(r)
+    lines = []
+    report.rate_table(res, "closed", lines)
+    assert any(ln.startswith("| udp | kvs-bench-gen | 64 B | 1 | 6.000") for ln in lines), lines
+    assert any(ln.startswith("| raw | kvs-bench-gen | 64 B | 1 |") for ln in lines), lines
+    lines = []
+    report.counters_table(res, lines)
+    ovs_raw = [ln for ln in lines if "| raw |" in ln and "OVS-DPDK" in ln]
+    assert ovs_raw and "9.2 / 0.0 / 90.8 / 0.0" in ovs_raw[0] and "EMC 1/100" in ovs_raw[0]
+    ctx = types.SimpleNamespace(results=res, notes={})
+    t = {name: (meas, met) for name, meas, met in report.targets(ctx)}
+    key = "udp: 64 B, 1 PMD, closed loop: kvswitch busy cycles/frame ≤ 0.67× OVS-DPDK's"
+    assert t[key] == ("0.60× (0.60–0.60)", True), t[key]
+    key = "udp: 64 B, 1 PMD, closed loop: kvswitch ≥ 1.2× OVS-DPDK where kvswitch's core is " \
+          "the bottleneck"
+    assert t[key][1] is True and "[1, 2]" in t[key][0], t[key]
