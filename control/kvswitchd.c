@@ -233,12 +233,12 @@ int main(int argc, char **argv)
 	for (i = optind; i < argc && eal_argc < MAX_EAL_ARGS - 1; i++)
 		eal_argv[eal_argc++] = argv[i];
 	/* EAL probes every PCI device it can at start, and could take one bound
-	 * to vfio-pci for a passthrough VM.  An allowlist naming no device
-	 * (the all-zero address is never a real function) probes none; ports
-	 * still attach theirs by devargs (rte_dev_probe). */
+	 * to vfio-pci for a passthrough VM.  An allowlist naming an address no
+	 * host has (domain ffff; 0000:00:00.0 is often a host bridge) probes
+	 * none; ports still attach theirs by devargs (rte_dev_probe). */
 	if (!pci_choice_made(eal_argv, eal_argc) && eal_argc < MAX_EAL_ARGS - 2) {
 		eal_argv[eal_argc++] = "-a";
-		eal_argv[eal_argc++] = "0000:00:00.0";
+		eal_argv[eal_argc++] = "ffff:ff:1f.7";
 	}
 	eal_argv[eal_argc] = NULL;
 
