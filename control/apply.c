@@ -479,7 +479,7 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 	unsigned int n_open = 0, n_reopen = 0, n_new_br = 0, n_gone = 0, n_beside = 0, i, b;
 	unsigned int n_first_in_place = 0, n_fresh = 0, pass;
 	bool ids_short;
-	bool perms_changed, reopened_closed = false;
+	bool perms_changed, reopened_closed = false, sock_dir_existed;
 	struct db_ovs_cfg ovs;
 	uint64_t want;
 	int rc = 0;
@@ -501,6 +501,7 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 		CTL_LOG(ERR, "%s: using the default\n", err);
 	}
 	want = apply_pmd_cores(ovs.pmd_cpu_mask, sw.control_core);
+	sock_dir_existed = access(ovs.vhost_sock_dir, F_OK) == 0;
 	perms_changed = strcmp(sw.ovs.vhost_sock_group, ovs.vhost_sock_group) != 0 ||
 			sw.ovs.vhost_sock_mode != ovs.vhost_sock_mode;
 
@@ -748,6 +749,8 @@ undo_bridges:
 undo_opens:
 	while (i-- > 0)
 		close_port(opens[i].dp);
+	if (!sock_dir_existed)
+		rmdir(ovs.vhost_sock_dir); /* made by this transaction; empty again */
 	if (reopened_closed)
 		restore_reopened(reopen, n_reopen);
 	port_filter_abort();

@@ -177,6 +177,7 @@ def test_refused_transaction_leaves_guests_connected(switch, guests, tmp_path):
                  "--", "add-port", "br0", "bad", "type=dpdk",
                  "options:dpdk-devargs=0000:ff:1f.7")
     assert os.stat(sw.sock("vm1")).st_ino == ino
+    assert not (tmp_path / "sock2").exists()
     st = sw.port_status("vm1")
     assert st["connected"] and st["connects"] == 1, st
     assert sw.port_stats("vm1")["rx_packets"] == rx_before
@@ -186,3 +187,14 @@ def test_refused_transaction_leaves_guests_connected(switch, guests, tmp_path):
     g["vm1"].send(dst=MAC[2], count=10)
     settle(*g.values())
     expect_rx(g["vm2"], MAC[1], 10)
+    # accepted, the same move opens the new sockets, then closes the old ones
+    for n in ("vm1", "vm2"):
+        g[n].quit()
+    sw.vsctl("set", "Open_vSwitch", ".", f"other_config:vhost-sock-dir={tmp_path}/sock2")
+    for n in ("vm1", "vm2"):
+        assert (tmp_path / "sock2" / n).is_socket()
+        assert not os.path.exists(sw.sock(n))
+        assert sw.port_status(n)["socket"] == str(tmp_path / "sock2" / n)
+    g2 = guests(str(tmp_path / "sock2" / "vm2"), MAC[2], gid=2, name="vm2-moved")
+    g2.link()
+    sw.wait_connected("vm2")

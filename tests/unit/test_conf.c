@@ -626,7 +626,7 @@ static void test_full_file(void **state)
 		fail_msg("%s", err);
 
 	/* Every Open_vSwitch key is there. */
-	assert_int_equal(db->other_config.n, 14);
+	assert_int_equal(db->other_config.n, 15);
 	db_ovs_cfg(db, &oc);
 	assert_true(oc.pmd_cpu_mask == 0x6);
 	assert_int_equal(oc.vhost_sock_mode, 0660);
