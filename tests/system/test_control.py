@@ -323,3 +323,51 @@ def test_vhost_socket_paths_are_not_followed_or_deleted(switch, tmp_path):
                  contains="which is not a socket")
     assert (etc / "passwd").read_text() == "root:x:0:0\n"
     assert sw.alive()
+
+
+def test_refused_apply_leaves_the_file_untouched(switch):
+    """The file is renamed into place only after the change is applied: a
+    change refused while applied (a device that cannot be opened) never
+    reaches it, not even for a moment (it used to be written, then written
+    back)."""
+    import os
+    sw = switch
+    sw.vsctl("add-br", "br0")
+    st = os.stat(sw.conf)
+    text = sw.conf.read_text()
+    expect_error(sw, "add-port", "br0", "nic", "type=dpdk",
+                 "options:dpdk-devargs=0000:ff:1f.7", contains="0000:ff:1f.7")
+    after = os.stat(sw.conf)
+    # (an inode number alone can be reused by the write-back)
+    assert (after.st_ino, after.st_mtime_ns) == (st.st_ino, st.st_mtime_ns)
+    assert sw.conf.read_text() == text
+    assert not os.path.exists(str(sw.conf) + ".tmp")
+
+
+def test_missing_config_directory_is_created(tmp_path):
+    """No file and no directory for it: an empty configuration, and the first
+    change is saved (every save used to fail with "cannot create")."""
+    from conftest import need_hugepages, running
+    need_hugepages()
+    sw = Switch(tmp_path)
+    sw.conf = sw.dir / "etc" / "kvswitch" / "kvswitch.yaml"
+    sw.default_config = lambda: None  # start with no file at all
+    for s in running(sw):
+        s.vsctl("add-br", "br0")
+        assert "br0" in s.conf.read_text()
+
+
+def test_control_socket_path_holding_a_file_is_left_alone(tmp_path):
+    from conftest import need_hugepages
+    need_hugepages()
+    sw = Switch(tmp_path)
+    sw.ctl.parent.mkdir(parents=True, exist_ok=True)
+    sw.ctl.write_text("not a socket\n")
+    p = sw.start(expect_ok=False)
+    try:
+        rc = p.wait(30)
+    finally:
+        sw.kill()
+    assert rc != 0
+    assert "it exists and is not a socket" in sw.log_text()
+    assert sw.ctl.read_text() == "not a socket\n"
