@@ -6,7 +6,11 @@
  * Order matters so that a failing change leaves nothing half-done and PMDs
  * never see a dangling pointer:
  *   1. build changed port filters (control/port_filter.c) and open new
- *      devices (the only steps that may fail; undone on failure);
+ *      devices (the only steps that may fail; undone on failure).  A port
+ *      whose device changes is opened beside the old one, which keeps
+ *      running (its guest connected, its MACs and counters kept) until the
+ *      commit; only a port that must reuse the same socket or device is
+ *      closed first, and those come last, after every other open succeeded;
  *   2. unpublish ports that go away, take them out of bridges and poll
  *      lists, wait for a grace period, close them;
  *   3. publish port confs, bridge member lists, new ports;
@@ -15,6 +19,7 @@
  *      them to their new PMDs, so a queue is never polled by two PMDs and
  *      frames waiting in it stay there, none lost.
  */
+#include <assert.h>
 #include <errno.h>
 #include <grp.h>
 #include <stdio.h>
@@ -25,6 +30,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
+#include "control/apply_reopen.h"
 #include "control/balance.h"
 #include "control/port_filter.h"
 #include "control/rxq_plan.h"
@@ -80,27 +86,6 @@ static void sock_opts(const struct db_ovs_cfg *o, struct vhost_sock_opts *so)
 	so->dir = o->vhost_sock_dir;
 	so->gid = g ? g->gr_gid : (gid_t)-1;
 	so->mode = o->vhost_sock_mode;
-}
-
-/* Does a change of cfg need the device closed and opened again? */
-static bool needs_reopen(const struct sw_port *sp, const struct db_port_cfg *c,
-			 const struct db_ovs_cfg *ovs)
-{
-	const struct db_port_cfg *o = &sp->cfg;
-
-	if (sp->dp == NULL || o->type != c->type)
-		return true;
-	switch (c->type) {
-	case DB_PORT_VHOST_CLIENT:
-		return strcmp(o->server_path, c->server_path) != 0;
-	case DB_PORT_VHOST_SERVER:
-		return strcmp(sw.ovs.vhost_sock_dir, ovs->vhost_sock_dir) != 0;
-	case DB_PORT_DPDK:
-		return strcmp(o->devargs, c->devargs) != 0 || o->n_rxq != c->n_rxq ||
-		       o->n_rxq_desc != c->n_rxq_desc || o->n_txq_desc != c->n_txq_desc ||
-		       o->mtu != c->mtu;
-	}
-	return true;
 }
 
 static struct dp_port *open_port(const char *name, const struct db_port_cfg *c,
@@ -401,6 +386,24 @@ static void restore_reopened(struct sw_port **sps, unsigned int n)
 	apply_replan();
 }
 
+static unsigned int db_n_ports(const struct db *db)
+{
+	unsigned int n = 0;
+
+	for (size_t b = 0; b < db->n_bridges; b++)
+		n += db->bridges[b]->n_ports;
+	return n;
+}
+
+static unsigned int ports_open(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < sw.n_ports; i++)
+		n += sw.ports[i]->dp != NULL;
+	return n;
+}
+
 int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 {
 	static struct pending_open opens[DP_MAX_PORTS];
@@ -409,11 +412,21 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 	static const struct db_port *opening[DP_MAX_PORTS];
 	static uint16_t gone[DP_MAX_PORTS];
 	static struct dp_port *closing[DP_MAX_PORTS];
-	unsigned int n_open = 0, n_reopen = 0, n_new_br = 0, n_gone = 0, i, b;
+	static bool beside[DP_MAX_PORTS];
+	unsigned int n_open = 0, n_reopen = 0, n_new_br = 0, n_gone = 0, n_beside = 0, i, b;
+	unsigned int n_first_in_place = 0, n_fresh = 0, pass;
+	bool ids_short;
+	bool perms_changed, reopened_closed = false, sock_dir_existed;
 	struct db_ovs_cfg ovs;
 	uint64_t want;
 	int rc = 0;
 
+	/* db_validate() holds these limits; the tables below are this big */
+	if (db->n_bridges > SW_MAX_BRIDGES || db_n_ports(db) > DP_MAX_PORTS) {
+		snprintf(err, errlen, "%zu bridges, %u ports: at most %d and %d", db->n_bridges,
+			 db_n_ports(db), SW_MAX_BRIDGES, DP_MAX_PORTS);
+		return -E2BIG;
+	}
 	db_ovs_cfg(db, &ovs);
 	if (!sw.started)
 		dp_pool_configure(ovs.n_mbufs);
@@ -425,32 +438,68 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 		CTL_LOG(ERR, "%s: using the default\n", err);
 	}
 	want = apply_pmd_cores(ovs.pmd_cpu_mask, sw.control_core);
+	sock_dir_existed = access(ovs.vhost_sock_dir, F_OK) == 0;
+	perms_changed = strcmp(sw.ovs.vhost_sock_group, ovs.vhost_sock_group) != 0 ||
+			sw.ovs.vhost_sock_mode != ovs.vhost_sock_mode;
 
 	/* 1. everything that may fail: devices, bridges, PMDs.  Undone on
-	 *    failure, so a refused transaction changes nothing. */
-	for (b = 0; b < db->n_bridges; b++) {
-		const struct db_bridge *dbb = db->bridges[b];
-		for (i = 0; i < dbb->n_ports; i++) {
-			struct sw_port *sp = sw_port_find(dbb->ports[i]->name);
+	 *    failure, so a refused transaction changes nothing.  Pass 0: new
+	 *    ports and ports reopened beside their old device; pass 1: ports
+	 *    that must close theirs first.  A port opened beside holds a second
+	 *    port id until the commit: if ids would run out, all reopen in
+	 *    place. */
+	for (b = 0; b < db->n_bridges; b++)
+		for (i = 0; i < db->bridges[b]->n_ports; i++) {
+			const struct db_port *dbp = db->bridges[b]->ports[i];
+			struct sw_port *sp = sw_port_find(dbp->name);
 			struct db_port_cfg c;
 
-			db_port_cfg(dbb->ports[i], &c);
-			if (sp && !needs_reopen(sp, &c, &ovs))
-				continue;
-			opening[n_open] = dbb->ports[i];
-			opens[n_open++] = (struct pending_open){.dbp = dbb->ports[i]};
-			if (sp && sp->dp)
-				reopen[n_reopen++] = sp;
+			db_port_cfg(dbp, &c);
+			if (sp == NULL || sp->dp == NULL)
+				n_fresh++;
+			else if (apply_needs_reopen(sp, &c, &ovs) &&
+				 !apply_reopen_in_place(sp, &c, &ovs))
+				n_beside++;
+		}
+	ids_short = ports_open() + n_fresh + n_beside > DP_MAX_PORTS;
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			n_first_in_place = n_open;
+		for (b = 0; b < db->n_bridges; b++) {
+			const struct db_bridge *dbb = db->bridges[b];
+			for (i = 0; i < dbb->n_ports; i++) {
+				struct sw_port *sp = sw_port_find(dbb->ports[i]->name);
+				struct db_port_cfg c;
+				bool in_place;
+
+				db_port_cfg(dbb->ports[i], &c);
+				if (sp && !apply_needs_reopen(sp, &c, &ovs))
+					continue;
+				in_place = sp && sp->dp &&
+					   (ids_short || apply_reopen_in_place(sp, &c, &ovs));
+				if (in_place != (pass == 1))
+					continue;
+				assert(n_open < DP_MAX_PORTS);
+				beside[n_open] = sp && sp->dp && !in_place;
+				opening[n_open] = dbb->ports[i];
+				opens[n_open++] = (struct pending_open){.dbp = dbb->ports[i]};
+				if (in_place) {
+					assert(n_reopen < DP_MAX_PORTS);
+					reopen[n_reopen++] = sp;
+				}
+			}
 		}
 	}
 	rc = port_filter_prepare(db, opening, n_open, strict, err, errlen);
 	if (rc < 0)
 		return rc;
-	if (n_reopen)
-		close_for_reopen(reopen, n_reopen);
 	for (i = 0; i < n_open; i++) {
 		struct db_port_cfg c;
 
+		if (i == n_first_in_place && n_reopen) {
+			close_for_reopen(reopen, n_reopen);
+			reopened_closed = true;
+		}
 		db_port_cfg(opens[i].dbp, &c);
 		errno = 0;
 		opens[i].dp = open_port(opens[i].dbp->name, &c, &ovs, opens[i].error,
@@ -471,6 +520,7 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 		if (sw_bridge_find(dbb->name))
 			continue;
 		db_bridge_cfg(dbb, &bc);
+		assert(n_new_br < SW_MAX_BRIDGES);
 		new_br[n_new_br] =
 			(struct pending_bridge){.dbb = dbb, .dp = create_bridge(dbb->name, &bc)};
 		if (new_br[n_new_br].dp == NULL) {
@@ -521,7 +571,18 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 			sb->cfg = bc;
 	}
 
-	/* ports that go away: out of bridges and poll lists first */
+	/* ports that go away, and the old devices of ports opened beside: out
+	 * of bridges and poll lists first */
+	for (i = 0; i < n_open; i++) {
+		struct sw_port *sp = sw_port_find(opens[i].dbp->name);
+
+		if (!beside[i] || sp == NULL || sp->dp == NULL)
+			continue;
+		dp_port_unpublish(sp->dp);
+		closing[n_gone] = sp->dp;
+		gone[n_gone++] = sp->dp->id;
+		sp->dp = NULL;
+	}
 	for (i = 0; i < sw.n_ports;) {
 		struct sw_port *sp = sw.ports[i];
 
@@ -556,6 +617,7 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 				continue;
 			}
 			snprintf(sp->name, sizeof(sp->name), "%s", opens[i].dbp->name);
+			assert(sw.n_ports < DP_MAX_PORTS);
 			sw.ports[sw.n_ports++] = sp;
 		}
 		sp->dp = opens[i].dp;
@@ -585,7 +647,8 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 				continue;
 			if (sb)
 				fdb_set_port_limit(sb->dp->fdb, sp->dp->id, c.mac_limit);
-			if (sp->dp->kind == DP_PORT_VHOST) {
+			/* a new socket got them when created */
+			if (sp->dp->kind == DP_PORT_VHOST && perms_changed) {
 				struct vhost_sock_opts so;
 				sock_opts(&ovs, &so);
 				vhost_port_set_perms(sp->dp, &so);
@@ -624,7 +687,9 @@ undo_bridges:
 undo_opens:
 	while (i-- > 0)
 		close_port(opens[i].dp);
-	if (n_reopen)
+	if (!sock_dir_existed)
+		rmdir(ovs.vhost_sock_dir); /* made by this transaction; empty again */
+	if (reopened_closed)
 		restore_reopened(reopen, n_reopen);
 	port_filter_abort();
 	return rc;

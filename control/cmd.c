@@ -3,10 +3,14 @@
  * Control socket methods (cmd.h): the transaction path and the small reads.
  *
  * A transaction never edits the running configuration in place: it edits a
- * clone, validates it, writes it to the configuration file (atomically),
- * then applies it.  If the apply fails (a device that cannot be opened) the
- * previous file is written back.  So the switch, the file and the reply
- * always agree, and a bad request changes nothing.
+ * clone, validates it, checks it asks nothing of the socket that only the
+ * file may ask (db_check_socket_change), writes it next to the configuration
+ * file (PATH.tmp), applies it, and only then renames it over the file.  If
+ * the apply fails (a device that cannot be opened) the temporary file is
+ * removed; a daemon that dies while applying left the file as it was.  If
+ * the rename fails the previous configuration is applied again.  So the
+ * switch, the file and the reply always agree, and a bad request changes
+ * nothing.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -134,7 +138,7 @@ static int do_op(struct db *db, json_t *op, char *err, size_t errlen)
 static json_t *transact(json_t *params, int *code, char *err, size_t errlen)
 {
 	char err2[DB_ERR_LEN];
-	struct db *ndb;
+	struct db *ndb, *old = NULL;
 	json_t *op;
 	size_t i;
 	int rc;
@@ -157,24 +161,40 @@ static json_t *transact(json_t *params, int *code, char *err, size_t errlen)
 			goto fail;
 	}
 	rc = db_validate(ndb, err, errlen);
+	if (rc == 0)
+		rc = db_check_socket_change(sw.db, ndb, err, errlen);
 	if (rc < 0)
 		goto fail;
 	if (sw.config_path[0]) {
-		rc = conf_save(ndb, sw.config_path, err2, sizeof(err2));
+		old = db_clone(sw.db); /* to apply again if the file cannot be renamed */
+		rc = old ? conf_save_prepare(ndb, sw.config_path, err2, sizeof(err2)) : -ENOMEM;
 		if (rc < 0) {
-			snprintf(err, errlen, "configuration not saved, nothing changed: %s", err2);
+			snprintf(err, errlen, "configuration not saved, nothing changed: %s",
+				 old ? err2 : "out of memory");
 			goto fail;
 		}
 	}
 	rc = apply_db(ndb, true, err, errlen);
 	if (rc < 0) {
-		if (sw.config_path[0] && conf_save(sw.db, sw.config_path, err2, sizeof(err2)) < 0)
-			fprintf(stderr, "kvswitchd: cannot restore %s: %s\n", sw.config_path, err2);
+		if (sw.config_path[0])
+			conf_save_abort(sw.config_path);
 		goto fail;
 	}
+	/* ndb is sw.db now */
+	if (sw.config_path[0] && (rc = conf_save_commit(sw.config_path, err2, sizeof(err2))) < 0) {
+		snprintf(err, errlen, "configuration not saved, the change is undone: %s", err2);
+		if (apply_db(old, false, err2, sizeof(err2)) < 0)
+			fprintf(stderr, "kvswitchd: cannot undo the change: %s\n", err2);
+		if (sw.db != old)
+			db_destroy(old);
+		*code = rc;
+		return NULL;
+	}
+	db_destroy(old);
 	return view_new("", json_object());
 fail:
 	db_destroy(ndb);
+	db_destroy(old);
 	*code = rc;
 	return NULL;
 }

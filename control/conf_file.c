@@ -778,7 +778,22 @@ static int sync_dir(const char *path)
 	return rc;
 }
 
-int conf_save(const struct db *db, const char *path, char *err, size_t errlen)
+static int tmp_path(const char *path, char *tmp, size_t len, char *err, size_t errlen)
+{
+	if ((size_t)snprintf(tmp, len, "%s.tmp", path) >= len) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+/*
+ * PATH.tmp is created, never reused: whatever a crash (or anyone who can
+ * write in the directory) left there is unlinked first (unlink removes the
+ * name only, it follows no symlink and opens no FIFO), then O_EXCL|O_NOFOLLOW
+ * makes sure the file written is the one just created.
+ */
+int conf_save_prepare(const struct db *db, const char *path, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX];
 	const char *step;
@@ -786,10 +801,9 @@ int conf_save(const struct db *db, const char *path, char *err, size_t errlen)
 	char *text;
 	int fd, rc;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return -ENAMETOOLONG;
-	}
+	rc = tmp_path(path, tmp, sizeof(tmp), err, errlen);
+	if (rc < 0)
+		return rc;
 	text = conf_dump(db);
 	if (text == NULL) {
 		rc = -errno;
@@ -797,11 +811,21 @@ int conf_save(const struct db *db, const char *path, char *err, size_t errlen)
 			 strerror(-rc));
 		return rc;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (unlink(tmp) < 0 && errno != ENOENT) {
+		rc = -errno;
+		free(text);
+		snprintf(err, errlen, "%s: cannot remove the stale file: %s", tmp, strerror(-rc));
+		return rc;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		rc = -errno;
 		free(text);
-		snprintf(err, errlen, "%s: cannot create: %s", tmp, strerror(-rc));
+		if (rc == -ENOENT)
+			snprintf(err, errlen, "%s: cannot create: its directory does not exist",
+				 tmp);
+		else
+			snprintf(err, errlen, "%s: cannot create: %s", tmp, strerror(-rc));
 		return rc;
 	}
 	/* Keep the permissions an administrator gave the file. */
@@ -818,13 +842,26 @@ int conf_save(const struct db *db, const char *path, char *err, size_t errlen)
 		step = "cannot close";
 		rc = -errno;
 	}
-	if (rc == 0 && rename(tmp, path) < 0) {
-		step = "cannot rename over the configuration file";
-		rc = -errno;
-	}
 	if (rc) {
 		unlink(tmp);
 		snprintf(err, errlen, "%s: %s: %s", tmp, step, strerror(-rc));
+	}
+	return rc;
+}
+
+int conf_save_commit(const char *path, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX];
+	int rc;
+
+	rc = tmp_path(path, tmp, sizeof(tmp), err, errlen);
+	if (rc < 0)
+		return rc;
+	if (rename(tmp, path) < 0) {
+		rc = -errno;
+		unlink(tmp);
+		snprintf(err, errlen, "%s: cannot rename over the configuration file: %s", tmp,
+			 strerror(-rc));
 		return rc;
 	}
 	rc = sync_dir(path);
@@ -832,4 +869,19 @@ int conf_save(const struct db *db, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: saved, but cannot fsync its directory: %s", path,
 			 strerror(-rc));
 	return rc;
+}
+
+void conf_save_abort(const char *path)
+{
+	char tmp[PATH_MAX], err[64];
+
+	if (tmp_path(path, tmp, sizeof(tmp), err, sizeof(err)) == 0)
+		unlink(tmp);
+}
+
+int conf_save(const struct db *db, const char *path, char *err, size_t errlen)
+{
+	int rc = conf_save_prepare(db, path, err, errlen);
+
+	return rc < 0 ? rc : conf_save_commit(path, err, errlen);
 }

@@ -26,6 +26,10 @@
 #define DB_ERR_LEN           512
 #define DB_MAX_AFFINITY      64
 #define DB_MAX_ATTACHED_MACS 8
+/* What the switch can run (control/state.h SW_MAX_BRIDGES, dataplane/port.h
+ * DP_MAX_PORTS): db_validate() refuses more, naming the limit. */
+#define DB_MAX_BRIDGES 64
+#define DB_MAX_PORTS   1024
 
 /* String map, kept sorted by key. */
 struct smap_node {
@@ -106,8 +110,25 @@ int db_get(const struct db *db, const char *table, const char *record, const cha
 	   const char *key, char *out, size_t outlen, char *err, size_t errlen);
 
 /* Every rule that spans records or needs a range: known keys per type,
- * ranges, unique names, unique socket paths and devargs, affinity syntax. */
+ * ranges, unique names, unique socket paths and devargs, affinity syntax,
+ * at most DB_MAX_BRIDGES bridges and DB_MAX_PORTS ports. */
 int db_validate(const struct db *db, char *err, size_t errlen);
+
+/*
+ * What a control-socket client may not do, although the configuration file
+ * may (control/db_socket.c; docs/operations.md, "The control socket is
+ * root"): change a file-only key (dpdk-extra: EAL arguments, which can load
+ * code; dpdk-devargs-allow: the list below), or give a dpdk port devargs
+ * whose driver dpdk-devargs-allow does not name.  0, or -EPERM naming the
+ * key or port.  old is the running configuration, new the changed clone.
+ */
+int db_check_socket_change(const struct db *old, const struct db *new, char *err, size_t errlen);
+/* The drivers a socket client may name in dpdk-devargs when the file sets no
+ * dpdk-devargs-allow ("pci" stands for any PCI address). */
+#define DB_DEVARGS_ALLOW_DEFAULT "pci,net_af_packet,net_af_xdp,net_tap,net_ring,net_null"
+/* Is devargs' device one of the comma-separated drivers of allow?  0, or
+ * -EPERM with the reason. */
+int db_devargs_allowed(const char *allow, const char *devargs, char *err, size_t errlen);
 
 /* ---- Typed views, valid after db_validate() succeeded. ---- */
 
@@ -175,6 +196,13 @@ struct db *conf_load(const char *path, char *err, size_t errlen);
 struct db *conf_load_string(const char *text, const char *name, char *err, size_t errlen);
 /* Write db to path atomically: PATH.tmp, fsync, rename, fsync of the dir. */
 int conf_save(const struct db *db, const char *path, char *err, size_t errlen);
+/* The same in two steps, so that a transaction writes PATH.tmp before it is
+ * applied and renames it over PATH only once the apply succeeded: a change
+ * that fails (or crashes the daemon) while applied is never in the file the
+ * next start reads.  abort: remove PATH.tmp. */
+int conf_save_prepare(const struct db *db, const char *path, char *err, size_t errlen);
+int conf_save_commit(const char *path, char *err, size_t errlen);
+void conf_save_abort(const char *path);
 /* The YAML text conf_save() writes (malloc'd). */
 char *conf_dump(const struct db *db);
 

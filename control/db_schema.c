@@ -60,7 +60,8 @@ struct key_def {
 };
 
 static const struct key_def ovs_keys[] = {
-	{"dpdk-extra", K_TEXT},
+	{"dpdk-devargs-allow", K_TEXT}, /* file only (control/db_socket.c) */
+	{"dpdk-extra", K_TEXT},         /* file only */
 	{"n-mbufs", K_UINT, 4096, 1048576},
 	{"pmd-auto-lb", K_BOOL},
 	{"pmd-auto-lb-improvement-threshold", K_UINT, 0, 100},
@@ -654,7 +655,18 @@ static int validate_unique(const struct db *db, char *err, size_t errlen)
 
 int db_validate(const struct db *db, char *err, size_t errlen)
 {
+	size_t n_ports = 0;
 	int rc;
+
+	/* apply builds bridges and ports into tables of these sizes */
+	for (size_t i = 0; i < db->n_bridges; i++)
+		n_ports += db->bridges[i]->n_ports;
+	if (db->n_bridges > DB_MAX_BRIDGES)
+		return verr(err, errlen, 0, "%zu bridges: kvswitch runs at most %d bridges",
+			    db->n_bridges, DB_MAX_BRIDGES);
+	if (n_ports > DB_MAX_PORTS)
+		return verr(err, errlen, 0, "%zu ports: kvswitch runs at most %d ports", n_ports,
+			    DB_MAX_PORTS);
 
 	for (size_t i = 0; i < db->other_config.n; i++) {
 		rc = check_key(P_OVS, ".", 0, db->other_config.nodes[i].key,

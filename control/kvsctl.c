@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,10 @@ int main(int argc, char **argv)
 	char err[1024], *line, *req_s;
 	json_t *req, *resp, *res, *error;
 	json_error_t jerr;
+
+	/* A daemon that hangs up mid-request is "cannot be reached" (exit 3),
+	 * not a death by SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 
 	/* Global options come first; the first other word starts the command, so
 	 * per-command options such as --may-exist reach cli_parse(). */

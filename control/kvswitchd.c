@@ -34,7 +34,6 @@
 #define DEFAULT_CONFIG  "/etc/kvswitch/kvswitch.yaml"
 #define DEFAULT_UNIXCTL "/var/run/kvswitch/kvswitchd.ctl"
 #define MAX_EAL_ARGS    64
-#define XDP_PROG_DIR    "/run/kvswitch" /* the af_xdp ports' XDP program, 0600 */
 
 static volatile sig_atomic_t stop;
 
@@ -56,7 +55,9 @@ static void usage(FILE *f)
 		DEFAULT_CONFIG, DEFAULT_UNIXCTL);
 }
 
-static void mkdir_parent(const char *path)
+/* Create the directories above path (0755, root's); -errno naming nothing,
+ * the caller names the file. */
+static int mkdir_parent(const char *path)
 {
 	char tmp[PATH_MAX], *s;
 
@@ -65,9 +66,24 @@ static void mkdir_parent(const char *path)
 		if (*s != '/')
 			continue;
 		*s = '\0';
-		mkdir(tmp, 0755);
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return -errno;
 		*s = '/';
 	}
+	return 0;
+}
+
+/* The directory part of path ("." when it has none). */
+static void dir_of(const char *path, char *dir, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(dir, len, ".");
+	else if (slash == path)
+		snprintf(dir, len, "/");
+	else
+		snprintf(dir, len, "%.*s", (int)(slash - path), path);
 }
 
 /* libbpf (the af_xdp PMD loading kvswitch's XDP program, control/xdp_filter.c)
@@ -86,6 +102,22 @@ static void raise_memlock(void)
 		"kvswitchd: RLIMIT_MEMLOCK stays at %llu KiB (no CAP_SYS_RESOURCE): kernels before "
 		"5.11 may refuse af_xdp ports' XDP program\n",
 		(unsigned long long)r.rlim_max / 1024);
+}
+
+/* Did the EAL arguments choose which PCI devices EAL probes? */
+static bool pci_choice_made(char *const *args, int n)
+{
+	static const char *const opts[] = {
+		"-a",      "-b", "-w", "--allow", "--block", "--pci-whitelist", "--pci-blacklist",
+		"--no-pci"};
+
+	for (int i = 0; i < n; i++)
+		for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
+			if (strncmp(args[i], opts[k], strlen(opts[k])) == 0 &&
+			    (args[i][strlen(opts[k])] == '\0' || args[i][strlen(opts[k])] == '=' ||
+			     opts[k][1] != '-'))
+				return true;
+	return false;
 }
 
 static unsigned int pick_control_core(uint64_t pmd_mask)
@@ -127,6 +159,7 @@ int main(int argc, char **argv)
 	};
 	const char *config = DEFAULT_CONFIG, *unixctl = DEFAULT_UNIXCTL, *mem = "1024";
 	char *eal_argv[MAX_EAL_ARGS], core_arg[16], err[DB_ERR_LEN], *extra = NULL;
+	char run_dir[PATH_MAX];
 	int eal_argc = 0, o, efd, rc, i;
 	bool no_huge = false;
 	struct db_ovs_cfg ovs;
@@ -162,6 +195,14 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	} else {
+		/* A missing file is an empty configuration; its directory is
+		 * created now so that the first change can be saved. */
+		rc = mkdir_parent(config);
+		if (rc < 0) {
+			fprintf(stderr, "kvswitchd: cannot create the directory of %s: %s\n",
+				config, strerror(-rc));
+			return 1;
+		}
 		db = db_create();
 		if (db == NULL)
 			return 1;
@@ -191,7 +232,28 @@ int main(int argc, char **argv)
 	}
 	for (i = optind; i < argc && eal_argc < MAX_EAL_ARGS - 1; i++)
 		eal_argv[eal_argc++] = argv[i];
+	/* EAL probes every PCI device it can at start, and could take one bound
+	 * to vfio-pci for a passthrough VM.  An allowlist naming an address no
+	 * host has (domain ffff; 0000:00:00.0 is often a host bridge) probes
+	 * none; ports still attach theirs by devargs (rte_dev_probe). */
+	if (!pci_choice_made(eal_argv, eal_argc) && eal_argc < MAX_EAL_ARGS - 2) {
+		eal_argv[eal_argc++] = "-a";
+		eal_argv[eal_argc++] = "ffff:ff:1f.7";
+	}
 	eal_argv[eal_argc] = NULL;
+
+	/* Before EAL, so that a second daemon on the same socket stops before
+	 * it touches any device.  Requests wait until the loop below runs. */
+	rc = mkdir_parent(unixctl);
+	if (rc == 0)
+		rc = rpc_init(unixctl, cmd_dispatch);
+	if (rc < 0) {
+		fprintf(stderr, "kvswitchd: cannot listen on %s: %s\n", unixctl,
+			rc == -EADDRINUSE ? "another kvswitchd answers on it"
+			: rc == -EEXIST   ? "it exists and is not a socket"
+					  : strerror(-rc));
+		return 1;
+	}
 
 	/* Before EAL: it derives the CPU set of its control threads (librte_vhost's
 	 * among them) from ours, and those must stay off PMD cores. */
@@ -201,34 +263,34 @@ int main(int argc, char **argv)
 	if (rc < 0) {
 		fprintf(stderr, "kvswitchd: EAL initialisation failed: %s\n",
 			rte_strerror(rte_errno));
+		rpc_close();
 		return 1;
 	}
 	rte_log_set_level(RTE_LOGTYPE_USER1, RTE_LOG_INFO);
 	rte_log_set_level(RTE_LOGTYPE_USER2, RTE_LOG_INFO);
 
-	rc = xdp_filter_init(XDP_PROG_DIR);
+	/* The af_xdp ports' XDP program (0600) goes next to the control
+	 * socket: each daemon in its own run directory. */
+	dir_of(unixctl, run_dir, sizeof(run_dir));
+	rc = xdp_filter_init(run_dir);
 	if (rc < 0)
 		fprintf(stderr,
 			"kvswitchd: cannot write the XDP program to %s: %s; af_xdp ports run "
 			"without the kernel half of their ingress rules\n",
-			XDP_PROG_DIR, strerror(-rc));
+			run_dir, strerror(-rc));
 
 	if (dp_rcu_init(DP_MAX_PMDS) < 0) {
 		fprintf(stderr, "kvswitchd: cannot allocate the RCU variable\n");
+		rpc_close();
 		return 1;
 	}
 	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (efd < 0) {
 		perror("kvswitchd: eventfd");
+		rpc_close();
 		return 1;
 	}
 	vhost_init(efd);
-	mkdir_parent(unixctl);
-	rc = rpc_init(unixctl, cmd_dispatch);
-	if (rc < 0) {
-		fprintf(stderr, "kvswitchd: cannot listen on %s: %s\n", unixctl, strerror(-rc));
-		return 1;
-	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);

@@ -6,6 +6,7 @@
  * it happens before anything changes; installing is a pointer swap per port
  * and direction.  Control thread only.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -60,9 +61,13 @@ static int prepare_port(const struct db_port *p, bool opening, bool strict, char
 			size_t errlen)
 {
 	const struct smap *old = applied_map(p->name);
-	struct pending_filter *pf = &pending[n_pending];
+	struct pending_filter *pf;
 	char why[DB_ERR_LEN];
 	int rc;
+
+	/* one entry per port at most: db_validate() holds DB_MAX_PORTS */
+	assert(n_pending < DP_MAX_PORTS);
+	pf = &pending[n_pending];
 
 	memset(pf, 0, sizeof(*pf));
 	for (int d = 0; d < FILTER_DIR_MAX; d++) {

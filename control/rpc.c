@@ -3,26 +3,36 @@
  * The control socket server (rpc.h).  Control thread only.
  * A request is at most RPC_MAX_REQ bytes; larger ones get an error and the
  * connection is closed, so a client cannot make the daemon grow without end.
+ * Nor can clients hold every slot: a connection that stays silent for
+ * RPC_IDLE_MS, or sends half a request and then nothing for RPC_PARTIAL_MS,
+ * is closed, and when the table is full the least recently active client
+ * makes room for the new one (kvsctl is active within milliseconds of
+ * connecting, so it is never the one evicted).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "control/rpc.h"
 
 #define RPC_MAX_CLIENTS 64
 #define RPC_MAX_REQ     (1 << 20)
+#define RPC_IDLE_MS     30000 /* nothing asked, nothing pending */
+#define RPC_PARTIAL_MS  5000  /* half a request, or an answer not read */
 
 struct client {
 	int fd;
 	bool close_after_write;
+	uint64_t last_ms; /* last byte in or out, or the accept */
 	char *buf;
 	size_t len, cap;
 	char *out; /* pending response */
@@ -34,26 +44,66 @@ static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static struct client clients[RPC_MAX_CLIENTS];
 static rpc_handler handler;
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Make room at path for our socket.  A socket another daemon still answers
+ * on is its own: refuse (a second daemon must not silently take the control
+ * of the first).  A dead socket is stale and removed; anything else is not
+ * ours to delete.
+ */
+static int clear_stale(const char *path, const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	close(fd);
+	if (rc == 0)
+		return -EADDRINUSE;
+	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
 int rpc_init(const char *path, rpc_handler h)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int i;
+	mode_t old_mask;
+	int i, rc;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	snprintf(sock_path, sizeof(sock_path), "%s", path);
+	rc = clear_stale(path, &sa);
+	if (rc < 0)
+		return rc;
 	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (listen_fd < 0)
 		return -errno;
-	unlink(path);
-	if (bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(listen_fd, 16) < 0) {
+	/* Born 0660: no window in which the umask's mode lets others connect.
+	 * Process-wide, but no other thread creates files this early. */
+	old_mask = umask(0117);
+	rc = bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old_mask);
+	if (rc < 0 || listen(listen_fd, 16) < 0) {
 		int e = errno;
 		close(listen_fd);
 		listen_fd = -1;
 		return -e;
 	}
-	chmod(path, 0660);
 	for (i = 0; i < RPC_MAX_CLIENTS; i++)
 		clients[i].fd = -1;
 	handler = h;
@@ -77,10 +127,45 @@ void rpc_close(void)
 		if (clients[i].fd >= 0)
 			client_close(&clients[i]);
 	if (listen_fd >= 0) {
+		struct stat st;
+
 		close(listen_fd);
-		unlink(sock_path);
+		if (lstat(sock_path, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(sock_path);
 	}
 	listen_fd = -1;
+}
+
+/* The table is full: close the client that has been quiet the longest. */
+static struct client *client_evict(void)
+{
+	struct client *oldest = &clients[0];
+	int i;
+
+	for (i = 1; i < RPC_MAX_CLIENTS; i++)
+		if (clients[i].last_ms < oldest->last_ms)
+			oldest = &clients[i];
+	client_close(oldest);
+	return oldest;
+}
+
+/* Close clients that hold a slot without using it (see the top). */
+static void clients_expire(void)
+{
+	static uint64_t last_check;
+	uint64_t now = now_ms();
+	int i;
+
+	if (now - last_check < 100)
+		return;
+	last_check = now;
+	for (i = 0; i < RPC_MAX_CLIENTS; i++) {
+		struct client *c = &clients[i];
+		bool busy = c->len > 0 || c->out != NULL;
+
+		if (c->fd >= 0 && now - c->last_ms >= (busy ? RPC_PARTIAL_MS : RPC_IDLE_MS))
+			client_close(c);
+	}
 }
 
 unsigned int rpc_pollfds(struct pollfd *fds, unsigned int max)
@@ -90,6 +175,7 @@ unsigned int rpc_pollfds(struct pollfd *fds, unsigned int max)
 
 	if (listen_fd < 0 || max == 0)
 		return 0;
+	clients_expire();
 	fds[n++] = (struct pollfd){.fd = listen_fd, .events = POLLIN};
 	for (i = 0; i < RPC_MAX_CLIENTS && n < max; i++)
 		if (clients[i].fd >= 0)
@@ -118,14 +204,17 @@ static void respond(struct client *c, json_t *resp)
 	json_decref(resp);
 	if (s == NULL)
 		return;
-	c->out = realloc(s, n + 2);
-	if (c->out == NULL) {
-		free(s);
-		return;
+	/* a copy rather than realloc(s): gcc 12 -Wuse-after-free misreads the
+	 * realloc-failure path; an answer is copied once, it costs nothing */
+	c->out = malloc(n + 1);
+	if (c->out != NULL) {
+		memcpy(c->out, s, n);
+		c->out[n] = '\n';
+		c->out_len = n + 1;
+		c->out_off = 0;
 	}
-	c->out[n] = '\n';
-	c->out_len = n + 1;
-	c->out_off = 0;
+	free(s);
+	c->last_ms = now_ms(); /* a long apply does not count against the client */
 }
 
 static json_t *error_obj(int code, const char *msg)
@@ -193,6 +282,7 @@ static void client_read(struct client *c)
 		client_close(c);
 		return;
 	}
+	c->last_ms = now_ms();
 	if (c->len + (size_t)r > RPC_MAX_REQ) {
 		/* answer, then hang up: the rest of it is not a request */
 		free(c->out);
@@ -228,6 +318,7 @@ static void client_write(struct client *c)
 		return;
 	}
 	c->out_off += (size_t)w;
+	c->last_ms = now_ms();
 	if (c->out_off == c->out_len) {
 		free(c->out);
 		c->out = NULL;
@@ -252,11 +343,10 @@ void rpc_serve(const struct pollfd *fds, unsigned int n)
 			if (fd < 0)
 				continue;
 			c = client_of(-1);
-			if (c == NULL) {
-				close(fd);
-				continue;
-			}
+			if (c == NULL)
+				c = client_evict();
 			c->fd = fd;
+			c->last_ms = now_ms();
 			continue;
 		}
 		c = client_of(fds[i].fd);

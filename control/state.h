@@ -18,6 +18,10 @@
 
 #define SW_MAX_BRIDGES 64
 
+/* what db_validate() lets through must fit (control/apply.c's tables) */
+_Static_assert(DB_MAX_BRIDGES == SW_MAX_BRIDGES, "bridge limits differ");
+_Static_assert(DB_MAX_PORTS <= DP_MAX_PORTS, "port limits differ");
+
 struct dp_bridge;
 struct pmd;
 

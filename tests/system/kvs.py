@@ -128,13 +128,22 @@ class Switch:
     def rpc(self, method, params=None):
         """One request on the control socket without spawning kvsctl (for tests that make
         hundreds of changes); the connection is kept. Raises KvsctlError on an error."""
-        if getattr(self, "_rpc", None) is None:
-            self._rpc = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            self._rpc.connect(str(self.ctl))
-            self._rpc_in = self._rpc.makefile("r")
         req = {"id": 1, "method": method, "params": params if params is not None else {}}
-        self._rpc.sendall((json.dumps(req) + "\n").encode())
-        resp = json.loads(self._rpc_in.readline())
+        for attempt in (0, 1):
+            if getattr(self, "_rpc", None) is None:
+                self._rpc = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self._rpc.connect(str(self.ctl))
+                self._rpc_in = self._rpc.makefile("r")
+            try:
+                self._rpc.sendall((json.dumps(req) + "\n").encode())
+                line = self._rpc_in.readline()
+            except (BrokenPipeError, ConnectionResetError):
+                line = ""
+            if line or attempt:
+                break
+            # the daemon closes connections idle for 30 s (control/rpc.c): reconnect
+            self._rpc_close()
+        resp = json.loads(line)
         if "error" in resp:
             raise KvsctlError([method], 1, resp["error"]["message"])
         return resp["result"]["data"]

@@ -153,3 +153,221 @@ def test_config_file_loaded_at_start(tmp_path):
         assert (sw.sockdir / "vm1").is_socket()
     finally:
         sw.stop()
+
+
+# ---- hardening (issue 13) ----
+
+def test_too_many_bridges_or_ports_refused(switch):
+    """One request asking for more than apply's tables hold used to overflow
+    them (65 bridges: "success" and two bridges silently unbuilt; 1100 ports:
+    a segfault).  Now: refused with the limit named, nothing changed."""
+    sw = switch
+    before = sw.conf.read_text()
+    args = []
+    for i in range(65):
+        args += (["--"] if args else []) + ["add-br", f"b{i}"]
+    expect_error(sw, *args, contains="at most 64 bridges")
+    assert sw.vsctl("list-br").split() == []
+    sw.vsctl("add-br", "br0")
+    args = []
+    for i in range(1100):
+        args += (["--"] if args else []) + ["add-port", "br0", f"p{i}", "type=dpdk",
+                                            f"options:dpdk-devargs=net_null{i}"]
+    expect_error(sw, *args, contains="at most 1024 ports")
+    assert sw.alive()
+    assert sw.vsctl("list-ports", "br0").split() == []
+    assert sw.vsctl("list-br").split() == ["br0"]
+    assert before != sw.conf.read_text() and "br0" in sw.conf.read_text()
+
+
+def test_idle_and_half_open_clients_do_not_lock_out_kvsctl(switch):
+    """64 idle connections used to take every slot of the control socket."""
+    import socket
+    import time
+    sw = switch
+    idle = []
+    for i in range(100):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(str(sw.ctl))
+        if i % 2:
+            s.sendall(b'{"id":1,"method":')  # half a request, then nothing
+        idle.append(s)
+        if i % 10 == 9:
+            time.sleep(0.05)  # let the daemon accept them in order
+    for _ in range(3):
+        assert sw.vsctl("version").strip() == "kvswitchd 0.1.0"
+    # a half request holds its slot for at most a few seconds
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(str(sw.ctl))
+    s.sendall(b'{"id":1,')
+    s.settimeout(15)
+    t0 = time.time()
+    assert s.recv(4096) == b""
+    assert time.time() - t0 < 10
+    for s in idle:
+        s.close()
+    assert sw.vsctl("version").strip() == "kvswitchd 0.1.0"
+
+
+def test_kvsctl_exits_3_when_the_daemon_hangs_up(tmp_path):
+    """A daemon that closes the connection mid-request: kvsctl says it could
+    not reach it (exit 3) instead of dying of SIGPIPE."""
+    import socket
+    import threading
+    path = tmp_path / "fake.ctl"
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(str(path))
+    srv.listen(1)
+
+    def hang_up():
+        c, _ = srv.accept()
+        c.recv(1)
+        c.close()
+    t = threading.Thread(target=hang_up)
+    t.start()
+    # a request (1.2 MB; a value is at most 4 KiB) larger than the socket
+    # buffer, so kvsctl is still writing
+    big = ["other_config:k%d=%s" % (i, "x" * 3000) for i in range(400)]
+    r = subprocess.run([str(KVSCTL), "--unixctl", str(path), "set", "Open_vSwitch", ".", *big],
+                       capture_output=True, text=True, timeout=30)
+    t.join()
+    srv.close()
+    assert r.returncode == 3, (r.returncode, r.stderr)
+    assert "kvswitchd" in r.stderr
+
+
+def test_second_daemon_does_not_take_the_control_socket(switch):
+    import shutil
+    import tempfile
+    from pathlib import Path
+    sw = switch
+    short = Path(tempfile.mkdtemp(prefix="kvs2-"))  # socket paths are short
+    other = Switch(short)
+    other.ctl = sw.ctl
+    p = other.start(expect_ok=False)
+    try:
+        rc = p.wait(30)
+    finally:
+        other.kill()
+        log = other.log_text()
+        shutil.rmtree(short, ignore_errors=True)
+    assert rc != 0
+    assert "another kvswitchd answers on it" in log, log[-2000:]
+    assert sw.ctl.is_socket()
+    assert sw.vsctl("version").strip() == "kvswitchd 0.1.0"
+
+
+def test_socket_cannot_set_eal_args_or_any_driver(switch):
+    """The control socket is root, but what reaches beyond the switch stays
+    with the configuration file: EAL arguments, and drivers not allowed."""
+    sw = switch
+    sw.vsctl("add-br", "br0")
+    expect_error(sw, "set", "Open_vSwitch", ".", "other_config:dpdk-extra=-d /tmp/x.so",
+                 contains="dpdk-extra can be changed only in the configuration file")
+    expect_error(sw, "set", "Open_vSwitch", ".", "other_config:dpdk-devargs-allow=net_pcap",
+                 contains="dpdk-devargs-allow can be changed only in the configuration file")
+    victim = sw.dir / "victim"
+    victim.write_text("precious\n")
+    expect_error(sw, "add-port", "br0", "cap", "type=dpdk",
+                 f"options:dpdk-devargs=net_pcap0,rx_iface=lo,tx_pcap={victim}",
+                 contains="not in dpdk-devargs-allow")
+    assert victim.read_text() == "precious\n"
+    assert "dpdk-extra" not in sw.conf.read_text()
+
+
+def test_eal_probes_no_pci_device_at_start(switch):
+    """EAL used to probe every PCI device at start (here it tried the host's
+    own virtio NIC); devices now come by devargs only."""
+    assert "Probe PCI driver" not in switch.log_text()
+
+
+def test_vhost_socket_paths_are_not_followed_or_deleted(switch, tmp_path):
+    """Root touches only sockets in the socket directory: a symlink planted
+    there is neither chmod-ed through nor deleted, a file is not replaced,
+    and a directory holding other files is refused."""
+    import os
+    import stat
+    sw = switch
+    sw.vsctl("set", "Open_vSwitch", ".", "other_config:vhost-sock-mode=0666")
+    sw.vsctl("add-br", "br0")
+    sw.vsctl("add-port", "br0", "vm1", "type=dpdkvhostuser")
+    sock = sw.sockdir / "vm1"
+    assert stat.S_IMODE(sock.lstat().st_mode) == 0o666
+    secret = tmp_path / "secret"
+    secret.write_text("s\n")
+    os.chmod(secret, 0o600)
+    sock.unlink()
+    sock.symlink_to(secret)
+    sw.vsctl("add-br", "br9")  # unrelated: touches no permission
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    sw.vsctl("set", "Open_vSwitch", ".", "other_config:vhost-sock-mode=0660")
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600  # a change: not followed
+    sw.vsctl("del-port", "vm1")
+    # (librte_vhost unlinks the name at unregister: the link, not its target)
+    assert secret.read_text() == "s\n"
+    if sock.is_symlink():
+        sock.unlink()
+    # a regular file where a socket would go: left alone, the port refused
+    keep = sw.sockdir / "keep"
+    keep.write_text("k\n")
+    expect_error(sw, "add-port", "br0", "keep", "type=dpdkvhostuser",
+                 contains="is not a socket")
+    assert keep.read_text() == "k\n"
+    keep.unlink()
+    # a socket directory with other files in it is not kvswitch's
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    (etc / "passwd").write_text("root:x:0:0\n")
+    expect_error(sw, "set", "Open_vSwitch", ".", f"other_config:vhost-sock-dir={etc}", "--",
+                 "add-port", "br0", "passwd", "type=dpdkvhostuser",
+                 contains="which is not a socket")
+    assert (etc / "passwd").read_text() == "root:x:0:0\n"
+    assert sw.alive()
+
+
+def test_refused_apply_leaves_the_file_untouched(switch):
+    """The file is renamed into place only after the change is applied: a
+    change refused while applied (a device that cannot be opened) never
+    reaches it, not even for a moment (it used to be written, then written
+    back)."""
+    import os
+    sw = switch
+    sw.vsctl("add-br", "br0")
+    st = os.stat(sw.conf)
+    text = sw.conf.read_text()
+    expect_error(sw, "add-port", "br0", "nic", "type=dpdk",
+                 "options:dpdk-devargs=0000:ff:1f.7", contains="0000:ff:1f.7")
+    after = os.stat(sw.conf)
+    # (an inode number alone can be reused by the write-back)
+    assert (after.st_ino, after.st_mtime_ns) == (st.st_ino, st.st_mtime_ns)
+    assert sw.conf.read_text() == text
+    assert not os.path.exists(str(sw.conf) + ".tmp")
+
+
+def test_missing_config_directory_is_created(tmp_path):
+    """No file and no directory for it: an empty configuration, and the first
+    change is saved (every save used to fail with "cannot create")."""
+    from conftest import need_hugepages, running
+    need_hugepages()
+    sw = Switch(tmp_path)
+    sw.conf = sw.dir / "etc" / "kvswitch" / "kvswitch.yaml"
+    sw.default_config = lambda: None  # start with no file at all
+    for s in running(sw):
+        s.vsctl("add-br", "br0")
+        assert "br0" in s.conf.read_text()
+
+
+def test_control_socket_path_holding_a_file_is_left_alone(tmp_path):
+    from conftest import need_hugepages
+    need_hugepages()
+    sw = Switch(tmp_path)
+    sw.ctl.parent.mkdir(parents=True, exist_ok=True)
+    sw.ctl.write_text("not a socket\n")
+    p = sw.start(expect_ok=False)
+    try:
+        rc = p.wait(30)
+    finally:
+        sw.kill()
+    assert rc != 0
+    assert "it exists and is not a socket" in sw.log_text()
+    assert sw.ctl.read_text() == "not a socket\n"

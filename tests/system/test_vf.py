@@ -45,7 +45,8 @@ def fakevf_lib():
 
 @pytest.fixture
 def vfswitch(tmp_path, fakevf_lib):
-    """conftest's `switch`, with the fake VF driver loaded (dpdk-extra)."""
+    """conftest's `switch`, with the fake VF driver loaded (dpdk-extra) and
+    allowed in dpdk-devargs (dpdk-devargs-allow); both are file-only keys."""
     need_hugepages()
     sw = Switch(tmp_path)
     sw.write_config(
@@ -53,7 +54,9 @@ def vfswitch(tmp_path, fakevf_lib):
         "  other_config:\n"
         f"    vhost-sock-dir: {sw.sockdir}\n"
         f"    n-mbufs: {sw.n_mbufs}\n"
-        f"    dpdk-extra: \"-d {fakevf_lib}\"\n")
+        f"    dpdk-extra: \"-d {fakevf_lib}\"\n"
+        # drivers a control-socket client may name (the file's choice)
+        "    dpdk-devargs-allow: \"net_fakevf,net_af_packet\"\n")
     yield from running(sw)
 
 

@@ -4,6 +4,9 @@ coming and going, kvswitchd killed and restarted under client-mode guests,
 ports added and removed while traffic flows on others."""
 import time
 
+import pytest
+
+from kvs import KvsctlError
 from test_switching import BCAST, MAC, attach, expect_rx, rx_from, settle, wait_learned
 
 
@@ -149,3 +152,49 @@ def test_hot_add_and_remove_ports_with_zero_loss_on_others(switch, guests):
     assert s["count"] == sent, f"lost {sent - s['count']} of {sent}"
     assert s["out_of_order"] == 0 and s["dup"] == 0
     assert switch.port_stats("vm2")["tx_drops"]["tx_ring_full"] == 0
+
+
+def test_refused_transaction_leaves_guests_connected(switch, guests, tmp_path):
+    """A transaction that moves the vhost socket directory and adds a port
+    whose device cannot be opened is refused; it used to close and reopen
+    vm1 on the way (guest disconnected, MACs and counters lost).  Now the
+    new sockets are opened beside the old ones and nothing is closed before
+    the commit."""
+    import os
+    sw = switch
+    sw.vsctl("add-br", "br0")
+    for n in ("vm1", "vm2"):
+        sw.vsctl("add-port", "br0", n, "type=dpdkvhostuser")
+    g = attach(sw, guests, ["vm1", "vm2"])
+    g["vm1"].send(dst=BCAST, count=10)
+    settle(*g.values())
+    expect_rx(g["vm2"], MAC[1], 10)
+    wait_learned(sw, MAC[1], "vm1")
+    ino = os.stat(sw.sock("vm1")).st_ino
+    rx_before = sw.port_stats("vm1")["rx_packets"]
+    with pytest.raises(KvsctlError):
+        sw.vsctl("set", "Open_vSwitch", ".", f"other_config:vhost-sock-dir={tmp_path}/sock2",
+                 "--", "add-port", "br0", "bad", "type=dpdk",
+                 "options:dpdk-devargs=0000:ff:1f.7")
+    assert os.stat(sw.sock("vm1")).st_ino == ino
+    assert not (tmp_path / "sock2").exists()
+    st = sw.port_status("vm1")
+    assert st["connected"] and st["connects"] == 1, st
+    assert sw.port_stats("vm1")["rx_packets"] == rx_before
+    wait_learned(sw, MAC[1], "vm1")
+    assert "bad" not in sw.vsctl("list-ports", "br0").split()
+    g["vm2"].reset()
+    g["vm1"].send(dst=MAC[2], count=10)
+    settle(*g.values())
+    expect_rx(g["vm2"], MAC[1], 10)
+    # accepted, the same move opens the new sockets, then closes the old ones
+    for n in ("vm1", "vm2"):
+        g[n].quit()
+    sw.vsctl("set", "Open_vSwitch", ".", f"other_config:vhost-sock-dir={tmp_path}/sock2")
+    for n in ("vm1", "vm2"):
+        assert (tmp_path / "sock2" / n).is_socket()
+        assert not os.path.exists(sw.sock(n))
+        assert sw.port_status(n)["socket"] == str(tmp_path / "sock2" / n)
+    g2 = guests(str(tmp_path / "sock2" / "vm2"), MAC[2], gid=2, name="vm2-moved")
+    g2.link()
+    sw.wait_connected("vm2")

@@ -509,6 +509,60 @@ static void test_load_file_errors(void **state)
 	assert_has(err, "bad.yaml:4: bridge 'br0' other_config 'mac-table-size': '8'");
 }
 
+/* Whatever sits at PATH.tmp (a crash's leftover, or planted by someone who
+ * can write in the directory) is neither followed nor written through. */
+static void test_save_stale_tmp(void **state)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8], victim[PATH_MAX], err[DB_ERR_LEN] = "";
+	struct db *db = full_db();
+	struct stat st;
+	char *text;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/s.yaml", tmpdir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	snprintf(victim, sizeof(victim), "%s/victim", tmpdir);
+
+	/* a hard link to another file: that file keeps its bytes */
+	write_file(victim, "precious\n");
+	assert_int_equal(link(victim, tmp), 0);
+	if (conf_save(db, path, err, sizeof(err)) != 0)
+		fail_msg("conf_save over a stale hard link: %s", err);
+	text = slurp(victim);
+	assert_string_equal(text, "precious\n");
+	free(text);
+	text = slurp(path);
+	assert_has(text, "vm2:");
+	free(text);
+
+	/* a symlink: not followed, and no reason to refuse the save */
+	assert_int_equal(symlink(victim, tmp), 0);
+	if (conf_save(db, path, err, sizeof(err)) != 0)
+		fail_msg("conf_save over a stale symlink: %s", err);
+	text = slurp(victim);
+	assert_string_equal(text, "precious\n");
+	free(text);
+	assert_int_equal(lstat(tmp, &st), -1);
+
+	/* prepare writes PATH.tmp only; abort removes it; commit renames it */
+	write_file(path, "# old\n");
+	assert_int_equal(conf_save_prepare(db, path, err, sizeof(err)), 0);
+	text = slurp(path);
+	assert_string_equal(text, "# old\n");
+	free(text);
+	assert_int_equal(access(tmp, F_OK), 0);
+	conf_save_abort(path);
+	assert_int_equal(access(tmp, F_OK), -1);
+	assert_int_equal(conf_save_prepare(db, path, err, sizeof(err)), 0);
+	assert_int_equal(conf_save_commit(path, err, sizeof(err)), 0);
+	text = slurp(path);
+	assert_has(text, "vm2:");
+	free(text);
+	assert_int_equal(access(tmp, F_OK), -1);
+	unlink(victim);
+	db_destroy(db);
+}
+
 /* The repository root, from this file's path (absolute, or relative to the
  * build directory the tests run in). */
 static const char *repo_file(const char *rel)
@@ -572,7 +626,7 @@ static void test_full_file(void **state)
 		fail_msg("%s", err);
 
 	/* Every Open_vSwitch key is there. */
-	assert_int_equal(db->other_config.n, 14);
+	assert_int_equal(db->other_config.n, 15);
 	db_ovs_cfg(db, &oc);
 	assert_true(oc.pmd_cpu_mask == 0x6);
 	assert_int_equal(oc.vhost_sock_mode, 0660);
@@ -606,10 +660,11 @@ static void test_full_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_load),        cmocka_unit_test(test_load_empty),
-		cmocka_unit_test(test_load_errors), cmocka_unit_test(test_save_roundtrip),
-		cmocka_unit_test(test_save_atomic), cmocka_unit_test(test_load_file_errors),
-		cmocka_unit_test(test_demo_file),   cmocka_unit_test(test_full_file),
+		cmocka_unit_test(test_load),           cmocka_unit_test(test_load_empty),
+		cmocka_unit_test(test_load_errors),    cmocka_unit_test(test_save_roundtrip),
+		cmocka_unit_test(test_save_atomic),    cmocka_unit_test(test_load_file_errors),
+		cmocka_unit_test(test_save_stale_tmp), cmocka_unit_test(test_demo_file),
+		cmocka_unit_test(test_full_file),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);

@@ -889,14 +889,163 @@ static void test_views(void **state)
 	db_destroy(db);
 }
 
+/* The limits apply's tables hold (issue 13: 65 bridges overflowed them). */
+static void test_validate_limits(void **state)
+{
+	char err[DB_ERR_LEN] = "", name[32];
+	struct db *db = db_create();
+	int i;
+
+	(void)state;
+	for (i = 0; i < DB_MAX_BRIDGES; i++) {
+		snprintf(name, sizeof(name), "b%d", i);
+		assert_int_equal(db_bridge_add(db, name, err, sizeof(err)), 0);
+	}
+	assert_int_equal(db_validate(db, err, sizeof(err)), 0);
+	assert_int_equal(db_bridge_add(db, "one-too-many", err, sizeof(err)), 0);
+	assert_int_equal(db_validate(db, err, sizeof(err)), -EINVAL);
+	assert_has(err, "65 bridges: kvswitch runs at most 64 bridges");
+	db_destroy(db);
+
+	db = db_create();
+	assert_int_equal(db_bridge_add(db, "br0", err, sizeof(err)), 0);
+	for (i = 0; i < DB_MAX_PORTS; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		assert_int_equal(db_port_add(db, "br0", name, err, sizeof(err)), 0);
+		set_ok(db, "Port", name, "type", NULL, "dpdkvhostuser");
+	}
+	assert_int_equal(db_validate(db, err, sizeof(err)), 0);
+	assert_int_equal(db_bridge_add(db, "br1", err, sizeof(err)), 0);
+	assert_int_equal(db_port_add(db, "br1", "last", err, sizeof(err)), 0);
+	set_ok(db, "Port", "last", "type", NULL, "dpdkvhostuser");
+	assert_int_equal(db_validate(db, err, sizeof(err)), -EINVAL);
+	assert_has(err, "1025 ports: kvswitch runs at most 1024 ports");
+	db_destroy(db);
+}
+
+static void test_devargs_allowlist(void **state)
+{
+	static const struct {
+		const char *allow, *devargs, *error; /* error NULL: allowed */
+	} cases[] = {
+		{DB_DEVARGS_ALLOW_DEFAULT, "0000:03:00.0", NULL},
+		{DB_DEVARGS_ALLOW_DEFAULT, "03:00.1,representor=[0-3]", NULL},
+		{DB_DEVARGS_ALLOW_DEFAULT, "net_af_packet0,iface=veth0", NULL},
+		{DB_DEVARGS_ALLOW_DEFAULT, "net_af_xdp1,iface=eth1,queue_count=2", NULL},
+		{DB_DEVARGS_ALLOW_DEFAULT, "net_tap_x", NULL},
+		{DB_DEVARGS_ALLOW_DEFAULT, "net_pcap0,rx_iface=lo,tx_pcap=/etc/shadow",
+		 "its driver is not in dpdk-devargs-allow"},
+		{DB_DEVARGS_ALLOW_DEFAULT, "net_vhost0,iface=/etc/passwd",
+		 "its driver is not in dpdk-devargs-allow"},
+		/* an alias of net_pcap, and bus or class syntax */
+		{DB_DEVARGS_ALLOW_DEFAULT, "eth_pcap0,tx_pcap=/x", "not in dpdk-devargs-allow"},
+		{DB_DEVARGS_ALLOW_DEFAULT, "vdev:net_pcap0", "a PCI address or a vdev name"},
+		{DB_DEVARGS_ALLOW_DEFAULT, "bus=vdev,name=net_pcap0", "a PCI address or a vdev"},
+		{DB_DEVARGS_ALLOW_DEFAULT, "0000:03:00", "a PCI address or a vdev name"},
+		{"net_fakevf", "net_fakevf0,iface=v0", NULL},
+		{"net_fakevf", "0000:03:00.0", "PCI devices are not in dpdk-devargs-allow"},
+		{"net_fakevf,pci", "0000:03:00.0", NULL},
+		{"", "net_null0", "not in dpdk-devargs-allow"},
+		/* an entry longer than the device name does not match it */
+		{"net_null_long", "net_null", "not in dpdk-devargs-allow"},
+	};
+	char err[DB_ERR_LEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc;
+
+		err[0] = '\0';
+		rc = db_devargs_allowed(cases[i].allow, cases[i].devargs, err, sizeof(err));
+		if (cases[i].error == NULL && rc != 0)
+			fail_msg("'%s' refused by '%s': %s", cases[i].devargs, cases[i].allow, err);
+		if (cases[i].error != NULL && rc != -EPERM)
+			fail_msg("'%s' allowed by '%s'", cases[i].devargs, cases[i].allow);
+		if (cases[i].error != NULL)
+			assert_has(err, cases[i].error);
+	}
+}
+
+/* What the control socket may not change although the file may. */
+static void test_socket_change(void **state)
+{
+	char err[DB_ERR_LEN] = "";
+	struct db *old = db_create(), *new;
+
+	(void)state;
+	/* as loaded from the file: EAL arguments, an allowlist, a pcap port */
+	set_ok(old, "Open_vSwitch", ".", "other_config", "dpdk-extra", "-d /x.so");
+	assert_int_equal(db_bridge_add(old, "br0", err, sizeof(err)), 0);
+	assert_int_equal(db_port_add(old, "br0", "cap", err, sizeof(err)), 0);
+	set_ok(old, "Port", "cap", "type", NULL, "dpdk");
+	set_ok(old, "Port", "cap", "options", "dpdk-devargs", "net_pcap0,rx_iface=lo");
+
+	/* unchanged file-only settings and an unchanged port pass */
+	new = db_clone(old);
+	set_ok(new, "Port", "cap", "tag", NULL, "5");
+	assert_int_equal(db_check_socket_change(old, new, err, sizeof(err)), 0);
+	db_destroy(new);
+
+	/* dpdk-extra: not changed, not removed, not added */
+	new = db_clone(old);
+	set_ok(new, "Open_vSwitch", ".", "other_config", "dpdk-extra", "-d /evil.so");
+	assert_int_equal(db_check_socket_change(old, new, err, sizeof(err)), -EPERM);
+	assert_has(err, "other_config:dpdk-extra can be changed only in the configuration file");
+	db_destroy(new);
+	new = db_clone(old);
+	assert_int_equal(
+		db_clear(new, "Open_vSwitch", ".", "other_config", "dpdk-extra", err, sizeof(err)),
+		0);
+	assert_int_equal(db_check_socket_change(old, new, err, sizeof(err)), -EPERM);
+	db_destroy(new);
+	new = db_clone(old);
+	set_ok(new, "Open_vSwitch", ".", "other_config", "dpdk-devargs-allow", "net_pcap");
+	assert_int_equal(db_check_socket_change(old, new, err, sizeof(err)), -EPERM);
+	assert_has(err, "dpdk-devargs-allow can be changed only in the configuration file");
+	db_destroy(new);
+
+	/* a new port, or new devargs, must name an allowed driver */
+	new = db_clone(old);
+	assert_int_equal(db_port_add(new, "br0", "cap2", err, sizeof(err)), 0);
+	set_ok(new, "Port", "cap2", "type", NULL, "dpdk");
+	set_ok(new, "Port", "cap2", "options", "dpdk-devargs", "net_pcap1,tx_pcap=/etc/shadow");
+	assert_int_equal(db_check_socket_change(old, new, err, sizeof(err)), -EPERM);
+	assert_has(err, "port 'cap2': dpdk-devargs 'net_pcap1,tx_pcap=/etc/shadow'");
+	set_ok(new, "Port", "cap2", "options", "dpdk-devargs", "net_af_packet0,iface=v0");
+	assert_int_equal(db_check_socket_change(old, new, err, sizeof(err)), 0);
+	set_ok(new, "Port", "cap", "options", "dpdk-devargs", "net_pcap0,tx_pcap=/etc/shadow");
+	assert_int_equal(db_check_socket_change(old, new, err, sizeof(err)), -EPERM);
+	assert_has(err, "port 'cap'");
+	db_destroy(new);
+
+	/* the file's allowlist decides */
+	set_ok(old, "Open_vSwitch", ".", "other_config", "dpdk-devargs-allow", "net_pcap");
+	new = db_clone(old);
+	assert_int_equal(db_port_add(new, "br0", "cap2", err, sizeof(err)), 0);
+	set_ok(new, "Port", "cap2", "type", NULL, "dpdk");
+	set_ok(new, "Port", "cap2", "options", "dpdk-devargs", "net_pcap1,rx_iface=lo");
+	assert_int_equal(db_check_socket_change(old, new, err, sizeof(err)), 0);
+	set_ok(new, "Port", "cap2", "options", "dpdk-devargs", "0000:03:00.0");
+	assert_int_equal(db_check_socket_change(old, new, err, sizeof(err)), -EPERM);
+	db_destroy(new);
+	db_destroy(old);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_smap),          cmocka_unit_test(test_bridges),
-		cmocka_unit_test(test_ports),         cmocka_unit_test(test_set_get_clear),
-		cmocka_unit_test(test_validate_keys), cmocka_unit_test(test_validate_records),
-		cmocka_unit_test(test_clone),         cmocka_unit_test(test_views),
+		cmocka_unit_test(test_smap),
+		cmocka_unit_test(test_bridges),
+		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_set_get_clear),
+		cmocka_unit_test(test_validate_keys),
+		cmocka_unit_test(test_validate_records),
+		cmocka_unit_test(test_clone),
+		cmocka_unit_test(test_views),
 		cmocka_unit_test(test_filter_column),
+		cmocka_unit_test(test_validate_limits),
+		cmocka_unit_test(test_devargs_allowlist),
+		cmocka_unit_test(test_socket_change),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
