@@ -73,6 +73,15 @@ class KvsUnderTest:
         for n in names:
             self.sw.wait_connected(n, timeout=60)
 
+    def drops(self, names):
+        """Every non-zero drop counter of the ports, as 'port:side:reason=N'."""
+        out = []
+        for n in names:
+            st = self.sw.port_stats(n)
+            for side in ("rx_drops", "tx_drops"):
+                out += [f"{n}:{side[:2]}:{k}={v}" for k, v in st.get(side, {}).items() if v]
+        return " ".join(out)
+
     def stop(self):
         self.sw.stop()
 
@@ -143,6 +152,14 @@ class OvsUnderTest:
                 if time.time() > deadline:
                     raise RuntimeError(f"ovs: {n} not connected")
                 time.sleep(0.5)
+
+    def drops(self, names):
+        out = []
+        for n in names:
+            st = self.vsctl("get", "Interface", n, "statistics", wait=False).strip("{}")
+            out += [f"{n}:{kv.strip()}" for kv in st.split(",")
+                    if "drop" in kv or "error" in kv and not kv.strip().endswith("=0")]
+        return " ".join(o for o in out if not o.endswith("=0"))
 
     def stop(self):
         for p in reversed(self.procs):
@@ -234,6 +251,10 @@ def run_cell(kind, rnd, mb, image, base):
                 f"({r['bytes'] >> 20} MB in {r['seconds']} s, md5 "
                 f"{'ok' if r['md5_ok'] else 'MISMATCH'})")
             rows.append(r)
+        drops = sw.drops(list(socks))
+        log(f"round {rnd} {kind}: drops after both transfers: {drops or 'none'}")
+        for r in rows:
+            r["switch_drops"] = drops
     finally:
         for v in vms.values():
             v.close()
