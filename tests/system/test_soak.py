@@ -197,7 +197,7 @@ class Soak:
                      "Interface", f"c{i}", "type=dpdkvhostuserclient",
                      f"options:vhost-server-path={sock}", "options:tx-retries-max=32")
         for g in self.control.values():
-            g.wait_ready()
+            g.wait_ready(90)  # EAL start-up is slow on a loaded box
         self.take_snapshot()
         self.open_window()
 
@@ -308,7 +308,8 @@ class Soak:
         self.note(f"connect {p}")
         try:
             g = Guest(self.sw.sock(p), chaos_mac(p), gid=int(p[1:]), name=f"{p}-{self.n_guest}",
-                      log_dir=self.tmp, mtu=9000, args=("--reconnect-ms", "100"))
+                      log_dir=self.tmp, mtu=9000, args=("--reconnect-ms", "100"),
+                      start_timeout=90)
         except Exception as e:  # noqa: BLE001
             self.check_alive(f"connect {p}")
             self.fail(f"guest on {p} could not attach: {e}")
