@@ -47,7 +47,9 @@ C_GID = {1: 101, 2: 102}
 CHAOS = [f"p{i}" for i in range(1, 7)]
 MAX_GUESTS = 4
 BCAST = "ff:ff:ff:ff:ff:ff"
-CONTROL_PPS = 1000
+# Slow enough that a control guest descheduled for seconds on a loaded box does not overflow
+# its 4096-descriptor ring (which the switch would count as tx_ring_full: a loss not its own).
+CONTROL_PPS = 200
 CHAOS_PPS = 300
 MIN_RESTART_GAP = 40  # events between two kills, so that windows are long enough
 
@@ -191,8 +193,10 @@ class Soak:
         sw.vsctl("add-br", "br0")
         for i in (1, 2):
             sock = self.tmp / f"c{i}.sock"
+            # enough mbufs to fill the whole ring (the default pool posts ~3000)
             self.control[i] = Guest(sock, C_MAC[i], gid=C_GID[i], name=f"c{i}", server=True,
-                                    wait=False, log_dir=self.tmp, queue_size=4096)
+                                    wait=False, log_dir=self.tmp, queue_size=4096, mtu=1500,
+                                    args=("--mbufs", "12288"))
             sw.vsctl("add-port", "br0", f"c{i}", f"tag={CONTROL_VLAN}", "--", "set",
                      "Interface", f"c{i}", "type=dpdkvhostuserclient",
                      f"options:vhost-server-path={sock}", "options:tx-retries-max=32")
