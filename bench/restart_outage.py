@@ -34,6 +34,7 @@ from kvs import Switch  # noqa: E402
 def run_mode(mode, args, workdir):
     sw = Switch(workdir, name=f"sw-{mode}")
     sw.start()
+    sw.baseline = sw.mbufs_in_use()  # each restart ends by checking the pools are back to it
     gs = []
     try:
         gs = outage.pair(sw, workdir, mode, log_dir=workdir, reconnect_ms=args.reconnect_ms)

@@ -75,11 +75,15 @@ def restart_once(sw, g1, g2, stream, pps=10000, resume_timeout=10.0):
         sw.kill()
         sw.start()
         up = time.monotonic() - t0
-        sw.baseline = sw.mbufs_in_use()
         resumed = wait_flowing(g2, key, pps // 10, resume_timeout)
     finally:
         sent = g1.stream_stop()["sent"]
     g2.quiet(idle_ms=150)
+    # Traffic is stopped: the new switch holds no more mbufs than the first one did idle
+    # (sw.baseline, taken by the caller at the first start; frames were in flight at this
+    # start already, client-mode guests being connected during it).
+    if getattr(sw, "baseline", None) is not None:
+        sw.wait_mbufs(sw.baseline)
     s = g2.stats()["rx"]["streams"].get(key, {})
     return {"gap_s": s.get("max_gap_us", 0) / 1e6, "up_s": up, "resumed": resumed,
             "sent": sent, "received": s.get("count", 0)}
