@@ -37,6 +37,7 @@
 #define POLL_WAIT_US  100000 /* a new thread has this long to reach its first poll */
 
 static pid_t events_tid;
+static bool no_thread; /* looked for it and found none: warned once, never again */
 
 static void on_wake(int sig)
 {
@@ -100,6 +101,8 @@ void vhost_wake_events(void)
 	int waited;
 
 	if (events_tid == 0) {
+		if (no_thread)
+			return;
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = on_wake;
 		sa.sa_flags = SA_RESTART;
@@ -108,6 +111,7 @@ void vhost_wake_events(void)
 			return;
 		events_tid = find_events_thread();
 		if (events_tid == 0) {
+			no_thread = true;
 			rte_log(RTE_LOG_WARNING, RTE_LOGTYPE_USER1,
 				"vhost: no '%s' thread found: a new vhost-user socket may take up "
 				"to a second to answer its first guest\n",
