@@ -30,6 +30,7 @@
 #include <rte_vhost.h>
 
 #include "vhost-user/vhost_port.h"
+#include "vhost-user/vhost_wake.h"
 
 #define GUEST_RX_VRING(q) ((q)*2)
 #define GUEST_TX_VRING(q) ((q)*2 + 1)
@@ -519,6 +520,8 @@ struct dp_port *vhost_port_create(const char *name, bool client, const char *ser
 	}
 	if (!client && apply_perms(vp->path, opts, err, errlen) < 0)
 		goto fail_unreg;
+	if (!client)
+		vhost_wake_events();
 	return p;
 
 fail_unreg:

@@ -43,6 +43,7 @@ struct options {
 	struct rte_ether_addr mac;
 	uint32_t ip; /* network order, 0: no responder */
 	uint64_t id, queues, mtu, mbufs;
+	uint64_t reconnect_ms; /* client mode: attach again this often once the switch is gone */
 };
 
 /* What ping found out: the target's MAC if it answered ARP, the echo requests it answered and
@@ -60,6 +61,7 @@ extern struct options opt;
 extern uint16_t port_id, nb_rxq, nb_txq; /* the queue pairs in use (always nb_rxq == nb_txq) */
 extern struct rte_mempool *pool;
 extern uint64_t tsc_hz;
+extern bool port_detached; /* --reconnect-ms: between detaching and attaching again */
 
 /* The answer being written; the data path writes its part of the stats answer with these. */
 void __attribute__((format(printf, 1, 2))) jprintf(const char *fmt, ...);

@@ -46,6 +46,7 @@ struct stream_rx {
 	bool used;
 	uint16_t sender, stream;
 	uint64_t count, max_seq, out_of_order, dup;
+	uint64_t last_tsc, max_gap; /* arrivals: the longest silence between two (restart outage) */
 	uint64_t seen[SEQ_WINDOW / 64];
 };
 
@@ -336,7 +337,11 @@ static bool seq_bit(struct stream_rx *s, uint64_t seq, int op)
 
 static void stream_account(struct stream_rx *s, uint64_t seq)
 {
-	uint64_t i;
+	uint64_t i, now = rte_rdtsc();
+
+	if (s->count > 0 && now - s->last_tsc > s->max_gap)
+		s->max_gap = now - s->last_tsc;
+	s->last_tsc = now;
 
 	if (s->count++ == 0 || seq > s->max_seq) {
 		if (s->count == 1 || seq - s->max_seq >= SEQ_WINDOW)
@@ -501,9 +506,10 @@ unsigned int rx_poll(void)
  * (other_work) did anything, it sleeps a little so that guests and a switch can share a core. */
 unsigned int service(unsigned int other_work)
 {
-	unsigned int work = rx_poll();
+	unsigned int work = 0;
 
-	work += job_tick(&gen);
+	if (!port_detached) /* no port to poll: the stream pauses, and does not catch up later */
+		work = rx_poll() + job_tick(&gen);
 	if (work + other_work == 0)
 		rte_delay_us_sleep(IDLE_SLEEP_US);
 	return work;
@@ -705,8 +711,10 @@ static void stats_rx(void)
 		if (!s->used)
 			continue;
 		jprintf("%s\"%u:%u\": {\"count\": %" PRIu64 ", \"max_seq\": %" PRIu64
-			", \"out_of_order\": %" PRIu64 ", \"dup\": %" PRIu64 "}",
-			sep, s->sender, s->stream, s->count, s->max_seq, s->out_of_order, s->dup);
+			", \"out_of_order\": %" PRIu64 ", \"dup\": %" PRIu64
+			", \"max_gap_us\": %.0f}",
+			sep, s->sender, s->stream, s->count, s->max_seq, s->out_of_order, s->dup,
+			(double)s->max_gap * 1e6 / (double)tsc_hz);
 		sep = ", ";
 	}
 	jprintf("}, \"streams_overflow\": %" PRIu64 ", \"last\": [", st.streams_overflow);

@@ -30,6 +30,12 @@
  *        "ethtool -L eth0 combined N" does in a Linux guest                 {"queues": n}
  *   stats, reset, queues, quit (also on EOF, SIGINT, SIGTERM)
  *
+ * --reconnect-ms N (vhost-user client mode): DPDK 22.11's virtio-user never connects again once
+ * the switch's socket closes; QEMU does, with -chardev ...,reconnect=. With this option the guest
+ * does too: once its link has been down a little, it detaches the device and attaches it again
+ * every N ms until the switch accepts, then restarts the port with the queues it had (the stream
+ * carries on, its frames counted as failed meanwhile).
+ *
  * Queue pairs: the device has the vdev's queues=M; the guest uses (and the switch sees enabled)
  * only the first N, N being --queues (default M) and later set-queues. Per-queue counters list
  * the queues in use, plus any queue that counted frames since the last reset and is no longer
@@ -48,6 +54,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -64,6 +71,8 @@
 #define MAX_MTU        16000
 #define MAX_LINE       65536
 #define KVSG_ETHERTYPE 0x88b5
+#define LINK_CHECK_MS  UINT64_C(5)
+#define LINK_GRACE_MS  UINT64_C(20)
 
 struct args {
 	const char *cmd;
@@ -85,6 +94,8 @@ static volatile sig_atomic_t quit;
 static FILE *out;
 static char errmsg[512];
 static uint8_t raw_buf[MAX_MTU + 64];
+
+static void port_watch(void);
 
 static int __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
 {
@@ -303,6 +314,7 @@ static int cmd_link(struct args *a)
 		if (lk.link_status == RTE_ETH_LINK_UP || rte_rdtsc() - start > ms_to_tsc(timeout))
 			break;
 		service(0);
+		port_watch();
 	}
 	jprintf("{\"link\": %s, \"queues\": %u}", lk.link_status ? "true" : "false", nb_rxq);
 	return 0;
@@ -491,6 +503,81 @@ static int cmd_set_queues(struct args *a)
 	return fail("set-queues: %s; going back to %u queues: %s; quitting", why, old, errmsg);
 }
 
+/* --reconnect-ms: what the device was attached with, to attach it again. */
+static char dev_name[RTE_DEV_NAME_MAX_LEN], dev_args[1024];
+static bool dev_server;
+bool port_detached;
+
+/* CLOCK_MONOTONIC seconds, for log lines a test lines up with its own events */
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void port_remember(const struct rte_eth_dev_info *info)
+{
+	const struct rte_devargs *da = rte_dev_devargs(info->device);
+
+	snprintf(dev_name, sizeof(dev_name), "%s", rte_dev_name(info->device));
+	snprintf(dev_args, sizeof(dev_args), "%s", da != NULL ? da->args : "");
+	dev_server = strstr(dev_args, "server=1") != NULL;
+}
+
+/* Called between commands and while link waits: a client-mode device whose link has been down
+ * for LINK_GRACE_MS is detached (the grace lets virtio-user's own disconnect alarm run first),
+ * then attached again every reconnect_ms; attaching connects and negotiates, and fails at once
+ * while nobody listens on the socket. Meanwhile the data path stands still (service()). */
+static void port_watch(void)
+{
+	static uint64_t next, down_since;
+	uint64_t now = rte_rdtsc();
+	struct rte_eth_dev_info info;
+	struct rte_eth_link lk;
+	uint16_t nq = nb_rxq, id;
+
+	if (opt.reconnect_ms == 0 || dev_server || now < next)
+		return;
+	next = now + ms_to_tsc(RTE_MIN(opt.reconnect_ms, LINK_CHECK_MS));
+	if (!port_detached) {
+		memset(&lk, 0, sizeof(lk));
+		rte_eth_link_get_nowait(port_id, &lk);
+		if (lk.link_status == RTE_ETH_LINK_UP) {
+			down_since = 0;
+			return;
+		}
+		if (down_since == 0)
+			down_since = now;
+		if (now - down_since < ms_to_tsc(LINK_GRACE_MS))
+			return;
+		fprintf(stderr, "kvs-guest: [%.3f] link down, detaching %s to connect again\n",
+			mono_s(), dev_name);
+		rte_eth_dev_stop(port_id);
+		rte_eal_hotplug_remove("vdev", dev_name);
+		port_detached = true;
+		down_since = 0;
+	}
+	next = now + ms_to_tsc(opt.reconnect_ms);
+	if (rte_eal_hotplug_add("vdev", dev_name, dev_args) != 0)
+		return;
+	RTE_ETH_FOREACH_DEV(id)
+	{
+		if (rte_eth_dev_info_get(id, &info) == 0 &&
+		    strcmp(rte_dev_name(info.device), dev_name) == 0)
+			port_id = id;
+	}
+	port_detached = false;
+	if (port_start_queues(nq) < 0) {
+		fprintf(stderr, "kvs-guest: attached %s again, but: %s\n", dev_name, errmsg);
+		return;
+	}
+	rte_eth_promiscuous_enable(port_id);
+	fprintf(stderr, "kvs-guest: [%.3f] attached %s again as port %u\n", mono_s(), dev_name,
+		port_id);
+}
+
 static int cmd_queues(struct args *a)
 {
 	if (args_check(a) < 0)
@@ -604,10 +691,15 @@ static void read_commands(void)
 static int parse_options(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"mac", required_argument, NULL, 'm'}, {"ip", required_argument, NULL, 'i'},
-		{"id", required_argument, NULL, 'd'},  {"queues", required_argument, NULL, 'q'},
-		{"mtu", required_argument, NULL, 't'}, {"mbufs", required_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
+		{"mac", required_argument, NULL, 'm'},
+		{"ip", required_argument, NULL, 'i'},
+		{"id", required_argument, NULL, 'd'},
+		{"queues", required_argument, NULL, 'q'},
+		{"mtu", required_argument, NULL, 't'},
+		{"mbufs", required_argument, NULL, 'n'},
+		{"reconnect-ms", required_argument, NULL, 'r'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	static const struct {
 		int c;
@@ -618,6 +710,7 @@ static int parse_options(int argc, char **argv)
 		{'q', &opt.queues, 1, MAX_QUEUES},
 		{'t', &opt.mtu, RTE_ETHER_MIN_MTU, MAX_MTU},
 		{'n', &opt.mbufs, 64, 1000000},
+		{'r', &opt.reconnect_ms, 1, 60000},
 	};
 	struct in_addr in;
 	uint64_t plen;
@@ -677,6 +770,7 @@ static int port_init(void)
 	if (nq > info.max_rx_queues || nq > info.max_tx_queues)
 		return fail("--queues %u: the device has %u rx / %u tx queues", nq,
 			    info.max_rx_queues, info.max_tx_queues);
+	port_remember(&info);
 	if (opt.mtu > info.max_mtu || opt.mtu < info.min_mtu)
 		return fail("the device refuses MTU %" PRIu64 " (range %u..%u)", opt.mtu,
 			    info.min_mtu, info.max_mtu);
@@ -741,15 +835,17 @@ int main(int argc, char **argv)
 			fprintf(stderr, "kvs-guest: %s\n", errmsg);
 		fprintf(stderr, "usage: kvs-guest EAL-ARGS --vdev net_virtio_user0,path=SOCK"
 				"[,queues=N][,server=1] -- [--mac MAC] [--ip A.B.C.D/LEN] [--id N] "
-				"[--queues N] [--mtu N] [--mbufs N]\n");
+				"[--queues N] [--mtu N] [--mbufs N] [--reconnect-ms N]\n");
 		rte_eal_cleanup();
 		return strcmp(errmsg, "help") == 0 ? 0 : 1;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	while (!quit) {
-		if (service(0) == 0 || (++iter & 63) == 0)
+		if (service(0) == 0 || (++iter & 63) == 0) {
 			read_commands();
+			port_watch();
+		}
 	}
 	if (gen.active)
 		job_drop_pending(&gen);
