@@ -3,11 +3,24 @@
  * PMD threads once per frame; no allocation, no logging. */
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
 #include "dataplane/vlan.h"
+
+/*
+ * Longer than the port's MTU allows (max_len plus `tag` bytes of 802.1Q tag)?
+ * A GSO frame (a guest's 64 KB TCP segment, validated by its port's rx) is
+ * judged by the segments it will become: its headers plus its MSS.
+ */
+static bool too_long(const struct rte_mbuf *m, uint32_t max_len, uint32_t tag)
+{
+	if (unlikely(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG))
+		return (uint32_t)m->l2_len + m->l3_len + m->l4_len + m->tso_segsz > max_len + tag;
+	return m->pkt_len > max_len + tag;
+}
 
 /* Ethertype/length after the L2 header: 802.3 length fields must fit in the
  * frame, and 1501..1535 is neither a length nor a type. */
@@ -37,7 +50,7 @@ enum dp_drop vlan_ingress(const struct vlan_port *p, struct rte_mbuf *m, uint32_
 	et = rte_be_to_cpu_16(eh->ether_type);
 
 	if (!vlan_is_tpid(et)) {
-		if (m->pkt_len > max_len)
+		if (too_long(m, max_len, 0))
 			return DP_DROP_OVERSIZE;
 		enum dp_drop r = check_type(et, m->pkt_len - sizeof(*eh));
 		if (r != DP_DROP_MAX)
@@ -56,7 +69,7 @@ enum dp_drop vlan_ingress(const struct vlan_port *p, struct rte_mbuf *m, uint32_
 		return DP_DROP_DOUBLE_VLAN; /* 802.1ad S-tag: always a stack */
 	if (rte_pktmbuf_data_len(m) < sizeof(*eh) + sizeof(*vh))
 		return DP_DROP_RUNT;
-	if (m->pkt_len > max_len + sizeof(*vh))
+	if (too_long(m, max_len, sizeof(*vh)))
 		return DP_DROP_OVERSIZE;
 	vh = (struct rte_vlan_hdr *)(eh + 1);
 	et = rte_be_to_cpu_16(vh->eth_proto);

@@ -170,6 +170,29 @@ static void test_tci_keeps_priority(void **state)
 	assert_int_equal(test_in_use(), 0);
 }
 
+/* A guest's GSO frame is as long as the segments it will become, not as
+ * its 64 KB: accepted when headers plus MSS fit the MTU, oversize when not. */
+static void test_gso_frame_length(void **state)
+{
+	struct rte_mbuf *m = test_frame(B, A, -1, RTE_ETHER_TYPE_IPV4, 100);
+	uint16_t tci;
+
+	(void)state;
+	m->pkt_len = 65000; /* as a chained 64 KB frame would say */
+	assert_int_equal(classify(&access10, m, &tci), DP_DROP_OVERSIZE);
+	m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+	m->l2_len = 14;
+	m->l3_len = 20;
+	m->l4_len = 32;
+	m->tso_segsz = 1448;
+	assert_int_equal(classify(&access10, m, &tci), DP_DROP_MAX);
+	m->tso_segsz = 1449; /* 1515-byte segments on a 1500 MTU */
+	assert_int_equal(classify(&access10, m, &tci), DP_DROP_OVERSIZE);
+	m->pkt_len = m->data_len;
+	rte_pktmbuf_free(m);
+	assert_int_equal(test_in_use(), 0);
+}
+
 static void test_port_predicates(void **state)
 {
 	(void)state;
@@ -243,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_every_tpid),
 		cmocka_unit_test(test_tci_keeps_priority),
+		cmocka_unit_test(test_gso_frame_length),
 	};
 
 	test_eal_init("test_vlan");
