@@ -99,6 +99,9 @@ def test_package_install_run_purge(deb, tmp_path):
     run(["apt-get", "-f", "install", "-y"], env=env)
     assert installed(), r.stdout + r.stderr
     files = [f for f in run(["dpkg", "-L", "kvswitch"]).stdout.splitlines() if f]
+    # what the package put there (not /lib, /usr...: directories, some symlinks)
+    own = [f for f in files if os.path.isfile(f)]
+    assert "/usr/sbin/kvswitchd" in own and "/lib/systemd/system/kvswitch.service" in own
 
     assert run(["/usr/sbin/kvswitchd", "--version"]).stdout.strip() == \
         f"kvswitchd {version.split('-')[0]}"
@@ -145,7 +148,7 @@ def test_package_install_run_purge(deb, tmp_path):
 
     run(["dpkg", "--purge", "kvswitch"], env=env)
     assert not installed()
-    left = [f for f in files if os.path.isfile(f) or os.path.islink(f)]
+    left = [f for f in own if os.path.lexists(f)]
     assert not left, left
     assert not os.path.exists("/etc/kvswitch")
     assert not kvswitchd_pids()
