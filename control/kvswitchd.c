@@ -114,8 +114,7 @@ static void raise_memlock(void)
 	setrlimit(RLIMIT_MEMLOCK, &r);
 	fprintf(stderr,
 		"%skvswitchd: RLIMIT_MEMLOCK stays at %llu KiB (no CAP_SYS_RESOURCE): kernels "
-		"before "
-		"5.11 may refuse af_xdp ports' XDP program\n",
+		"before 5.11 may refuse af_xdp ports' XDP program\n",
 		journal_prefix(LOG_WARNING), (unsigned long long)r.rlim_max / 1024);
 }
 
@@ -236,6 +235,9 @@ int main(int argc, char **argv)
 	 * among them) from ours, and those must stay off PMD cores. */
 	control_affinity(apply_pmd_cores(ovs.pmd_cpu_mask, sw.control_core));
 	raise_memlock(); /* before EAL: it may probe af_xdp devices */
+	/* --no-huge may come from dpdk-extra or the command line's EAL part too */
+	for (i = 0; i < eal_argc; i++)
+		no_huge = no_huge || strcmp(eal_argv[i], "--no-huge") == 0;
 	if (!no_huge && host_check_hugepages(HOST_HUGEPAGES_SYSFS, err, sizeof(err)) < 0) {
 		fprintf(stderr, "kvswitchd: %s\n", err);
 		return 1;
