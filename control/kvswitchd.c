@@ -19,6 +19,7 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -26,16 +27,22 @@
 #include <rte_log.h>
 
 #include "control/cmd.h"
+#include "control/host_check.h"
+#include "control/journal_log.h"
+#include "control/reload.h"
 #include "control/rpc.h"
+#include "control/sd_service.h"
 #include "control/state.h"
 #include "control/xdp_filter.h"
 #include "vhost-user/vhost_port.h"
 
-#define DEFAULT_CONFIG  "/etc/kvswitch/kvswitch.yaml"
+/* KVS_SYSCONFDIR: meson's prefix/sysconfdir, /etc for the Debian package */
+#define DEFAULT_CONFIG  KVS_SYSCONFDIR "/kvswitch/kvswitch.yaml"
 #define DEFAULT_UNIXCTL "/var/run/kvswitch/kvswitchd.ctl"
 #define MAX_EAL_ARGS    64
 
 static volatile sig_atomic_t stop;
+static volatile sig_atomic_t reload_asked; /* SIGHUP: systemctl reload */
 
 static void on_signal(int sig)
 {
@@ -43,15 +50,38 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+static void on_sighup(int sig)
+{
+	(void)sig;
+	reload_asked = 1;
+}
+
+/* SIGHUP: re-read the configuration file, all or nothing (control/reload.c). */
+static void reload_from_file(const char *config)
+{
+	char err[DB_ERR_LEN];
+	int rc;
+
+	sd_service_reloading();
+	rc = reload_config(config, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "%skvswitchd: reload refused, configuration unchanged: %s\n",
+			journal_prefix(LOG_ERR), err);
+	else
+		fprintf(stderr, "%skvswitchd: reloaded %s\n", journal_prefix(LOG_INFO), config);
+	sd_service_reloaded(rc);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: kvswitchd [--config FILE] [--unixctl SOCKET] [--no-huge] [--mem MB]\n"
-		"                 [-- EAL ARGS...]\n"
+		"                 [--version] [-- EAL ARGS...]\n"
 		"  --config FILE     configuration, rewritten on every change (default %s)\n"
 		"  --unixctl SOCKET  control socket for kvsctl (default %s)\n"
 		"  --no-huge         run EAL without hugepages (tests)\n"
-		"  --mem MB          EAL memory with --no-huge (default 1024)\n",
+		"  --mem MB          EAL memory with --no-huge (default 1024)\n"
+		"  --version         print the version and exit\n",
 		DEFAULT_CONFIG, DEFAULT_UNIXCTL);
 }
 
@@ -99,9 +129,9 @@ static void raise_memlock(void)
 	r.rlim_cur = r.rlim_max;
 	setrlimit(RLIMIT_MEMLOCK, &r);
 	fprintf(stderr,
-		"kvswitchd: RLIMIT_MEMLOCK stays at %llu KiB (no CAP_SYS_RESOURCE): kernels before "
-		"5.11 may refuse af_xdp ports' XDP program\n",
-		(unsigned long long)r.rlim_max / 1024);
+		"%skvswitchd: RLIMIT_MEMLOCK stays at %llu KiB (no CAP_SYS_RESOURCE): kernels "
+		"before 5.11 may refuse af_xdp ports' XDP program\n",
+		journal_prefix(LOG_WARNING), (unsigned long long)r.rlim_max / 1024);
 }
 
 /* Did the EAL arguments choose which PCI devices EAL probes? */
@@ -153,9 +183,13 @@ static void control_affinity(uint64_t pmd_mask)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'}, {"unixctl", required_argument, NULL, 'u'},
-		{"no-huge", no_argument, NULL, 'n'},      {"mem", required_argument, NULL, 'm'},
-		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+		{"config", required_argument, NULL, 'c'},
+		{"unixctl", required_argument, NULL, 'u'},
+		{"no-huge", no_argument, NULL, 'n'},
+		{"mem", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *config = DEFAULT_CONFIG, *unixctl = DEFAULT_UNIXCTL, *mem = "1024";
 	char *eal_argv[MAX_EAL_ARGS], core_arg[16], err[DB_ERR_LEN], *extra = NULL;
@@ -165,6 +199,7 @@ int main(int argc, char **argv)
 	struct db_ovs_cfg ovs;
 	struct db *db;
 
+	journal_log_init(); /* under systemd: "<N>" priorities on every line */
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':
@@ -181,6 +216,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("kvswitchd %s\n", KVS_VERSION);
 			return 0;
 		default:
 			usage(stderr);
@@ -259,6 +297,13 @@ int main(int argc, char **argv)
 	 * among them) from ours, and those must stay off PMD cores. */
 	control_affinity(apply_pmd_cores(ovs.pmd_cpu_mask, sw.control_core));
 	raise_memlock(); /* before EAL: it may probe af_xdp devices */
+	/* --no-huge may come from dpdk-extra or the command line's EAL part too */
+	for (i = 0; i < eal_argc; i++)
+		no_huge = no_huge || strcmp(eal_argv[i], "--no-huge") == 0;
+	if (!no_huge && host_check_hugepages(HOST_HUGEPAGES_SYSFS, err, sizeof(err)) < 0) {
+		fprintf(stderr, "kvswitchd: %s\n", err);
+		return 1;
+	}
 	rc = rte_eal_init(eal_argc, eal_argv);
 	if (rc < 0) {
 		fprintf(stderr, "kvswitchd: EAL initialisation failed: %s\n",
@@ -294,10 +339,19 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, on_sighup);
 
-	if (apply_db(db, false, err, sizeof(err)) < 0)
-		fprintf(stderr, "kvswitchd: %s\n", err);
-	fprintf(stderr, "kvswitchd: ready, control socket %s, configuration %s\n", unixctl, config);
+	/* A configuration that cannot be applied at all (not a port that cannot
+	 * open: that one is shown by `show`) ends the daemon before READY=1. */
+	if (apply_db(db, false, err, sizeof(err)) < 0) {
+		fprintf(stderr, "kvswitchd: configuration %s not applied: %s\n", config, err);
+		rpc_close();
+		return 1;
+	}
+	sd_service_init();
+	sd_service_ready(); /* the control socket and the vhost server sockets exist */
+	fprintf(stderr, "%skvswitchd: ready, control socket %s, configuration %s\n",
+		journal_prefix(LOG_INFO), unixctl, config);
 
 	while (!stop) {
 		struct pollfd fds[80];
@@ -313,8 +367,14 @@ int main(int argc, char **argv)
 			rpc_serve(fds, n - 1);
 		}
 		apply_tick();
+		if (reload_asked) {
+			reload_asked = 0;
+			reload_from_file(config);
+		}
+		sd_service_tick();
 	}
-	fprintf(stderr, "kvswitchd: exiting\n");
+	sd_service_stopping();
+	fprintf(stderr, "%skvswitchd: exiting\n", journal_prefix(LOG_INFO));
 	rpc_close();
 	apply_shutdown();
 	db_destroy(sw.db);
