@@ -614,7 +614,8 @@ json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen)
 		bprintf(&b, "port %s (%s, ofport %u):\n", sp->name, type_name(sp->cfg.type),
 			sp->dp->id);
 		bprintf(&b, "  rx: packets=%lu bytes=%lu\n", t.rx_packets, t.rx_bytes);
-		bprintf(&b, "  tx: packets=%lu bytes=%lu\n", t.tx_packets, t.tx_bytes);
+		bprintf(&b, "  tx: packets=%lu bytes=%lu retries=%lu\n", t.tx_packets, t.tx_bytes,
+			t.tx_retries);
 		drops_text(&b, "rx", t.rx_drops);
 		drops_text(&b, "tx", t.tx_drops);
 		for (q = 0; q < DP_MAX_QUEUES; q++) {
@@ -633,6 +634,7 @@ json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen)
 			      "tx_packets", (json_int_t)t.tx_packets, "tx_bytes",
 			      (json_int_t)t.tx_bytes, "rx_drops", drops_json(t.rx_drops),
 			      "tx_drops", drops_json(t.tx_drops), "rxqs", qs);
+		json_object_set_new(o, "tx_retries", json_integer((json_int_t)t.tx_retries));
 		if (sp->dp->kind == DP_PORT_ETHDEV) {
 			ethdev_stats_view(sp->dp, o, &b);
 			xdp_stats_view(sp, o, &b);

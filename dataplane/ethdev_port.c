@@ -48,8 +48,12 @@ static uint16_t eth_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pk
 		dp_port_drop_tx(p, pmd, DP_DROP_TX_DOWN, pkts, n);
 		return 0;
 	}
-	q = pmd < map->n ? map->qid[pmd] : map->qid[pmd % map->n];
-	shared = pmd < map->n ? map->shared[pmd] : true;
+	/* no fallback onto another slot's queue: its owner may not lock it
+	 * (the rule in port.h) */
+	if (!dp_txmap_queue(map, pmd, &q, &shared)) {
+		dp_port_drop_tx(p, pmd, DP_DROP_TX_NO_QUEUE, pkts, n);
+		return 0;
+	}
 	/* bytes first: the driver owns sent mbufs as soon as tx returns */
 	for (i = 0; i < n; i++)
 		bytes += pkts[i]->pkt_len;

@@ -210,14 +210,14 @@ static uint16_t vhost_rx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts
 	return rte_vhost_dequeue_burst(vid, GUEST_TX_VRING(qid), vp->pool, pkts, n);
 }
 
-static int first_enabled(const struct vhost_port *vp)
+static uint16_t first_enabled(const struct vhost_port *vp)
 {
 	uint16_t q;
 
 	for (q = 0; q < vp->n_qp; q++)
 		if (bits_get(vp->tx_enabled, q))
 			return q;
-	return -1;
+	return UINT16_MAX;
 }
 
 static uint16_t vhost_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n)
@@ -229,33 +229,43 @@ static uint16_t vhost_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **
 	unsigned int retries = 0, max_retries = conf ? conf->tx_retries_max : 0;
 	uint16_t sent = 0, i;
 	uint64_t bytes = 0;
-	bool shared = true;
-	int q = -1;
+	bool shared;
+	uint16_t q;
 
 	if (vid < 0) {
 		dp_port_drop_tx(p, pmd, DP_DROP_TX_DOWN, pkts, n);
 		return 0;
 	}
-	if (map != NULL && pmd < map->n) {
-		q = map->qid[pmd];
-		shared = map->shared[pmd];
-	}
-	if (q < 0 || !bits_get(vp->tx_enabled, q)) {
-		/* map not yet updated after the guest disabled the queue */
+	if (map == NULL || map->n == 0) {
+		/* built before the guest enabled a queue: every PMD is here, and
+		 * every one locks (a map with entries replaces this one only
+		 * through an all-locked map, port.h) */
 		q = first_enabled(vp);
 		shared = true;
-	}
-	if (q < 0) {
+		if (q == UINT16_MAX) {
+			dp_port_drop_tx(p, pmd, DP_DROP_TX_NO_QUEUE, pkts, n);
+			return 0;
+		}
+	} else if (!dp_txmap_queue(map, pmd, &q, &shared) || !bits_get(vp->tx_enabled, q)) {
+		/* A queue the guest disabled since the map was built is not
+		 * replaced by another: that one's owner may send unlocked
+		 * beside us (port.h).  The control thread remaps on the guest's
+		 * change within a millisecond; until then, tx_no_queue. */
 		dp_port_drop_tx(p, pmd, DP_DROP_TX_NO_QUEUE, pkts, n);
 		return 0;
 	}
 	if (shared)
 		rte_spinlock_lock(&p->txq_lock[q]);
+	/* Retry only after a try that moved frames (the guest is draining the
+	 * ring now), at most tx-retries-max times; a try that moved none ends
+	 * the burst, as in OVS: a stopped guest would otherwise hold this PMD
+	 * (and the queue's lock) for every retry of every burst. */
 	for (;;) {
 		uint16_t k = rte_vhost_enqueue_burst(vid, GUEST_RX_VRING(q), pkts + sent, n - sent);
 		sent += k;
-		if (sent == n || (k == 0 && retries++ >= max_retries))
+		if (sent == n || k == 0 || retries == max_retries)
 			break;
+		retries++;
 	}
 	if (shared)
 		rte_spinlock_unlock(&p->txq_lock[q]);
@@ -264,6 +274,7 @@ static uint16_t vhost_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **
 		bytes += pkts[i]->pkt_len;
 	p->tx[pmd].packets += sent;
 	p->tx[pmd].bytes += bytes;
+	p->tx[pmd].retries += retries;
 	p->tx[pmd].drops[DP_DROP_TX_RING_FULL] += n - sent;
 	/* enqueue copied the frames into guest memory: all n are ours to free */
 	rte_pktmbuf_free_bulk(pkts, n);
@@ -613,10 +624,9 @@ void vhost_port_txmap(const struct dp_port *p, unsigned int n_pmds, struct dp_tx
 	if (n_en == 0)
 		return;
 	m->n = n_pmds > DP_MAX_PMDS ? DP_MAX_PMDS : n_pmds;
-	for (i = 0; i < m->n; i++) {
+	for (i = 0; i < m->n; i++)
 		m->qid[i] = en[i % n_en];
-		m->shared[i] = m->n > n_en;
-	}
+	dp_txmap_mark_shared(m);
 }
 
 bool vhost_port_rxq_enabled(const struct dp_port *p, uint16_t q)

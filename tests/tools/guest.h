@@ -84,6 +84,8 @@ unsigned int job_tick(struct tx_job *j);
 /* Frees the frames a job built but has not sent, counting them as failed. */
 void job_drop_pending(struct tx_job *j);
 
+/* When set, rx_poll reads nothing: the device's rx rings fill as a stopped guest's do. */
+extern bool rx_hold;
 /* One burst from each rx queue in use; returns how many frames arrived. */
 unsigned int rx_poll(void);
 /* One pass of the data path: all rx queues, then the stream; sleeps a little when idle. */

@@ -483,6 +483,8 @@ static bool handle_frame(struct rte_mbuf *m, uint16_t q)
 	return false;
 }
 
+bool rx_hold;
+
 /* One burst from each rx queue in use; returns how many frames arrived. */
 unsigned int rx_poll(void)
 {
@@ -490,7 +492,7 @@ unsigned int rx_poll(void)
 	unsigned int work = 0;
 	uint16_t q, n, i;
 
-	for (q = 0; q < nb_rxq; q++) {
+	for (q = 0; q < nb_rxq && !rx_hold; q++) {
 		n = rte_eth_rx_burst(port_id, q, ms, BURST);
 		for (i = 0; i < n; i++)
 			if (!handle_frame(ms[i], q))

@@ -28,6 +28,8 @@
  *        was answered
  *   set-queues n=N: use N queue pairs from now on (1..the vdev's queues=), what
  *        "ethtool -L eth0 combined N" does in a Linux guest                 {"queues": n}
+ *   rx-hold [on=1]: stop (on=0: resume) reading the rx rings, as a guest that stopped
+ *        draining them                                          {"rx_hold": bool}
  *   stats, reset, queues, quit (also on EOF, SIGINT, SIGTERM)
  *
  * --reconnect-ms N (vhost-user client mode): DPDK 22.11's virtio-user never connects again once
@@ -595,15 +597,27 @@ static int cmd_quit(struct args *a)
 	return 0;
 }
 
+static int cmd_rx_hold(struct args *a)
+{
+	uint64_t on = 1;
+
+	if (arg_u64(a, "on", 0, 1, &on) < 0 || args_check(a) < 0)
+		return -1;
+	rx_hold = on != 0;
+	jprintf("{\"rx_hold\": %s}", rx_hold ? "true" : "false");
+	return 0;
+}
+
 static int run_command(struct args *a, const char *sub)
 {
 	static const struct {
 		const char *name;
 		int (*fn)(struct args *a);
 	} cmds[] = {
-		{"link", cmd_link},     {"send", cmd_send},   {"stats", cmd_stats},
-		{"reset", cmd_reset},   {"quiet", cmd_quiet}, {"ping", cmd_ping},
-		{"queues", cmd_queues}, {"quit", cmd_quit},   {"set-queues", cmd_set_queues},
+		{"link", cmd_link},       {"send", cmd_send},   {"stats", cmd_stats},
+		{"reset", cmd_reset},     {"quiet", cmd_quiet}, {"ping", cmd_ping},
+		{"queues", cmd_queues},   {"quit", cmd_quit},   {"set-queues", cmd_set_queues},
+		{"rx-hold", cmd_rx_hold},
 	};
 	unsigned int i;
 
