@@ -19,6 +19,7 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/ethdev_port.h"
+#include "dataplane/offload.h"
 #include "dataplane/pktmbuf.h"
 
 #define ETH_LOG(lvl, ...) rte_log(RTE_LOG_##lvl, RTE_LOGTYPE_USER1, "ethdev: " __VA_ARGS__)
@@ -35,13 +36,17 @@ static uint16_t eth_rx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, 
 	return rte_eth_rx_burst(ep->port_id, qid, pkts, n);
 }
 
-static uint16_t eth_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n)
+static uint16_t eth_tx_fit(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n);
+
+/* fitted: offload flags left on the frames are ones the device takes. */
+static uint16_t eth_send(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n,
+			 bool fitted)
 {
 	const struct ethdev_port *ep = p->priv;
 	const struct dp_txmap *map = __atomic_load_n(&p->txmap, __ATOMIC_ACQUIRE);
 	uint16_t q, sent = 0, i;
 	unsigned int tries = 0;
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, fl = 0;
 	bool shared;
 
 	if (map == NULL || map->n == 0) {
@@ -54,9 +59,27 @@ static uint16_t eth_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pk
 		dp_port_drop_tx(p, pmd, DP_DROP_TX_NO_QUEUE, pkts, n);
 		return 0;
 	}
-	/* bytes first: the driver owns sent mbufs as soon as tx returns */
-	for (i = 0; i < n; i++)
+	/* bytes first: the driver owns sent mbufs as soon as tx returns; the
+	 * flags of the burst come with them for one OR per frame */
+	for (i = 0; i < n; i++) {
 		bytes += pkts[i]->pkt_len;
+		fl |= pkts[i]->ol_flags;
+	}
+	if (unlikely(fl & DP_OFL_TX_WORK)) {
+		uint16_t ok;
+
+		if (!fitted)
+			return eth_tx_fit(p, pmd, pkts, n);
+		/* what the device does itself may need headers prepared
+		 * (pseudo-header sums); it refuses what it cannot do */
+		ok = rte_eth_tx_prepare(ep->port_id, q, pkts, n);
+		if (ok < n) {
+			for (i = ok; i < n; i++)
+				bytes -= pkts[i]->pkt_len;
+			dp_port_drop_tx(p, pmd, DP_DROP_BAD_OFFLOAD, pkts + ok, n - ok);
+			n = ok;
+		}
+	}
 	if (shared)
 		rte_spinlock_lock(&p->txq_lock[q]);
 	while (sent < n && tries++ <= TX_RETRIES)
@@ -69,6 +92,28 @@ static uint16_t eth_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pk
 	p->tx[pmd].bytes += bytes;
 	dp_port_drop_tx(p, pmd, DP_DROP_TX_RING_FULL, pkts + sent, n - sent);
 	return sent;
+}
+
+/* A burst with offload flags: what the device cannot take is completed in
+ * software (dataplane/offload.c), a part at a time. */
+static uint16_t eth_tx_fit(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *out[DP_OFL_OUT_ROOM];
+	uint32_t caps = __atomic_load_n(&p->ol_caps, __ATOMIC_ACQUIRE);
+	uint16_t done = 0, used, k, sent = 0;
+
+	while (done < n) {
+		k = dp_offload_fit_burst(p, pmd, caps, pkts + done, n - done, out, &used);
+		done += used;
+		if (k > 0)
+			sent += eth_send(p, pmd, out, k, true);
+	}
+	return sent;
+}
+
+static uint16_t eth_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n)
+{
+	return eth_send(p, pmd, pkts, n, false);
 }
 
 static const struct dp_port_ops eth_ops = {
@@ -192,6 +237,38 @@ static void unplug(uint16_t port_id)
 	plugged_set(dev, false);
 }
 
+/*
+ * The tx offloads to enable, and what they let the port take (DP_OFL_*).
+ * Segmentation is only handed to a device that takes multi-segment mbufs
+ * (a 64 KB frame is a chain) and computes the checksums of its segments.
+ * net_tap segments with librte_gso, which has no TCP/IPv6 in 22.11: its
+ * IPv6 frames are segmented by offload.c.  Devices write to the mbufs they
+ * segment, so a frame shared by a flood is segmented by offload.c too.
+ */
+static uint64_t tx_offloads(const struct rte_eth_dev_info *info, uint32_t *caps)
+{
+	const uint64_t csum = RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	uint64_t capa = info->tx_offload_capa, on = capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+
+	*caps = 0;
+	if ((capa & csum) == csum) {
+		on |= csum;
+		*caps |= DP_OFL_CSUM;
+	}
+	if (capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
+		on |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+		*caps |= DP_OFL_IPCSUM;
+	}
+	if ((capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) && (on & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) &&
+	    (*caps & DP_OFL_CSUM) && (*caps & DP_OFL_IPCSUM)) {
+		on |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+		*caps |= DP_OFL_TSO4 | DP_OFL_TSO_WRITES;
+		if (strcmp(info->driver_name, "net_tap") != 0)
+			*caps |= DP_OFL_TSO6;
+	}
+	return on;
+}
+
 struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_params *prm,
 				   char *err, size_t errlen)
 {
@@ -201,6 +278,7 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 	struct ethdev_port *ep;
 	struct dp_port *p = NULL;
 	uint16_t pid, nrx, ntx, q, rxd = prm->n_rxq_desc, txd = prm->n_txq_desc;
+	uint32_t caps = 0;
 	int rc, numa;
 
 	rc = find_or_probe(name, prm->devargs, &pid);
@@ -249,9 +327,16 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 	if (prm->mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 4 > RTE_MBUF_DEFAULT_DATAROOM &&
 	    (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
-	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
-		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	conf.txmode.offloads = tx_offloads(&info, &caps);
 	rc = rte_eth_dev_configure(pid, nrx, ntx, &conf);
+	if (rc == -EINVAL && ntx != nrx) {
+		/* some devices want as many tx as rx queues (net_tap): PMDs
+		 * then share the tx queues under their locks */
+		ETH_LOG(INFO, "%s: device refused %u rx and %u tx queues; trying %u of each\n",
+			name, nrx, ntx, nrx);
+		ntx = nrx;
+		rc = rte_eth_dev_configure(pid, nrx, ntx, &conf);
+	}
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd);
 	for (q = 0; rc == 0 && q < nrx; q++)
@@ -287,6 +372,12 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 	}
 	ep->port_id = pid;
 	p->priv = ep;
+	p->ol_caps = caps;
+	if (dp_offload_init() < 0)
+		ETH_LOG(ERR,
+			"%s: no mbuf pool for segmenting: large frames from guests will be "
+			"dropped (clone_failed)\n",
+			name);
 	p->n_rxq = nrx;
 	p->n_txq = ntx;
 	return p;

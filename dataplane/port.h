@@ -112,9 +112,11 @@ struct dp_port {
 	struct filter *filter[2];  /* RCU, by enum filter_dir; NULL = pass all */
 	void *priv;                /* the driver's state */
 	char name[32];
-	int numa;       /* node of the queues, SOCKET_ID_ANY if unknown */
-	uint16_t n_rxq; /* rx queues to poll (control thread) */
-	uint16_t n_txq; /* tx queues usable */
+	int numa;         /* node of the queues, SOCKET_ID_ANY if unknown */
+	uint32_t ol_caps; /* DP_OFL_* the output takes (offload.h); written by
+			     the control thread or a vhost callback, atomic */
+	uint16_t n_rxq;   /* rx queues to poll (control thread) */
+	uint16_t n_txq;   /* tx queues usable */
 
 	rte_spinlock_t txq_lock[DP_MAX_QUEUES];
 	struct dp_rxq_stats rxq[DP_MAX_QUEUES];
