@@ -36,8 +36,6 @@ static uint16_t eth_rx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, 
 	return rte_eth_rx_burst(ep->port_id, qid, pkts, n);
 }
 
-static uint16_t eth_tx_fit(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n);
-
 /* fitted: offload flags left on the frames are ones the device takes. */
 static uint16_t eth_send(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n,
 			 bool fitted)
@@ -69,7 +67,7 @@ static uint16_t eth_send(struct dp_port *p, unsigned int pmd, struct rte_mbuf **
 		uint16_t ok;
 
 		if (!fitted)
-			return eth_tx_fit(p, pmd, pkts, n);
+			return dp_offload_tx(p, pmd, pkts, n, eth_send);
 		/* what the device does itself may need headers prepared
 		 * (pseudo-header sums); it refuses what it cannot do */
 		ok = rte_eth_tx_prepare(ep->port_id, q, pkts, n);
@@ -91,23 +89,6 @@ static uint16_t eth_send(struct dp_port *p, unsigned int pmd, struct rte_mbuf **
 	p->tx[pmd].packets += sent;
 	p->tx[pmd].bytes += bytes;
 	dp_port_drop_tx(p, pmd, DP_DROP_TX_RING_FULL, pkts + sent, n - sent);
-	return sent;
-}
-
-/* A burst with offload flags: what the device cannot take is completed in
- * software (dataplane/offload.c), a part at a time. */
-static uint16_t eth_tx_fit(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n)
-{
-	struct rte_mbuf *out[DP_OFL_OUT_ROOM];
-	uint32_t caps = __atomic_load_n(&p->ol_caps, __ATOMIC_ACQUIRE);
-	uint16_t done = 0, used, k, sent = 0;
-
-	while (done < n) {
-		k = dp_offload_fit_burst(p, pmd, caps, pkts + done, n - done, out, &used);
-		done += used;
-		if (k > 0)
-			sent += eth_send(p, pmd, out, k, true);
-	}
 	return sent;
 }
 

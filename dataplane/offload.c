@@ -395,3 +395,19 @@ uint16_t dp_offload_fit_burst(struct dp_port *p, unsigned int pmd, uint32_t caps
 	*used = i;
 	return k;
 }
+
+uint16_t dp_offload_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n,
+		       dp_offload_send_fn send)
+{
+	struct rte_mbuf *out[DP_OFL_OUT_ROOM];
+	uint32_t caps = __atomic_load_n(&p->ol_caps, __ATOMIC_ACQUIRE);
+	uint16_t done = 0, used, k, sent = 0;
+
+	while (done < n) {
+		k = dp_offload_fit_burst(p, pmd, caps, pkts + done, n - done, out, &used);
+		done += used;
+		if (k > 0)
+			sent += send(p, pmd, out, k, true);
+	}
+	return sent;
+}

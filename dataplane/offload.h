@@ -84,4 +84,15 @@ uint16_t dp_offload_fit_burst(struct dp_port *p, unsigned int pmd, uint32_t caps
 			      struct rte_mbuf **in, uint16_t n, struct rte_mbuf **out,
 			      uint16_t *used);
 
+/*
+ * PMD, for a port driver's tx_burst whose burst has frames with offload work:
+ * fit them a part at a time and hand each part to send with fitted = true
+ * (flags left on its frames are ones the port takes).  Same ownership as
+ * tx_burst; returns the frames sent.
+ */
+typedef uint16_t (*dp_offload_send_fn)(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts,
+				       uint16_t n, bool fitted);
+uint16_t dp_offload_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n,
+		       dp_offload_send_fn send);
+
 #endif

@@ -293,9 +293,6 @@ static uint16_t first_enabled(const struct vhost_port *vp)
 	return UINT16_MAX;
 }
 
-static uint16_t vhost_tx_fit(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts,
-			     uint16_t n);
-
 /* fitted: offload flags left on the frames are ones the guest accepts. */
 static uint16_t vhost_send(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n,
 			   bool fitted)
@@ -339,7 +336,7 @@ static uint16_t vhost_send(struct dp_port *p, unsigned int pmd, struct rte_mbuf 
 		fl |= pkts[i]->ol_flags;
 	}
 	if (unlikely(fl & DP_OFL_TX_WORK) && !fitted)
-		return vhost_tx_fit(p, pmd, pkts, n);
+		return dp_offload_tx(p, pmd, pkts, n, vhost_send);
 	if (shared)
 		rte_spinlock_lock(&p->txq_lock[q]);
 	/* Retry only after a try that moved frames (the guest is draining the
@@ -364,24 +361,6 @@ static uint16_t vhost_send(struct dp_port *p, unsigned int pmd, struct rte_mbuf 
 	p->tx[pmd].drops[DP_DROP_TX_RING_FULL] += n - sent;
 	/* enqueue copied the frames into guest memory: all n are ours to free */
 	rte_pktmbuf_free_bulk(pkts, n);
-	return sent;
-}
-
-/* A burst with offload flags: segments and checksums the guest did not
- * accept are made here (dataplane/offload.c), a part at a time. */
-static uint16_t vhost_tx_fit(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts,
-			     uint16_t n)
-{
-	struct rte_mbuf *out[DP_OFL_OUT_ROOM];
-	uint32_t caps = __atomic_load_n(&p->ol_caps, __ATOMIC_ACQUIRE);
-	uint16_t done = 0, used, k, sent = 0;
-
-	while (done < n) {
-		k = dp_offload_fit_burst(p, pmd, caps, pkts + done, n - done, out, &used);
-		done += used;
-		if (k > 0)
-			sent += vhost_send(p, pmd, out, k, true);
-	}
 	return sent;
 }
 
