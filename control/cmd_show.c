@@ -174,6 +174,8 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 	json_object_set_new(st, "ofport", json_integer(sp->dp->id));
 	if (sp->dp->kind == DP_PORT_VHOST) {
 		struct vhost_port_info vi;
+		char ol[128];
+
 		vhost_port_info(sp->dp, &vi);
 		json_object_set_new(st, "socket", json_string(vi.path));
 		json_object_set_new(st, "mode", json_string(vi.client ? "client" : "server"));
@@ -185,6 +187,8 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 		json_object_set_new(st, "tx_queues_enabled",
 				    json_integer(count_bits(vi.tx_enabled)));
 		json_object_set_new(st, "connects", json_integer((json_int_t)vi.connects));
+		vhost_port_offloads_text(vi.features, ol, sizeof(ol));
+		json_object_set_new(st, "offloads", json_string(ol));
 		bprintf(b, "            status: {socket=\"%s\", mode=%s, %s", vi.path,
 			vi.client ? "client" : "server",
 			vi.connected ? "connected" : "not connected");
@@ -192,6 +196,8 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 			bprintf(b, ", numa_id=%d, queue_pairs=%u, rx_enabled=%u, tx_enabled=%u",
 				vi.numa, vi.n_qp, count_bits(vi.rx_enabled),
 				count_bits(vi.tx_enabled));
+		if (vi.connected)
+			bprintf(b, ", offloads=\"%s\"", ol);
 		bprintf(b, "}\n");
 	} else {
 		struct ethdev_port_info ei;

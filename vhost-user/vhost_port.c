@@ -774,3 +774,28 @@ bool vhost_port_rxq_enabled(const struct dp_port *p, uint16_t q)
 
 	return bits_get(vp->rx_enabled, q);
 }
+
+void vhost_port_offloads_text(uint64_t features, char *buf, size_t len)
+{
+	static const struct {
+		int bit;
+		const char *name;
+	} names[] = {
+		{VIRTIO_NET_F_CSUM, "csum"},
+		{VIRTIO_NET_F_GUEST_CSUM, "guest_csum"},
+		{VIRTIO_NET_F_HOST_TSO4, "host_tso4"},
+		{VIRTIO_NET_F_HOST_TSO6, "host_tso6"},
+		{VIRTIO_NET_F_GUEST_TSO4, "guest_tso4"},
+		{VIRTIO_NET_F_GUEST_TSO6, "guest_tso6"},
+		{VIRTIO_NET_F_HOST_ECN, "host_ecn"},
+		{VIRTIO_NET_F_GUEST_ECN, "guest_ecn"},
+	};
+	size_t off = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < RTE_DIM(names) && off < len; i++)
+		if (features & (1ULL << names[i].bit))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "",
+						names[i].name);
+}

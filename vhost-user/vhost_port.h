@@ -16,6 +16,7 @@
 #define KVS_VHOST_PORT_H
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -78,6 +79,9 @@ int vhost_port_set_perms(struct dp_port *p, const struct vhost_sock_opts *opts);
 /* Control thread: offer VHOST_OL_* from now on; a connected guest keeps
  * what it negotiated until it reconnects.  -EINVAL if librte_vhost refused. */
 int vhost_port_set_offloads(struct dp_port *p, unsigned int ol);
+/* The offload features in a negotiated set, "csum,guest_csum,host_tso4,..."
+ * ("" for none). */
+void vhost_port_offloads_text(uint64_t features, char *buf, size_t len);
 /* Control thread: pending events (bits of enum vhost_event), cleared. */
 unsigned int vhost_port_events(struct dp_port *p);
 void vhost_port_info(const struct dp_port *p, struct vhost_port_info *info);

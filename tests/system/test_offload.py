@@ -43,6 +43,8 @@ def tcp_rx(g, frames):
 def test_gso_frame_reaches_tso_guest_whole(switch, guests):
     g1, g2 = pair(switch, guests, "tso")
     assert g2.cmd("offloads")["rx_lro"], "kvswitch did not offer GUEST_TSO"
+    assert switch.port_status("vm2")["offloads"] == (
+        "csum,guest_csum,host_tso4,host_tso6,guest_tso4,guest_tso6"), switch.port_status("vm2")
     learn(switch, g1, g2)
     assert g1.cmd(f"send-tcp dst={MAC[2]} payload={PAYLOAD} mss={MSS} count=4")["sent"] == 4
     t, _ = tcp_rx(g2, 4)
@@ -158,3 +160,5 @@ def test_offload_options_off(switch, guests):
                                   "rx_lro": False}
     assert g2.cmd("offloads") == {"tx_csum": False, "tx_tso": False, "rx_csum": False,
                                   "rx_lro": False}
+    assert switch.port_status("vm1")["offloads"] == "csum,guest_csum"
+    assert switch.port_status("vm2")["offloads"] == ""
