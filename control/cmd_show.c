@@ -24,6 +24,7 @@
 #include "dataplane/bridge.h"
 #include "dataplane/clock.h"
 #include "dataplane/ethdev_port.h"
+#include "dataplane/offload.h"
 #include "dataplane/fdb.h"
 #include "dataplane/pktmbuf.h"
 #include "pmd/pmd.h"
@@ -201,6 +202,7 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 		bprintf(b, "}\n");
 	} else {
 		struct ethdev_port_info ei;
+		char ol[64];
 		json_t *mf;
 
 		ethdev_port_info(sp->dp, &ei);
@@ -211,11 +213,13 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 		json_object_set_new(st, "n_txq", json_integer(ei.n_txq));
 		json_object_set_new(st, "numa", json_integer(sp->dp->numa));
 		json_object_set_new(st, "promiscuous", json_boolean(ei.promiscuous));
+		dp_offload_caps_text(sp->dp->ol_caps, ol, sizeof(ol));
+		json_object_set_new(st, "offloads", json_string(ol));
 		bprintf(b,
 			"            status: {driver=%s, mac=%s, link=%s, n_rxq=%u, n_txq=%u, "
-			"numa_id=%d, promiscuous=%s}\n",
+			"numa_id=%d, promiscuous=%s, offloads=\"%s\"}\n",
 			ei.driver, ei.mac, ei.link_up ? "up" : "down", ei.n_rxq, ei.n_txq,
-			sp->dp->numa, ei.promiscuous ? "true" : "false");
+			sp->dp->numa, ei.promiscuous ? "true" : "false", ol);
 		mf = mac_filter_view(sp->dp, b, 12);
 		if (mf)
 			json_object_set_new(st, "mac_filter", mf);

@@ -222,8 +222,10 @@ static void unplug(uint16_t port_id)
  * The tx offloads to enable, and what they let the port take (DP_OFL_*).
  * Segmentation is only handed to a device that takes multi-segment mbufs
  * (a 64 KB frame is a chain) and computes the checksums of its segments.
- * net_tap segments with librte_gso, which has no TCP/IPv6 in 22.11: its
- * IPv6 frames are segmented by offload.c.  Devices write to the mbufs they
+ * net_tap is not given TSO: in 22.11 it compares the whole segment,
+ * Ethernet header included, to the MTU and refuses MTU-sized segments (an
+ * MSS of 1448 at MTU 1500); offload.c segments for it and the device
+ * computes the segments' checksums.  Devices write to the mbufs they
  * segment, so a frame shared by a flood is segmented by offload.c too.
  */
 static uint64_t tx_offloads(const struct rte_eth_dev_info *info, uint32_t *caps)
@@ -241,11 +243,10 @@ static uint64_t tx_offloads(const struct rte_eth_dev_info *info, uint32_t *caps)
 		*caps |= DP_OFL_IPCSUM;
 	}
 	if ((capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) && (on & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) &&
-	    (*caps & DP_OFL_CSUM) && (*caps & DP_OFL_IPCSUM)) {
+	    (*caps & DP_OFL_CSUM) && (*caps & DP_OFL_IPCSUM) &&
+	    strcmp(info->driver_name, "net_tap") != 0) {
 		on |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
-		*caps |= DP_OFL_TSO4 | DP_OFL_TSO_WRITES;
-		if (strcmp(info->driver_name, "net_tap") != 0)
-			*caps |= DP_OFL_TSO6;
+		*caps |= DP_OFL_TSO4 | DP_OFL_TSO6 | DP_OFL_TSO_WRITES;
 	}
 	return on;
 }
@@ -310,9 +311,10 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 	conf.txmode.offloads = tx_offloads(&info, &caps);
 	rc = rte_eth_dev_configure(pid, nrx, ntx, &conf);
-	if (rc == -EINVAL && ntx != nrx) {
-		/* some devices want as many tx as rx queues (net_tap): PMDs
-		 * then share the tx queues under their locks */
+	if (rc < 0 && ntx != nrx) {
+		/* some devices want as many tx as rx queues (net_tap, which
+		 * says so with -EPERM): PMDs then share the tx queues under
+		 * their locks */
 		ETH_LOG(INFO, "%s: device refused %u rx and %u tx queues; trying %u of each\n",
 			name, nrx, ntx, nrx);
 		ntx = nrx;

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -410,4 +411,17 @@ uint16_t dp_offload_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pk
 			sent += send(p, pmd, out, k, true);
 	}
 	return sent;
+}
+
+void dp_offload_caps_text(uint32_t caps, char *buf, size_t len)
+{
+	static const char *const names[] = {"csum", "tso4", "tso6", "ipcsum"};
+	size_t off = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < RTE_DIM(names) && off < len; i++)
+		if (caps & (1u << i))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "",
+						names[i]);
 }

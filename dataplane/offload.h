@@ -24,6 +24,7 @@
 #define KVS_DP_OFFLOAD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -49,6 +50,9 @@ struct dp_port;
 /* Segments one frame may become; a guest's MSS that would make more is
  * refused at input (bad_offload): 64 KB at MSS 512 is 128. */
 #define DP_OFL_MAX_SEGS 128
+
+/* Names of DP_OFL_* bits, "csum,tso4,tso6,ipcsum" ("" for none). */
+void dp_offload_caps_text(uint32_t caps, char *buf, size_t len);
 
 /* Control thread: the pool of indirect mbufs librte_gso needs.  -errno. */
 int dp_offload_init(void);
