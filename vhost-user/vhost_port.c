@@ -276,9 +276,9 @@ static uint16_t vhost_rx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts
 	 * is a GSO request librte_vhost refused (an MSS of 0, no TCP) */
 	conf = __atomic_load_n(&p->conf, __ATOMIC_ACQUIRE);
 	lim = conf ? conf->max_len + sizeof(struct rte_vlan_hdr) : UINT32_MAX;
-	for (i = 0; i < n; i++)
-		fl |= pkts[i]->ol_flags | (pkts[i]->pkt_len > lim ? RTE_MBUF_F_RX_LRO : 0);
-	if (likely(!(fl & DP_OFL_RX_WORK)))
+	for (i = 0; i < n; i++) /* bit 63: longer than lim */
+		fl |= pkts[i]->ol_flags | ((uint64_t)lim - pkts[i]->pkt_len);
+	if (likely(!(fl & (DP_OFL_RX_WORK | 1ULL << 63))))
 		return n;
 	return rx_check_offloads(p, qid, pkts, n, lim);
 }
