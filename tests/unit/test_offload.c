@@ -14,6 +14,7 @@
 #include "tests/unit/dp_test.h"
 
 #include "dataplane/offload.h"
+#include "dataplane/port.h"
 
 #define MSS  1448
 #define SEQ0 0x12345678u
@@ -352,6 +353,61 @@ static void test_bad_requests_refused(void **state)
 	assert_int_equal(test_in_use(), 0);
 }
 
+/* ---- a burst through dp_offload_tx: parts handed to the port in order ---- */
+
+static unsigned int n_sends, n_got;
+static uint32_t next_seq;
+
+static uint16_t capture_send(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts,
+			     uint16_t n, bool fitted)
+{
+	struct seg_info si;
+	uint16_t i;
+
+	(void)p, (void)pmd;
+	assert_true(fitted);
+	assert_true(n <= DP_OFL_OUT_ROOM);
+	n_sends++;
+	for (i = 0; i < n; i++) {
+		if (pkts[i]->pkt_len > 200) {
+			check_wire(pkts[i], false, 14, &si);
+			/* frames of one burst are sent in their order */
+			if (si.seq == SEQ0)
+				next_seq = SEQ0;
+			assert_int_equal(si.seq, next_seq);
+			next_seq += si.payload;
+		}
+		n_got++;
+	}
+	rte_pktmbuf_free_bulk(pkts, n);
+	return n;
+}
+
+static void test_burst_of_gso_frames_sent_in_parts(void **state)
+{
+	struct rte_mbuf *pkts[8];
+	struct dp_port port;
+	unsigned int i;
+
+	(void)state;
+	memset(&port, 0, sizeof(port));
+	port.ol_caps = 0; /* a plain wire: every sum made here */
+	for (i = 0; i < 8; i++) {
+		pkts[i] = i == 3 ? test_frame("52:54:00:00:00:02", "52:54:00:00:00:01", -1, 0x88b5,
+					      64)
+				 : tcp_frame(false, -1, 60000, 0x10);
+		if (i != 3) {
+			as_dequeued(pkts[i], MSS);
+			assert_true(dp_offload_rx_prep(pkts[i]));
+		}
+	}
+	n_sends = n_got = 0;
+	assert_int_equal(dp_offload_tx(&port, 0, pkts, 8, capture_send), 7 * 42 + 1);
+	assert_int_equal(n_got, 7 * 42 + 1);
+	assert_true(n_sends >= 3); /* 294 frames do not fit one part of 160 */
+	assert_int_equal(test_in_use(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_shared_frame_is_not_changed),
 		cmocka_unit_test(test_partial_checksum),
 		cmocka_unit_test(test_bad_requests_refused),
+		cmocka_unit_test(test_burst_of_gso_frames_sent_in_parts),
 	};
 
 	test_eal_init("test_offload");
