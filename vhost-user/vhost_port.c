@@ -262,9 +262,9 @@ static uint16_t vhost_rx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts
 	int vid = __atomic_load_n(&vp->vid, __ATOMIC_ACQUIRE);
 
 	const struct dp_port_conf *conf;
+	struct rte_mbuf **m, **end;
 	uint64_t fl = 0;
-	uint32_t lim;
-	uint16_t i;
+	uint32_t lim, len = 0;
 
 	if (vid < 0 || !bits_get(vp->rx_enabled, qid) || vp->pool == NULL)
 		return 0;
@@ -274,11 +274,21 @@ static uint16_t vhost_rx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts
 	/* a guest that may offload: one OR per frame finds the bursts to
 	 * look at; longer than the MTU (and a tag) without being a GSO frame
 	 * is a GSO request librte_vhost refused (an MSS of 0, no TCP) */
+	end = pkts + n;
 	conf = __atomic_load_n(&p->conf, __ATOMIC_ACQUIRE);
 	lim = conf ? conf->max_len + sizeof(struct rte_vlan_hdr) : UINT32_MAX;
-	for (i = 0; i < n; i++) /* bit 63: longer than lim */
-		fl |= pkts[i]->ol_flags | ((uint64_t)lim - pkts[i]->pkt_len);
-	if (likely(!(fl & (DP_OFL_RX_WORK | 1ULL << 63))))
+	/* the lengths ORed, not compared: a burst whose OR passes lim (a long
+	 * frame, or a mix like 1000|1514) is checked exactly; about 3.75
+	 * instructions per frame, unrolled by 4 */
+	for (m = pkts; m + 4 <= end; m += 4) {
+		fl |= m[0]->ol_flags | m[1]->ol_flags | m[2]->ol_flags | m[3]->ol_flags;
+		len |= m[0]->pkt_len | m[1]->pkt_len | m[2]->pkt_len | m[3]->pkt_len;
+	}
+	for (; m < end; m++) {
+		fl |= m[0]->ol_flags;
+		len |= m[0]->pkt_len;
+	}
+	if (likely(!(fl & DP_OFL_RX_WORK) && len <= lim))
 		return n;
 	return rx_check_offloads(p, qid, pkts, n, lim);
 }
