@@ -88,6 +88,12 @@ static void sock_opts(const struct db_ovs_cfg *o, struct vhost_sock_opts *so)
 	so->mode = o->vhost_sock_mode;
 }
 
+/* options:csum/tso/ecn as VHOST_OL_* (the bits are the same, inverted) */
+static unsigned int vhost_offloads(const struct db_port_cfg *c)
+{
+	return VHOST_OL_ALL & ~(unsigned int)c->offload_off;
+}
+
 static struct dp_port *open_port(const char *name, const struct db_port_cfg *c,
 				 const struct db_ovs_cfg *ovs, char *err, size_t errlen)
 {
@@ -100,6 +106,7 @@ static struct dp_port *open_port(const char *name, const struct db_port_cfg *c,
 	case DB_PORT_VHOST_SERVER:
 	case DB_PORT_VHOST_CLIENT:
 		sock_opts(ovs, &so);
+		so.offloads = vhost_offloads(c);
 		return vhost_port_create(name, c->type == DB_PORT_VHOST_CLIENT, c->server_path, &so,
 					 err, errlen);
 	case DB_PORT_DPDK:
@@ -280,6 +287,8 @@ static int publish_conf(struct sw_port *p)
 	c.max_len = p->cfg.mtu + RTE_ETHER_HDR_LEN;
 	c.bridge = bridge_ptr(p->bridge);
 	c.tx_retries_max = p->cfg.tx_retries_max;
+	if (p->dp->kind == DP_PORT_VHOST)
+		vhost_port_set_offloads(p->dp, vhost_offloads(&p->cfg));
 	return dp_port_set_conf(p->dp, &c);
 }
 

@@ -24,6 +24,7 @@
 #include "dataplane/bridge.h"
 #include "dataplane/clock.h"
 #include "dataplane/ethdev_port.h"
+#include "dataplane/offload.h"
 #include "dataplane/fdb.h"
 #include "dataplane/pktmbuf.h"
 #include "pmd/pmd.h"
@@ -174,6 +175,8 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 	json_object_set_new(st, "ofport", json_integer(sp->dp->id));
 	if (sp->dp->kind == DP_PORT_VHOST) {
 		struct vhost_port_info vi;
+		char ol[128];
+
 		vhost_port_info(sp->dp, &vi);
 		json_object_set_new(st, "socket", json_string(vi.path));
 		json_object_set_new(st, "mode", json_string(vi.client ? "client" : "server"));
@@ -185,6 +188,8 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 		json_object_set_new(st, "tx_queues_enabled",
 				    json_integer(count_bits(vi.tx_enabled)));
 		json_object_set_new(st, "connects", json_integer((json_int_t)vi.connects));
+		vhost_port_offloads_text(vi.features, ol, sizeof(ol));
+		json_object_set_new(st, "offloads", json_string(ol));
 		bprintf(b, "            status: {socket=\"%s\", mode=%s, %s", vi.path,
 			vi.client ? "client" : "server",
 			vi.connected ? "connected" : "not connected");
@@ -192,9 +197,12 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 			bprintf(b, ", numa_id=%d, queue_pairs=%u, rx_enabled=%u, tx_enabled=%u",
 				vi.numa, vi.n_qp, count_bits(vi.rx_enabled),
 				count_bits(vi.tx_enabled));
+		if (vi.connected)
+			bprintf(b, ", offloads=\"%s\"", ol);
 		bprintf(b, "}\n");
 	} else {
 		struct ethdev_port_info ei;
+		char ol[64];
 		json_t *mf;
 
 		ethdev_port_info(sp->dp, &ei);
@@ -205,11 +213,13 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 		json_object_set_new(st, "n_txq", json_integer(ei.n_txq));
 		json_object_set_new(st, "numa", json_integer(sp->dp->numa));
 		json_object_set_new(st, "promiscuous", json_boolean(ei.promiscuous));
+		dp_offload_caps_text(sp->dp->ol_caps, ol, sizeof(ol));
+		json_object_set_new(st, "offloads", json_string(ol));
 		bprintf(b,
 			"            status: {driver=%s, mac=%s, link=%s, n_rxq=%u, n_txq=%u, "
-			"numa_id=%d, promiscuous=%s}\n",
+			"numa_id=%d, promiscuous=%s, offloads=\"%s\"}\n",
 			ei.driver, ei.mac, ei.link_up ? "up" : "down", ei.n_rxq, ei.n_txq,
-			sp->dp->numa, ei.promiscuous ? "true" : "false");
+			sp->dp->numa, ei.promiscuous ? "true" : "false", ol);
 		mf = mac_filter_view(sp->dp, b, 12);
 		if (mf)
 			json_object_set_new(st, "mac_filter", mf);
@@ -614,7 +624,8 @@ json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen)
 		bprintf(&b, "port %s (%s, ofport %u):\n", sp->name, type_name(sp->cfg.type),
 			sp->dp->id);
 		bprintf(&b, "  rx: packets=%lu bytes=%lu\n", t.rx_packets, t.rx_bytes);
-		bprintf(&b, "  tx: packets=%lu bytes=%lu\n", t.tx_packets, t.tx_bytes);
+		bprintf(&b, "  tx: packets=%lu bytes=%lu retries=%lu\n", t.tx_packets, t.tx_bytes,
+			t.tx_retries);
 		drops_text(&b, "rx", t.rx_drops);
 		drops_text(&b, "tx", t.tx_drops);
 		for (q = 0; q < DP_MAX_QUEUES; q++) {
@@ -633,6 +644,7 @@ json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen)
 			      "tx_packets", (json_int_t)t.tx_packets, "tx_bytes",
 			      (json_int_t)t.tx_bytes, "rx_drops", drops_json(t.rx_drops),
 			      "tx_drops", drops_json(t.tx_drops), "rxqs", qs);
+		json_object_set_new(o, "tx_retries", json_integer((json_int_t)t.tx_retries));
 		if (sp->dp->kind == DP_PORT_ETHDEV) {
 			ethdev_stats_view(sp->dp, o, &b);
 			xdp_stats_view(sp, o, &b);

@@ -164,6 +164,9 @@ struct db_affinity {
 	uint16_t core;
 };
 
+/* vhost offloads a port's options turn off (all on by default). */
+enum { DB_OFFLOAD_CSUM = 1, DB_OFFLOAD_TSO = 2, DB_OFFLOAD_ECN = 4 };
+
 struct db_port_cfg {
 	enum db_port_type type;
 	char server_path[PATH_MAX]; /* options:vhost-server-path (client mode) */
@@ -172,6 +175,7 @@ struct db_port_cfg {
 	uint16_t n_rxq_desc;        /* options:n_rxq_desc, default 2048, power of 2, 32..4096 */
 	uint16_t n_txq_desc;        /* options:n_txq_desc, same */
 	uint16_t tx_retries_max;    /* options:tx-retries-max (vhost), default 8, 0..32 */
+	uint8_t offload_off;        /* DB_OFFLOAD_* turned off: options:csum, tso, ecn =false */
 	uint16_t tag;               /* 0 = trunk port */
 	uint64_t trunks[64];        /* bitmap of VLANs 0..4095 carried by a trunk port */
 	uint32_t mtu;               /* mtu_request, default 1500, 68..9710 */

@@ -94,6 +94,9 @@ static const struct key_def port_options[] = {
 	{"n_rxq_desc", K_POW2, 32, 4096, .types = T_DPDK},
 	{"n_txq_desc", K_POW2, 32, 4096, .types = T_DPDK},
 	{"promiscuous", K_BOOL, .types = T_DPDK},
+	{"csum", K_BOOL, .types = T_SERVER | T_CLIENT},
+	{"ecn", K_BOOL, .types = T_SERVER | T_CLIENT},
+	{"tso", K_BOOL, .types = T_SERVER | T_CLIENT},
 	{"tx-retries-max", K_UINT, 0, 32, .types = T_SERVER | T_CLIENT},
 	{"vhost-server-path", K_ABSPATH, 0, SUN_PATH_MAX, .types = T_CLIENT, .required = true},
 	{NULL},
@@ -745,6 +748,14 @@ void db_port_cfg(const struct db_port *p, struct db_port_cfg *out)
 	out->n_rxq_desc = (uint16_t)get_uint(&p->options, "n_rxq_desc", 2048);
 	out->n_txq_desc = (uint16_t)get_uint(&p->options, "n_txq_desc", 2048);
 	out->tx_retries_max = (uint16_t)get_uint(&p->options, "tx-retries-max", 8);
+	/* each needs the one before it: csum=false turns tso and ecn off too */
+	out->offload_off = 0;
+	v = smap_get(&p->options, "csum");
+	out->offload_off |= v != NULL && strcmp(v, "false") == 0 ? DB_OFFLOAD_CSUM : 0;
+	v = smap_get(&p->options, "tso");
+	out->offload_off |= v != NULL && strcmp(v, "false") == 0 ? DB_OFFLOAD_TSO : 0;
+	v = smap_get(&p->options, "ecn");
+	out->offload_off |= v != NULL && strcmp(v, "false") == 0 ? DB_OFFLOAD_ECN : 0;
 	out->tag = p->tag;
 	if (p->tag != 0) {
 		out->trunks[p->tag / 64] = 1ULL << (p->tag % 64);

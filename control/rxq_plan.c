@@ -298,26 +298,34 @@ bool rxq_plan_isolated(unsigned int slot)
 /* tx maps: every PMD slot gets a queue */
 static void publish_txmaps(void)
 {
-	unsigned int i;
+	static struct dp_txmap maps[DP_MAX_PORTS];
+	static struct dp_port *ports[DP_MAX_PORTS];
+	unsigned int i, n = 0;
 
-	for (i = 0; i < sw.n_ports; i++) {
+	for (i = 0; i < sw.n_ports && n < DP_MAX_PORTS; i++) {
 		struct dp_port *p = sw.ports[i]->dp;
-		struct dp_txmap m;
 
 		if (p == NULL)
 			continue;
 		if (p->kind == DP_PORT_VHOST)
-			vhost_port_txmap(p, sw.n_pmd_slots, &m);
+			vhost_port_txmap(p, sw.n_pmd_slots, &maps[n]);
 		else
-			dp_txmap_build(&m, sw.n_pmd_slots, p->n_txq);
-		dp_port_set_txmap(p, &m);
+			dp_txmap_build(&maps[n], sw.n_pmd_slots, p->n_txq);
+		ports[n++] = p;
 	}
+	if (dp_port_replace_txmaps(ports, maps, n) < 0)
+		PLAN_LOG(ERR, "tx maps: out of memory; ports keep locking every queue\n");
 }
 
 void rxq_plan_apply(bool force)
 {
 	int rc;
 
+	/* tx maps first: a PMD that gets rx queues below (a new one, or after a
+	 * pmd-cpu-mask change) has frames to send at once, and its slot must be
+	 * in every map by then, or it would find no queue (port.h).  The
+	 * release store of its rx list orders these stores before it. */
+	publish_txmaps();
 	plan_fill(&plan, true);
 	/* Same inputs: same placement wanted, and the warnings were given. */
 	if (force || !inputs_equal(&now, &last)) {
@@ -333,7 +341,6 @@ void rxq_plan_apply(bool force)
 			last = now;
 		}
 	}
-	publish_txmaps();
 	dp_rcu_flush();
 }
 

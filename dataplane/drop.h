@@ -25,10 +25,11 @@
 	X(NO_BRIDGE, "no_bridge", "ingress port is not in a bridge")                               \
 	X(CLONE_FAILED, "clone_failed", "no mbuf to copy a flooded frame into")                    \
 	X(TX_RING_FULL, "tx_ring_full", "guest ring or device queue full after retries")           \
-	X(TX_NO_QUEUE, "tx_no_queue", "guest has no enabled rx queue")                             \
+	X(TX_NO_QUEUE, "tx_no_queue", "no tx queue for this PMD (yet): guest queue disabled")      \
 	X(TX_DOWN, "tx_down", "port not connected or device stopped")                              \
 	X(FILTER_INGRESS, "filter_ingress", "denied by the port's ingress filter")                 \
-	X(FILTER_EGRESS, "filter_egress", "denied by the port's egress filter")
+	X(FILTER_EGRESS, "filter_egress", "denied by the port's egress filter")                    \
+	X(BAD_OFFLOAD, "bad_offload", "guest's checksum/segmentation request makes no sense")
 
 enum dp_drop {
 #define X(e, n, d) DP_DROP_##e,

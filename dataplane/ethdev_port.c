@@ -19,6 +19,7 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/ethdev_port.h"
+#include "dataplane/offload.h"
 #include "dataplane/pktmbuf.h"
 
 #define ETH_LOG(lvl, ...) rte_log(RTE_LOG_##lvl, RTE_LOGTYPE_USER1, "ethdev: " __VA_ARGS__)
@@ -35,24 +36,48 @@ static uint16_t eth_rx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, 
 	return rte_eth_rx_burst(ep->port_id, qid, pkts, n);
 }
 
-static uint16_t eth_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n)
+/* fitted: offload flags left on the frames are ones the device takes. */
+static uint16_t eth_send(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n,
+			 bool fitted)
 {
 	const struct ethdev_port *ep = p->priv;
 	const struct dp_txmap *map = __atomic_load_n(&p->txmap, __ATOMIC_ACQUIRE);
 	uint16_t q, sent = 0, i;
 	unsigned int tries = 0;
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, fl = 0;
 	bool shared;
 
 	if (map == NULL || map->n == 0) {
 		dp_port_drop_tx(p, pmd, DP_DROP_TX_DOWN, pkts, n);
 		return 0;
 	}
-	q = pmd < map->n ? map->qid[pmd] : map->qid[pmd % map->n];
-	shared = pmd < map->n ? map->shared[pmd] : true;
-	/* bytes first: the driver owns sent mbufs as soon as tx returns */
-	for (i = 0; i < n; i++)
+	/* no fallback onto another slot's queue: its owner may not lock it
+	 * (the rule in port.h) */
+	if (!dp_txmap_queue(map, pmd, &q, &shared)) {
+		dp_port_drop_tx(p, pmd, DP_DROP_TX_NO_QUEUE, pkts, n);
+		return 0;
+	}
+	/* bytes first: the driver owns sent mbufs as soon as tx returns; the
+	 * flags of the burst come with them for one OR per frame */
+	for (i = 0; i < n; i++) {
 		bytes += pkts[i]->pkt_len;
+		fl |= pkts[i]->ol_flags;
+	}
+	if (unlikely(fl & DP_OFL_TX_WORK)) {
+		uint16_t ok;
+
+		if (!fitted)
+			return dp_offload_tx(p, pmd, pkts, n, eth_send);
+		/* what the device does itself may need headers prepared
+		 * (pseudo-header sums); it refuses what it cannot do */
+		ok = rte_eth_tx_prepare(ep->port_id, q, pkts, n);
+		if (ok < n) {
+			for (i = ok; i < n; i++)
+				bytes -= pkts[i]->pkt_len;
+			dp_port_drop_tx(p, pmd, DP_DROP_BAD_OFFLOAD, pkts + ok, n - ok);
+			n = ok;
+		}
+	}
 	if (shared)
 		rte_spinlock_lock(&p->txq_lock[q]);
 	while (sent < n && tries++ <= TX_RETRIES)
@@ -65,6 +90,11 @@ static uint16_t eth_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pk
 	p->tx[pmd].bytes += bytes;
 	dp_port_drop_tx(p, pmd, DP_DROP_TX_RING_FULL, pkts + sent, n - sent);
 	return sent;
+}
+
+static uint16_t eth_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n)
+{
+	return eth_send(p, pmd, pkts, n, false);
 }
 
 static const struct dp_port_ops eth_ops = {
@@ -188,6 +218,39 @@ static void unplug(uint16_t port_id)
 	plugged_set(dev, false);
 }
 
+/*
+ * The tx offloads to enable, and what they let the port take (DP_OFL_*).
+ * Segmentation is only handed to a device that takes multi-segment mbufs
+ * (a 64 KB frame is a chain) and computes the checksums of its segments.
+ * net_tap is not given TSO: in 22.11 it compares the whole segment,
+ * Ethernet header included, to the MTU and refuses MTU-sized segments (an
+ * MSS of 1448 at MTU 1500); offload.c segments for it and the device
+ * computes the segments' checksums.  Devices write to the mbufs they
+ * segment, so a frame shared by a flood is segmented by offload.c too.
+ */
+static uint64_t tx_offloads(const struct rte_eth_dev_info *info, uint32_t *caps)
+{
+	const uint64_t csum = RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	uint64_t capa = info->tx_offload_capa, on = capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+
+	*caps = 0;
+	if ((capa & csum) == csum) {
+		on |= csum;
+		*caps |= DP_OFL_CSUM;
+	}
+	if (capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
+		on |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+		*caps |= DP_OFL_IPCSUM;
+	}
+	if ((capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) && (on & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) &&
+	    (*caps & DP_OFL_CSUM) && (*caps & DP_OFL_IPCSUM) &&
+	    strcmp(info->driver_name, "net_tap") != 0) {
+		on |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+		*caps |= DP_OFL_TSO4 | DP_OFL_TSO6 | DP_OFL_TSO_WRITES;
+	}
+	return on;
+}
+
 struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_params *prm,
 				   char *err, size_t errlen)
 {
@@ -197,6 +260,7 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 	struct ethdev_port *ep;
 	struct dp_port *p = NULL;
 	uint16_t pid, nrx, ntx, q, rxd = prm->n_rxq_desc, txd = prm->n_txq_desc;
+	uint32_t caps = 0;
 	int rc, numa;
 
 	rc = find_or_probe(name, prm->devargs, &pid);
@@ -245,9 +309,17 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 	if (prm->mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 4 > RTE_MBUF_DEFAULT_DATAROOM &&
 	    (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
-	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
-		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	conf.txmode.offloads = tx_offloads(&info, &caps);
 	rc = rte_eth_dev_configure(pid, nrx, ntx, &conf);
+	if (rc < 0 && ntx != nrx) {
+		/* some devices want as many tx as rx queues (net_tap, which
+		 * says so with -EPERM): PMDs then share the tx queues under
+		 * their locks */
+		ETH_LOG(INFO, "%s: device refused %u rx and %u tx queues; trying %u of each\n",
+			name, nrx, ntx, nrx);
+		ntx = nrx;
+		rc = rte_eth_dev_configure(pid, nrx, ntx, &conf);
+	}
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd);
 	for (q = 0; rc == 0 && q < nrx; q++)
@@ -283,6 +355,12 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 	}
 	ep->port_id = pid;
 	p->priv = ep;
+	p->ol_caps = caps;
+	if (dp_offload_init() < 0)
+		ETH_LOG(ERR,
+			"%s: no mbuf pool for segmenting: large frames from guests will be "
+			"dropped (clone_failed)\n",
+			name);
 	p->n_rxq = nrx;
 	p->n_txq = ntx;
 	return p;

@@ -176,6 +176,54 @@ int dp_port_set_txmap(struct dp_port *p, const struct dp_txmap *m)
 	return 0;
 }
 
+static bool txmap_equal(const struct dp_txmap *a, const struct dp_txmap *b)
+{
+	unsigned int i;
+
+	if (a == NULL || a->n != b->n)
+		return a == NULL && b->n == 0;
+	for (i = 0; i < a->n; i++)
+		if (a->qid[i] != b->qid[i] || a->shared[i] != b->shared[i])
+			return false;
+	return true;
+}
+
+static int set_all_locked(struct dp_port *p, const struct dp_txmap *m)
+{
+	struct dp_txmap l = *m;
+
+	memset(l.shared, 1, sizeof(l.shared));
+	return dp_port_set_txmap(p, &l);
+}
+
+int dp_port_replace_txmaps(struct dp_port *const *ps, const struct dp_txmap *maps, unsigned int n)
+{
+	bool changed[DP_MAX_PORTS] = {false}, any = false;
+	unsigned int i;
+	int rc = 0;
+
+	for (i = 0; i < n && i < DP_MAX_PORTS; i++) {
+		changed[i] = ps[i] != NULL && !txmap_equal(ps[i]->txmap, &maps[i]);
+		any |= changed[i];
+	}
+	if (!any)
+		return 0;
+	/* every map swap defers the old map, so each flush below waits for a
+	 * grace period */
+	for (i = 0; i < n && i < DP_MAX_PORTS; i++)
+		if (changed[i] && ps[i]->txmap != NULL)
+			rc |= set_all_locked(ps[i], ps[i]->txmap);
+	dp_rcu_flush();
+	for (i = 0; i < n && i < DP_MAX_PORTS; i++)
+		if (changed[i])
+			rc |= set_all_locked(ps[i], &maps[i]);
+	dp_rcu_flush();
+	for (i = 0; rc == 0 && i < n && i < DP_MAX_PORTS; i++)
+		if (changed[i])
+			rc |= dp_port_set_txmap(ps[i], &maps[i]);
+	return rc < 0 ? -ENOMEM : 0;
+}
+
 void dp_port_set_filter(struct dp_port *p, int dir, struct filter *f)
 {
 	struct filter *old = __atomic_exchange_n(&p->filter[dir], f, __ATOMIC_ACQ_REL);
@@ -191,9 +239,20 @@ void dp_txmap_build(struct dp_txmap *m, unsigned int n_pmds, uint16_t n_txq)
 	if (n_txq == 0)
 		return;
 	m->n = n_pmds > DP_MAX_PMDS ? DP_MAX_PMDS : n_pmds;
-	for (i = 0; i < m->n; i++) {
+	for (i = 0; i < m->n; i++)
 		m->qid[i] = i % n_txq;
-		m->shared[i] = m->n > n_txq;
+	dp_txmap_mark_shared(m);
+}
+
+void dp_txmap_mark_shared(struct dp_txmap *m)
+{
+	unsigned int i, j;
+
+	/* n <= 64: quadratic is a few thousand compares, on the control thread */
+	for (i = 0; i < m->n; i++) {
+		m->shared[i] = false;
+		for (j = 0; j < m->n && !m->shared[i]; j++)
+			m->shared[i] = j != i && m->qid[j] == m->qid[i];
 	}
 }
 
@@ -220,6 +279,7 @@ void dp_port_totals(const struct dp_port *p, struct dp_port_totals *t)
 	for (q = 0; q < DP_MAX_PMDS; q++) {
 		t->tx_packets += p->tx[q].packets;
 		t->tx_bytes += p->tx[q].bytes;
+		t->tx_retries += p->tx[q].retries;
 		for (r = 0; r < DP_DROP_MAX; r++)
 			t->tx_drops[r] += p->tx[q].drops[r];
 	}

@@ -46,6 +46,7 @@ struct dp_rxq_stats {
 
 struct dp_tx_stats {
 	uint64_t packets, bytes;
+	uint64_t retries; /* vhost: enqueue tries after the first (a full ring) */
 	uint64_t drops[DP_DROP_MAX];
 } __rte_cache_aligned;
 
@@ -62,7 +63,25 @@ struct dp_port_conf {
 	struct vlan_port vlan;
 };
 
-/* Per-PMD transmit queue map (published via RCU). */
+/*
+ * Per-PMD transmit queue map (published via RCU).
+ *
+ * The rule every tx queue follows: a queue that more than one PMD can reach
+ * is locked by all of them (p->txq_lock[q]); a queue one PMD alone reaches is
+ * not locked.  It holds by construction:
+ * - a PMD reaches a queue only through its own slot's entry: a slot >= n, or
+ *   a vhost entry whose queue the guest has disabled since, sends nothing and
+ *   counts tx_no_queue.  There is no fallback queue, because a fallback is a
+ *   queue the map's owner believes it has alone;
+ * - shared[i] is true when any other slot below n has the same queue
+ *   (dp_txmap_mark_shared), so every sender of a shared queue knows it;
+ * - the control thread publishes tx maps before it gives PMDs new rx queues
+ *   (control/rxq_plan.c), so a PMD never has frames to send before its slot
+ *   is in the map, and a PMD loses its rx queues (and a grace period passes)
+ *   before its slot leaves the map.
+ * A queue's lock is uncontended when its PMDs are not sending at once: about
+ * 20 cycles per burst, not per frame.
+ */
 struct dp_txmap {
 	uint16_t n; /* entries valid for PMD slots < n */
 	uint16_t qid[DP_MAX_PMDS];
@@ -93,9 +112,11 @@ struct dp_port {
 	struct filter *filter[2];  /* RCU, by enum filter_dir; NULL = pass all */
 	void *priv;                /* the driver's state */
 	char name[32];
-	int numa;       /* node of the queues, SOCKET_ID_ANY if unknown */
-	uint16_t n_rxq; /* rx queues to poll (control thread) */
-	uint16_t n_txq; /* tx queues usable */
+	int numa;         /* node of the queues, SOCKET_ID_ANY if unknown */
+	uint32_t ol_caps; /* DP_OFL_* the output takes (offload.h); written by
+			     the control thread or a vhost callback, atomic */
+	uint16_t n_rxq;   /* rx queues to poll (control thread) */
+	uint16_t n_txq;   /* tx queues usable */
 
 	rte_spinlock_t txq_lock[DP_MAX_QUEUES];
 	struct dp_rxq_stats rxq[DP_MAX_QUEUES];
@@ -119,12 +140,37 @@ struct dp_port *dp_port_get(uint16_t id);
  * grace period (dp_rcu_flush). */
 int dp_port_set_conf(struct dp_port *p, const struct dp_port_conf *c);
 int dp_port_set_txmap(struct dp_port *p, const struct dp_txmap *m);
+/*
+ * Control thread: give ps[i] the map maps[i], for n ports, keeping the
+ * rule of port.h across the change.  PMDs still in a burst with the old map
+ * and PMDs already on the new one send at the same time, so a queue may pass
+ * from one PMD that does not lock it to another: the maps that changed are
+ * first republished with every slot locking (old queues, then new queues, a
+ * grace period after each), then exact.  Ports whose map is unchanged are
+ * left alone, and no grace period is spent when none changed.  -ENOMEM if a
+ * map could not be allocated (the ports keep locked maps: safe, slower).
+ */
+int dp_port_replace_txmaps(struct dp_port *const *ps, const struct dp_txmap *maps, unsigned int n);
 /* Control thread: install (or with NULL remove) the port's filter for one
  * direction; the old one is destroyed after the next grace period. */
 struct filter;
 void dp_port_set_filter(struct dp_port *p, int dir, struct filter *f);
 /* Build a txmap spreading n_pmds PMD slots over n_txq queues. */
 void dp_txmap_build(struct dp_txmap *m, unsigned int n_pmds, uint16_t n_txq);
+/* Set m->shared[] from m->qid[] for slots < m->n: true when another slot has
+ * the same queue.  Builders of maps call it last. */
+void dp_txmap_mark_shared(struct dp_txmap *m);
+/* PMD: the tx queue of slot pmd in map, and whether to lock it; false when
+ * the slot has no queue (the caller counts tx_no_queue or tx_down). */
+static inline bool dp_txmap_queue(const struct dp_txmap *map, unsigned int pmd, uint16_t *q,
+				  bool *shared)
+{
+	if (map == NULL || pmd >= map->n)
+		return false;
+	*q = map->qid[pmd];
+	*shared = map->shared[pmd];
+	return true;
+}
 
 /* PMD: count and free frames that will not be sent. */
 void dp_port_drop_tx(struct dp_port *p, unsigned int pmd, enum dp_drop r, struct rte_mbuf **pkts,
@@ -132,7 +178,7 @@ void dp_port_drop_tx(struct dp_port *p, unsigned int pmd, enum dp_drop r, struct
 
 /* Totals over queues and PMD slots, for the control thread. */
 struct dp_port_totals {
-	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, tx_retries;
 	uint64_t rx_drops[DP_DROP_MAX];
 	uint64_t tx_drops[DP_DROP_MAX];
 };

@@ -6,10 +6,13 @@
  * librte_vhost's threads call the device callbacks; PMDs call the burst
  * functions through dp_port_ops.
  *
- * Offloads: checksum and segmentation offloads are not offered to guests, so
- * every frame a guest sends is complete on the wire and can go to any port,
- * a NIC or a kernel peer included.  This costs guests their checksum work;
- * it is the same default OVS-DPDK ships with.
+ * Offloads: guests are offered partial checksums and TCP segmentation both
+ * ways (CSUM, GUEST_CSUM, HOST/GUEST_TSO4/6, HOST/GUEST_ECN; never UFO),
+ * unless the port's options turn them off.  librte_vhost runs in its
+ * compliant mode: a dequeued frame says what its virtio-net header asked
+ * with RX flags, which vhost_rx turns into TX flags (dataplane/offload.h);
+ * vhost_tx completes in software what the receiving guest did not accept
+ * and leaves the rest to enqueue, which writes the guest's header.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,11 +27,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rte_ether.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_vhost.h>
 
+#include "dataplane/offload.h"
 #include "vhost-user/vhost_port.h"
 #include "vhost-user/vhost_wake.h"
 
@@ -46,7 +51,10 @@ struct vhost_port {
 	uint16_t n_qp;
 	int numa;
 	bool client;
-	unsigned int events; /* atomic enum vhost_event bits */
+	unsigned int events;   /* atomic enum vhost_event bits */
+	bool rx_offloads;      /* the guest may send partial checksums / GSO frames */
+	unsigned int offloads; /* VHOST_OL_* offered (control thread) */
+	uint64_t features;     /* negotiated with the connected guest */
 	uint64_t connects, disconnects;
 	char path[PATH_MAX];
 };
@@ -118,6 +126,28 @@ static void quiet_kicks(int vid, uint16_t first, uint16_t last)
 			VHOST_LOG(DEBUG, "vid %d: ring %u not set up: kicks stay on\n", vid, v);
 }
 
+#define F(bit) (1ULL << VIRTIO_NET_F_##bit)
+
+/* Before the vid is published: PMDs read these after they see it. */
+static void offloads_negotiated(struct vhost_port *vp, int vid)
+{
+	uint64_t f = 0;
+	uint32_t caps = DP_OFL_IPCSUM; /* enqueue computes IPv4 header sums */
+
+	if (rte_vhost_get_negotiated_features(vid, &f) != 0)
+		f = 0;
+	vp->features = f;
+	if (f & F(GUEST_CSUM))
+		caps |= DP_OFL_CSUM;
+	if (f & F(GUEST_TSO4))
+		caps |= DP_OFL_TSO4;
+	if (f & F(GUEST_TSO6))
+		caps |= DP_OFL_TSO6;
+	__atomic_store_n(&vp->port->ol_caps, caps, __ATOMIC_RELEASE);
+	__atomic_store_n(&vp->rx_offloads, (f & (F(CSUM) | F(HOST_TSO4) | F(HOST_TSO6))) != 0,
+			 __ATOMIC_RELEASE);
+}
+
 static int cb_new_device(int vid)
 {
 	struct vhost_port *vp;
@@ -134,6 +164,7 @@ static int cb_new_device(int vid)
 	nq = rte_vhost_get_vring_num(vid) / 2;
 	numa = rte_vhost_get_numa_node(vid);
 	vp->n_qp = nq > DP_MAX_QUEUES ? DP_MAX_QUEUES : nq;
+	offloads_negotiated(vp, vid);
 	vp->numa = numa < 0 ? 0 : numa;
 	vp->connects++;
 	quiet_kicks(vid, 0, rte_vhost_get_vring_num(vid));
@@ -200,27 +231,81 @@ static const struct rte_vhost_device_ops device_ops = {
 
 /* ---- PMD burst functions ---- */
 
+/* The frames of a burst with offload requests: convert, or drop the ones
+ * that make no sense (counted on the rx queue, whose PMD alone writes it). */
+static uint16_t rx_check_offloads(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts,
+				  uint16_t n, uint32_t lim)
+{
+	uint16_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		bool ok = true;
+
+		if (m->ol_flags & DP_OFL_RX_WORK)
+			ok = dp_offload_rx_prep(m);
+		if (ok && m->pkt_len > lim && !(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG))
+			ok = false;
+		if (!ok) {
+			p->rxq[qid].drops[DP_DROP_BAD_OFFLOAD]++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		pkts[k++] = m;
+	}
+	return k;
+}
+
 static uint16_t vhost_rx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vhost_port *vp = p->priv;
 	int vid = __atomic_load_n(&vp->vid, __ATOMIC_ACQUIRE);
 
+	const struct dp_port_conf *conf;
+	struct rte_mbuf **m, **end;
+	uint64_t fl = 0;
+	uint32_t lim, len = 0;
+
 	if (vid < 0 || !bits_get(vp->rx_enabled, qid) || vp->pool == NULL)
 		return 0;
-	return rte_vhost_dequeue_burst(vid, GUEST_TX_VRING(qid), vp->pool, pkts, n);
+	n = rte_vhost_dequeue_burst(vid, GUEST_TX_VRING(qid), vp->pool, pkts, n);
+	if (!__atomic_load_n(&vp->rx_offloads, __ATOMIC_RELAXED) || n == 0)
+		return n;
+	/* a guest that may offload: one OR per frame finds the bursts to
+	 * look at; longer than the MTU (and a tag) without being a GSO frame
+	 * is a GSO request librte_vhost refused (an MSS of 0, no TCP) */
+	end = pkts + n;
+	conf = __atomic_load_n(&p->conf, __ATOMIC_ACQUIRE);
+	lim = conf ? conf->max_len + sizeof(struct rte_vlan_hdr) : UINT32_MAX;
+	/* the lengths ORed, not compared: a burst whose OR passes lim (a long
+	 * frame, or a mix like 1000|1514) is checked exactly; about 3.75
+	 * instructions per frame, unrolled by 4 */
+	for (m = pkts; m + 4 <= end; m += 4) {
+		fl |= m[0]->ol_flags | m[1]->ol_flags | m[2]->ol_flags | m[3]->ol_flags;
+		len |= m[0]->pkt_len | m[1]->pkt_len | m[2]->pkt_len | m[3]->pkt_len;
+	}
+	for (; m < end; m++) {
+		fl |= m[0]->ol_flags;
+		len |= m[0]->pkt_len;
+	}
+	if (likely(!(fl & DP_OFL_RX_WORK) && len <= lim))
+		return n;
+	return rx_check_offloads(p, qid, pkts, n, lim);
 }
 
-static int first_enabled(const struct vhost_port *vp)
+static uint16_t first_enabled(const struct vhost_port *vp)
 {
 	uint16_t q;
 
 	for (q = 0; q < vp->n_qp; q++)
 		if (bits_get(vp->tx_enabled, q))
 			return q;
-	return -1;
+	return UINT16_MAX;
 }
 
-static uint16_t vhost_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n)
+/* fitted: offload flags left on the frames are ones the guest accepts. */
+static uint16_t vhost_send(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n,
+			   bool fitted)
 {
 	struct vhost_port *vp = p->priv;
 	const struct dp_txmap *map = __atomic_load_n(&p->txmap, __ATOMIC_ACQUIRE);
@@ -228,46 +313,70 @@ static uint16_t vhost_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **
 	int vid = __atomic_load_n(&vp->vid, __ATOMIC_ACQUIRE);
 	unsigned int retries = 0, max_retries = conf ? conf->tx_retries_max : 0;
 	uint16_t sent = 0, i;
-	uint64_t bytes = 0;
-	bool shared = true;
-	int q = -1;
+	uint64_t bytes = 0, fl = 0;
+	bool shared;
+	uint16_t q;
 
 	if (vid < 0) {
 		dp_port_drop_tx(p, pmd, DP_DROP_TX_DOWN, pkts, n);
 		return 0;
 	}
-	if (map != NULL && pmd < map->n) {
-		q = map->qid[pmd];
-		shared = map->shared[pmd];
-	}
-	if (q < 0 || !bits_get(vp->tx_enabled, q)) {
-		/* map not yet updated after the guest disabled the queue */
+	if (map == NULL || map->n == 0) {
+		/* built before the guest enabled a queue: every PMD is here, and
+		 * every one locks (a map with entries replaces this one only
+		 * through an all-locked map, port.h) */
 		q = first_enabled(vp);
 		shared = true;
-	}
-	if (q < 0) {
+		if (q == UINT16_MAX) {
+			dp_port_drop_tx(p, pmd, DP_DROP_TX_NO_QUEUE, pkts, n);
+			return 0;
+		}
+	} else if (!dp_txmap_queue(map, pmd, &q, &shared) || !bits_get(vp->tx_enabled, q)) {
+		/* A queue the guest disabled since the map was built is not
+		 * replaced by another: that one's owner may send unlocked
+		 * beside us (port.h).  The control thread remaps on the guest's
+		 * change within a millisecond; until then, tx_no_queue. */
 		dp_port_drop_tx(p, pmd, DP_DROP_TX_NO_QUEUE, pkts, n);
 		return 0;
 	}
+	/* bytes first: the flags of the burst come with them for one OR per
+	 * frame, and frames with offload work go through offload.c first */
+	for (i = 0; i < n; i++) {
+		bytes += pkts[i]->pkt_len;
+		fl |= pkts[i]->ol_flags;
+	}
+	if (unlikely(fl & DP_OFL_TX_WORK) && !fitted)
+		return dp_offload_tx(p, pmd, pkts, n, vhost_send);
 	if (shared)
 		rte_spinlock_lock(&p->txq_lock[q]);
+	/* Retry only after a try that moved frames (the guest is draining the
+	 * ring now), at most tx-retries-max times; a try that moved none ends
+	 * the burst, as in OVS: a stopped guest would otherwise hold this PMD
+	 * (and the queue's lock) for every retry of every burst. */
 	for (;;) {
 		uint16_t k = rte_vhost_enqueue_burst(vid, GUEST_RX_VRING(q), pkts + sent, n - sent);
 		sent += k;
-		if (sent == n || (k == 0 && retries++ >= max_retries))
+		if (sent == n || k == 0 || retries == max_retries)
 			break;
+		retries++;
 	}
 	if (shared)
 		rte_spinlock_unlock(&p->txq_lock[q]);
 
-	for (i = 0; i < sent; i++)
-		bytes += pkts[i]->pkt_len;
+	for (i = sent; i < n; i++)
+		bytes -= pkts[i]->pkt_len;
 	p->tx[pmd].packets += sent;
 	p->tx[pmd].bytes += bytes;
+	p->tx[pmd].retries += retries;
 	p->tx[pmd].drops[DP_DROP_TX_RING_FULL] += n - sent;
 	/* enqueue copied the frames into guest memory: all n are ours to free */
 	rte_pktmbuf_free_bulk(pkts, n);
 	return sent;
+}
+
+static uint16_t vhost_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n)
+{
+	return vhost_send(p, pmd, pkts, n, false);
 }
 
 static const struct dp_port_ops vhost_ops = {
@@ -451,16 +560,60 @@ static int unlink_socket(const char *path, char *err, size_t errlen)
 	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
 }
 
+/* Features of each VHOST_OL_* option; a later one needs the earlier ones
+ * (virtio: TSO needs CSUM, ECN needs TSO). */
+static const uint64_t ol_features[] = {
+	F(CSUM) | F(GUEST_CSUM),
+	F(HOST_TSO4) | F(HOST_TSO6) | F(GUEST_TSO4) | F(GUEST_TSO6),
+	F(HOST_ECN) | F(GUEST_ECN),
+};
+
+/* Offer the features of ol to guests connecting from now on. */
+static int offer_offloads(struct vhost_port *vp, unsigned int ol)
+{
+	uint64_t on = 0, off = F(HOST_UFO) | F(GUEST_UFO); /* UDP: not segmented here */
+	unsigned int i;
+	bool all = true;
+
+	for (i = 0; i < RTE_DIM(ol_features); i++) {
+		all = all && (ol & (1u << i));
+		if (all)
+			on |= ol_features[i];
+		else
+			off |= ol_features[i];
+	}
+	if (rte_vhost_driver_disable_features(vp->path, off) < 0 ||
+	    (on && rte_vhost_driver_enable_features(vp->path, on) < 0))
+		return -EINVAL;
+	vp->offloads = ol;
+	return 0;
+}
+
+int vhost_port_set_offloads(struct dp_port *p, unsigned int ol)
+{
+	struct vhost_port *vp = p->priv;
+
+	if (ol == vp->offloads)
+		return 0;
+	if (offer_offloads(vp, ol) < 0) {
+		VHOST_LOG(ERR, "%s: cannot change the offloads offered on '%s'\n", p->name,
+			  vp->path);
+		return -EINVAL;
+	}
+	VHOST_LOG(INFO,
+		  "%s: offloads offered changed; a connected guest keeps its own until "
+		  "it reconnects\n",
+		  p->name);
+	return 0;
+}
+
 struct dp_port *vhost_port_create(const char *name, bool client, const char *server_path,
 				  const struct vhost_sock_opts *opts, char *err, size_t errlen)
 {
-	uint64_t flags = client ? RTE_VHOST_USER_CLIENT : 0;
-	uint64_t no_offloads = (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |
-			       (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
-			       (1ULL << VIRTIO_NET_F_GUEST_TSO4) |
-			       (1ULL << VIRTIO_NET_F_GUEST_TSO6) | (1ULL << VIRTIO_NET_F_HOST_UFO) |
-			       (1ULL << VIRTIO_NET_F_GUEST_UFO) | (1ULL << VIRTIO_NET_F_HOST_ECN) |
-			       (1ULL << VIRTIO_NET_F_GUEST_ECN);
+	/* compliant: dequeue reports offload requests as RX flags and never
+	 * writes checksums itself (dataplane/offload.h) */
+	uint64_t flags =
+		(client ? RTE_VHOST_USER_CLIENT : 0) | RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS;
 	struct vhost_port *vp;
 	struct dp_port *p;
 	int rc;
@@ -507,7 +660,7 @@ struct dp_port *vhost_port_create(const char *name, bool client, const char *ser
 			 vp->path);
 		goto fail_port;
 	}
-	if (rte_vhost_driver_disable_features(vp->path, no_offloads) < 0 ||
+	if (offer_offloads(vp, opts->offloads) < 0 ||
 	    rte_vhost_driver_callback_register(vp->path, &device_ops) < 0) {
 		snprintf(err, errlen, "port '%s': cannot set up vhost-user socket '%s'", name,
 			 vp->path);
@@ -589,6 +742,7 @@ void vhost_port_info(const struct dp_port *p, struct vhost_port_info *info)
 	info->tx_enabled[0] = __atomic_load_n(&vp->tx_enabled[0], __ATOMIC_ACQUIRE);
 	info->tx_enabled[1] = __atomic_load_n(&vp->tx_enabled[1], __ATOMIC_ACQUIRE);
 	info->connects = vp->connects;
+	info->features = info->connected ? vp->features : 0;
 	info->disconnects = vp->disconnects;
 	snprintf(info->path, sizeof(info->path), "%s", vp->path);
 }
@@ -596,6 +750,12 @@ void vhost_port_info(const struct dp_port *p, struct vhost_port_info *info)
 void vhost_port_set_pool(struct dp_port *p, struct rte_mempool *mp)
 {
 	struct vhost_port *vp = p->priv;
+
+	if (dp_offload_init() < 0)
+		VHOST_LOG(ERR,
+			  "%s: no mbuf pool for segmenting: large frames from guests "
+			  "to ports without TSO will be dropped (clone_failed)\n",
+			  p->name);
 
 	__atomic_store_n(&vp->pool, mp, __ATOMIC_RELEASE);
 }
@@ -613,10 +773,9 @@ void vhost_port_txmap(const struct dp_port *p, unsigned int n_pmds, struct dp_tx
 	if (n_en == 0)
 		return;
 	m->n = n_pmds > DP_MAX_PMDS ? DP_MAX_PMDS : n_pmds;
-	for (i = 0; i < m->n; i++) {
+	for (i = 0; i < m->n; i++)
 		m->qid[i] = en[i % n_en];
-		m->shared[i] = m->n > n_en;
-	}
+	dp_txmap_mark_shared(m);
 }
 
 bool vhost_port_rxq_enabled(const struct dp_port *p, uint16_t q)
@@ -624,4 +783,29 @@ bool vhost_port_rxq_enabled(const struct dp_port *p, uint16_t q)
 	const struct vhost_port *vp = p->priv;
 
 	return bits_get(vp->rx_enabled, q);
+}
+
+void vhost_port_offloads_text(uint64_t features, char *buf, size_t len)
+{
+	static const struct {
+		int bit;
+		const char *name;
+	} names[] = {
+		{VIRTIO_NET_F_CSUM, "csum"},
+		{VIRTIO_NET_F_GUEST_CSUM, "guest_csum"},
+		{VIRTIO_NET_F_HOST_TSO4, "host_tso4"},
+		{VIRTIO_NET_F_HOST_TSO6, "host_tso6"},
+		{VIRTIO_NET_F_GUEST_TSO4, "guest_tso4"},
+		{VIRTIO_NET_F_GUEST_TSO6, "guest_tso6"},
+		{VIRTIO_NET_F_HOST_ECN, "host_ecn"},
+		{VIRTIO_NET_F_GUEST_ECN, "guest_ecn"},
+	};
+	size_t off = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < RTE_DIM(names) && off < len; i++)
+		if (features & (1ULL << names[i].bit))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "",
+						names[i].name);
 }

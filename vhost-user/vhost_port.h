@@ -16,6 +16,7 @@
 #define KVS_VHOST_PORT_H
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -24,10 +25,20 @@
 
 struct rte_mempool;
 
+/* Offloads offered to guests (options:csum, tso, ecn); each needs the ones
+ * before it. */
+enum {
+	VHOST_OL_CSUM = 1 << 0, /* VIRTIO_NET_F_CSUM, GUEST_CSUM */
+	VHOST_OL_TSO = 1 << 1,  /* HOST_TSO4/6, GUEST_TSO4/6 */
+	VHOST_OL_ECN = 1 << 2,  /* HOST_ECN, GUEST_ECN */
+	VHOST_OL_ALL = 7,
+};
+
 struct vhost_sock_opts {
-	const char *dir; /* server sockets are created here */
-	gid_t gid;       /* (gid_t)-1: leave the group */
-	int mode;        /* -1: leave the mode */
+	const char *dir;       /* server sockets are created here */
+	gid_t gid;             /* (gid_t)-1: leave the group */
+	int mode;              /* -1: leave the mode */
+	unsigned int offloads; /* VHOST_OL_* offered from the start */
 };
 
 enum vhost_event {
@@ -45,6 +56,7 @@ struct vhost_port_info {
 	uint64_t rx_enabled[2]; /* by queue pair: guest tx vring enabled */
 	uint64_t tx_enabled[2]; /* by queue pair: guest rx vring enabled */
 	uint64_t connects, disconnects;
+	uint64_t features; /* negotiated virtio features, 0 when not connected */
 	char path[PATH_MAX];
 };
 
@@ -64,6 +76,12 @@ void vhost_port_destroy(struct dp_port *p);
 /* Control thread: re-apply group/mode to an existing server socket. */
 int vhost_port_set_perms(struct dp_port *p, const struct vhost_sock_opts *opts);
 
+/* Control thread: offer VHOST_OL_* from now on; a connected guest keeps
+ * what it negotiated until it reconnects.  -EINVAL if librte_vhost refused. */
+int vhost_port_set_offloads(struct dp_port *p, unsigned int ol);
+/* The offload features in a negotiated set, "csum,guest_csum,host_tso4,..."
+ * ("" for none). */
+void vhost_port_offloads_text(uint64_t features, char *buf, size_t len);
 /* Control thread: pending events (bits of enum vhost_event), cleared. */
 unsigned int vhost_port_events(struct dp_port *p);
 void vhost_port_info(const struct dp_port *p, struct vhost_port_info *info);

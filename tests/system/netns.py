@@ -11,13 +11,16 @@ def sh(*args, check=True):
 
 
 class NetnsHost:
-    def __init__(self, ip_cidr, tag=None):
+    def __init__(self, ip_cidr, tag=None, veth=True):
         n = tag or f"{os.getpid() % 100000}"
         self.ns = f"kvsns{n}"
         self.near = f"kvs{n}a"   # stays in the root namespace, given to DPDK
         self.far = f"kvs{n}b"    # inside the namespace, a kernel interface
         self.ip = ip_cidr.split("/")[0]
+        self.ip_cidr = ip_cidr
         sh("ip", "netns", "add", self.ns)
+        if not veth:
+            return               # adopt() brings the interface
         try:
             sh("ip", "link", "add", self.near, "type", "veth", "peer", "name", self.far)
             sh("ip", "link", "set", self.far, "netns", self.ns)
@@ -32,6 +35,21 @@ class NetnsHost:
             self.close()
             raise
 
+    def adopt(self, dev):
+        """Move dev (a tap device DPDK made) into the namespace as its interface."""
+        sh("ip", "link", "set", dev, "netns", self.ns)
+        self.far = dev
+        self.exec("sysctl", "-qw", f"net.ipv6.conf.{dev}.disable_ipv6=1", check=False)
+        self.exec("ip", "addr", "add", self.ip_cidr, "dev", dev)
+        self.exec("ip", "link", "set", dev, "up")
+        self.exec("ip", "link", "set", "lo", "up")
+
+    def snmp(self, proto):
+        """The namespace's /proc/net/snmp counters of one protocol ("Tcp", "Ip")."""
+        lines = [ln.split() for ln in self.exec("cat", "/proc/net/snmp").stdout.splitlines()
+                 if ln.startswith(proto + ":")]
+        return {k: int(v) for k, v in zip(lines[0][1:], lines[1][1:])}
+
     def exec(self, *args, check=True):
         return sh("ip", "netns", "exec", self.ns, *args, check=check)
 
@@ -44,12 +62,12 @@ class NetnsHost:
         sh("ip", "netns", "del", self.ns, check=False)
 
 
-def netns_host(ip_cidr):
+def netns_host(ip_cidr, veth=True):
     """Fixture body: a NetnsHost for one test, skipped without iproute2."""
     import pytest
 
     if shutil.which("ip") is None:
         pytest.skip("iproute2 (ip) is not installed")
-    h = NetnsHost(ip_cidr)
+    h = NetnsHost(ip_cidr, veth=veth)
     yield h
     h.close()

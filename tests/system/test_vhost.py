@@ -198,3 +198,35 @@ def test_refused_transaction_leaves_guests_connected(switch, guests, tmp_path):
     g2 = guests(str(tmp_path / "sock2" / "vm2"), MAC[2], gid=2, name="vm2-moved")
     g2.link()
     sw.wait_connected("vm2")
+
+
+def test_full_guest_ring_is_retried_only_after_progress(switch, guests):
+    """A guest that stopped reading: a burst that finds its ring full ends
+    after the one try that moved nothing (before: tx-retries-max more tries
+    per burst, holding the PMD), and every frame that did not fit counts as
+    tx_ring_full."""
+    switch.vsctl("add-br", "br0")
+    for n in ("vm1", "vm2"):
+        switch.vsctl("add-port", "br0", n, "type=dpdkvhostuser")
+    switch.vsctl("set", "Interface", "vm2", "options:tx-retries-max=8")
+    g = attach(switch, guests, ["vm1", "vm2"])
+    g["vm2"].send(dst=BCAST, count=1)
+    settle(*g.values())
+    wait_learned(switch, MAC[2], "vm2")
+    g["vm2"].cmd("rx-hold on=1")
+    g["vm2"].reset()
+    before = switch.port_stats("vm2")
+    g["vm1"].send(dst=MAC[2], count=4000, pps=200000)
+    settle(g["vm1"])
+    time.sleep(0.3)
+    st = switch.port_stats("vm2")
+    full = st["tx_drops"]["tx_ring_full"] - before["tx_drops"]["tx_ring_full"]
+    sent = st["tx_packets"] - before["tx_packets"]
+    assert sent + full == 4000, st
+    assert full >= 2000, f"ring never filled: {st}"
+    # at most one burst found the ring part full and retried
+    retries = st["tx_retries"] - before["tx_retries"]
+    assert retries <= 8, f"{retries} retries for {full} frames that did not fit"
+    g["vm2"].cmd("rx-hold on=0")
+    g["vm2"].wait_rx(sent)
+    assert rx_from(g["vm2"], MAC[1]) == sent

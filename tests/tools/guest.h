@@ -44,6 +44,7 @@ struct options {
 	uint32_t ip; /* network order, 0: no responder */
 	uint64_t id, queues, mtu, mbufs;
 	uint64_t reconnect_ms; /* client mode: attach again this often once the switch is gone */
+	unsigned int offloads; /* 0 none, 1 checksums, 2 checksums and TSO/LRO (--offloads) */
 };
 
 /* What ping found out: the target's MAC if it answered ARP, the echo requests it answered and
@@ -53,6 +54,22 @@ struct ping_result {
 	struct rte_ether_addr peer;
 	uint64_t sent, received;
 	double rtt_min_us, rtt_avg_us, rtt_p50_us, rtt_p99_us, rtt_max_us; /* valid if received */
+};
+
+/* TCP frames handed to the device with offloads (send-tcp, guest_tcp.c). */
+enum tcp_bad {
+	TCP_BAD_NONE,
+	TCP_BAD_MSS0,       /* GSO with an MSS of 0 */
+	TCP_BAD_NOT_TCP,    /* GSO TCP type on a frame whose IP protocol is UDP */
+	TCP_BAD_CSUM_START, /* partial checksum starting past the frame */
+};
+
+struct tcp_spec {
+	struct frame_spec fs; /* dst, src, vlan */
+	bool v6, gso, partial;
+	uint32_t payload, mss;
+	uint64_t count;
+	enum tcp_bad bad;
 };
 
 /* ---- kvs_guest.c: set up before the command loop starts, read by the data path ---- */
@@ -84,6 +101,8 @@ unsigned int job_tick(struct tx_job *j);
 /* Frees the frames a job built but has not sent, counting them as failed. */
 void job_drop_pending(struct tx_job *j);
 
+/* When set, rx_poll reads nothing: the device's rx rings fill as a stopped guest's do. */
+extern bool rx_hold;
 /* One burst from each rx queue in use; returns how many frames arrived. */
 unsigned int rx_poll(void);
 /* One pass of the data path: all rx queues, then the stream; sleeps a little when idle. */
@@ -94,6 +113,15 @@ unsigned int service(unsigned int other_work);
  * timeout_ms; it runs the data path while it waits. */
 void ping_run(struct frame_spec *fs, uint32_t target, uint64_t count, uint64_t timeout_ms,
 	      uint64_t interval_ms, struct ping_result *res);
+
+/* ---- guest_tcp.c ---- */
+
+/* Send count frames of ts, one after the other in sequence; -1 if out of mbufs. */
+int tcp_send(const struct tcp_spec *ts, uint64_t *sent);
+/* Account a received frame if it is TCP (its L3 at l3_off). */
+void tcp_rx(struct rte_mbuf *m, uint16_t l3_off, uint16_t ethertype);
+void tcp_stats_json(void);
+void tcp_stats_reset(void);
 
 /* The body of the stats answer (a JSON object), and what reset clears. */
 void stats_json(void);

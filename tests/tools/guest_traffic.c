@@ -475,6 +475,7 @@ static bool handle_frame(struct rte_mbuf *m, uint16_t q)
 	mac_count(&st.by_src, &l2.eth->src_addr);
 	mac_count(&st.by_dst, &l2.eth->dst_addr);
 	st.rx_by_vlan[l2.vlan]++;
+	tcp_rx(m, l2.off, l2.ethertype);
 	if (l2.ethertype == RTE_ETHER_TYPE_ARP)
 		return handle_arp(m, &l2, q);
 	if (l2.ethertype == RTE_ETHER_TYPE_IPV4)
@@ -483,6 +484,8 @@ static bool handle_frame(struct rte_mbuf *m, uint16_t q)
 	return false;
 }
 
+bool rx_hold;
+
 /* One burst from each rx queue in use; returns how many frames arrived. */
 unsigned int rx_poll(void)
 {
@@ -490,7 +493,7 @@ unsigned int rx_poll(void)
 	unsigned int work = 0;
 	uint16_t q, n, i;
 
-	for (q = 0; q < nb_rxq; q++) {
+	for (q = 0; q < nb_rxq && !rx_hold; q++) {
 		n = rte_eth_rx_burst(port_id, q, ms, BURST);
 		for (i = 0; i < n; i++)
 			if (!handle_frame(ms[i], q))
@@ -736,12 +739,15 @@ void stats_json(void)
 		", \"by_queue\": ",
 		st.tx_total, st.tx_bytes, st.tx_failed);
 	jqueues(st.tx_by_queue, nb_txq);
-	jprintf("}, \"arp_replies_sent\": %" PRIu64 ", \"icmp_replies_sent\": %" PRIu64
+	jprintf("}, \"tcp\": ");
+	tcp_stats_json();
+	jprintf(", \"arp_replies_sent\": %" PRIu64 ", \"icmp_replies_sent\": %" PRIu64
 		", \"icmp_echo_replies_received\": %" PRIu64 "}",
 		st.arp_replies_sent, st.icmp_replies_sent, st.icmp_echo_replies_received);
 }
 
 void stats_reset(void)
 {
+	tcp_stats_reset();
 	memset(&st, 0, sizeof(st));
 }

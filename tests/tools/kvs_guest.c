@@ -28,6 +28,12 @@
  *        was answered
  *   set-queues n=N: use N queue pairs from now on (1..the vdev's queues=), what
  *        "ethtool -L eth0 combined N" does in a Linux guest                 {"queues": n}
+ *   send-tcp dst=MAC [src=MAC vlan=N v6=0 gso=1 partial=1 payload=60000 mss=1448 count=1
+ *        bad=none|mss0|not_tcp|csum_start]: TCP frames as a guest kernel hands them to its
+ *        virtio-net device (needs --offloads), in sequence                  {"sent": n}
+ *   offloads: what the device uses  {"tx_csum": b, "tx_tso": b, "rx_csum": b, "rx_lro": b}
+ *   rx-hold [on=1]: stop (on=0: resume) reading the rx rings, as a guest that stopped
+ *        draining them                                          {"rx_hold": bool}
  *   stats, reset, queues, quit (also on EOF, SIGINT, SIGTERM)
  *
  * --reconnect-ms N (vhost-user client mode): DPDK 22.11's virtio-user never connects again once
@@ -337,6 +343,47 @@ static int cmd_send(struct args *a)
 	return 0;
 }
 
+static int cmd_send_tcp(struct args *a)
+{
+	static const char *const bads[] = {"none", "mss0", "not_tcp", "csum_start"};
+	uint64_t v6 = 0, gso = 1, partial = 1, payload = 60000, mss = 1448, count = 1, sent;
+	struct tcp_spec ts;
+	const char *bad = arg_get(a, "bad");
+	unsigned int b = 0;
+
+	if (parse_frame_spec(a, &ts.fs, false) < 0 || arg_u64(a, "v6", 0, 1, &v6) < 0 ||
+	    arg_u64(a, "gso", 0, 1, &gso) < 0 || arg_u64(a, "partial", 0, 1, &partial) < 0 ||
+	    arg_u64(a, "payload", 0, 65000, &payload) < 0 || arg_u64(a, "mss", 1, 9000, &mss) < 0 ||
+	    arg_u64(a, "count", 1, 100000, &count) < 0)
+		return -1;
+	while (bad != NULL && b < RTE_DIM(bads) && strcmp(bad, bads[b]) != 0)
+		b++;
+	if (b == RTE_DIM(bads))
+		return fail("send-tcp: bad=%s (want none|mss0|not_tcp|csum_start)", bad);
+	if (args_check(a) < 0)
+		return -1;
+	ts.v6 = v6, ts.gso = gso, ts.partial = partial;
+	ts.payload = (uint32_t)payload, ts.mss = (uint32_t)mss, ts.count = count;
+	ts.bad = (enum tcp_bad)b;
+	if (tcp_send(&ts, &sent) < 0)
+		return fail("send-tcp: out of mbufs after %" PRIu64 " frames", sent);
+	jprintf("{\"sent\": %" PRIu64 "}", sent);
+	return 0;
+}
+
+/* What the device negotiated with the switch, as the port's offload configuration. */
+static int cmd_offloads(struct args *a)
+{
+	if (args_check(a) < 0)
+		return -1;
+	jprintf("{\"tx_csum\": %s, \"tx_tso\": %s, \"rx_csum\": %s, \"rx_lro\": %s}",
+		port_conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM ? "true" : "false",
+		port_conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO ? "true" : "false",
+		port_conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_CKSUM ? "true" : "false",
+		port_conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO ? "true" : "false");
+	return 0;
+}
+
 static int cmd_stream(struct args *a, const char *sub)
 {
 	uint64_t pps = 10000, start = rte_rdtsc();
@@ -595,15 +642,35 @@ static int cmd_quit(struct args *a)
 	return 0;
 }
 
+static int cmd_rx_hold(struct args *a)
+{
+	uint64_t on = 1;
+
+	if (arg_u64(a, "on", 0, 1, &on) < 0 || args_check(a) < 0)
+		return -1;
+	rx_hold = on != 0;
+	jprintf("{\"rx_hold\": %s}", rx_hold ? "true" : "false");
+	return 0;
+}
+
 static int run_command(struct args *a, const char *sub)
 {
 	static const struct {
 		const char *name;
 		int (*fn)(struct args *a);
 	} cmds[] = {
-		{"link", cmd_link},     {"send", cmd_send},   {"stats", cmd_stats},
-		{"reset", cmd_reset},   {"quiet", cmd_quiet}, {"ping", cmd_ping},
-		{"queues", cmd_queues}, {"quit", cmd_quit},   {"set-queues", cmd_set_queues},
+		{"link", cmd_link},
+		{"send", cmd_send},
+		{"stats", cmd_stats},
+		{"reset", cmd_reset},
+		{"quiet", cmd_quiet},
+		{"ping", cmd_ping},
+		{"queues", cmd_queues},
+		{"quit", cmd_quit},
+		{"set-queues", cmd_set_queues},
+		{"rx-hold", cmd_rx_hold},
+		{"send-tcp", cmd_send_tcp},
+		{"offloads", cmd_offloads},
 	};
 	unsigned int i;
 
@@ -698,6 +765,7 @@ static int parse_options(int argc, char **argv)
 		{"mtu", required_argument, NULL, 't'},
 		{"mbufs", required_argument, NULL, 'n'},
 		{"reconnect-ms", required_argument, NULL, 'r'},
+		{"offloads", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -712,6 +780,7 @@ static int parse_options(int argc, char **argv)
 		{'n', &opt.mbufs, 64, 1000000},
 		{'r', &opt.reconnect_ms, 1, 60000},
 	};
+	static const char *const ol_names[] = {"none", "csum", "tso"};
 	struct in_addr in;
 	uint64_t plen;
 	unsigned int k;
@@ -733,6 +802,13 @@ static int parse_options(int argc, char **argv)
 			    (slash != NULL && parse_u64(slash + 1, 0, 32, &plen) < 0))
 				return fail("bad --ip '%s' (want A.B.C.D[/LEN])", optarg);
 			opt.ip = in.s_addr;
+			break;
+		case 'o':
+			for (k = 0; k < RTE_DIM(ol_names) && strcmp(optarg, ol_names[k]) != 0; k++)
+				;
+			if (k == RTE_DIM(ol_names))
+				return fail("bad --offloads '%s' (none|csum|tso)", optarg);
+			opt.offloads = k;
 			break;
 		case 'h':
 			return fail("help");
@@ -789,6 +865,19 @@ static int port_init(void)
 	/* lsc: virtio-user in server mode re-accepts a restarted switch from its LSC
 	 * interrupt handler, so a guest survives kvswitchd restarts */
 	port_conf.rxmode.mtu = (uint32_t)opt.mtu;
+	/* --offloads: what a Linux guest's virtio-net driver asks for, as far as the switch
+	 * offers it (the device's capabilities come from the features it negotiated) */
+	if (opt.offloads >= 1) {
+		port_conf.txmode.offloads = info.tx_offload_capa & (RTE_ETH_TX_OFFLOAD_MULTI_SEGS |
+								    RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+								    RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+		port_conf.rxmode.offloads = info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
+								    RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
+	}
+	if (opt.offloads >= 2) {
+		port_conf.txmode.offloads |= info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO;
+		port_conf.rxmode.offloads |= info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TCP_LRO;
+	}
 	port_conf.intr_conf.lsc = 1;
 	if (port_start_queues(nq) < 0)
 		return -1;
