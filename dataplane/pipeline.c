@@ -40,6 +40,7 @@
 #include "dataplane/bridge.h"
 #include "dataplane/fdb.h"
 #include "dataplane/filter.h"
+#include "dataplane/offload.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/vlan.h"
 
@@ -188,6 +189,72 @@ static void flood_resolve(struct dp_pmd_ctx *c, const struct dp_bridge *br,
 	c->flood_in = in->id;
 }
 
+/*
+ * Deliver m, on which the caller holds one reference, to the n receivers
+ * t[0..n) when m asks for offload work (a guest's GSO frame or partial
+ * checksum): receivers that take the same offloads (port->ol_caps) form one
+ * kind, and m is made to fit once per kind (dp_offload_fit: segmented, or its
+ * checksum completed on a copy), not once per receiver.  Rare and costly
+ * either way; plain frames never come here.
+ */
+static void flood_fitted(struct dp_pmd_ctx *c, struct dp_txbuf **t, uint16_t n, struct rte_mbuf *m)
+{
+	struct rte_mbuf *out[DP_OFL_MAX_SEGS];
+	uint32_t caps[DP_MAX_PORTS];
+	uint16_t i, j, k, kinds = 0, nout, same;
+	enum dp_drop why;
+
+	for (i = 0; i < n; i++) {
+		caps[i] = __atomic_load_n(&t[i]->port->ol_caps, __ATOMIC_RELAXED);
+		for (j = 0; j < i && caps[j] != caps[i]; j++)
+			;
+		kinds += j == i;
+	}
+	if (kinds > 1)
+		rte_pktmbuf_refcnt_update(m, kinds - 1); /* one reference per fit */
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i && caps[j] != caps[i]; j++)
+			;
+		if (j < i)
+			continue; /* this kind was served with its first receiver */
+		for (same = 0, j = i; j < n; j++)
+			same += caps[j] == caps[i];
+		nout = dp_offload_fit(m, caps[i], out, &why);
+		for (k = 0; k < nout; k++) {
+			if (same > 1)
+				rte_pktmbuf_refcnt_update(out[k], same - 1);
+			for (j = i; j < n; j++)
+				if (caps[j] == caps[i])
+					txb_add(c, t[j], out[k]);
+		}
+		if (nout == 0)
+			for (j = i; j < n; j++)
+				if (caps[j] == caps[i])
+					t[j]->port->tx[c->pmd].drops[why]++;
+	}
+}
+
+/* The push half of flood() for a frame with offload work: the untagged
+ * receivers get m, the tagged ones tm (the tagged copy, made before any
+ * fit), each set fitted once per kind of receiver.  One reference each. */
+static void flood_offload(struct dp_pmd_ctx *c, struct rte_mbuf *m, struct rte_mbuf *tm,
+			  uint16_t n_plain, uint16_t n_tag)
+{
+	struct dp_txbuf **t = c->targets, *sel[DP_MAX_PORTS];
+	uint16_t i, n = 0;
+
+	for (i = 0; i < c->n_plain; i++)
+		if (!c->flood_egress || c->flood_ok[i])
+			sel[n++] = t[i];
+	if (n_plain)
+		flood_fitted(c, sel, n, m);
+	for (n = 0, i = 0; n_tag && i < c->n_tag; i++)
+		if (!c->flood_egress || c->flood_ok[DP_MAX_PORTS - 1 - i])
+			sel[n++] = t[DP_MAX_PORTS - 1 - i];
+	if (n_tag)
+		flood_fitted(c, sel, n, tm);
+}
+
 /* Flood m (TCI tci) to every port of its VLAN but `in`.  The frame goes
  * untagged, shared by reference count, to the untagged receivers and one
  * tagged copy to all tagged ones; each receiver's egress filter is asked
@@ -243,6 +310,10 @@ static void flood(struct dp_pmd_ctx *c, const struct dp_bridge *br, const struct
 			}
 			n_tag = 0;
 		}
+	}
+	if (unlikely(m->ol_flags & DP_OFL_TX_WORK)) {
+		flood_offload(c, m, tm, n_plain, n_tag);
+		return;
 	}
 	if (n_plain > 1)
 		rte_pktmbuf_refcnt_update(m, n_plain - 1);

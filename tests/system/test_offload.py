@@ -9,7 +9,8 @@ import pytest
 from test_switching import BCAST, MAC, add_vhost_ports, settle, wait_learned
 
 PAYLOAD = 60000
-MSS = 1448
+MSS = 1448  # what Linux uses at MTU 1500 with TCP timestamps (IPv4)
+MSS6 = 1440  # IPv6 at MTU 1500 (40-byte header): segments exactly the MTU
 
 
 def pair(switch, guests, offloads, ports=None, **port_cols):
@@ -59,12 +60,14 @@ def test_gso_frame_reaches_tso_guest_whole(switch, guests):
 def test_gso_frame_segmented_for_plain_guest(switch, guests, v6):
     g1, g2 = pair(switch, guests, "none")
     learn(switch, g1, g2)
-    g1.cmd(f"send-tcp dst={MAC[2]} v6={v6} payload={PAYLOAD} mss={MSS} count=3")
-    per = -(-PAYLOAD // MSS)
+    mss = MSS6 if v6 else MSS
+    g1.cmd(f"send-tcp dst={MAC[2]} v6={v6} payload={PAYLOAD} mss={mss} count=3")
+    per = -(-PAYLOAD // mss)
     t, _ = tcp_rx(g2, 3 * per)
     assert t["frames"] == 3 * per and t["gso"] == 0, t
     assert t["good"] == t["frames"] and t["bad_l4"] == 0 and t["bad_ip"] == 0, t
-    assert t["max_payload"] == MSS and t["payload"] == 3 * PAYLOAD, t
+    assert t["max_payload"] == mss and t["payload"] == 3 * PAYLOAD, t
+    assert t["max_len"] <= 1514, t
     assert t["seq_breaks"] == 0, t
 
 
@@ -116,10 +119,11 @@ def test_vlan_trunk_between(switch, guests):
     settle(g1, g2)
     wait_learned(switch, MAC[1], "vm1", vlan=10)
     g1.reset()
-    g2.cmd(f"send-tcp dst={MAC[1]} vlan=10 v6=1 payload={PAYLOAD} mss={MSS} count=2")
+    g2.cmd(f"send-tcp dst={MAC[1]} vlan=10 v6=1 payload={PAYLOAD} mss={MSS6} count=2")
+    per = -(-PAYLOAD // MSS6)
     t, s = tcp_rx(g1, 2 * per)
     assert t["frames"] == 2 * per and t["good"] == 2 * per and t["seq_breaks"] == 0, t
-    assert t["max_len"] == 14 + 40 + 20 + MSS
+    assert t["max_len"] == 14 + 40 + 20 + MSS6
     assert s["rx"]["by_vlan"] == {"0": 2 * per}, s["rx"]["by_vlan"]
 
 
@@ -162,3 +166,29 @@ def test_offload_options_off(switch, guests):
                                   "rx_lro": False}
     assert switch.port_status("vm1")["offloads"] == "csum,guest_csum"
     assert switch.port_status("vm2")["offloads"] == ""
+
+
+def test_gso_frame_flooded_to_each_kind(switch, guests):
+    """A GSO frame to an unknown MAC floods: a TSO guest gets it whole, two
+    plain guests get valid segments (the frame is fitted once per kind of
+    receiver, and never written while shared)."""
+    add_vhost_ports(switch, ["vm1", "vm2", "vm3", "vm4"])
+    kinds = {1: "tso", 2: "tso", 3: "none", 4: "none"}
+    g = {}
+    for i, off in kinds.items():
+        g[i] = guests(switch.sock(f"vm{i}"), MAC[i], gid=i, name=f"vm{i}",
+                      args=("--offloads", off))
+    for i in g:
+        g[i].link()
+        switch.wait_connected(f"vm{i}")
+    unknown = "52:54:00:00:99:99"
+    assert g[1].cmd(f"send-tcp dst={unknown} payload={PAYLOAD} mss={MSS} count=2")["sent"] == 2
+    per = -(-PAYLOAD // MSS)
+    t, _ = tcp_rx(g[2], 2)
+    assert t["frames"] == 2 and t["gso"] == 2 and t["payload"] == 2 * PAYLOAD, t
+    for i in (3, 4):
+        t, _ = tcp_rx(g[i], 2 * per)
+        assert t["frames"] == 2 * per and t["good"] == 2 * per and t["gso"] == 0, t
+        assert t["max_payload"] == MSS and t["seq_breaks"] == 0, t
+    st = switch.port_stats("vm1")
+    assert sum(st["rx_drops"].values()) == 0, st["rx_drops"]
