@@ -46,7 +46,6 @@ static struct db *base;
 static char sock_path[108];
 /* The listening socket and every client slot of control/rpc.c. */
 #define RPC_MAX_POLLFDS (1 + 64)
-static unsigned long applied;
 
 /* ---- what the running switch would provide ---- */
 
@@ -91,7 +90,6 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 		}
 	db_destroy(sw.db);
 	sw.db = db;
-	applied++;
 	return 0;
 }
 
