@@ -35,7 +35,10 @@ def build_dir():
 
 
 def guest_binary():
-    return build_dir() / "tests" / "tools" / "kvs-guest"
+    # KVS_GUEST_BUILD_DIR: guests from another build than the switch under
+    # test (.ci/run's sanitizer pass tests kvswitchd, not the test tool)
+    guest_build = Path(os.environ.get("KVS_GUEST_BUILD_DIR", build_dir()))
+    return guest_build / "tests" / "tools" / "kvs-guest"
 
 
 def hugepages_free():
