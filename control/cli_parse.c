@@ -295,6 +295,17 @@ json_t *cli_parse(int argc, char **argv, char *err, size_t errlen)
 		snprintf(err, errlen, "no command given (kvsctl --help lists them)");
 		return NULL;
 	}
+	/* Requests are JSON, whose strings are UTF-8: name the argument that
+	 * is not, rather than fail later in json_pack with no message. */
+	for (k = 0; k < argc; k++) {
+		json_t *j = json_string(argv[k]);
+
+		if (j == NULL) {
+			snprintf(err, errlen, "argument %d is not valid UTF-8", k + 1);
+			return NULL;
+		}
+		json_decref(j);
+	}
 	for (i = 0; i < sizeof(reads) / sizeof(reads[0]); i++)
 		if (strcmp(argv[0], reads[i].name) == 0)
 			return parse_read(&reads[i], argc, argv, err, errlen);

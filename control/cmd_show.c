@@ -609,7 +609,7 @@ json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen)
 	for (i = 0; i < sw.n_ports; i++) {
 		const struct sw_port *sp = sw.ports[i];
 		struct dp_port_totals t;
-		json_t *qs = json_array(), *o;
+		json_t *qs, *o;
 		uint16_t q;
 
 		if (only && strcmp(only, sp->name) != 0)
@@ -620,6 +620,7 @@ json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen)
 				arr, json_pack("{s:s,s:s}", "name", sp->name, "error", sp->error));
 			continue;
 		}
+		qs = json_array(); /* after the continues: it leaked for every skipped port */
 		dp_port_totals(sp->dp, &t);
 		bprintf(&b, "port %s (%s, ofport %u):\n", sp->name, type_name(sp->cfg.type),
 			sp->dp->id);

@@ -132,6 +132,9 @@ static void test_errors(void **state)
 	assert_non_null(strstr(err, "'del-port' takes 1 to 2 arguments, 3 given"));
 	assert_null(parse(""));
 	assert_non_null(strstr(err, "no command"));
+	/* an argument that is not UTF-8 (found by fuzz_cli: the error was empty) */
+	assert_null(parse("del-br /\xfe"));
+	assert_non_null(strstr(err, "argument 2 is not valid UTF-8"));
 }
 
 /* The filter commands: transact operations, chainable with other writes. */
