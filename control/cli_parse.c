@@ -66,6 +66,12 @@ static json_t *parse_set(const char *arg, char *err, size_t errlen)
 		snprintf(err, errlen, "'%s': empty column or key", arg);
 		return NULL;
 	}
+	/* refuse rather than truncate (a cut could also split a UTF-8 character) */
+	if ((size_t)((colon ? colon : eq) - arg) >= sizeof(col) ||
+	    (colon && (size_t)(eq - colon - 1) >= sizeof(key)) || strlen(eq + 1) >= sizeof(val)) {
+		snprintf(err, errlen, "'%.40s...': column, key or value too long", arg);
+		return NULL;
+	}
 	snprintf(col, sizeof(col), "%.*s", (int)((colon ? colon : eq) - arg), arg);
 	if (colon)
 		snprintf(key, sizeof(key), "%.*s", (int)(eq - colon - 1), colon + 1);
@@ -76,8 +82,10 @@ static json_t *parse_set(const char *arg, char *err, size_t errlen)
 		val[vlen - 2] = '\0';
 	}
 	o = json_pack("{s:s,s:s}", "column", col, "value", val);
-	if (colon)
+	if (o != NULL && colon)
 		json_object_set_new(o, "key", json_string(key));
+	if (o == NULL)
+		snprintf(err, errlen, "'%.40s...': cannot be encoded", arg);
 	return o;
 }
 
@@ -291,6 +299,7 @@ json_t *cli_parse(int argc, char **argv, char *err, size_t errlen)
 	size_t i;
 	int start = 0, k;
 
+	err[0] = '\0';
 	if (argc == 0) {
 		snprintf(err, errlen, "no command given (kvsctl --help lists them)");
 		return NULL;
@@ -340,6 +349,8 @@ json_t *cli_parse(int argc, char **argv, char *err, size_t errlen)
 		}
 		op = parse_write(end - k, argv + k, may_exist, if_exists, err, errlen);
 		if (op == NULL) {
+			if (err[0] == '\0')
+				snprintf(err, errlen, "'%s': cannot be encoded", argv[k]);
 			json_decref(ops);
 			return NULL;
 		}

@@ -20,6 +20,7 @@
 #include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
@@ -65,7 +66,7 @@ static void fdb_tbl_free(struct fdb_tbl *t)
 	if (t == NULL)
 		return;
 	rte_free(t->b);
-	free(t->ovf_free);
+	rte_free(t->ovf_free);
 	rte_free(t);
 }
 
@@ -87,12 +88,17 @@ static struct fdb_tbl *fdb_tbl_create(const struct fdb *f, uint32_t max_entries)
 		errno = ENOMEM;
 		return NULL;
 	}
+	t->mult = rte_rand() | 1;
+	t->shift = 64 - rte_log2_u32(n_primary);
 	t->mask = n_primary - 1;
 	t->ovf_first = n_primary;
 	t->n_buckets = n_primary + n_ovf;
 	t->b = rte_zmalloc_socket("fdb_buckets", (size_t)t->n_buckets * sizeof(t->b[0]),
 				  RTE_CACHE_LINE_SIZE, f->socket_id);
-	t->ovf_free = malloc((size_t)n_ovf * sizeof(t->ovf_free[0]));
+	/* rte_malloc like the rest: LeakSanitizer cannot follow pointers
+	 * stored in DPDK memory */
+	t->ovf_free = rte_malloc_socket("fdb_ovf", (size_t)n_ovf * sizeof(t->ovf_free[0]), 0,
+					f->socket_id);
 	if (t->b == NULL || t->ovf_free == NULL) {
 		fdb_tbl_free(t);
 		errno = ENOMEM;
@@ -109,7 +115,7 @@ static struct fdb_tbl *fdb_tbl_create(const struct fdb *f, uint32_t max_entries)
  * at FDB_CHAIN_MAX and full) or -ENOBUFS (no free overflow bucket). */
 static int fdb_tbl_insert(struct fdb_tbl *t, uint64_t key, uint16_t port, uint32_t seen)
 {
-	struct fdb_bucket *b = fdb_bucket_of(t, fdb_hash(key));
+	struct fdb_bucket *b = fdb_bucket_of(t, key);
 	unsigned int chain = 0, w;
 	uint32_t nb;
 
@@ -148,7 +154,7 @@ static int fdb_tomb_push(uint32_t **arr, uint32_t *n, uint32_t *cap, uint32_t re
 {
 	if (*n == *cap) {
 		uint32_t nc = *cap ? *cap * 2 : 256;
-		uint32_t *a = realloc(*arr, (size_t)nc * sizeof(*a));
+		uint32_t *a = rte_realloc(*arr, (size_t)nc * sizeof(*a), 0);
 
 		if (a == NULL)
 			return -ENOMEM;
@@ -272,7 +278,7 @@ static int fdb_rebuild(struct fdb *f, uint32_t max_entries)
 
 				if (!(b->key[w] & FDB_KEY_VALID))
 					continue;
-				nb = fdb_find(nt, b->key[w], fdb_hash(b->key[w]), &nw);
+				nb = fdb_find(nt, b->key[w], &nw);
 				if (nb == NULL)
 					continue;
 				seen = __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED);
@@ -298,7 +304,9 @@ static int fdb_add_key(struct fdb *f, uint64_t key, uint16_t port, uint32_t now)
 	if (rc == -ENOBUFS) {
 		/* Overflow buckets are only ever returned by a rebuild.  It
 		 * needs memory; without it the MAC is refused as if full. */
-		if (fdb_rebuild(f, f->max_entries) < 0)
+		/* at the current size: after a shrink, a smaller table
+		 * could not hold chains the larger one does */
+		if (fdb_rebuild(f, RTE_MAX(f->max_entries, (f->tbl->mask + 1) * 2)) < 0)
 			return -ENOSPC;
 		rc = fdb_tbl_insert(f->tbl, key, port, now);
 	}
@@ -383,8 +391,8 @@ void fdb_destroy(struct fdb *f)
 	/* The caller has already unpublished the fdb from the PMDs and waited
 	 * for a grace period: nothing reads the table any more. */
 	fdb_tbl_free(f->tbl);
-	free(f->tomb_new);
-	free(f->tomb_wait);
+	rte_free(f->tomb_new);
+	rte_free(f->tomb_wait);
 	rte_ring_free(f->req);
 	rte_free(f->port_cnt);
 	rte_free(f);
@@ -500,7 +508,7 @@ int fdb_learn_key(struct fdb *f, uint64_t key, uint16_t port, uint32_t now)
 	if (port >= f->max_ports)
 		return -EINVAL;
 	f->last_now = now;
-	b = fdb_find(f->tbl, key, fdb_hash(key), &w);
+	b = fdb_find(f->tbl, key, &w);
 	if (b != NULL) {
 		old = b->port[w];
 		if (old == port) {

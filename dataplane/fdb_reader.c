@@ -45,7 +45,7 @@ void fdb_learn_ask(struct fdb *f, struct fdb_asked *a, uint64_t key, uint16_t po
 static uint16_t fdb_lookup_key(const struct fdb_tbl *t, uint64_t key)
 {
 	unsigned int w;
-	const struct fdb_bucket *b = fdb_find(t, key, fdb_hash(key), &w);
+	const struct fdb_bucket *b = fdb_find(t, key, &w);
 
 	return b ? __atomic_load_n(&b->port[w], __ATOMIC_RELAXED) : FDB_PORT_NONE;
 }
@@ -61,7 +61,7 @@ void fdb_lookup_bulk(const struct fdb *f, const struct rte_ether_addr *const mac
 		m = RTE_MIN(n - done, 64u);
 		for (i = 0; i < m; i++) {
 			keys[i] = fdb_key_of_mac(macs[done + i], vlans[done + i]);
-			rte_prefetch0(fdb_bucket_of(t, fdb_hash(keys[i])));
+			rte_prefetch0(fdb_bucket_of(t, keys[i]));
 		}
 		for (i = 0; i < m; i++)
 			ports[done + i] = fdb_lookup_key(t, keys[i]);
@@ -82,7 +82,7 @@ bool fdb_learn_request(struct fdb *f, const struct rte_ether_addr *mac, uint16_t
 	unsigned int w;
 	bool queued;
 
-	b = fdb_find(t, key, fdb_hash(key), &w);
+	b = fdb_find(t, key, &w);
 	if (b != NULL && __atomic_load_n(&b->port[w], __ATOMIC_RELAXED) == port) {
 		fdb_touch(b, w, now);
 		return true;

@@ -57,6 +57,8 @@ _Static_assert(sizeof(struct fdb_bucket) == RTE_CACHE_LINE_SIZE, "one bucket, on
 /* Read through one pointer by the PMDs; replaced whole (RCU) when the table
  * is resized or rebuilt. */
 struct fdb_tbl {
+	uint64_t mult;        /* random odd multiplier: the bucket hash's key */
+	uint32_t shift;       /* 64 - log2(primary buckets) */
 	uint32_t mask;        /* primary buckets - 1 (a power of two - 1) */
 	uint32_t n_buckets;   /* primary + overflow */
 	struct fdb_bucket *b; /* [0, mask] primary, then the overflow pool */
@@ -96,7 +98,8 @@ static inline uint64_t fdb_mac48_src(const void *eh)
 	return v >> 16;
 }
 
-/* CRC32-C of the key.  DPDK's build (and so ours) targets SSE4.2: one
+/* CRC32-C of the key, for the per-PMD memory of learn requests (not for the
+ * table's buckets, see fdb_bucket_of).  DPDK's build (and so ours) targets SSE4.2: one
  * instruction, without rte_hash_crc's run-time choice of algorithm (a load
  * and a branch per key). */
 static inline uint32_t fdb_hash(uint64_t key)
@@ -108,9 +111,16 @@ static inline uint32_t fdb_hash(uint64_t key)
 #endif
 }
 
-static inline struct fdb_bucket *fdb_bucket_of(const struct fdb_tbl *t, uint32_t hash)
+/*
+ * The primary bucket of key: the top bits of key times a random odd number
+ * drawn per table (multiply-shift, a universal hash), so a guest cannot
+ * compute MACs that share a bucket and fill its chain to keep another MAC
+ * out (CRC32 is linear: its collisions do not depend on a seed).  One
+ * multiply and one shift, as cheap as the CRC32 it replaced.
+ */
+static inline struct fdb_bucket *fdb_bucket_of(const struct fdb_tbl *t, uint64_t key)
 {
-	return &t->b[hash & t->mask];
+	return &t->b[(key * t->mult) >> t->shift];
 }
 
 /* The bucket and way holding key, starting at its primary bucket b, or
@@ -135,10 +145,9 @@ static inline struct fdb_bucket *fdb_find_from(const struct fdb_tbl *t, struct f
 	}
 }
 
-static inline struct fdb_bucket *fdb_find(const struct fdb_tbl *t, uint64_t key, uint32_t hash,
-					  unsigned int *way)
+static inline struct fdb_bucket *fdb_find(const struct fdb_tbl *t, uint64_t key, unsigned int *way)
 {
-	return fdb_find_from(t, fdb_bucket_of(t, hash), key, way);
+	return fdb_find_from(t, fdb_bucket_of(t, key), key, way);
 }
 
 /* A bridge's MAC table (opaque outside dataplane/fdb*.c and the pipeline). */

@@ -416,7 +416,7 @@ static __rte_always_inline void classify_pass(const struct dp_port_conf *conf,
 		bs->skey[k] = fdb_mac48_src(eh) | vk;
 		if (bs->skey[k] != prev_skey) {
 			prev_skey = bs->skey[k];
-			bk = fdb_bucket_of(t, fdb_hash(prev_skey));
+			bk = fdb_bucket_of(t, prev_skey);
 			rte_prefetch0(bk);
 		}
 		bs->sb[k] = bk;
@@ -425,7 +425,7 @@ static __rte_always_inline void classify_pass(const struct dp_port_conf *conf,
 			bs->dkey[k] = 0; /* group address: flooded, never looked up */
 		} else {
 			bs->dkey[k] = d48 | vk;
-			bs->db[k] = fdb_bucket_of(t, fdb_hash(bs->dkey[k]));
+			bs->db[k] = fdb_bucket_of(t, bs->dkey[k]);
 			rte_prefetch0(bs->db[k]);
 		}
 		bs->keep[k++] = m;

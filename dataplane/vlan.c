@@ -102,13 +102,9 @@ enum dp_drop vlan_ingress(const struct vlan_port *p, struct rte_mbuf *m, uint32_
 
 int vlan_push(struct rte_mbuf *m, uint16_t tci)
 {
-	int rc;
-
+	/* rte_vlan_insert adds the tag to l2_len itself (DPDK 22.11) */
 	m->vlan_tci = tci;
-	rc = rte_vlan_insert(&m);
-	if (rc == 0 && m->l2_len != 0)
-		m->l2_len += sizeof(struct rte_vlan_hdr);
-	return rc;
+	return rte_vlan_insert(&m);
 }
 
 void vlan_set_all(uint64_t set[64])

@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vlan_port port = {0};
 	const uint8_t *frame = data + HDR;
 	uint8_t *seg[2] = {NULL, NULL}, *p;
-	uint16_t vid = 0xffff, v, head;
+	uint16_t vid = 0xffff, tci, v, head;
 	uint32_t len, len0, max_len;
 	enum dp_drop r;
 	bool two;
@@ -106,8 +106,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r != DP_DROP_MAX)
 		goto out;
 
-	/* accepted */
+	/* accepted: vlan_ingress gives the TCI, whose low 12 bits are the VLAN
+	 * and whose PCP and DEI are the tag's (0 for an untagged frame) */
+	tci = vid;
+	vid &= 0x0fff;
 	bool tagged = len >= 14 && be16_at(frame + 12) == RTE_ETHER_TYPE_VLAN;
+	if ((tci & 0xf000) != (tagged ? (be16_at(frame + 14) & 0xf000) : 0))
+		fuzz_fail("TCI %#x lost or invented the priority bits (tagged %d)", tci, tagged);
 	uint32_t strip = tagged ? 4 : 0;
 
 	p = rte_pktmbuf_mtod(&m[0], uint8_t *);
@@ -146,7 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!two && vid != 0) {
 		uint32_t before = m[0].pkt_len;
 		uint16_t off = m[0].data_off;
-		int rc = vlan_push(&m[0], vid);
+		int rc = vlan_push(&m[0], tci);
 
 		if (off < 4) {
 			if (rc != -ENOSPC)

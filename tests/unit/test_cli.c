@@ -135,6 +135,18 @@ static void test_errors(void **state)
 	/* an argument that is not UTF-8 (found by fuzz_cli: the error was empty) */
 	assert_null(parse("del-br /\xfe"));
 	assert_non_null(strstr(err, "argument 2 is not valid UTF-8"));
+	/* a column name cut in the middle of a UTF-8 character (fuzz_cli: the
+	 * error was uninitialized bytes) */
+	{
+		char cmd[400];
+
+		memset(cmd, 0, sizeof(cmd));
+		strcpy(cmd, "set Bridge br0 ");
+		memset(cmd + strlen(cmd), 't', 126);
+		strcat(cmd, "\xef\xbf\x94x=1");
+		assert_null(parse(cmd));
+		assert_non_null(strstr(err, "too long"));
+	}
 }
 
 /* The filter commands: transact operations, chainable with other writes. */

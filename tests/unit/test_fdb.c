@@ -246,7 +246,7 @@ static unsigned int colliding(const struct fdb *f, uint16_t vlan, uint32_t *idx,
 
 	for (i = 1; k < n && i < 10000000; i++) {
 		struct rte_ether_addr m = mac_of(i);
-		uint32_t bkt = fdb_hash(fdb_key_of_mac(&m, vlan)) & t->mask;
+		uint32_t bkt = (uint32_t)(fdb_bucket_of(t, fdb_key_of_mac(&m, vlan)) - t->b);
 
 		if (want == UINT32_MAX)
 			want = bkt;
@@ -278,6 +278,23 @@ static void test_bucket_chain(void **state)
 	assert_int_equal(lookup_idx(f, idx[fit], 1), FDB_PORT_NONE);
 	/* another VLAN, another bucket: unaffected */
 	assert_int_equal(learn_idx(f, idx[fit], 2, 0, 0), 0);
+	/* the bucket hash is keyed per table: another table spreads them */
+	{
+		struct fdb *g = mk_fdb("t_chain2", 4096, 0, 300, 4, NULL);
+		const struct fdb_tbl *tg = fdb_tbl_get(g);
+		bool seen[4096] = {false};
+		unsigned int spread = 0;
+
+		for (i = 0; i < fit + 2; i++) {
+			struct rte_ether_addr m = mac_of(idx[i]);
+			uint32_t bk = (uint32_t)(fdb_bucket_of(tg, fdb_key_of_mac(&m, 1)) - tg->b);
+
+			spread += !seen[bk];
+			seen[bk] = true;
+		}
+		assert_true(spread > (fit + 2) / 2);
+		fdb_destroy(g);
+	}
 	/* a freed way in the chain takes the next one (no RCU here) */
 	assert_int_equal(fdb_flush_port(f, 1), fit / 4);
 	assert_int_equal(learn_idx(f, idx[fit + 1], 1, 3, 0), 0);
@@ -313,7 +330,7 @@ static void test_tombstone_grace(void **state)
 		struct rte_ether_addr m0 = mac_of(idx[0]);
 		uint64_t k0 = fdb_key_of_mac(&m0, 0);
 
-		b = fdb_find(t, k0, fdb_hash(k0), &wa);
+		b = fdb_find(t, k0, &wa);
 		assert_non_null(b);
 	}
 	assert_int_equal(fdb_flush_port(f, 1), 4);
