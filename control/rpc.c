@@ -219,9 +219,19 @@ static void respond(struct client *c, json_t *resp)
 	c->last_ms = now_ms(); /* a long apply does not count against the client */
 }
 
+/* The message may quote the client's bytes (jansson's parse errors do), which
+ * need not be UTF-8, and json_pack refuses those: without this the client got
+ * no answer at all (found by fuzz_rpc).  Non-ASCII and control bytes become '?'. */
 static json_t *error_obj(int code, const char *msg)
 {
-	return json_pack("{s:i,s:s}", "code", code, "message", msg);
+	char clean[1024];
+	size_t i;
+
+	for (i = 0; msg[i] != '\0' && i < sizeof(clean) - 1; i++)
+		clean[i] =
+			(unsigned char)msg[i] < 0x20 || (unsigned char)msg[i] > 0x7e ? '?' : msg[i];
+	clean[i] = '\0';
+	return json_pack("{s:i,s:s}", "code", code, "message", clean);
 }
 
 static void handle_line(struct client *c, const char *line, size_t len)
