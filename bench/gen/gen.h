@@ -38,7 +38,7 @@ struct gen_opts {
 	uint32_t inflight; /* closed: per direction, over all queues */
 	uint64_t rate;     /* open: frames/s per direction, over all queues */
 	uint32_t learn_rounds;
-	bool bidir, progress, events;
+	bool bidir, progress, events, event_ack;
 };
 
 /* Latency histogram in TSC cycles: exact below 64, then 64 log-linear buckets per power of two
@@ -103,6 +103,10 @@ uint64_t gen_pass_done(uint64_t start, uint64_t busy);
 /* With --events: one line {"event": name} on stdout, flushed at once, so that whoever reads
  * the report can act at the edges of the window (e.g. read a switch's counters). */
 void gen_event(const char *name);
+/* gen_event, then with --event-ack a wait for one line on stdin: for the edges where no
+ * frame is in flight, so the reader's work (a switch's counters read by a process on this
+ * core) cannot stall the generator mid-window and cost frames at a full guest ring. */
+void gen_event_quiet(const char *name);
 /* Polls every rx queue of both ports once, frees what arrived; returns how many. */
 uint64_t gen_rx_discard(void);
 /* Calls poll until idle_ms pass without a frame or max_ms pass; returns the frames it got. */

@@ -61,7 +61,8 @@ static const char usage_text[] =
 	"                     --vdev net_virtio_user1,path=B.sock[,...] -- \\\n"
 	"         --mode closed|open [--shape udp|raw] [--size BYTES] [--queues Q] [--macs N]\n"
 	"         [--flows N] [--duration SEC] [--warmup SEC] [--inflight N] [--rate PPS]\n"
-	"         [--bidir] [--progress] [--events] [--link-timeout SEC] [--learn-rounds N]\n"
+	"         [--bidir] [--progress] [--events [--event-ack]] [--link-timeout SEC]\n"
+	"         [--learn-rounds N]\n"
 	"  --mode          closed: forward what arrives (max rate); open: paced A->B (loss, "
 	"latency)\n"
 	"  --shape         udp: IPv4/UDP, a 5-tuple per flow (default); raw: ethertype 0x88b5\n"
@@ -78,6 +79,8 @@ static const char usage_text[] =
 	"  --progress      one JSON line per second on stderr\n"
 	"  --events        {\"event\": \"window_start\"|\"window_end\"} lines on stdout before the "
 	"report\n"
+	"  --event-ack     open: wait for a line on stdin after each event (sent while no "
+	"frame flows)\n"
 	"  --link-timeout  seconds to wait for the switch and link up (default 10)\n"
 	"  --learn-rounds  learning frames per MAC and side before warm-up (default 2)\n";
 
@@ -134,6 +137,7 @@ static void parse_options(int argc, char **argv)
 		{"shape", required_argument, NULL, 'S'},
 		{"flows", required_argument, NULL, 'F'},
 		{"events", no_argument, NULL, 'e'},
+		{"event-ack", no_argument, NULL, 'A'},
 		{"size", required_argument, NULL, 's'},
 		{"queues", required_argument, NULL, 'q'},
 		{"macs", required_argument, NULL, 'M'},
@@ -177,6 +181,9 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'e':
 			gen_opt.events = true;
+			break;
+		case 'A':
+			gen_opt.event_ack = true;
 			break;
 		case 's':
 			gen_opt.size = (uint32_t)opt_uint("size", optarg, RTE_ETHER_MIN_LEN,
@@ -453,6 +460,15 @@ void gen_event(const char *name)
 		return;
 	fprintf(out, "{\"event\": \"%s\"}\n", name);
 	fflush(out);
+}
+
+void gen_event_quiet(const char *name)
+{
+	char line[64];
+
+	gen_event(name);
+	if (gen_opt.events && gen_opt.event_ack && fgets(line, sizeof(line), stdin) == NULL)
+		fprintf(stderr, "kvs-bench-gen: no answer to the %s event (stdin closed)\n", name);
 }
 
 static void progress(uint64_t now)

@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 
 import pytest
 
@@ -95,6 +96,50 @@ def test_shapes_flows_and_events(switch, gen_binary, shape):
     assert rep["foreign"] == 0 and rep["malformed"] == 0, rep
     # learning covers the MAC pairs, not the flows
     assert rep["learn"]["frames"] == 2 * 2 * 10
+
+
+def port_rx(sw, name):
+    return next(p["rx_packets"] for p in sw.json("port-stats") if p["name"] == name)
+
+
+def test_open_loop_events_wait_for_the_reader(switch, gen_binary):
+    """--event-ack: the open loop sends nothing from window_start until the reader answers
+    (kvsbench reads the switch's counters then, on the generator's core), and window_end
+    comes after the drain, when every frame sent has been counted: the switch's rx counters
+    do not move while the generator waits at either edge."""
+    socks = bench_switch(switch)
+    rate, secs = 20000, 1
+    argv = gen_argv(socks, ["--mode", "open", "--rate", rate, "--duration", secs,
+                            "--warmup", 0.2, "--macs", 10, "--bidir", "--events",
+                            "--event-ack"])
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        assert json.loads(p.stdout.readline()) == {"event": "window_start"}
+        before = port_rx(switch, "a") + port_rx(switch, "b")
+        time.sleep(1.0)  # 40000 frames would be due by now without the wait
+        assert port_rx(switch, "a") + port_rx(switch, "b") == before, \
+            "the generator sent frames before the reader answered"
+        p.stdin.write("go\n")
+        p.stdin.flush()
+        assert json.loads(p.stdout.readline()) == {"event": "window_end"}
+        end = port_rx(switch, "a") + port_rx(switch, "b")
+        time.sleep(0.3)
+        assert port_rx(switch, "a") + port_rx(switch, "b") == end
+        p.stdin.write("go\n")
+        p.stdin.close()
+        out = p.stdout.read()
+        err = p.stderr.read()
+        p.wait(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        remove_runtime_dir(f"kvsbg{os.getpid()}")
+    assert p.returncode == 0, err[-3000:]
+    rep = json.loads(out)
+    assert rep["tx_frames"] == 2 * rate * secs and rep["lost"] == 0, rep
+    assert end - before == rep["tx_frames"], (end - before, rep)
 
 
 def test_open_loop_low_rate_no_loss(switch, gen_binary):

@@ -7,7 +7,9 @@ A, port 1 = B), then `-- --mode closed|open --shape --size --queues --macs
 --flows --duration [--warmup] [--inflight] [--rate] [--bidir] --events`; on
 stdout the lines {"event": "window_start"} and {"event": "window_end"} (the
 runner reads the switch's counters then), then one JSON object; exit 0 ok, 1
-runtime error, 2 usage.  server=1 on the vdevs when the switch is the
+runtime error, 2 usage.  Open loop adds --event-ack: the generator sends no frame
+from each event until the runner answers a line on its stdin, so the counter
+reads (processes on the generator's core) cannot cost frames mid-trial.  server=1 on the vdevs when the switch is the
 vhost-user client (OVS dpdkvhostuserclient).
 
 Idle guests: Debian's DPDK has RTE_MAX_ETHPORTS 32, so they are dpdk-testpmd
@@ -38,8 +40,9 @@ def vdev(i, sock, queues, server, queue_size=1024):
             + (",server=1" if server else ""))
 
 
-def _read_until_eof(p, deadline, on_event=None):
-    """stdout until EOF; event lines go to on_event(name) as they come, not into the output."""
+def _read_until_eof(p, deadline, on_event=None, ack=False):
+    """stdout until EOF; event lines go to on_event(name) as they come, not into the output,
+    and with ack each is answered on p's stdin once on_event has returned."""
     fd, out, buf = p.stdout.fileno(), [], b""
     while time.monotonic() < deadline:
         r, _, _ = select.select([fd], [], [], 0.5)
@@ -53,6 +56,12 @@ def _read_until_eof(p, deadline, on_event=None):
                 if line.startswith(b'{"event"'):
                     if on_event:
                         on_event(json.loads(line)["event"])
+                    if ack:
+                        try:
+                            p.stdin.write(b"go\n")
+                            p.stdin.flush()
+                        except OSError:
+                            pass  # it exited: its exit code says why
                 else:
                     out.append(line + b"\n")
     return b"".join(out) + buf
@@ -108,13 +117,19 @@ def run_gen(ctx, socks, queues, server, mode, size, macs, duration, warmup, infl
         argv += ["--rate", str(int(rate))]
     if bidir:
         argv += ["--bidir"]
+    ack = mode == "open"
+    if ack:
+        argv += ["--event-ack"]
     t0 = time.monotonic()
     if window:
         window.start()
-    p = ctx.procs.spawn("gen", argv, prefix=prefix, stdout=subprocess.PIPE)
+    p = ctx.procs.spawn("gen", argv, prefix=prefix, stdout=subprocess.PIPE,
+                        stdin=subprocess.PIPE if ack else subprocess.DEVNULL)
     # learning MACs and link-up come on top of warmup + duration
     limit = warmup + duration + LINK_TIMEOUT + 30 + macs / 20000
-    out = _read_until_eof(p, time.monotonic() + limit, on_event)
+    out = _read_until_eof(p, time.monotonic() + limit, on_event, ack)
+    if ack and p.stdin:
+        p.stdin.close()
     rc, ru = _reap(p, time.monotonic() + 10)
     if rc is None:  # hung: kill it; its CPU time is then unknown
         ctx.procs.stop(p, timeout=5)

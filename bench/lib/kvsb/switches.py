@@ -20,7 +20,10 @@ guests, the same DPDK (Debian's 22.11 shared libraries), 1024-entry rings
 Counters: each switch's own account of its PMD over a window,
 counters_clear() at the window's start and counters_read(seconds) at its
 end: {"sw_cpf": busy cycles per frame received, "sw_busy_pct": busy share
-of the PMD core, "sw_packets": frames received} and for OVS also its
+of the PMD core, "sw_packets": frames received, "sw_drops": the switch's own
+drop counters that moved in the window, as "port:counter=N ..." (kvswitch's
+named drop reasons, OVS's interface statistics, testpmd's RX/TX-dropped), so
+a lost frame is placed in the switch or outside it} and for OVS also its
 datapath's path counters (EMC, SMC, megaflow hits, upcalls).  The commands
 run pinned to the generator's core so they never take the PMD's.
 """
@@ -111,6 +114,28 @@ class Switch:
     def counters_read(self, seconds):
         return {}
 
+    def drop_counters(self):
+        """{"port:counter": value} of every drop counter the switch keeps for the
+        generator's ports "a" and "b" ({} when it keeps none)."""
+        return {}
+
+    def drops_start(self):
+        try:
+            self._drops0 = self.drop_counters()
+        except (RuntimeError, ValueError) as e:
+            self._drops0 = None
+            self._drops_err = str(e).strip()[:200]
+
+    def drops_since_start(self):
+        """The drop counters that moved since drops_start(), "port:counter=N ..." ("" when
+        none did)."""
+        if getattr(self, "_drops0", None) is None:
+            return "?" + getattr(self, "_drops_err", "")
+        now = self.drop_counters()
+        moved = {k: v - self._drops0.get(k, 0) for k, v in now.items()
+                 if v - self._drops0.get(k, 0)}
+        return " ".join(f"{k}={v}" for k, v in sorted(moved.items()))
+
     def pinned(self, argv):
         return ["taskset", "-c", str(self.ctx.gen_core)] + argv
 
@@ -174,6 +199,16 @@ class KvSwitch(Switch):
                 "sw_busy_pct": round(100.0 * busy / allc, 1) if allc else None,
                 "sw_packets": pk}
 
+    def drop_counters(self):
+        """port-stats: the named rx and tx drop reasons of ports a and b."""
+        out = {}
+        for p in json.loads(self.kvsctl("--format", "json", "port-stats")):
+            if p.get("name") in ("a", "b"):
+                for side in ("rx_drops", "tx_drops"):
+                    for reason, v in (p.get(side) or {}).items():
+                        out[f"{p['name']}:{side[:2]}:{reason}"] = v
+        return out
+
     def connected_extra(self):
         names = set(extra_names(self.extra))
         show = json.loads(self.kvsctl("--format", "json", "show"))
@@ -223,8 +258,12 @@ class TestPmd(Switch):
         self.con.cmd("clear fwd stats all")
 
     def counters_read(self, seconds):
-        cpf, busy = T.busy_share(self.con.fwd_stats(), seconds)
-        return {"sw_cpf": round(cpf, 1) if cpf else None, "sw_busy_pct": busy}
+        st = self.con.fwd_stats()
+        cpf, busy = T.busy_share(st, seconds)
+        # cleared at the window's start with the rest of the forwarding stats
+        drops = " ".join(f"all:{k}={st[k]}" for k in ("rx_dropped", "tx_dropped") if st.get(k))
+        return {"sw_cpf": round(cpf, 1) if cpf else None, "sw_busy_pct": busy,
+                "sw_drops": drops}
 
 
 class Ovs(Switch):
@@ -279,6 +318,17 @@ class Ovs(Switch):
         and which path the packets took."""
         txt = self.appctl("dpif-netdev/pmd-stats-show")
         return parse_ovs_pmd_stats(txt, self.ctx.pmd_core)
+
+    def drop_counters(self):
+        """Interface statistics of a and b whose names say drop, error or failure (OVS
+        3.1: tx_dropped, ovs_tx_failure_drops, ovs_tx_retries is not a drop)."""
+        out = {}
+        for p in ("a", "b"):
+            txt = self.vsctl("get", "Interface", p, "statistics", wait=False)
+            for k, v in re.findall(r"([a-z0-9_]+)=([0-9]+)", txt):
+                if re.search(r"drop|error|fail", k):
+                    out[f"{p}:{k}"] = int(v)
+        return out
 
     def vsctl(self, *args, wait=True):
         argv = ["ovs-vsctl", f"--db=unix:{self.db}", "--timeout=60"]

@@ -23,8 +23,8 @@ CSV_FIELDS = ["time", "round", "switch", "workload", "shape", "guest", "size", "
               "foreign_pct", "steal_pct", "ours_pct", "rx_pps", "tx_pps", "tx_frames",
               "rx_frames", "lost", "tx_fail", "reordered", "lat_p50_ns", "lat_p99_ns",
               "lat_p999_ns", "lat_max_ns", "lat_mean_ns", "sw_cpf", "sw_busy_pct",
-              "guest_busy_pct", "guest_rx_burst", "bottleneck", "ovs_emc_pct", "ovs_smc_pct",
-              "ovs_megaflow_pct", "ovs_upcall_pct", "ovs_packets", "ovs_emc", "ovs_smc",
+              "guest_busy_pct", "guest_rx_burst", "bottleneck", "sw_drops", "ovs_emc_pct",
+              "ovs_smc_pct", "ovs_megaflow_pct", "ovs_upcall_pct", "ovs_packets", "ovs_emc", "ovs_smc",
               "ovs_megaflow", "ovs_upcall", "ovs_cache", "attempts", "error"]
 BUSY = 95.0  # a poll loop at or above this busy share has no slack left
 
@@ -65,6 +65,7 @@ def _row(ctx, cell, params, attempt, res):
     row.update(params)
     cnt = getattr(res, "counters", None) or {}
     row["sw_cpf"], row["sw_busy_pct"] = cnt.get("sw_cpf"), cnt.get("sw_busy_pct")
+    row["sw_drops"] = cnt.get("sw_drops")
     row["counter_error"] = cnt.get("counter_error")
     ovs = cnt.get("ovs")
     if ovs:
@@ -108,8 +109,11 @@ def counters_hooks(ctx, sw):
             if name == "window_start":
                 cnt["t0"] = time.monotonic()
                 sw.counters_clear()
+                sw.drops_start()
             elif name == "window_end":
                 cnt.update(sw.counters_read(time.monotonic() - cnt.get("t0", time.monotonic())))
+                if "sw_drops" not in cnt:
+                    cnt["sw_drops"] = sw.drops_since_start()
                 if sw.name == "ovs":
                     cnt["ovs_cache"] = ",".join(f"{k}={v}" for k, v in sw.cache_config().items())
         except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as e:
@@ -170,6 +174,7 @@ def measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="",
                     + (f" -> {row['bottleneck']}" if row["bottleneck"] else "")
                     + (" emc/smc/mf {emc}/{smc}/{megaflow}%".format(**row["ovs"]["pct"])
                        if row.get("ovs") and row["ovs"].get("pct") else "")
+                    + (f" switch drops: {row['sw_drops']}" if row.get("sw_drops") else "")
                     + (f" [counters: {row['counter_error']}]" if row.get("counter_error")
                        else ""))
         state = "clean" if row["clean"] else (

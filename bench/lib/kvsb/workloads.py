@@ -217,7 +217,7 @@ def run_zeroloss(ctx, sw, cell):
         rate, trials = search(ctx, sw, cell, size)
         # no passing trial: 0, so the round shows (and its ratios say n/a)
         result(ctx, cell, {"macs": BASE_MACS}, rate or 0.0, size, trials=trials)
-        if cell.switch == "kvswitch" and not cell.filter:
+        if not cell.filter:
             ctx.progress(f"r{cell.round} {cell.label:<16} zeroloss {size}B q{cell.queues}: "
                          f"{(rate or 0) / 1e6:.3f} Mpps")
 
