@@ -20,11 +20,7 @@
 #include <string.h>
 
 #include "control/db.h"
-
-/* db module internals (no private header: also declared where used). */
-int db_check_name(const char *what, const char *name, char *err, size_t errlen);
-int db_parse_uint(const char *s, uint64_t max, uint64_t *out);
-bool db_schema_type_known(const char *type);
+#include "control/db_priv.h"
 
 #define TAG_MIN      1
 #define TAG_MAX      4094

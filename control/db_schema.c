@@ -17,14 +17,8 @@
 #include <string.h>
 
 #include "control/db.h"
+#include "control/db_priv.h"
 #include "control/filter_cfg.h"
-
-/* db module internals (no private header: also declared where used). */
-int db_check_name(const char *what, const char *name, char *err, size_t errlen);
-int db_parse_uint(const char *s, uint64_t max, uint64_t *out);
-bool db_schema_type_known(const char *type);
-int db_schema_check_key(const char *table, const char *record, const char *type, const char *column,
-			const char *key, const char *value, char *err, size_t errlen);
 
 /* A unix socket path is at most 107 bytes (sun_path); a server port's socket
  * is vhost-sock-dir + "/" + a name of up to 31 characters. */

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * db_priv: functions the files of the configuration database module share
+ * (db.c, db_schema.c, conf_file.c) and nothing outside it calls.  All run on
+ * the control thread; none keeps state.
+ */
+#ifndef KVS_CONTROL_DB_PRIV_H
+#define KVS_CONTROL_DB_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* 0 if name is a valid bridge or port name, else -EINVAL with a message
+ * naming what (db.c). */
+int db_check_name(const char *what, const char *name, char *err, size_t errlen);
+/* A decimal unsigned integer <= max into out: 0, or -EINVAL (db_schema.c). */
+int db_parse_uint(const char *s, uint64_t max, uint64_t *out);
+/* true if type is an interface type the schema knows (db_schema.c). */
+bool db_schema_type_known(const char *type);
+/* One key's syntax and range, as the file loader sets it, so that an error
+ * points at the key's line: 0 or -EINVAL with a message (db_schema.c). */
+int db_schema_check_key(const char *table, const char *record, const char *type, const char *column,
+			const char *key, const char *value, char *err, size_t errlen);
+
+#endif
