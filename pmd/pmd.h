@@ -67,6 +67,7 @@ struct pmd_stats {
 struct pmd {
 	/* written by the PMD */
 	struct pmd_stats stats;
+	uint64_t tsc_mark; /* TSC where the last charged interval ended (0: none yet) */
 	/* read by the PMD, written by the control thread */
 	struct pmd_rxq_list *rxqs __rte_cache_aligned; /* RCU */
 	bool stop;
