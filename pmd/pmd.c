@@ -166,6 +166,8 @@ static void *pmd_main(void *arg)
 		pmd->ctx->now = dp_now();
 		if (l != NULL)
 			got = pmd_poll(pmd, l);
+		else
+			pmd->tsc_mark = 0; /* a spell without queues is no queue's busy time */
 		pmd->stats.iterations++;
 		rte_rcu_qsbr_quiescent(qsv, pmd->slot);
 
