@@ -7,10 +7,11 @@ A, port 1 = B), then `-- --mode closed|open --shape --size --queues --macs
 --flows --duration [--warmup] [--inflight] [--rate] [--bidir] --events`; on
 stdout the lines {"event": "window_start"} and {"event": "window_end"} (the
 runner reads the switch's counters then), then one JSON object; exit 0 ok, 1
-runtime error, 2 usage.  Open loop adds --event-ack: the generator sends no frame
-from each event until the runner answers a line on its stdin, so the counter
-reads (processes on the generator's core) cannot cost frames mid-trial.  server=1 on the vdevs when the switch is the
-vhost-user client (OVS dpdkvhostuserclient).
+runtime error, 2 usage.  Open loop adds --event-ack: the generator sends no
+frame from each event until the runner answers a line on its stdin, so the
+counter reads (processes on the generator's core) cannot cost frames
+mid-trial.  server=1 on the vdevs when the switch is the vhost-user client
+(OVS dpdkvhostuserclient).
 
 Idle guests: Debian's DPDK has RTE_MAX_ETHPORTS 32, so they are dpdk-testpmd
 processes of up to 30 virtio-user vdevs each, interactive and never told to

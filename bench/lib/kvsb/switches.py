@@ -131,10 +131,8 @@ class Switch:
         none did)."""
         if getattr(self, "_drops0", None) is None:
             return "?" + getattr(self, "_drops_err", "")
-        now = self.drop_counters()
-        moved = {k: v - self._drops0.get(k, 0) for k, v in now.items()
-                 if v - self._drops0.get(k, 0)}
-        return " ".join(f"{k}={v}" for k, v in sorted(moved.items()))
+        delta = {k: v - self._drops0.get(k, 0) for k, v in self.drop_counters().items()}
+        return " ".join(f"{k}={v}" for k, v in sorted(delta.items()) if v)
 
     def pinned(self, argv):
         return ["taskset", "-c", str(self.ctx.gen_core)] + argv
