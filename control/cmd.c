@@ -19,6 +19,7 @@
 
 #include "control/balance.h"
 #include "control/cmd.h"
+#include "control/ovsdb_client.h"
 #include "control/state.h"
 
 json_t *view_new(const char *text, json_t *data)
@@ -146,6 +147,16 @@ static json_t *transact(json_t *params, int *code, char *err, size_t errlen)
 	if (!json_is_array(params)) {
 		*code = -EINVAL;
 		snprintf(err, errlen, "transact takes an array of operations");
+		return NULL;
+	}
+	if (ovsdb_client_active()) {
+		/* one source of truth: a change here would be undone by the next
+		 * database update */
+		*code = -EPERM;
+		snprintf(err, errlen,
+			 "kvswitchd takes its configuration from the Open vSwitch database at %s: "
+			 "change it with ovs-vsctl",
+			 ovsdb_client_remote());
 		return NULL;
 	}
 	ndb = db_clone(sw.db);

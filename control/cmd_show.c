@@ -290,13 +290,32 @@ json_t *show_config(json_t *params, int *code, char *err, size_t errlen)
 	return view_buf(&b, data);
 }
 
+/* params {"pmd": CORE}: only the PMD on that core (ovs-appctl's -pmd).
+ * -1 for all; -ENOENT with err when no PMD runs there. */
+static int only_pmd(json_t *params, int *code, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(params, "pmd");
+
+	if (v == NULL)
+		return -1;
+	for (unsigned int s = 0; json_is_integer(v) && s < sw.n_pmd_slots; s++)
+		if (sw.pmds[s] && (json_int_t)sw.pmds[s]->core == json_integer_value(v))
+			return (int)sw.pmds[s]->core;
+	*code = -ENOENT;
+	snprintf(err, errlen, "no PMD thread runs on core %lld", (long long)json_integer_value(v));
+	return -ENOENT;
+}
+
 json_t *show_pmd_stats(json_t *params, int *code, char *err, size_t errlen)
 {
+	int only = only_pmd(params, code, err, errlen);
 	struct buf b = {0};
-	json_t *arr = json_array();
+	json_t *arr;
 	unsigned int s;
 
-	(void)params, (void)code, (void)err, (void)errlen;
+	if (only == -ENOENT)
+		return NULL;
+	arr = json_array();
 	for (s = 0; s < sw.n_pmd_slots; s++) {
 		const struct pmd *pmd = sw.pmds[s];
 		struct pmd_stats st;
@@ -304,7 +323,7 @@ json_t *show_pmd_stats(json_t *params, int *code, char *err, size_t errlen)
 		double pct_idle, pct_busy, pct_sleep;
 		json_t *o;
 
-		if (pmd == NULL)
+		if (pmd == NULL || (only >= 0 && (int)pmd->core != only))
 			continue;
 		pmd_stats_get(pmd, &st);
 		/* Per-packet figures count awake cycles; shares count sleep too. */
@@ -377,21 +396,25 @@ json_t *show_pmd_rxq(json_t *params, int *code, char *err, size_t errlen)
 {
 	double window_s = (double)rxq_load_window() / (double)rte_get_tsc_hz();
 	struct buf b = {0};
-	json_t *arr = json_array();
+	int only = only_pmd(params, code, err, errlen);
+	json_t *arr;
 	unsigned int s;
 
-	(void)params, (void)code, (void)err, (void)errlen;
+	if (only == -ENOENT)
+		return NULL;
+	arr = json_array();
 	for (s = 0; s < sw.n_pmd_slots; s++) {
 		const struct pmd *pmd = sw.pmds[s];
 		const struct pmd_rxq_list *l;
 		struct pmd_stats win;
-		json_t *qs = json_array(), *o;
+		json_t *qs, *o;
 		bool iso = rxq_plan_isolated(s);
 		double busy, asleep;
 		uint16_t i;
 
-		if (pmd == NULL)
+		if (pmd == NULL || (only >= 0 && (int)pmd->core != only))
 			continue;
+		qs = json_array();
 		l = pmd->rxqs;
 		rxq_load_pmd(pmd, &win);
 		busy = rxq_load_pct(win.busy_cycles);

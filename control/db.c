@@ -324,6 +324,25 @@ int db_port_add(struct db *db, const char *bridge, const char *port, char *err, 
 	return 0;
 }
 
+int db_port_copy(struct db *db, const char *bridge, const struct db_port *src)
+{
+	struct db_bridge *br = db_bridge_find(db, bridge);
+	struct db_port *p;
+
+	if (br == NULL)
+		return -ENOENT;
+	if (db_port_find(db, src->name, NULL) != NULL)
+		return -EEXIST;
+	p = port_clone(src);
+	if (p == NULL)
+		return -ENOMEM;
+	if (sorted_insert((void ***)&br->ports, &br->n_ports, p, p->name, port_name_of)) {
+		port_free(p);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int db_port_del(struct db *db, const char *bridge, const char *port, char *err, size_t errlen)
 {
 	struct db_bridge *br = NULL;

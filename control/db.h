@@ -88,6 +88,9 @@ int db_bridge_add(struct db *db, const char *name, char *err, size_t errlen);
 int db_bridge_del(struct db *db, const char *name, char *err, size_t errlen);
 /* New port with type "" (must be set before validation passes). */
 int db_port_add(struct db *db, const char *bridge, const char *port, char *err, size_t errlen);
+/* A copy of src (a port of another db) into bridge: 0, -ENOENT (no such
+ * bridge), -EEXIST (the name is taken), -ENOMEM. */
+int db_port_copy(struct db *db, const char *bridge, const struct db_port *src);
 /* bridge may be NULL: any bridge. */
 int db_port_del(struct db *db, const char *bridge, const char *port, char *err, size_t errlen);
 
@@ -108,6 +111,18 @@ int db_clear(struct db *db, const char *table, const char *record, const char *c
 /* Text of a column (or one key of it) into out. -ENOENT if unset. */
 int db_get(const struct db *db, const char *table, const char *record, const char *column,
 	   const char *key, char *out, size_t outlen, char *err, size_t errlen);
+
+/* One map key as db_validate() will judge it, for callers that take keys
+ * from elsewhere (control/ovsdb_map.c): 0; -ENOENT if the schema has no such
+ * key in that place (for options: for that port type); -EINVAL with a
+ * message naming record and key when the value is out of range or syntax.
+ * table: "Open_vSwitch", "Bridge" or "Interface"; column: "other_config" or
+ * "options". */
+/* true if type is an Interface type kvswitch runs (dpdk, dpdkvhostuser,
+ * dpdkvhostuserclient). */
+bool db_schema_type_known(const char *type);
+int db_key_check(const char *table, const char *record, const char *type, const char *column,
+		 const char *key, const char *value, char *err, size_t errlen);
 
 /* Every rule that spans records or needs a range: known keys per type,
  * ranges, unique names, unique socket paths and devargs, affinity syntax,

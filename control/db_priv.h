@@ -16,8 +16,6 @@
 int db_check_name(const char *what, const char *name, char *err, size_t errlen);
 /* A decimal unsigned integer <= max into out: 0, or -EINVAL (db_schema.c). */
 int db_parse_uint(const char *s, uint64_t max, uint64_t *out);
-/* true if type is an interface type the schema knows (db_schema.c). */
-bool db_schema_type_known(const char *type);
 /* One key's syntax and range, as the file loader sets it, so that an error
  * points at the key's line: 0 or -EINVAL with a message (db_schema.c). */
 int db_schema_check_key(const char *table, const char *record, const char *type, const char *column,

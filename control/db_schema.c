@@ -503,6 +503,26 @@ int db_schema_check_key(const char *table, const char *record, const char *type,
 	return check_key(P_PORT_OTHER, record, 0, key, value, 0, err, errlen);
 }
 
+int db_key_check(const char *table, const char *record, const char *type, const char *column,
+		 const char *key, const char *value, char *err, size_t errlen)
+{
+	const struct key_def *d;
+
+	if (strcmp(table, "Open_vSwitch") == 0)
+		d = find_def(ovs_keys, key);
+	else if (strcmp(table, "Bridge") == 0)
+		d = find_def(bridge_keys, key);
+	else if (strcmp(column, "options") == 0)
+		d = type_of(type) < 0 ? NULL : find_def(port_options, key);
+	else if (strcmp(column, "other_config") == 0)
+		d = find_def(port_other_config, key);
+	else
+		d = NULL;
+	if (d == NULL || (strcmp(column, "options") == 0 && !(d->types & (1u << type_of(type)))))
+		return -ENOENT;
+	return db_schema_check_key(table, record, type, column, key, value, err, errlen);
+}
+
 static uint64_t get_uint(const struct smap *m, const char *key, uint64_t def)
 {
 	const char *v = smap_get(m, key);

@@ -5,8 +5,12 @@
  * the control socket, vhost events, and a 1 ms tick that learns MACs and
  * ages them.  The main thread never polls a port; PMD threads do (pmd/).
  *
- * Usage: kvswitchd [--config FILE] [--unixctl SOCKET] [--no-huge] [--mem MB]
- *                  [-- EAL ARGS...]
+ * Usage: kvswitchd [--config FILE | --ovsdb unix:PATH [--ovs-rundir DIR]]
+ *                  [--unixctl SOCKET] [--no-huge] [--mem MB] [-- EAL ARGS...]
+ *
+ * Two modes: standalone, where the configuration is a YAML file kvsctl
+ * edits; and OVSDB, where it is Open vSwitch's own database, edited with
+ * ovs-vsctl, libvirt or ovsdbapp (control/ovsdb_client.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,9 +33,12 @@
 #include "control/cmd.h"
 #include "control/host_check.h"
 #include "control/journal_log.h"
+#include "control/ovsdb_client.h"
+#include "control/ovsdb_map.h"
 #include "control/reload.h"
 #include "control/rpc.h"
 #include "control/sd_service.h"
+#include "control/unixctl.h"
 #include "control/state.h"
 #include "control/xdp_filter.h"
 #include "vhost-user/vhost_port.h"
@@ -62,6 +69,12 @@ static void reload_from_file(const char *config)
 	char err[DB_ERR_LEN];
 	int rc;
 
+	if (ovsdb_client_active()) {
+		fprintf(stderr,
+			"%skvswitchd: SIGHUP ignored: the configuration is the database at %s\n",
+			journal_prefix(LOG_INFO), ovsdb_client_remote());
+		return;
+	}
 	sd_service_reloading();
 	rc = reload_config(config, err, sizeof(err));
 	if (rc < 0)
@@ -75,14 +88,19 @@ static void reload_from_file(const char *config)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: kvswitchd [--config FILE] [--unixctl SOCKET] [--no-huge] [--mem MB]\n"
-		"                 [--version] [-- EAL ARGS...]\n"
+		"usage: kvswitchd [--config FILE | --ovsdb unix:PATH [--ovs-rundir DIR]]\n"
+		"                 [--unixctl SOCKET] [--no-huge] [--mem MB] [--version]\n"
+		"                 [-- EAL ARGS...]\n"
 		"  --config FILE     configuration, rewritten on every change (default %s)\n"
+		"  --ovsdb unix:PATH take the configuration from Open vSwitch's ovsdb-server\n"
+		"                    instead (ovs-vsctl, libvirt and ovsdbapp configure kvswitch)\n"
+		"  --ovs-rundir DIR  with --ovsdb: OVS's run directory, where vhost-user server\n"
+		"                    sockets go by default (default $OVS_RUNDIR or %s)\n"
 		"  --unixctl SOCKET  control socket for kvsctl (default %s)\n"
 		"  --no-huge         run EAL without hugepages (tests)\n"
 		"  --mem MB          EAL memory with --no-huge (default 1024)\n"
 		"  --version         print the version and exit\n",
-		DEFAULT_CONFIG, DEFAULT_UNIXCTL);
+		DEFAULT_CONFIG, OVSDB_DEFAULT_RUNDIR, DEFAULT_UNIXCTL);
 }
 
 /* Create the directories above path (0755, root's); -errno naming nothing,
@@ -184,6 +202,8 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
+		{"ovsdb", required_argument, NULL, 'o'},
+		{"ovs-rundir", required_argument, NULL, 'r'},
 		{"unixctl", required_argument, NULL, 'u'},
 		{"no-huge", no_argument, NULL, 'n'},
 		{"mem", required_argument, NULL, 'm'},
@@ -192,6 +212,7 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *config = DEFAULT_CONFIG, *unixctl = DEFAULT_UNIXCTL, *mem = "1024";
+	const char *ovsdb = NULL, *ovs_rundir = getenv("OVS_RUNDIR");
 	char *eal_argv[MAX_EAL_ARGS], core_arg[16], err[DB_ERR_LEN], *extra = NULL;
 	char run_dir[PATH_MAX];
 	int eal_argc = 0, o, efd, rc, i;
@@ -207,6 +228,12 @@ int main(int argc, char **argv)
 			break;
 		case 'u':
 			unixctl = optarg;
+			break;
+		case 'o':
+			ovsdb = optarg;
+			break;
+		case 'r':
+			ovs_rundir = optarg;
 			break;
 		case 'n':
 			no_huge = true;
@@ -226,7 +253,20 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (access(config, F_OK) == 0) {
+	if (ovsdb != NULL) {
+		if (ovsdb_client_init(ovsdb, ovs_rundir ? ovs_rundir : OVSDB_DEFAULT_RUNDIR, err,
+				      sizeof(err)) < 0) {
+			fprintf(stderr, "kvswitchd: %s\n", err);
+			return 2;
+		}
+		/* Open_vSwitch other_config chooses cores and EAL arguments, as
+		 * ovs-vswitchd reads dpdk-extra at start; bridges and ports
+		 * come with the first turn of the control loop */
+		db = ovsdb_client_first_db(10000);
+		if (db == NULL)
+			return 1;
+		config = "";
+	} else if (access(config, F_OK) == 0) {
 		db = conf_load(config, err, sizeof(err));
 		if (db == NULL) {
 			fprintf(stderr, "kvswitchd: %s\n", err);
@@ -348,15 +388,26 @@ int main(int argc, char **argv)
 		rpc_close();
 		return 1;
 	}
+	/* ovs-appctl finds ovs-vswitchd through OVS's run directory */
+	if (ovsdb != NULL &&
+	    unixctl_init(ovs_rundir ? ovs_rundir : OVSDB_DEFAULT_RUNDIR, err, sizeof(err)) < 0)
+		fprintf(stderr, "%skvswitchd: ovs-appctl cannot reach kvswitchd: %s\n",
+			journal_prefix(LOG_WARNING), err);
 	sd_service_init();
 	sd_service_ready(); /* the control socket and the vhost server sockets exist */
 	fprintf(stderr, "%skvswitchd: ready, control socket %s, configuration %s\n",
-		journal_prefix(LOG_INFO), unixctl, config);
+		journal_prefix(LOG_INFO), unixctl, ovsdb ? ovsdb : config);
 
 	while (!stop) {
-		struct pollfd fds[80];
-		unsigned int n = rpc_pollfds(fds, RTE_DIM(fds) - 1);
+		struct pollfd
+			fds[96]; /* control clients, OVSDB, ovs-appctl clients, vhost events */
+		unsigned int n = rpc_pollfds(fds, RTE_DIM(fds) - 2);
+		unsigned int n_rpc = n;
 
+		n += ovsdb_client_pollfds(fds + n, 1);
+		unsigned int n_unixctl = unixctl_pollfds(fds + n, RTE_DIM(fds) - n - 1);
+
+		n += n_unixctl;
 		fds[n++] = (struct pollfd){.fd = efd, .events = POLLIN};
 		if (poll(fds, n, 1) > 0) {
 			if (fds[n - 1].revents & POLLIN) {
@@ -364,8 +415,12 @@ int main(int argc, char **argv)
 				if (read(efd, &v, sizeof(v)) > 0)
 					apply_vhost_events();
 			}
-			rpc_serve(fds, n - 1);
+			rpc_serve(fds, n_rpc);
 		}
+		ovsdb_client_run();
+		unixctl_run();
+		if (unixctl_exit_asked())
+			stop = 1;
 		apply_tick();
 		if (reload_asked) {
 			reload_asked = 0;
@@ -376,6 +431,8 @@ int main(int argc, char **argv)
 	sd_service_stopping();
 	fprintf(stderr, "%skvswitchd: exiting\n", journal_prefix(LOG_INFO));
 	rpc_close();
+	unixctl_close();
+	ovsdb_client_close();
 	apply_shutdown();
 	db_destroy(sw.db);
 	free(extra);

@@ -468,15 +468,18 @@ int vhost_port_set_perms(struct dp_port *p, const struct vhost_sock_opts *opts)
 
 /*
  * The socket directory is kvswitch's: it deletes and creates entries there
- * as root, so it refuses one that holds anything but sockets and BPF objects
- * (vhost-sock-dir set to /etc must not end in a deleted file).  Checked once
- * per directory.
+ * as root, so it refuses one that holds anything but sockets, BPF objects
+ * and pidfiles (vhost-sock-dir set to /etc must not end in a deleted file).
+ * Pidfiles: in OVSDB mode the directory is Open vSwitch's run directory,
+ * where ovsdb-server and kvswitchd (as ovs-vswitchd) keep theirs; only
+ * sockets are ever deleted, so they are safe there.  Checked once per
+ * directory.
  */
-static bool is_bpf_object(const char *name)
+static bool has_suffix(const char *name, const char *suffix)
 {
-	size_t n = strlen(name);
+	size_t n = strlen(name), k = strlen(suffix);
 
-	return n > 6 && strcmp(name + n - 6, ".bpf.o") == 0;
+	return n > k && strcmp(name + n - k, suffix) == 0;
 }
 
 static int check_dir_holds_sockets(const char *dir, char *err, size_t errlen)
@@ -506,7 +509,8 @@ static int check_dir_holds_sockets(const char *dir, char *err, size_t errlen)
 			type = S_ISSOCK(st.st_mode) ? DT_SOCK : DT_REG;
 		/* kvswitchd's XDP program (control/xdp_filter.c) lives next to
 		 * the control socket, by default in this directory */
-		if (type == DT_SOCK || (type == DT_REG && is_bpf_object(de->d_name)))
+		if (type == DT_SOCK || (type == DT_REG && (has_suffix(de->d_name, ".bpf.o") ||
+							   has_suffix(de->d_name, ".pid"))))
 			continue;
 		rc = -EPERM;
 		snprintf(err, errlen,

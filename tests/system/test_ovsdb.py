@@ -1,0 +1,302 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""kvswitchd in OVSDB mode, driven by Open vSwitch's own ovs-vsctl against a
+real ovsdb-server: bridges and vhost-user ports built with commands from
+OVS's DPDK guides carry virtio-user guests' frames; the columns ovs-vswitchd
+writes (ofport, link_state, status, statistics, error, cur_cfg) tell the
+truth; a change kvswitch cannot run is refused for its interface alone; the
+database going away and kvswitchd restarting lose nothing."""
+import time
+
+import pytest
+
+from conftest import need_hugepages, running
+from ovs_tools import OvsdbServer, OvsSwitch, need_ovs
+from test_switching import BCAST, MAC, expect_rx, rx_from, settle, wait_learned
+
+
+@pytest.fixture
+def ovsdb(tmp_path):
+    need_ovs()
+    srv = OvsdbServer(tmp_path).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def osw(tmp_path, ovsdb):
+    need_hugepages()
+    ovs = OvsSwitch(tmp_path, ovsdb)
+    ovs.ovs_vsctl("--no-wait", "init")
+    yield from running(ovs)
+
+
+def attach(sw, guests, names):
+    gs = {}
+    for i, n in enumerate(names, 1):
+        gs[n] = guests(sw.sock(n), MAC[i], gid=i, name=n)
+    for n in names:
+        gs[n].link()
+        sw.wait_connected(n)
+    return gs
+
+
+def vhost_bridge(sw, names=("vm1", "vm2")):
+    # the first line of OVS's DPDK guide, then its vhost-user section
+    sw.ovs_vsctl("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev")
+    for n in names:
+        sw.ovs_vsctl("add-port", "br0", n, "--", "set", "Interface", n, "type=dpdkvhostuser")
+
+
+def test_ovs_vsctl_builds_the_bridge_guests_forward(osw, guests):
+    vhost_bridge(osw)
+    # ovs-vsctl without --no-wait returned: the change already runs
+    assert (osw.rundir / "vm1").is_socket() and (osw.rundir / "vm2").is_socket()
+    assert osw.get("Open_vSwitch", ".", "cur_cfg") == osw.get("Open_vSwitch", ".", "next_cfg")
+    show = osw.json("show")
+    assert [p["name"] for p in show["bridges"][0]["ports"]] == ["vm1", "vm2"]
+    assert osw.get("Interface", "vm1", "ofport") not in ("-1", "[]")
+    assert osw.get("Open_vSwitch", ".", "dpdk_initialized") == "true"
+    assert "DPDK 22.11" in osw.get("Open_vSwitch", ".", "dpdk_version")
+    assert osw.get("Interface", "vm1", "link_state") == "down"
+
+    g = attach(osw, guests, ["vm1", "vm2"])
+    g["vm1"].send(dst=BCAST, count=50)
+    g["vm2"].send(dst=MAC[1], count=20)
+    settle(*g.values())
+    expect_rx(g["vm2"], MAC[1], 50)
+    expect_rx(g["vm1"], MAC[2], 20)
+
+    # status and statistics are written back within the refresh interval
+    def written():
+        st = osw.ovs_map("Interface", "vm1", "statistics")
+        return st.get("rx_packets") == 50 and st.get("tx_packets") == 20
+    osw.wait_for(written, timeout=15, what="vm1 statistics in the database")
+    kvs = osw.port_stats("vm1")
+    st = osw.ovs_map("Interface", "vm1", "statistics")
+    assert (st["rx_packets"], st["tx_packets"]) == (kvs["rx_packets"], kvs["tx_packets"])
+    assert st["rx_bytes"] == kvs["rx_bytes"] and st["rx_dropped"] == 0
+    assert "rx_vlan_not_allowed" in st  # every named drop reason is a statistic
+    assert osw.get("Interface", "vm1", "link_state") == "up"
+    status = osw.ovs_map("Interface", "vm1", "status")
+    assert status["mode"] == "server" and status["status"] == "connected"
+    assert status["socket"] == str(osw.rundir / "vm1")
+
+
+def test_bad_interface_is_refused_alone(osw, guests):
+    vhost_bridge(osw)
+    g = attach(osw, guests, ["vm1", "vm2"])
+    # a device that does not exist: ovs-vsctl reports it the way OVS does
+    r = osw.ovs_vsctl("add-port", "br0", "dpdk0", "--", "set", "Interface", "dpdk0",
+                      "type=dpdk", "options:dpdk-devargs=0000:99:00.0", check=False)
+    assert "Error detected while setting up 'dpdk0'" in r.stderr, r.stderr
+    assert "0000:99:00.0" in osw.get("Interface", "dpdk0", "error")
+    assert osw.get("Interface", "dpdk0", "ofport") == "-1"
+    # an option out of range on a running port: it keeps running as it was
+    osw.ovs_vsctl("set", "Interface", "vm1", "options:tx-retries-max=99")
+    err = osw.get("Interface", "vm1", "error")
+    assert "tx-retries-max" in err and "99" in err, err
+    assert osw.port_status("vm1")["connected"]
+    # an interface type kvswitch does not have
+    osw.ovs_vsctl("add-port", "br0", "gre0", "--", "set", "Interface", "gre0", "type=gre",
+                  check=False)
+    assert "type 'gre' is not supported" in osw.get("Interface", "gre0", "error")
+    # and everything else still forwards
+    g["vm1"].send(dst=BCAST, count=30)
+    settle(*g.values())
+    expect_rx(g["vm2"], MAC[1], 30)
+    # fixing the option clears the error
+    osw.ovs_vsctl("remove", "Interface", "vm1", "options", "tx-retries-max")
+    assert osw.get("Interface", "vm1", "error") == "[]"
+    osw.ovs_vsctl("del-port", "dpdk0")
+    osw.ovs_vsctl("del-port", "gre0")
+    assert "kvswitch: ovsdb" not in osw.log_text() or osw.alive()
+
+
+def test_kvsctl_views_work_and_writes_point_to_ovs_vsctl(osw):
+    vhost_bridge(osw, ["vm1"])
+    r = osw.vsctl("add-br", "br9", check=False)
+    assert r.returncode != 0 and "ovs-vsctl" in r.stderr, r.stderr
+    assert osw.json("show")["bridges"][0]["name"] == "br0"
+
+
+def test_vlan_and_other_config_columns(osw):
+    vhost_bridge(osw, ["vm1", "vm2", "vm3"])
+    osw.ovs_vsctl("set", "port", "vm1", "tag=10")
+    osw.ovs_vsctl("set", "Port", "vm2", "trunks=10,20")
+    osw.ovs_vsctl("set", "Bridge", "br0", "other_config:mac-aging-time=60",
+                  "other_config:mac-table-size=2048")
+    osw.ovs_vsctl("set", "Interface", "vm3", "mtu_request=9000",
+                  "other_config:pmd-rxq-affinity=0:1")
+    osw.ovs_vsctl("set", "Open_vSwitch", ".", "other_config:pmd-maxsleep=50")
+    show = osw.json("show")
+    ports = {p["name"]: p for p in show["bridges"][0]["ports"]}
+    assert ports["vm1"]["tag"] == 10
+    assert ports["vm2"]["trunks"] == [10, 20]
+    assert ports["vm3"]["mtu_request"] == 9000
+    assert ports["vm3"]["other_config"]["pmd-rxq-affinity"] == "0:1"
+    assert show["bridges"][0]["other_config"]["mac-aging-time"] == "60"
+    assert show["other_config"]["pmd-sleep-max"] == "50"
+    assert osw.get("Interface", "vm3", "mtu") == "9000"
+    # what kvswitch does not run is said, not silently taken
+    osw.ovs_vsctl("set", "Port", "vm1", "vlan_mode=native-untagged")
+    assert "native-untagged" in osw.get("Interface", "vm1", "error")
+    assert ports["vm1"]["tag"] == osw.json("show")["bridges"][0]["ports"][0]["tag"]
+    # OVS's kernel datapath; a bridge with no datapath_type is kvswitch's own
+    osw.ovs_vsctl("add-br", "brk", "--", "set", "bridge", "brk", "datapath_type=system", "--",
+                  "add-port", "brk", "k1", "--", "set", "Interface", "k1",
+                  "type=dpdkvhostuser", check=False)
+    assert "datapath_type" in osw.get("Interface", "k1", "error")
+    assert [b["name"] for b in osw.json("show")["bridges"]] == ["br0"]
+
+
+def test_ovsdb_server_away_and_back_loses_nothing(osw, ovsdb, guests):
+    vhost_bridge(osw)
+    g = attach(osw, guests, ["vm1", "vm2"])
+    ovsdb.stop()
+    time.sleep(0.5)
+    g["vm1"].send(dst=BCAST, count=40)
+    settle(*g.values())
+    expect_rx(g["vm2"], MAC[1], 40)
+    assert osw.json("show")["bridges"][0]["name"] == "br0"
+    ovsdb.start()
+    # kvswitchd reconnects by itself; a change made now is applied
+    osw.ovs_vsctl("add-port", "br0", "vm3", "--", "set", "Interface", "vm3",
+                  "type=dpdkvhostuser", timeout=30)
+    assert (osw.rundir / "vm3").is_socket()
+    assert osw.port_status("vm1")["connected"]
+    assert "connected to" in osw.log_text()
+
+
+def test_kvswitchd_restart_takes_the_database_back(osw, guests):
+    vhost_bridge(osw)
+    osw.ovs_vsctl("set", "port", "vm1", "tag=7")
+    osw.kill()
+    osw.start()
+    osw.baseline = osw.mbufs_in_use()
+    ports = {p["name"]: p for p in osw.json("show")["bridges"][0]["ports"]}
+    osw.wait_for(lambda: len(osw.json("show")["bridges"]) == 1, what="bridge back")
+    ports = {p["name"]: p for p in osw.json("show")["bridges"][0]["ports"]}
+    assert ports["vm1"]["tag"] == 7 and "vm2" in ports
+    g = attach(osw, guests, ["vm1", "vm2"])
+    osw.ovs_vsctl("set", "port", "vm1", "tag=[]")
+    g["vm1"].send(dst=BCAST, count=10)
+    settle(*g.values())
+    expect_rx(g["vm2"], MAC[1], 10)
+
+
+def test_a_second_switch_waits_for_the_lock(tmp_path, osw):
+    vhost_bridge(osw, ["vm1"])
+    other = OvsSwitch(tmp_path, osw.ovsdb, name="other")
+    other.start()
+    try:
+        time.sleep(1)
+        assert other.json("show")["bridges"] == []
+        assert "holds the 'ovs_vswitchd' lock" in other.log_text()
+    finally:
+        other.stop()
+
+
+def test_ovs_appctl_reaches_kvswitchd(osw, guests):
+    vhost_bridge(osw)
+    assert (osw.rundir / "ovs-vswitchd.pid").read_text().strip() == str(osw.proc.pid)
+    assert osw.ovs_appctl("version").startswith("kvswitchd (kvswitch)")
+    cmds = osw.ovs_appctl("list-commands")
+    for c in ("dpif-netdev/pmd-stats-show", "fdb/show", "vlog/set", "coverage/show"):
+        assert c in cmds
+    g = attach(osw, guests, ["vm1", "vm2"])
+    g["vm1"].send(dst=BCAST, count=25)
+    settle(*g.values())
+    expect_rx(g["vm2"], MAC[1], 25)
+    wait_learned(osw, MAC[1], "vm1")
+
+    stats = osw.ovs_appctl("dpif-netdev/pmd-stats-show")
+    core = int(stats.split("core_id ")[1].split(":")[0])
+    assert "packets received: 25" in osw.ovs_appctl("dpif-netdev/pmd-stats-show", "-pmd", core)
+    r = osw.ovs_appctl("dpif-netdev/pmd-stats-show", "-pmd", 63, check=False)
+    assert r.returncode == 2 and "no PMD thread runs on core 63" in r.stderr
+    osw.ovs_appctl("dpif-netdev/pmd-stats-clear")
+    assert "packets received: 0" in osw.ovs_appctl("dpif-netdev/pmd-stats-show")
+    assert "vm1" in osw.ovs_appctl("dpif-netdev/pmd-rxq-show")
+    dp = osw.ovs_appctl("dpctl/show", "-s")
+    vm1 = dp.split("vm1 (dpdkvhostuser)")[1]
+    assert "RX packets:25 " in vm1.splitlines()[1], dp
+    assert MAC[1] in osw.ovs_appctl("fdb/show", "br0").lower()
+    assert "entries" in osw.ovs_appctl("fdb/stats-show", "br0").lower()
+    osw.ovs_appctl("fdb/flush", "br0")
+    assert MAC[1] not in osw.ovs_appctl("fdb/show", "br0").lower()
+    r = osw.ovs_appctl("fdb/show", "br9", check=False)
+    assert r.returncode == 2 and "br9" in r.stderr
+    assert "drop_" in osw.ovs_appctl("coverage/show")
+    assert "mbuf" in osw.ovs_appctl("memory/show").lower()
+
+    osw.ovs_appctl("vlog/set", "lib.vhost.config:dbg")
+    line = [ln for ln in osw.ovs_appctl("vlog/list").splitlines()
+            if ln.startswith("lib.vhost.config ")][0]
+    assert line.split()[1] == "dbg"
+    osw.ovs_appctl("vlog/set", "lib.vhost.config:info")
+    r = osw.ovs_appctl("vlog/set", "nosuch:info", check=False)
+    assert r.returncode == 2 and "unknown module" in r.stderr
+    r = osw.ovs_appctl("no/such-command", check=False)
+    assert r.returncode == 2 and "not a valid command" in r.stderr
+
+    for gg in g.values():
+        gg.quit()
+    osw.ovs_appctl("exit")
+    osw.proc.wait(20)
+    assert osw.proc.returncode == 0
+    assert not (osw.rundir / "ovs-vswitchd.pid").exists()
+    osw.proc = None
+
+
+def test_ovsdbapp_plugs_and_unplugs_like_os_vif(tmp_path, osw, guests):
+    """Debian's python3-ovsdbapp, the library os-vif and Neutron use: the OVSDB
+    protocol to ovsdb-server, no ovs-vsctl.  The port is plugged the way os-vif's
+    ovs plugin plugs a vhost-user client port for Nova."""
+    ovsdbapp = pytest.importorskip(
+        "ovsdbapp.schema.open_vswitch.impl_idl",
+        reason="needs Debian's python3-ovsdbapp (bash .ci/install-deps)")
+    from ovsdbapp.backend.ovs_idl import connection
+
+    vhost_bridge(osw, ["vm2"])
+    sock = tmp_path / "vhu-vm1.sock"
+    g1 = guests(sock, MAC[1], gid=1, name="vm1", server=True, wait=False)
+    idl = connection.OvsdbIdl.from_server(osw.ovsdb.remote, "Open_vSwitch")
+    conn = connection.Connection(idl=idl, timeout=10)
+    api = ovsdbapp.OvsdbIdl(conn)
+    ext = {"iface-id": "6f1e0d1c-port", "iface-status": "active",
+           "attached-mac": MAC[1], "vm-uuid": "0c1e7a52-vm"}
+    with api.transaction(check_error=True) as txn:
+        txn.add(api.add_port("br0", "vm1", may_exist=True))
+        txn.add(api.db_set("Interface", "vm1", ("external_ids", ext),
+                           ("type", "dpdkvhostuserclient"),
+                           ("options", {"vhost-server-path": str(sock)}),
+                           ("mtu_request", 1500)))
+    osw.wait_for(lambda: any(p["name"] == "vm1" for p in osw.json("show")["bridges"][0]["ports"]),
+                 what="vm1 plugged")
+    g1.wait_ready()
+    g1.link()
+    osw.wait_connected("vm1")
+    g2 = guests(osw.sock("vm2"), MAC[2], gid=2, name="vm2")
+    g2.link()
+    osw.wait_connected("vm2")
+    g1.send(dst=BCAST, count=15)
+    g2.send(dst=MAC[1], count=5)
+    settle(g1, g2)
+    expect_rx(g2, MAC[1], 15)
+    expect_rx(g1, MAC[2], 5)
+    vm1 = [p for p in osw.json("show")["bridges"][0]["ports"] if p["name"] == "vm1"][0]
+    assert vm1["type"] == "dpdkvhostuserclient"
+    assert vm1["other_config"]["attached-mac"] == MAC[1]  # os-vif's external_ids
+    # ovsdbapp reads back what kvswitchd wrote
+    osw.wait_for(lambda: api.db_get("Interface", "vm1", "link_state").execute() == "up",
+                 timeout=10, what="link_state up in the database")
+    assert api.db_get("Interface", "vm1", "external_ids").execute()["iface-id"] == ext["iface-id"]
+    # unplug, as os-vif does
+    with api.transaction(check_error=True) as txn:
+        txn.add(api.del_port("vm1", bridge="br0", if_exists=True))
+    osw.wait_for(lambda: all(p["name"] != "vm1" for p in osw.json("show")["bridges"][0]["ports"]),
+                 what="vm1 unplugged")
+    g2.send(dst=BCAST, count=5)
+    settle(g1, g2)
+    assert rx_from(g1, MAC[2]) == 5  # nothing more reached the unplugged guest
+    conn.stop()

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of OVSDB mode's pure parts: control/ovsdb_map.c (rows as
+ * ovsdb-server sends them, RFC 7047 encodings, into kvswitch's db: what is
+ * taken, what is refused per interface, what is noted as ignored) and
+ * control/jsonrpc.c (framing of concatenated JSON on a socket pair: split,
+ * glued, broken and closed streams).  No DPDK, no ovsdb-server.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "control/db.h"
+#include "control/jsonrpc.h"
+#include "control/ovsdb_map.h"
+
+#define assert_has(text, sub)                                                                      \
+	do {                                                                                       \
+		if ((text) == NULL || strstr((text), (sub)) == NULL)                               \
+			fail_msg("'%s' not found in '%s'", (sub), (text) ? (text) : "(null)");     \
+	} while (0)
+
+/* A replica in the shape the monitor builds, from single-quoted JSON. */
+static json_t *replica(const char *text)
+{
+	char *t = strdup(text);
+	json_error_t e;
+	json_t *v;
+
+	for (char *p = t; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	v = json_loads(t, 0, &e);
+	free(t);
+	if (v == NULL)
+		fail_msg("bad test JSON: %s at %d", e.text, e.position);
+	return v;
+}
+
+/* Open_vSwitch -> br0 (netdev) -> ports p1 (vm1), p2 (vm2), br0 (internal) */
+#define BASE_ROWS                                                                                  \
+	"'Open_vSwitch': {'o1': {'bridges': ['uuid', 'b1'], 'next_cfg': 7, "                       \
+	"  'other_config': ['map', [['pmd-cpu-mask', '0x2'], ['dpdk-init', 'true'], "              \
+	"  ['pmd-maxsleep', '50'], ['vhost-sock-dir', 'vhu'], ['hw-offload', 'true']]]}},"         \
+	"'Bridge': {'b1': {'name': 'br0', 'datapath_type': 'netdev', "                             \
+	"  'ports': ['set', [['uuid', 'p1'], ['uuid', 'p2'], ['uuid', 'p0']]], "                   \
+	"  'other_config': ['map', [['mac-aging-time', '60']]], 'mirrors': ['set', []]}},"
+
+static void test_map_bridge_ports_and_keys(void **state)
+{
+	struct ovsdb_map_result m;
+	struct db_port_cfg pc;
+	struct db_bridge_cfg bc;
+	struct db_port *p;
+	char err[DB_ERR_LEN];
+	json_t *r = replica(
+		"{" BASE_ROWS "'Port': {"
+		" 'p1': {'name': 'vm1', 'interfaces': ['uuid', 'i1'], 'tag': 10, 'trunks': ['set', "
+		"[]],"
+		"        'vlan_mode': ['set', []], 'other_config': ['map', []]},"
+		" 'p2': {'name': 'vm2', 'interfaces': ['uuid', 'i2'], 'tag': ['set', []],"
+		"        'trunks': ['set', [20, 10]], 'vlan_mode': 'trunk'},"
+		" 'p0': {'name': 'br0', 'interfaces': ['uuid', 'i0']}},"
+		"'Interface': {"
+		" 'i1': {'name': 'vm1', 'type': 'dpdkvhostuser', 'options': ['map', []],"
+		"        'mtu_request': 9000, 'external_ids': ['map', [['attached-mac', "
+		"        '52:54:00:00:00:01'], ['iface-id', 'x']]],"
+		"        'other_config': ['map', [['pmd-rxq-affinity', '0:1']]]},"
+		" 'i2': {'name': 'vm2', 'type': 'dpdkvhostuserclient', 'options': ['map', "
+		"        [['vhost-server-path', '/tmp/vm2.sock'], ['tx-retries-max', '4']]],"
+		"        'mtu_request': ['set', []]},"
+		" 'i0': {'name': 'br0', 'type': 'internal'}}}");
+
+	(void)state;
+	assert_int_equal(ovsdb_map_db(r, "/run/ovs", &m), 0);
+	assert_int_equal(m.next_cfg, 7);
+	assert_string_equal(m.ovs_uuid, "o1");
+	assert_int_equal(json_object_size(m.iface_errors), 0);
+	assert_int_equal(db_validate(m.db, err, sizeof(err)), 0);
+	/* relative vhost-sock-dir is under OVS's run directory, as in OVS */
+	assert_string_equal(smap_get(&m.db->other_config, "vhost-sock-dir"), "/run/ovs/vhu");
+	assert_string_equal(smap_get(&m.db->other_config, "pmd-sleep-max"), "50");
+	assert_string_equal(smap_get(&m.db->other_config, "pmd-cpu-mask"), "0x2");
+	assert_null(smap_get(&m.db->other_config, "dpdk-init")); /* silent: EAL always runs */
+	assert_string_equal(json_string_value(json_object_get(m.local_ifaces, "br0")), "br0");
+	/* an OVS key kvswitch lacks is noted, not silently dropped */
+	if (json_array_size(m.ignored) != 1)
+		fail_msg("notes: %s", json_dumps(m.ignored, 0));
+	assert_has(json_string_value(json_array_get(m.ignored, 0)), "hw-offload");
+
+	assert_int_equal(m.db->n_bridges, 1);
+	assert_int_equal(m.db->bridges[0]->n_ports, 2); /* not the internal br0 */
+	db_bridge_cfg(m.db->bridges[0], &bc);
+	assert_int_equal(bc.mac_aging_time, 60);
+	p = db_port_find(m.db, "vm1", NULL);
+	assert_non_null(p);
+	db_port_cfg(p, &pc);
+	assert_int_equal(pc.tag, 10);
+	assert_int_equal(pc.mtu, 9000);
+	assert_int_equal(pc.n_affinity, 1);
+	assert_int_equal(pc.n_attached_macs, 1); /* from os-vif's external_ids */
+	p = db_port_find(m.db, "vm2", NULL);
+	db_port_cfg(p, &pc);
+	assert_int_equal(pc.type, DB_PORT_VHOST_CLIENT);
+	assert_string_equal(pc.server_path, "/tmp/vm2.sock");
+	assert_int_equal(pc.tx_retries_max, 4);
+	assert_int_equal(pc.tag, 0);
+	assert_true(pc.trunks[0] & (1ull << 10));
+	assert_true(pc.trunks[0] & (1ull << 20));
+	assert_false(pc.trunks[0] & (1ull << 11));
+	ovsdb_map_result_free(&m);
+	json_decref(r);
+}
+
+static void test_map_refuses_per_interface(void **state)
+{
+	struct ovsdb_map_result m;
+	char err[DB_ERR_LEN];
+	json_t *r = replica(
+		"{" BASE_ROWS "'Port': {"
+		" 'p1': {'name': 'vm1', 'interfaces': ['uuid', 'i1'], 'vlan_mode': 'native-tagged',"
+		"        'tag': 5},"
+		" 'p2': {'name': 'vm2', 'interfaces': ['uuid', 'i2']},"
+		" 'p0': {'name': 'bond0', 'interfaces': ['set', [['uuid', 'i3'], ['uuid', "
+		"'i4']]]}},"
+		"'Interface': {"
+		" 'i1': {'name': 'vm1', 'type': 'dpdkvhostuser'},"
+		" 'i2': {'name': 'vm2', 'type': 'dpdkvhostuser', 'options': ['map', "
+		"        [['tx-retries-max', '99'], ['no-such-option', 'x']]]},"
+		" 'i3': {'name': 'e1', 'type': 'dpdk'}, 'i4': {'name': 'e2', 'type': ''}}}");
+
+	(void)state;
+	assert_int_equal(ovsdb_map_db(r, "/run/ovs", &m), 0);
+	assert_has(json_string_value(json_object_get(m.iface_errors, "vm1")), "native-tagged");
+	assert_has(json_string_value(json_object_get(m.iface_errors, "vm2")), "tx-retries-max");
+	assert_has(json_string_value(json_object_get(m.iface_errors, "e1")), "no bonds");
+	assert_has(json_string_value(json_object_get(m.iface_errors, "e2")), "no bonds");
+	/* refused interfaces are left out; the bridge stays */
+	assert_int_equal(m.db->n_bridges, 1);
+	assert_int_equal(m.db->bridges[0]->n_ports, 0);
+	assert_int_equal(db_validate(m.db, err, sizeof(err)), 0);
+	ovsdb_map_result_free(&m);
+	json_decref(r);
+
+	/* the kernel datapath and unknown types say what kvswitch runs instead */
+	r = replica(
+		"{'Open_vSwitch': {'o': {'bridges': ['set', [['uuid', 'b1'], ['uuid', 'b2']]]}},"
+		"'Bridge': {'b1': {'name': 'k', 'datapath_type': 'system', 'ports': ['uuid', "
+		"'p1']},"
+		"           'b2': {'name': 'u', 'datapath_type': '', 'ports': ['uuid', 'p2']}},"
+		"'Port': {'p1': {'name': 'x', 'interfaces': ['uuid', 'i1']},"
+		"         'p2': {'name': 'g', 'interfaces': ['uuid', 'i2']}},"
+		"'Interface': {'i1': {'name': 'x', 'type': 'dpdkvhostuser'},"
+		"              'i2': {'name': 'g', 'type': 'gre'}}}");
+	assert_int_equal(ovsdb_map_db(r, "/run/ovs", &m), 0);
+	assert_has(json_string_value(json_object_get(m.iface_errors, "x")), "datapath_type=system");
+	assert_has(json_string_value(json_object_get(m.iface_errors, "g")), "type 'gre'");
+	assert_int_equal(m.db->n_bridges, 1); /* u: no datapath_type is kvswitch's own */
+	assert_string_equal(m.db->bridges[0]->name, "u");
+	/* the default socket directory is OVS's run directory */
+	assert_string_equal(smap_get(&m.db->other_config, "vhost-sock-dir"), "/run/ovs");
+	ovsdb_map_result_free(&m);
+	json_decref(r);
+}
+
+static void test_map_incomplete_rows(void **state)
+{
+	struct ovsdb_map_result m;
+	/* a Bridge whose Port row has not arrived, an empty database */
+	json_t *r = replica("{'Open_vSwitch': {'o': {'bridges': ['uuid', 'b1']}},"
+			    "'Bridge': {'b1': {'name': 'br0', 'ports': ['uuid', 'gone']}}}");
+
+	(void)state;
+	assert_int_equal(ovsdb_map_db(r, "/run/ovs", &m), 0);
+	assert_int_equal(m.db->n_bridges, 1);
+	assert_int_equal(m.db->bridges[0]->n_ports, 0);
+	ovsdb_map_result_free(&m);
+	json_decref(r);
+	r = json_object();
+	assert_int_equal(ovsdb_map_db(r, "/run/ovs", &m), 0);
+	assert_int_equal(m.db->n_bridges, 0);
+	assert_string_equal(m.ovs_uuid, "");
+	ovsdb_map_result_free(&m);
+	json_decref(r);
+}
+
+static void test_jsonrpc_framing(void **state)
+{
+	const char *glued =
+		"{\"id\":1,\"result\":[]} \n{\"id\":2,\"result\":{\"a\":\"}\"}}{\"id\":";
+	struct jsonrpc *rpc;
+	json_t *msg;
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	rpc = jsonrpc_open(sv[0]);
+	assert_non_null(rpc);
+	assert_int_equal(jsonrpc_recv(rpc, &msg), 0); /* nothing yet */
+	/* two whole messages and the start of a third in one read */
+	assert_int_equal(write(sv[1], glued, strlen(glued)), (ssize_t)strlen(glued));
+	assert_int_equal(jsonrpc_recv(rpc, &msg), 1);
+	assert_int_equal(json_integer_value(json_object_get(msg, "id")), 1);
+	json_decref(msg);
+	assert_int_equal(jsonrpc_recv(rpc, &msg), 1);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(msg, "result"), "a")),
+			    "}");
+	json_decref(msg);
+	assert_int_equal(jsonrpc_recv(rpc, &msg), 0); /* the third is incomplete */
+	assert_int_equal(write(sv[1], "3}", 2), 2);
+	assert_int_equal(jsonrpc_recv(rpc, &msg), 1);
+	assert_int_equal(json_integer_value(json_object_get(msg, "id")), 3);
+	json_decref(msg);
+	/* sending: what the peer reads is one compact object */
+	assert_int_equal(jsonrpc_send(rpc, json_pack("{s:s}", "method", "echo")), 0);
+	{
+		char buf[64] = "";
+		ssize_t n = read(sv[1], buf, sizeof(buf) - 1);
+
+		assert_true(n > 0);
+		assert_string_equal(buf, "{\"method\":\"echo\"}");
+	}
+	/* not JSON: the connection is broken, not a crash or a hang */
+	assert_int_equal(write(sv[1], "]garbage", 8), 8);
+	assert_int_equal(jsonrpc_recv(rpc, &msg), -EPROTO);
+	assert_null(msg);
+	jsonrpc_close(rpc);
+	close(sv[1]);
+
+	/* a peer that closes mid-message */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	rpc = jsonrpc_open(sv[0]);
+	assert_int_equal(write(sv[1], "{\"id\":", 6), 6);
+	close(sv[1]);
+	assert_int_equal(jsonrpc_recv(rpc, &msg), -EPIPE);
+	jsonrpc_close(rpc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_map_bridge_ports_and_keys),
+		cmocka_unit_test(test_map_refuses_per_interface),
+		cmocka_unit_test(test_map_incomplete_rows),
+		cmocka_unit_test(test_jsonrpc_framing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
