@@ -30,11 +30,12 @@ def need_ovs():
 class OvsdbServer:
     """ovsdb-server holding the Open_vSwitch database, on a unix socket."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, sock=None):
         self.dir = Path(workdir) / "ovsdb"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.db = self.dir / "conf.db"
-        self.sock = self.dir / "db.sock"
+        # sock: OVS_RUNDIR/db.sock is where ovs-vsctl looks without --db
+        self.sock = Path(sock) if sock else self.dir / "db.sock"
         self.remote = f"unix:{self.sock}"
         self.proc = None
         if not self.db.exists():
@@ -70,10 +71,10 @@ class OvsSwitch(Switch):
     """kvswitchd --ovsdb: configured through ovs-vsctl, observed through both
     ovs-vsctl and kvsctl (whose views still work in this mode)."""
 
-    def __init__(self, workdir, ovsdb, name="sw"):
+    def __init__(self, workdir, ovsdb, name="sw", rundir=None):
         super().__init__(workdir, name)
         self.ovsdb = ovsdb
-        self.rundir = self.dir / "run"
+        self.rundir = Path(rundir) if rundir else self.dir / "run"
         self.sockdir = self.rundir  # OVS puts vhost-user server sockets there
         self.rundir.mkdir(exist_ok=True)
 

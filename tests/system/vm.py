@@ -278,6 +278,11 @@ class VM:
                                          stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         self._started = time.time()
         _live.add(self)
+        self._connect_ctl(timeout)
+        return self
+
+    def _connect_ctl(self, timeout):
+        """Connect to the control serial port's socket as soon as QEMU has made it."""
         deadline = time.time() + timeout
         while True:
             self._check_alive()
@@ -286,14 +291,13 @@ class VM:
                 try:
                     s.connect(str(self.ctl_path))
                     self.conn = s
-                    break
+                    return
                 except OSError:
                     s.close()
             if time.time() > deadline:
                 raise VMError(f"{self}: control socket {self.ctl_path} did not appear\n"
                               + self.qemu_log_text()[-2000:])
             time.sleep(0.05)
-        return self
 
     def wait_boot(self, timeout=180):
         """Wait for /init's ready line, then for the shell to answer."""
