@@ -283,6 +283,8 @@ static int publish_conf(struct sw_port *p)
 	if (p->dp == NULL)
 		return 0;
 	c.vlan.tag = p->cfg.tag;
+	c.vlan.native = p->cfg.native_vlan;
+	c.vlan.native_untagged = p->cfg.native_untagged;
 	memcpy(c.vlan.trunks, p->cfg.trunks, sizeof(c.vlan.trunks));
 	c.max_len = p->cfg.mtu + RTE_ETHER_HDR_LEN;
 	c.bridge = bridge_ptr(p->bridge);
@@ -645,8 +647,9 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 			if (sp == NULL)
 				continue;
 			db_port_cfg(dbb->ports[i], &c);
-			if (sp->dp && (sp->cfg.tag != c.tag ||
-				       memcmp(sp->cfg.trunks, c.trunks, sizeof(c.trunks)) != 0))
+			if (sp->dp &&
+			    (sp->cfg.tag != c.tag || sp->cfg.native_vlan != c.native_vlan ||
+			     memcmp(sp->cfg.trunks, c.trunks, sizeof(c.trunks)) != 0))
 				fdb_forget_port(sp->dp->id);
 			sp->cfg = c;
 			snprintf(sp->bridge, sizeof(sp->bridge), "%s", dbb->name);

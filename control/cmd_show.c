@@ -260,6 +260,9 @@ json_t *show_config(json_t *params, int *code, char *err, size_t errlen)
 					bprintf(&b, "%s%u", k ? ", " : "", dp->trunks[k]);
 				bprintf(&b, "]\n");
 			}
+			if (dp->vlan_mode)
+				bprintf(&b, "            vlan_mode: %s\n",
+					db_vlan_mode_name(dp->vlan_mode));
 			bprintf(&b, "            Interface %s\n", dp->name);
 			bprintf(&b, "            type: %s\n", dp->type);
 			smap_text(&b, 12, "options", &dp->options);
@@ -277,6 +280,10 @@ json_t *show_config(json_t *params, int *code, char *err, size_t errlen)
 			json_object_set_new(p, "tag",
 					    dp->tag ? json_integer(dp->tag) : json_null());
 			json_object_set_new(p, "trunks", tr);
+			json_object_set_new(p, "vlan_mode",
+					    dp->vlan_mode
+						    ? json_string(db_vlan_mode_name(dp->vlan_mode))
+						    : json_null());
 			json_object_set_new(p, "mtu_request", json_integer(dp->mtu_request));
 			if (sp)
 				json_object_set_new(p, "status", port_state(sp, &b));

@@ -24,8 +24,9 @@
  *           filter:            # frame filter (docs/filters.md), KEY: VALUE
  *             ingress-rules: "allow src 52:54:00:00:00:01"
  *             ingress-default: deny
- *           tag: 10            # access VLAN
+ *           tag: 10            # access VLAN (or native VLAN, see vlan_mode)
  *           trunks: [10, 20]   # or "10,20"; exclusive with tag
+ *           vlan_mode: native-untagged  # access, trunk, native-tagged
  *           mtu_request: 9000
  *
  * Scalars may be plain or quoted; all values are kept as text.  Unknown
@@ -283,7 +284,8 @@ static int load_port(struct loader *l, const char *bridge, yaml_node_t *name, ya
 		    strcmp(key, "filter") == 0) {
 			snprintf(sub, sizeof(sub), "port '%s' %s", port, key);
 			rc = load_map(l, v, sub, "Port", port, type, key);
-		} else if (strcmp(key, "tag") == 0 || strcmp(key, "mtu_request") == 0) {
+		} else if (strcmp(key, "tag") == 0 || strcmp(key, "mtu_request") == 0 ||
+			   strcmp(key, "vlan_mode") == 0) {
 			rc = scalar_value(l, k, v, what, &value);
 			if (rc == 0)
 				rc = set(l, v, "Port", port, key, NULL, value, NULL);
@@ -292,7 +294,7 @@ static int load_port(struct loader *l, const char *bridge, yaml_node_t *name, ya
 		} else {
 			rc = lerr(l, line_of(k), -EINVAL,
 				  "port '%s': unknown key '%s' (expected type, options, "
-				  "other_config, filter, tag, trunks or mtu_request)",
+				  "other_config, filter, tag, trunks, vlan_mode or mtu_request)",
 				  port, key);
 		}
 	}

@@ -176,6 +176,10 @@ static void emit_port(struct emit *em, const struct db_port *p)
 		}
 		emit_event(em, &ev, yaml_sequence_end_event_initialize(&ev));
 	}
+	if (p->vlan_mode != DB_VLAN_MODE_NONE) {
+		scalar(em, "vlan_mode");
+		scalar(em, db_vlan_mode_name(p->vlan_mode));
+	}
 	if (p->mtu_request != 0)
 		emit_uint(em, "mtu_request", p->mtu_request);
 	mapping_end(em);

@@ -48,13 +48,26 @@ const char *smap_get(const struct smap *m, const char *key);
 int smap_set(struct smap *m, const char *key, const char *value);
 bool smap_remove(struct smap *m, const char *key);
 
+/* Port vlan_mode (OVS's words).  NONE: access if tag is set, else trunk. */
+enum db_vlan_mode {
+	DB_VLAN_MODE_NONE,
+	DB_VLAN_MODE_ACCESS,
+	DB_VLAN_MODE_TRUNK,
+	DB_VLAN_MODE_NATIVE_TAGGED,   /* trunk; untagged frames are VLAN tag; sent tagged */
+	DB_VLAN_MODE_NATIVE_UNTAGGED, /* the same, but VLAN tag is sent untagged */
+};
+/* "access", ... or NULL for NONE; parse: -EINVAL for an unknown word. */
+const char *db_vlan_mode_name(enum db_vlan_mode m);
+int db_vlan_mode_parse(const char *s, enum db_vlan_mode *out);
+
 struct db_port {
 	char *name;
 	char *type;               /* "dpdkvhostuser", "dpdkvhostuserclient", "dpdk" */
 	struct smap options;      /* Interface options */
 	struct smap other_config; /* Port + Interface other_config */
 	struct smap filter;       /* Port filter (control/filter_cfg.h) */
-	uint16_t tag;             /* access VLAN 1..4094; 0 = not an access port */
+	uint16_t tag;             /* access (or native) VLAN 1..4094; 0 = none */
+	uint8_t vlan_mode;        /* enum db_vlan_mode */
 	uint16_t n_trunks;
 	uint16_t *trunks;     /* sorted, unique; none = all VLANs */
 	uint32_t mtu_request; /* 0 = default (1500) */
@@ -98,7 +111,7 @@ int db_port_del(struct db *db, const char *bridge, const char *port, char *err, 
  * Generic edits, in ovs-vsctl words.  table: "Open_vSwitch" (record "."),
  * "Bridge", "Port" or "Interface" (the same record for kvswitch).  column:
  * "other_config", "options", "filter" (with a key), "type", "tag", "trunks",
- * "mtu_request", "name" is read-only.  key is NULL for plain columns.
+ * "vlan_mode", "mtu_request"; "name" is read-only.  key is NULL for plain columns.
  * Values are text as typed on the command line ("10", "10,20", "[10,20]",
  * "0x6", "dpdk").  Syntax is checked here (unknown table/column, not a
  * number); ranges and cross-record rules in db_validate().
@@ -192,6 +205,8 @@ struct db_port_cfg {
 	uint16_t tx_retries_max;    /* options:tx-retries-max (vhost), default 8, 0..32 */
 	uint8_t offload_off;        /* DB_OFFLOAD_* turned off: options:csum, tso, ecn =false */
 	uint16_t tag;               /* 0 = trunk port */
+	uint16_t native_vlan;       /* a trunk's native VLAN (vlan_mode native-*), 0 = none */
+	bool native_untagged;       /* native-untagged: that VLAN leaves untagged */
 	uint64_t trunks[64];        /* bitmap of VLANs 0..4095 carried by a trunk port */
 	uint32_t mtu;               /* mtu_request, default 1500, 68..9710 */
 	uint32_t mac_limit;         /* other_config:mac-limit, 0 = bridge default */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * db_priv: functions the files of the configuration database module share
- * (db.c, db_schema.c, conf_file.c) and nothing outside it calls.  All run on
+ * (db.c, db_edit.c, db_schema.c, conf_file.c) and nothing outside it calls.  All run on
  * the control thread; none keeps state.
  */
 #ifndef KVS_CONTROL_DB_PRIV_H
@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Write the message into err (if any) and return rc (db.c). */
+int db_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* 0 if name is a valid bridge or port name, else -EINVAL with a message
  * naming what (db.c). */
 int db_check_name(const char *what, const char *name, char *err, size_t errlen);

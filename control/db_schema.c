@@ -610,8 +610,33 @@ static int validate_port(const struct db_port *p, char *err, size_t errlen)
 		return verr(err, errlen, p->line,
 			    "port '%s': mtu_request '%u' is out of range 68..9710", name,
 			    p->mtu_request);
-	if (p->tag != 0 && p->n_trunks != 0)
-		return verr(err, errlen, p->line, "port '%s': tag and trunks are exclusive", name);
+	switch (p->vlan_mode) {
+	case DB_VLAN_MODE_NONE:
+		if (p->tag != 0 && p->n_trunks != 0)
+			return verr(err, errlen, p->line,
+				    "port '%s': tag and trunks are exclusive (or set vlan_mode "
+				    "native-tagged or native-untagged)",
+				    name);
+		break;
+	case DB_VLAN_MODE_ACCESS:
+		if (p->tag == 0 || p->n_trunks != 0)
+			return verr(err, errlen, p->line,
+				    "port '%s': vlan_mode access needs a tag and no trunks", name);
+		break;
+	case DB_VLAN_MODE_TRUNK:
+		if (p->tag != 0)
+			return verr(err, errlen, p->line,
+				    "port '%s': vlan_mode trunk takes no tag (native-tagged or "
+				    "native-untagged give a trunk a native VLAN)",
+				    name);
+		break;
+	default:
+		if (p->tag == 0)
+			return verr(err, errlen, p->line,
+				    "port '%s': vlan_mode %s needs a tag, the native VLAN", name,
+				    db_vlan_mode_name(p->vlan_mode));
+		break;
+	}
 	return 0;
 }
 
@@ -771,7 +796,16 @@ void db_port_cfg(const struct db_port *p, struct db_port_cfg *out)
 	v = smap_get(&p->options, "ecn");
 	out->offload_off |= v != NULL && strcmp(v, "false") == 0 ? DB_OFFLOAD_ECN : 0;
 	out->tag = p->tag;
-	if (p->tag != 0) {
+	out->native_vlan = 0;
+	out->native_untagged = false;
+	if (p->vlan_mode == DB_VLAN_MODE_NATIVE_TAGGED ||
+	    p->vlan_mode == DB_VLAN_MODE_NATIVE_UNTAGGED) {
+		/* a trunk that also carries its native VLAN */
+		out->tag = 0;
+		out->native_vlan = p->tag;
+		out->native_untagged = p->vlan_mode == DB_VLAN_MODE_NATIVE_UNTAGGED;
+	}
+	if (out->tag != 0) {
 		out->trunks[p->tag / 64] = 1ULL << (p->tag % 64);
 	} else if (p->n_trunks == 0) {
 		memset(out->trunks, 0xff, sizeof(out->trunks));
@@ -780,6 +814,8 @@ void db_port_cfg(const struct db_port *p, struct db_port_cfg *out)
 			if (p->trunks[i] < 4096)
 				out->trunks[p->trunks[i] / 64] |= 1ULL << (p->trunks[i] % 64);
 	}
+	if (out->native_vlan != 0)
+		out->trunks[out->native_vlan / 64] |= 1ULL << (out->native_vlan % 64);
 	out->mtu = p->mtu_request ? p->mtu_request : 1500;
 	out->mac_limit = (uint32_t)get_uint(&p->other_config, "mac-limit", 0);
 	v = smap_get(&p->options, "promiscuous");

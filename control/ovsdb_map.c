@@ -258,53 +258,55 @@ static void map_keys(struct ovsdb_map_result *out, const char *iface, const char
 
 static const char *const supported_types = "dpdk, dpdkvhostuser, dpdkvhostuserclient";
 
-/* The Port's VLAN columns: tag, trunks, vlan_mode. */
+/* The Port's VLAN columns: tag, trunks, vlan_mode.  As OVS: with no
+ * vlan_mode, a tag makes an access port (its trunks ignored); vlan_mode
+ * trunk ignores the tag. */
 static void map_vlan(struct ovsdb_map_result *out, const char *iface, const json_t *port, bool *bad)
 {
 	const char *mode = opt_string(port, "vlan_mode");
 	json_t *trunks = ovsdb_set_atoms(json_object_get(port, "trunks")), *t;
 	char err[DB_ERR_LEN], text[8 * 4096 + 1] = "", num[16];
+	bool access = false, use_tag = true, use_trunks = true;
 	json_int_t tag = 0;
 	bool has_tag = opt_int(port, "tag", &tag);
+	int rc = 0;
 	size_t i;
 
-	if (mode != NULL && strcmp(mode, "access") != 0 && strcmp(mode, "trunk") != 0) {
-		iface_error(out, iface,
-			    "vlan_mode %s is not supported by kvswitch (access and trunk are)",
-			    mode);
-		*bad = true;
-		goto done;
-	}
-	if (mode != NULL && strcmp(mode, "access") == 0 && !has_tag) {
-		iface_error(out, iface, "vlan_mode access needs a tag");
-		*bad = true;
-		goto done;
-	}
-	if (has_tag && (mode == NULL || strcmp(mode, "access") == 0)) {
-		snprintf(num, sizeof(num), "%lld", (long long)tag);
-		if (json_array_size(trunks) > 0)
-			note(out, "Port %s: trunks (an access port, as in OVS)", iface);
-		if (db_set(out->db, "Port", iface, "tag", NULL, num, err, sizeof(err)) < 0) {
-			iface_error(out, iface, "%s", err);
-			*bad = true;
+	if (mode != NULL) {
+		enum db_vlan_mode m;
+
+		rc = db_set(out->db, "Port", iface, "vlan_mode", NULL, mode, err, sizeof(err));
+		if (rc == 0 && db_vlan_mode_parse(mode, &m) == 0) {
+			access = m == DB_VLAN_MODE_ACCESS;
+			use_tag = m != DB_VLAN_MODE_TRUNK;
 		}
-		goto done;
+	} else {
+		access = has_tag;
 	}
-	if (has_tag)
+	if (access && json_array_size(trunks) > 0) {
+		note(out, "Port %s: trunks (an access port, as in OVS)", iface);
+		use_trunks = false;
+	}
+	if (has_tag && !use_tag)
 		note(out, "Port %s: tag (vlan_mode trunk)", iface);
+	if (rc == 0 && has_tag && use_tag) {
+		snprintf(num, sizeof(num), "%lld", (long long)tag);
+		rc = db_set(out->db, "Port", iface, "tag", NULL, num, err, sizeof(err));
+	}
 	json_array_foreach(trunks, i, t)
 	{
-		if (!json_is_integer(t))
+		if (!use_trunks || !json_is_integer(t))
 			continue;
 		snprintf(num, sizeof(num), "%s%lld", text[0] ? "," : "",
 			 (long long)json_integer_value(t));
 		strncat(text, num, sizeof(text) - strlen(text) - 1);
 	}
-	if (text[0] && db_set(out->db, "Port", iface, "trunks", NULL, text, err, sizeof(err)) < 0) {
+	if (rc == 0 && text[0])
+		rc = db_set(out->db, "Port", iface, "trunks", NULL, text, err, sizeof(err));
+	if (rc < 0) {
 		iface_error(out, iface, "%s", err);
 		*bad = true;
 	}
-done:
 	json_decref(trunks);
 }
 

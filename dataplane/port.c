@@ -158,8 +158,8 @@ int dp_port_set_conf(struct dp_port *p, const struct dp_port_conf *c)
 	if (n == NULL)
 		return -ENOMEM;
 	n->gen = ++conf_gen;
-	n->untagged_tci = n->vlan.tag;
-	n->untagged_ok = n->vlan.tag != 0 || vlan_bit(n->vlan.trunks, 0);
+	n->untagged_tci = n->vlan.tag ? n->vlan.tag : n->vlan.native;
+	n->untagged_ok = n->untagged_tci != 0 || vlan_bit(n->vlan.trunks, 0);
 	old = __atomic_exchange_n(&p->conf, n, __ATOMIC_ACQ_REL);
 	dp_rcu_defer(old, rte_free);
 	return 0;

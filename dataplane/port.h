@@ -56,8 +56,8 @@ struct dp_port_conf {
 	uint32_t max_len;         /* MTU + Ethernet header */
 	uint16_t tx_retries_max;
 	/* Set by dp_port_set_conf, not by the caller: */
-	uint16_t untagged_tci; /* VLAN of an untagged frame (the access VLAN, or 0) */
-	bool untagged_ok;      /* untagged frames accepted (access, or trunk with 0) */
+	uint16_t untagged_tci; /* VLAN of an untagged frame (access or native VLAN, or 0) */
+	bool untagged_ok;      /* untagged frames accepted (access, native, or trunk with 0) */
 	uint32_t gen;          /* unique per published conf: flood lists built
 				* from an older conf re-check the port */
 	struct vlan_port vlan;

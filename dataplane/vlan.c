@@ -55,8 +55,8 @@ enum dp_drop vlan_ingress(const struct vlan_port *p, struct rte_mbuf *m, uint32_
 		enum dp_drop r = check_type(et, m->pkt_len - sizeof(*eh));
 		if (r != DP_DROP_MAX)
 			return r;
-		if (p->tag) {
-			*tci = p->tag;
+		if (p->tag | p->native) {
+			*tci = p->tag | p->native; /* one of them is 0 */
 			return DP_DROP_MAX;
 		}
 		if (!vlan_bit(p->trunks, 0))
@@ -85,6 +85,8 @@ enum dp_drop vlan_ingress(const struct vlan_port *p, struct rte_mbuf *m, uint32_
 		if (tci_vid != 0)
 			return DP_DROP_VLAN_NOT_ALLOWED;
 		*tci = (tag_tci & ~VLAN_VID_MASK) | p->tag;
+	} else if (tci_vid == 0 && p->native) {
+		*tci = (tag_tci & ~VLAN_VID_MASK) | p->native; /* priority tag: native VLAN */
 	} else {
 		if (!vlan_bit(p->trunks, tci_vid))
 			return DP_DROP_VLAN_NOT_ALLOWED;

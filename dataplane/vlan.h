@@ -7,6 +7,9 @@
  * - trunk port (tag unset; trunks=list or all): accepts tagged frames whose
  *   VID is in the list and untagged frames into VLAN 0 when 0 is carried;
  *   transmits VLAN 0 untagged and every other VLAN tagged.
+ * - trunk with a native VLAN N (OVS's vlan_mode native-tagged and
+ *   native-untagged): a trunk whose untagged and priority-tagged frames
+ *   belong to VLAN N; native-untagged also transmits VLAN N untagged.
  * Inside the switch a frame is always untagged with its VLAN kept aside, so
  * one mbuf can be flooded to many ports and only trunk ports that need the
  * tag get a tagged copy.  The whole TCI travels with the frame: a tag pushed
@@ -26,8 +29,10 @@
 struct rte_mbuf;
 
 struct vlan_port {
-	uint16_t tag;        /* access VLAN, 0 for a trunk port */
-	uint64_t trunks[64]; /* VLANs a trunk carries (bit per VID) */
+	uint16_t tag;         /* access VLAN, 0 for a trunk port */
+	uint16_t native;      /* a trunk's native VLAN, 0 for none (its bit is in trunks) */
+	bool native_untagged; /* native VLAN frames leave untagged */
+	uint64_t trunks[64];  /* VLANs a trunk carries (bit per VID) */
 };
 
 static inline bool vlan_bit(const uint64_t *set, uint16_t vid)
@@ -44,7 +49,7 @@ static inline bool vlan_port_carries(const struct vlan_port *p, uint16_t vid)
 /* Must a frame of VLAN vid leave this port tagged? */
 static inline bool vlan_port_tags(const struct vlan_port *p, uint16_t vid)
 {
-	return p->tag == 0 && vid != 0;
+	return p->tag == 0 && vid != 0 && !(p->native_untagged && vid == p->native);
 }
 
 #define VLAN_VID_MASK 0x0fff

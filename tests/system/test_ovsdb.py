@@ -138,8 +138,8 @@ def test_vlan_and_other_config_columns(osw):
     assert show["other_config"]["pmd-sleep-max"] == "50"
     assert osw.get("Interface", "vm3", "mtu") == "9000"
     # what kvswitch does not run is said, not silently taken
-    osw.ovs_vsctl("set", "Port", "vm1", "vlan_mode=native-untagged")
-    assert "native-untagged" in osw.get("Interface", "vm1", "error")
+    r = osw.ovs_vsctl("set", "Port", "vm1", "vlan_mode=dot1q-tunnel", check=False)
+    assert "dot1q-tunnel" in osw.get("Interface", "vm1", "error"), r.stderr
     assert ports["vm1"]["tag"] == osw.json("show")["bridges"][0]["ports"][0]["tag"]
     # OVS's kernel datapath; a bridge with no datapath_type is kvswitch's own
     osw.ovs_vsctl("add-br", "brk", "--", "set", "bridge", "brk", "datapath_type=system", "--",
@@ -300,3 +300,39 @@ def test_ovsdbapp_plugs_and_unplugs_like_os_vif(tmp_path, osw, guests):
     settle(g1, g2)
     assert rx_from(g1, MAC[2]) == 5  # nothing more reached the unplugged guest
     conn.stop()
+
+
+def test_native_vlan_modes(osw, guests):
+    """vlan_mode native-untagged / native-tagged, as OVS: a trunk whose untagged frames
+    belong to its tag (the native VLAN)."""
+    vhost_bridge(osw, ["vm1", "vm2", "vm3"])
+    osw.ovs_vsctl("set", "port", "vm1", "tag=10")
+    osw.ovs_vsctl("set", "port", "vm2", "tag=10", "trunks=20", "vlan_mode=native-untagged")
+    osw.ovs_vsctl("set", "port", "vm3", "tag=20")
+    assert osw.get("Interface", "vm2", "error") == "[]"
+    g = attach(osw, guests, ["vm1", "vm2", "vm3"])
+    # the native VLAN leaves native-untagged untagged, both ways
+    g["vm1"].send(dst=BCAST, count=11)
+    g["vm2"].send(dst=BCAST, count=12)
+    settle(*g.values())
+    assert g["vm2"].stats()["rx"]["by_vlan"] == {"0": 11}
+    assert g["vm1"].stats()["rx"]["by_vlan"] == {"0": 12}
+    # another trunked VLAN stays tagged
+    g["vm2"].send(dst=BCAST, vlan=20, count=13)
+    g["vm3"].send(dst=BCAST, count=14)
+    settle(*g.values())
+    assert g["vm3"].stats()["rx"]["by_vlan"] == {"0": 13}
+    assert g["vm2"].stats()["rx"]["by_vlan"] == {"0": 11, "20": 14}
+    assert rx_from(g["vm1"], MAC[2]) == 12 and rx_from(g["vm1"], MAC[3]) == 0
+    # native-tagged: the native VLAN leaves tagged; untagged frames still enter it
+    osw.ovs_vsctl("set", "port", "vm2", "vlan_mode=native-tagged")
+    for gg in g.values():
+        gg.reset()
+    g["vm1"].send(dst=BCAST, count=15)
+    g["vm2"].send(dst=BCAST, count=16)
+    settle(*g.values())
+    assert g["vm2"].stats()["rx"]["by_vlan"] == {"10": 15}
+    assert g["vm1"].stats()["rx"]["by_vlan"] == {"0": 16}
+    assert g["vm3"].stats()["rx"]["by_vlan"] == {}
+    show = {p["name"]: p for p in osw.json("show")["bridges"][0]["ports"]}
+    assert show["vm2"]["vlan_mode"] == "native-tagged" and show["vm2"]["tag"] == 10

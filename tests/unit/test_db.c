@@ -607,6 +607,32 @@ static void test_validate_records(void **state)
 	/* tag and trunks */
 	set_ok(db, "Port", "vm1", "trunks", NULL, "10,20");
 	expect_invalid(db, "port 'vm1': tag and trunks are exclusive");
+	/* ... unless the tag is a trunk's native VLAN */
+	set_ok(db, "Port", "vm1", "vlan_mode", NULL, "native-untagged");
+	assert_int_equal(db_validate(db, err, sizeof(err)), 0);
+	{
+		struct db_port_cfg pc;
+		char text[32];
+
+		db_port_cfg(vm1, &pc);
+		assert_int_equal(pc.tag, 0);
+		assert_int_equal(pc.native_vlan, vm1->tag);
+		assert_true(pc.native_untagged);
+		assert_true(pc.trunks[vm1->tag / 64] & (1ULL << (vm1->tag % 64)));
+		assert_int_equal(db_get(db, "Port", "vm1", "vlan_mode", NULL, text, sizeof(text),
+					err, sizeof(err)),
+				 0);
+		assert_string_equal(text, "native-untagged");
+	}
+	set_ok(db, "Port", "vm1", "vlan_mode", NULL, "access");
+	expect_invalid(db, "port 'vm1': vlan_mode access needs a tag and no trunks");
+	set_ok(db, "Port", "vm1", "vlan_mode", NULL, "trunk");
+	expect_invalid(db, "port 'vm1': vlan_mode trunk takes no tag");
+	assert_int_equal(
+		db_set(db, "Port", "vm1", "vlan_mode", NULL, "dot1q-tunnel", err, sizeof(err)),
+		-EINVAL);
+	assert_has(err, "vlan_mode 'dot1q-tunnel' is not one of access, trunk");
+	assert_int_equal(db_clear(db, "Port", "vm1", "vlan_mode", NULL, err, sizeof(err)), 0);
 	assert_int_equal(db_clear(db, "Port", "vm1", "trunks", NULL, err, sizeof(err)), 0);
 	/* Values db_set refuses, as a caller editing the structs might leave them. */
 	vm1->tag = 4095;

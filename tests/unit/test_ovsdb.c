@@ -53,7 +53,7 @@ static json_t *replica(const char *text)
 	"  'other_config': ['map', [['pmd-cpu-mask', '0x2'], ['dpdk-init', 'true'], "              \
 	"  ['pmd-maxsleep', '50'], ['vhost-sock-dir', 'vhu'], ['hw-offload', 'true']]]}},"         \
 	"'Bridge': {'b1': {'name': 'br0', 'datapath_type': 'netdev', "                             \
-	"  'ports': ['set', [['uuid', 'p1'], ['uuid', 'p2'], ['uuid', 'p0']]], "                   \
+	"  'ports': ['set', [['uuid', 'p1'], ['uuid', 'p2'], ['uuid', 'p3'], ['uuid', 'p0']]], "   \
 	"  'other_config': ['map', [['mac-aging-time', '60']]], 'mirrors': ['set', []]}},"
 
 static void test_map_bridge_ports_and_keys(void **state)
@@ -70,8 +70,11 @@ static void test_map_bridge_ports_and_keys(void **state)
 		"        'vlan_mode': ['set', []], 'other_config': ['map', []]},"
 		" 'p2': {'name': 'vm2', 'interfaces': ['uuid', 'i2'], 'tag': ['set', []],"
 		"        'trunks': ['set', [20, 10]], 'vlan_mode': 'trunk'},"
-		" 'p0': {'name': 'br0', 'interfaces': ['uuid', 'i0']}},"
+		" 'p0': {'name': 'br0', 'interfaces': ['uuid', 'i0']},"
+		" 'p3': {'name': 'vm3', 'interfaces': ['uuid', 'i3'], 'tag': 30, 'trunks': 40,"
+		"        'vlan_mode': 'native-untagged'}},"
 		"'Interface': {"
+		" 'i3': {'name': 'vm3', 'type': 'dpdkvhostuser'},"
 		" 'i1': {'name': 'vm1', 'type': 'dpdkvhostuser', 'options': ['map', []],"
 		"        'mtu_request': 9000, 'external_ids': ['map', [['attached-mac', "
 		"        '52:54:00:00:00:01'], ['iface-id', 'x']]],"
@@ -99,7 +102,7 @@ static void test_map_bridge_ports_and_keys(void **state)
 	assert_has(json_string_value(json_array_get(m.ignored, 0)), "hw-offload");
 
 	assert_int_equal(m.db->n_bridges, 1);
-	assert_int_equal(m.db->bridges[0]->n_ports, 2); /* not the internal br0 */
+	assert_int_equal(m.db->bridges[0]->n_ports, 3); /* not the internal br0 */
 	db_bridge_cfg(m.db->bridges[0], &bc);
 	assert_int_equal(bc.mac_aging_time, 60);
 	p = db_port_find(m.db, "vm1", NULL);
@@ -109,6 +112,15 @@ static void test_map_bridge_ports_and_keys(void **state)
 	assert_int_equal(pc.mtu, 9000);
 	assert_int_equal(pc.n_affinity, 1);
 	assert_int_equal(pc.n_attached_macs, 1); /* from os-vif's external_ids */
+	p = db_port_find(m.db, "vm3", NULL);
+	assert_non_null(p);
+	db_port_cfg(p, &pc);
+	assert_int_equal(pc.tag, 0); /* a trunk... */
+	assert_int_equal(pc.native_vlan, 30);
+	assert_true(pc.native_untagged);
+	assert_true(pc.trunks[0] & (1ull << 30)); /* ...that carries its native VLAN */
+	assert_true(pc.trunks[0] & (1ull << 40));
+	assert_false(pc.trunks[0] & (1ull << 41));
 	p = db_port_find(m.db, "vm2", NULL);
 	db_port_cfg(p, &pc);
 	assert_int_equal(pc.type, DB_PORT_VHOST_CLIENT);
@@ -128,7 +140,7 @@ static void test_map_refuses_per_interface(void **state)
 	char err[DB_ERR_LEN];
 	json_t *r = replica(
 		"{" BASE_ROWS "'Port': {"
-		" 'p1': {'name': 'vm1', 'interfaces': ['uuid', 'i1'], 'vlan_mode': 'native-tagged',"
+		" 'p1': {'name': 'vm1', 'interfaces': ['uuid', 'i1'], 'vlan_mode': 'dot1q-tunnel',"
 		"        'tag': 5},"
 		" 'p2': {'name': 'vm2', 'interfaces': ['uuid', 'i2']},"
 		" 'p0': {'name': 'bond0', 'interfaces': ['set', [['uuid', 'i3'], ['uuid', "
@@ -141,7 +153,7 @@ static void test_map_refuses_per_interface(void **state)
 
 	(void)state;
 	assert_int_equal(ovsdb_map_db(r, "/run/ovs", &m), 0);
-	assert_has(json_string_value(json_object_get(m.iface_errors, "vm1")), "native-tagged");
+	assert_has(json_string_value(json_object_get(m.iface_errors, "vm1")), "dot1q-tunnel");
 	assert_has(json_string_value(json_object_get(m.iface_errors, "vm2")), "tx-retries-max");
 	assert_has(json_string_value(json_object_get(m.iface_errors, "e1")), "no bonds");
 	assert_has(json_string_value(json_object_get(m.iface_errors, "e2")), "no bonds");

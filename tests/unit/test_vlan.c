@@ -205,6 +205,48 @@ static void test_port_predicates(void **state)
 	assert_false(vlan_port_tags(&trunk_all, 0));
 }
 
+/* vlan_mode native-untagged/-tagged: a trunk of 20 whose native VLAN is 30 */
+static void test_native_vlan(void **state)
+{
+	struct vlan_port nu = {.native = 30, .native_untagged = true};
+	struct vlan_port nt = {.native = 30};
+	struct rte_mbuf *m;
+	uint16_t tci = 0;
+
+	(void)state;
+	nu.trunks[0] = (1ULL << 20) | (1ULL << 30);
+	nt.trunks[0] = nu.trunks[0];
+	/* untagged and priority-tagged frames belong to the native VLAN */
+	m = test_frame(B, A, -1, RTE_ETHER_TYPE_IPV4, 60);
+	assert_int_equal(classify(&nu, m, &tci), DP_DROP_MAX);
+	assert_int_equal(tci, 30);
+	rte_pktmbuf_free(m);
+	m = test_frame(B, A, 0, RTE_ETHER_TYPE_IPV4, 64);
+	assert_int_equal(classify(&nt, m, &tci), DP_DROP_MAX);
+	assert_int_equal(tci & VLAN_VID_MASK, 30);
+	assert_int_equal(test_frame_vlan(m), -1);
+	rte_pktmbuf_free(m);
+	/* tagged frames of a trunked VLAN, the native one included, pass as tagged */
+	m = test_frame(B, A, 20, RTE_ETHER_TYPE_IPV4, 64);
+	assert_int_equal(classify(&nu, m, &tci), DP_DROP_MAX);
+	assert_int_equal(tci, 20);
+	rte_pktmbuf_free(m);
+	m = test_frame(B, A, 30, RTE_ETHER_TYPE_IPV4, 64);
+	assert_int_equal(classify(&nt, m, &tci), DP_DROP_MAX);
+	assert_int_equal(tci, 30);
+	rte_pktmbuf_free(m);
+	m = test_frame(B, A, 40, RTE_ETHER_TYPE_IPV4, 64);
+	assert_int_equal(classify(&nu, m, &tci), DP_DROP_VLAN_NOT_ALLOWED);
+	rte_pktmbuf_free(m);
+	/* egress: native-untagged sends its native VLAN untagged, native-tagged tagged */
+	assert_true(vlan_port_carries(&nu, 30) && vlan_port_carries(&nu, 20));
+	assert_false(vlan_port_carries(&nu, 0));
+	assert_false(vlan_port_tags(&nu, 30));
+	assert_true(vlan_port_tags(&nu, 20));
+	assert_true(vlan_port_tags(&nt, 30));
+	assert_int_equal(test_in_use(), 0);
+}
+
 static void test_malformed(void **state)
 {
 	struct rte_mbuf *m;
@@ -263,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_trunk_filters),
 		cmocka_unit_test(test_push),
 		cmocka_unit_test(test_port_predicates),
+		cmocka_unit_test(test_native_vlan),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_every_tpid),
 		cmocka_unit_test(test_tci_keeps_priority),
