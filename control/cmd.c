@@ -19,7 +19,6 @@
 
 #include "control/balance.h"
 #include "control/cmd.h"
-#include "control/ovsdb_client.h"
 #include "control/state.h"
 
 json_t *view_new(const char *text, json_t *data)
@@ -149,14 +148,14 @@ static json_t *transact(json_t *params, int *code, char *err, size_t errlen)
 		snprintf(err, errlen, "transact takes an array of operations");
 		return NULL;
 	}
-	if (ovsdb_client_active()) {
+	if (sw.ovsdb_remote[0]) {
 		/* one source of truth: a change here would be undone by the next
 		 * database update */
 		*code = -EPERM;
 		snprintf(err, errlen,
 			 "kvswitchd takes its configuration from the Open vSwitch database at %s: "
 			 "change it with ovs-vsctl",
-			 ovsdb_client_remote());
+			 sw.ovsdb_remote);
 		return NULL;
 	}
 	ndb = db_clone(sw.db);

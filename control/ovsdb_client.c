@@ -88,6 +88,7 @@ int ovsdb_client_init(const char *remote, const char *rundir, char *err, size_t 
 		return -EINVAL;
 	}
 	snprintf(oc.remote, sizeof(oc.remote), "%s", remote);
+	snprintf(sw.ovsdb_remote, sizeof(sw.ovsdb_remote), "%s", remote);
 	snprintf(oc.path, sizeof(oc.path), "%s", remote + 5);
 	snprintf(oc.rundir, sizeof(oc.rundir), "%s", rundir);
 	oc.replica = json_object();

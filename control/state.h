@@ -50,6 +50,9 @@ struct sw {
 	struct db *db; /* what is applied */
 	struct db_ovs_cfg ovs;
 	char config_path[PATH_MAX];
+	/* OVSDB mode: the database the configuration comes from
+	 * (control/ovsdb_client.h), "" in standalone mode */
+	char ovsdb_remote[PATH_MAX + 8];
 	unsigned int control_core;
 	struct sw_bridge *bridges[SW_MAX_BRIDGES];
 	struct sw_port *ports[DP_MAX_PORTS]; /* by name order of creation */
