@@ -3,11 +3,14 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "control/cli_parse.h"
 
 static const char usage_text[] =
-	"usage: kvsctl [--unixctl SOCKET] [--format text|json] [-t SECONDS] COMMAND [ARG...]\n"
+	"usage: kvsctl [--unixctl SOCKET] [--format text|json|table|list] [--columns C,C...]\n"
+	"              [--bare] [--no-headings] [-t|--timeout SECONDS] [--no-wait]\n"
+	"              COMMAND [ARG...]\n"
 	"\n"
 	"Configuration (chain several with --; all or nothing):\n"
 	"  [--may-exist] add-br BRIDGE [COLUMN[:KEY]=VALUE...]\n"
@@ -15,7 +18,7 @@ static const char usage_text[] =
 	"  [--may-exist] add-port BRIDGE PORT [COLUMN[:KEY]=VALUE...]\n"
 	"  [--if-exists] del-port [BRIDGE] PORT\n"
 	"  set TABLE RECORD COLUMN[:KEY]=VALUE...   (TABLE: Open_vSwitch . | Bridge | Port |\n"
-	"                                            Interface)\n"
+	"                                            Interface, any case or a unique prefix)\n"
 	"  remove TABLE RECORD COLUMN KEY          remove one key of a map column\n"
 	"  clear TABLE RECORD COLUMN               reset a column\n"
 	"\n"
@@ -28,7 +31,11 @@ static const char usage_text[] =
 	"  list-filter-rules PORT                  rules, programs and filter drops\n"
 	"\n"
 	"Views:\n"
-	"  show | list-br | list-ports BRIDGE | get TABLE RECORD COLUMN[:KEY]\n"
+	"  show | list-br | list-ports BRIDGE | list-ifaces BRIDGE | get TABLE RECORD "
+	"COLUMN[:KEY]\n"
+	"  br-exists BRIDGE (exit 2 if not) | port-to-br PORT | iface-to-br IFACE\n"
+	"  list TABLE [RECORD...] | find TABLE [COLUMN[:KEY]=VALUE...]\n"
+	"  get Interface IFACE ofport|link_state|admin_state|mtu|status|statistics|error\n"
 	"  pmd-stats-show | pmd-stats-clear | pmd-rxq-show   (also dpif-netdev/...)\n"
 	"  fdb/show BRIDGE | fdb/flush [BRIDGE] | fdb/stats-show BRIDGE\n"
 	"  port-stats [PORT] | memory/show | drop-reasons | version\n"
@@ -45,6 +52,67 @@ static const char usage_text[] =
 const char *cli_usage(void)
 {
 	return usage_text;
+}
+
+/* OVS's tables: ovs-vsctl takes any of them in any case or by a unique
+ * prefix; kvswitch has the first four. */
+static const char *const ovs_tables[] = {"Open_vSwitch",
+					 "Bridge",
+					 "Port",
+					 "Interface",
+					 "Flow_Table",
+					 "QoS",
+					 "Queue",
+					 "Mirror",
+					 "Controller",
+					 "Manager",
+					 "NetFlow",
+					 "SSL",
+					 "sFlow",
+					 "IPFIX",
+					 "Flow_Sample_Collector_Set",
+					 "AutoAttach",
+					 "Datapath",
+					 "CT_Zone",
+					 "CT_Timeout_Policy"};
+#define N_KVS_TABLES 4
+
+/* The table name argv means, or NULL with err set. */
+static const char *canon_table(const char *name, char *err, size_t errlen)
+{
+	const char *found = NULL;
+	size_t n = strlen(name), matches = 0, i;
+
+	for (i = 0; i < sizeof(ovs_tables) / sizeof(ovs_tables[0]); i++) {
+		if (strcasecmp(ovs_tables[i], name) == 0) {
+			found = ovs_tables[i];
+			matches = 1;
+			break;
+		}
+		if (n > 0 && strncasecmp(ovs_tables[i], name, n) == 0) {
+			found = ovs_tables[i];
+			matches++;
+		}
+	}
+	if (matches == 0) {
+		snprintf(err, errlen,
+			 "unknown table '%s' (kvswitch has Open_vSwitch, Bridge, Port "
+			 "and Interface)",
+			 name);
+		return NULL;
+	}
+	if (matches > 1) {
+		snprintf(err, errlen, "'%s' matches several tables: give more of the name", name);
+		return NULL;
+	}
+	for (i = 0; i < N_KVS_TABLES; i++)
+		if (found == ovs_tables[i])
+			return found;
+	snprintf(err, errlen,
+		 "table '%s' is not supported by kvswitch (it has Open_vSwitch, "
+		 "Bridge, Port and Interface)",
+		 found);
+	return NULL;
 }
 
 /* "column[:key]=value" → {"column","key","value"}; quotes around the value
@@ -179,7 +247,7 @@ static json_t *parse_filter_write(const char *c, int n, char **argv, char *err, 
 static json_t *parse_write(int argc, char **argv, bool may_exist, bool if_exists, char *err,
 			   size_t errlen)
 {
-	const char *c = argv[0];
+	const char *c = argv[0], *table;
 	int n = argc - 1;
 	json_t *op = NULL, *sets;
 
@@ -208,19 +276,22 @@ static json_t *parse_write(int argc, char **argv, bool may_exist, bool if_exists
 		if (op && n == 2)
 			json_object_set_new(op, "bridge", json_string(argv[1]));
 	} else if (strcmp(c, "set") == 0) {
-		if (!nargs(c, n, 3, -1, err, errlen))
+		if (!nargs(c, n, 3, -1, err, errlen) ||
+		    (table = canon_table(argv[1], err, errlen)) == NULL)
 			return NULL;
 		sets = parse_sets(n - 2, argv + 3, err, errlen);
 		if (sets)
-			op = json_pack("{s:s,s:s,s:s,s:o}", "op", c, "table", argv[1], "record",
+			op = json_pack("{s:s,s:s,s:s,s:o}", "op", c, "table", table, "record",
 				       argv[2], "sets", sets);
 	} else if (strcmp(c, "remove") == 0) {
-		if (nargs(c, n, 4, 4, err, errlen))
-			op = json_pack("{s:s,s:s,s:s,s:s,s:s}", "op", c, "table", argv[1], "record",
+		if (nargs(c, n, 4, 4, err, errlen) &&
+		    (table = canon_table(argv[1], err, errlen)) != NULL)
+			op = json_pack("{s:s,s:s,s:s,s:s,s:s}", "op", c, "table", table, "record",
 				       argv[2], "column", argv[3], "key", argv[4]);
 	} else if (strcmp(c, "clear") == 0) {
-		if (nargs(c, n, 3, 3, err, errlen))
-			op = json_pack("{s:s,s:s,s:s,s:s}", "op", c, "table", argv[1], "record",
+		if (nargs(c, n, 3, 3, err, errlen) &&
+		    (table = canon_table(argv[1], err, errlen)) != NULL)
+			op = json_pack("{s:s,s:s,s:s,s:s}", "op", c, "table", table, "record",
 				       argv[2], "column", argv[3]);
 	} else {
 		op = parse_filter_write(c, n, argv, err, errlen);
@@ -244,6 +315,10 @@ static const struct read_cmd reads[] = {
 	{"show", "show", 0, 0, NULL},
 	{"list-br", "list-br", 0, 0, NULL},
 	{"list-ports", "list-ports", 1, 1, "bridge"},
+	{"list-ifaces", "list-ports", 1, 1, "bridge"}, /* one record per port here */
+	{"br-exists", "br-exists", 1, 1, "bridge"},
+	{"port-to-br", "port-to-br", 1, 1, "port"},
+	{"iface-to-br", "port-to-br", 1, 1, "port"},
 	{"pmd-stats-show", "pmd-stats-show", 0, 0, NULL},
 	{"dpif-netdev/pmd-stats-show", "pmd-stats-show", 0, 0, NULL},
 	{"pmd-stats-clear", "pmd-stats-clear", 0, 0, NULL},
@@ -280,9 +355,12 @@ static json_t *parse_get(int argc, char **argv, char *err, size_t errlen)
 	const char *colon;
 	json_t *p;
 
-	if (!nargs("get", argc - 1, 3, 3, err, errlen))
+	const char *table;
+
+	if (!nargs("get", argc - 1, 3, 3, err, errlen) ||
+	    (table = canon_table(argv[1], err, errlen)) == NULL)
 		return NULL;
-	p = json_pack("{s:s,s:s}", "table", argv[1], "record", argv[2]);
+	p = json_pack("{s:s,s:s}", "table", table, "record", argv[2]);
 	colon = strchr(argv[3], ':');
 	if (colon) {
 		json_object_set_new(p, "column", json_stringn(argv[3], (size_t)(colon - argv[3])));
@@ -291,6 +369,29 @@ static json_t *parse_get(int argc, char **argv, char *err, size_t errlen)
 		json_object_set_new(p, "column", json_string(argv[3]));
 	}
 	return json_pack("{s:s,s:o}", "method", "get", "params", p);
+}
+
+/* list TABLE [RECORD...] | find TABLE [COLUMN[:KEY]=VALUE...] */
+static json_t *parse_list(int argc, char **argv, char *err, size_t errlen)
+{
+	bool find = strcmp(argv[0], "find") == 0;
+	const char *table;
+	json_t *p, *more;
+
+	if (!nargs(argv[0], argc - 1, 1, -1, err, errlen) ||
+	    (table = canon_table(argv[1], err, errlen)) == NULL)
+		return NULL;
+	if (find) {
+		more = parse_sets(argc - 2, argv + 2, err, errlen);
+		if (more == NULL)
+			return NULL;
+	} else {
+		more = json_array();
+		for (int i = 2; i < argc; i++)
+			json_array_append_new(more, json_string(argv[i]));
+	}
+	p = json_pack("{s:s,s:o}", "table", table, find ? "conditions" : "records", more);
+	return json_pack("{s:s,s:o}", "method", argv[0], "params", p);
 }
 
 json_t *cli_parse(int argc, char **argv, char *err, size_t errlen)
@@ -320,6 +421,8 @@ json_t *cli_parse(int argc, char **argv, char *err, size_t errlen)
 			return parse_read(&reads[i], argc, argv, err, errlen);
 	if (strcmp(argv[0], "get") == 0)
 		return parse_get(argc, argv, err, errlen);
+	if (strcmp(argv[0], "list") == 0 || strcmp(argv[0], "find") == 0)
+		return parse_list(argc, argv, err, errlen);
 
 	ops = json_array();
 	while (start < argc) {

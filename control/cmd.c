@@ -249,28 +249,6 @@ static json_t *list_ports(json_t *params, int *code, char *err, size_t errlen)
 	return view_new(text, arr);
 }
 
-static json_t *get(json_t *params, int *code, char *err, size_t errlen)
-{
-	const char *table, *record, *column;
-	char out[4096], line[4200];
-	int rc;
-
-	if ((rc = need_str(params, "table", &table, err, errlen)) < 0 ||
-	    (rc = need_str(params, "record", &record, err, errlen)) < 0 ||
-	    (rc = need_str(params, "column", &column, err, errlen)) < 0) {
-		*code = rc;
-		return NULL;
-	}
-	rc = db_get(sw.db, table, record, column, jstr(params, "key"), out, sizeof(out), err,
-		    errlen);
-	if (rc < 0) {
-		*code = rc;
-		return NULL;
-	}
-	snprintf(line, sizeof(line), "%s\n", out);
-	return view_new(line, json_string(out));
-}
-
 /* pmd-rxq-rebalance: re-plan now on measured loads and say what moved. */
 static json_t *rxq_rebalance(json_t *params, int *code, char *err, size_t errlen)
 {
@@ -308,7 +286,11 @@ static const struct {
 	{"transact", transact},
 	{"list-br", list_br},
 	{"list-ports", list_ports},
-	{"get", get},
+	{"get", cmd_get},
+	{"list", cmd_list},
+	{"find", cmd_find},
+	{"br-exists", cmd_br_exists},
+	{"port-to-br", cmd_port_to_br},
 	{"show", show_config},
 	{"pmd-stats-show", show_pmd_stats},
 	{"pmd-stats-clear", show_pmd_stats_clear},

@@ -33,6 +33,18 @@ json_t *show_drop_reasons(json_t *params, int *code, char *err, size_t errlen);
 int cmd_filter_op(struct db *db, const char *name, json_t *op, char *err, size_t errlen);
 json_t *show_filter_rules(json_t *params, int *code, char *err, size_t errlen);
 
+/* ovs-vsctl's table reads (cmd_table.c). */
+json_t *cmd_get(json_t *params, int *code, char *err, size_t errlen);
+json_t *cmd_list(json_t *params, int *code, char *err, size_t errlen);
+json_t *cmd_find(json_t *params, int *code, char *err, size_t errlen);
+json_t *cmd_br_exists(json_t *params, int *code, char *err, size_t errlen);
+json_t *cmd_port_to_br(json_t *params, int *code, char *err, size_t errlen);
+/* The text of an Interface column the switch fills in (ofport, admin_state,
+ * link_state, mtu, mac_in_use, status, statistics, error), or of one key of
+ * a map one (cmd_show.c).  0, or -ENOENT (no such key) with err. */
+int cmd_iface_column(const char *iface, const char *column, const char *key, char *out,
+		     size_t outlen, char *err, size_t errlen);
+
 /* {"text": text, "data": data}; takes the data reference. */
 json_t *view_new(const char *text, json_t *data);
 

@@ -16,6 +16,7 @@
 #include <rte_cycles.h>
 
 #include "control/cmd.h"
+#include "control/ovsdb_status.h"
 #include "control/rxq_load.h"
 #include "control/rxq_plan.h"
 #include "control/state.h"
@@ -172,7 +173,7 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 		bprintf(b, "            error: \"%s\"\n", sp->error);
 		return st;
 	}
-	json_object_set_new(st, "ofport", json_integer(sp->dp->id));
+	json_object_set_new(st, "ofport", json_integer(sw_ofport(sp->dp)));
 	if (sp->dp->kind == DP_PORT_VHOST) {
 		struct vhost_port_info vi;
 		char ol[128];
@@ -653,7 +654,7 @@ json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen)
 		qs = json_array(); /* after the continues: it leaked for every skipped port */
 		dp_port_totals(sp->dp, &t);
 		bprintf(&b, "port %s (%s, ofport %u):\n", sp->name, type_name(sp->cfg.type),
-			sp->dp->id);
+			sw_ofport(sp->dp));
 		bprintf(&b, "  rx: packets=%lu bytes=%lu\n", t.rx_packets, t.rx_bytes);
 		bprintf(&b, "  tx: packets=%lu bytes=%lu retries=%lu\n", t.tx_packets, t.tx_bytes,
 			t.tx_retries);
@@ -670,7 +671,7 @@ json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen)
 							    drops_json(rs->drops)));
 		}
 		o = json_pack("{s:s,s:s,s:i,s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "name", sp->name, "type",
-			      type_name(sp->cfg.type), "ofport", sp->dp->id, "rx_packets",
+			      type_name(sp->cfg.type), "ofport", sw_ofport(sp->dp), "rx_packets",
 			      (json_int_t)t.rx_packets, "rx_bytes", (json_int_t)t.rx_bytes,
 			      "tx_packets", (json_int_t)t.tx_packets, "tx_bytes",
 			      (json_int_t)t.tx_bytes, "rx_drops", drops_json(t.rx_drops),
@@ -714,4 +715,20 @@ json_t *show_drop_reasons(json_t *params, int *code, char *err, size_t errlen)
 		json_object_set_new(o, dp_drop_name(r), json_string(dp_drop_desc(r)));
 	}
 	return view_buf(&b, o);
+}
+
+int cmd_iface_column(const char *iface, const char *column, const char *key, char *out,
+		     size_t outlen, char *err, size_t errlen)
+{
+	json_t *row = ovsdb_status_iface(iface, NULL, true);
+	const json_t *v = json_object_get(row, column);
+	int rc = v ? ovsdb_value_text(v, key, out, outlen) : -ENOENT;
+
+	json_decref(row);
+	if (rc == -ENOENT)
+		snprintf(err, errlen, "port '%s': %s has no key '%s'", iface, column,
+			 key ? key : "");
+	else if (rc < 0)
+		snprintf(err, errlen, "port '%s': %s does not fit", iface, column);
+	return rc;
 }

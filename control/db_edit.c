@@ -64,7 +64,8 @@ enum column {
 	C_TAG,
 	C_TRUNKS,
 	C_VLAN_MODE,
-	C_MTU
+	C_MTU,
+	C_DATAPATH_TYPE
 };
 
 struct column_def {
@@ -86,6 +87,9 @@ static const struct column_def columns[] = {
 	{"trunks", C_TRUNKS, T_PORT, false, false},
 	{"vlan_mode", C_VLAN_MODE, T_PORT, false, false},
 	{"mtu_request", C_MTU, T_PORT, false, false},
+	/* OVS-DPDK guides start with datapath_type=netdev: the only kind
+	 * kvswitch has, so it is accepted and not stored */
+	{"datapath_type", C_DATAPATH_TYPE, T_BRIDGE, false, false},
 };
 
 /* The record an edit addresses, and the words used to name it in errors. */
@@ -321,6 +325,13 @@ int db_set(struct db *db, const char *table, const char *record, const char *col
 		t.port->vlan_mode = (uint8_t)m;
 		break;
 	}
+	case C_DATAPATH_TYPE:
+		if (value[0] != '\0' && strcmp(value, "netdev") != 0)
+			return fail(err, errlen, -EINVAL,
+				    "%s: datapath_type '%s': kvswitch runs only the netdev "
+				    "(userspace) datapath",
+				    t.what, value);
+		return 0;
 	case C_MTU:
 		rc = parse_ranged(t.what, "mtu_request", value, MTU_MIN, MTU_MAX, &num, err,
 				  errlen);
@@ -377,6 +388,8 @@ int db_clear(struct db *db, const char *table, const char *record, const char *c
 	case C_VLAN_MODE:
 		t.port->vlan_mode = DB_VLAN_MODE_NONE;
 		break;
+	case C_DATAPATH_TYPE:
+		return 0;
 	case C_MTU:
 		t.port->mtu_request = 0;
 		break;
@@ -506,6 +519,9 @@ int db_get(const struct db *db, const char *table, const char *record, const cha
 		if (t.port->vlan_mode == DB_VLAN_MODE_NONE)
 			return fail(err, errlen, -ENOENT, "%s: vlan_mode is not set", t.what);
 		ok = append(out, outlen, &pos, "%s", db_vlan_mode_name(t.port->vlan_mode));
+		break;
+	case C_DATAPATH_TYPE:
+		ok = append(out, outlen, &pos, "netdev");
 		break;
 	case C_MTU:
 		if (t.port->mtu_request == 0)

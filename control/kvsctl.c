@@ -87,49 +87,151 @@ static char *roundtrip(int fd, const char *req, int timeout_ms)
 	return NULL;
 }
 
+/* How list and find answers are printed (ovs-vsctl's formatting options). */
+struct output {
+	char format[8]; /* text (= list), json, table, list */
+	bool bare;      /* values only: no headings, no quotes, [] and {} as nothing */
+	bool headings;
+	const char *columns;
+	char method[32];
+};
+
+static void print_value(const char *v, bool bare)
+{
+	size_t n = strlen(v);
+
+	if (bare && (strcmp(v, "[]") == 0 || strcmp(v, "{}") == 0))
+		return;
+	if (bare && n >= 2 &&
+	    ((v[0] == '"' && v[n - 1] == '"') || (v[0] == '[' && v[n - 1] == ']')))
+		printf("%.*s", (int)n - 2, v + 1);
+	else
+		fputs(v, stdout);
+}
+
+/* {"headings": [...], "data": [[...]...]} as ovs-vsctl prints it. */
+static void print_table(json_t *data, const struct output *o)
+{
+	json_t *heads = json_object_get(data, "headings"), *rows = json_object_get(data, "data");
+	size_t nc = json_array_size(heads), i, k;
+	bool table = strcmp(o->format, "table") == 0;
+	int width[64] = {0};
+
+	if (nc > 64)
+		nc = 64;
+	if (table) {
+		for (k = 0; k < nc; k++) {
+			json_t *r;
+
+			width[k] =
+				o->headings
+					? (int)strlen(json_string_value(json_array_get(heads, k)))
+					: 0;
+			json_array_foreach(rows, i, r)
+			{
+				int w = (int)strlen(json_string_value(json_array_get(r, k)));
+
+				width[k] = w > width[k] ? w : width[k];
+			}
+		}
+		if (o->headings && !o->bare) {
+			for (k = 0; k < nc; k++)
+				printf("%-*s%s", width[k],
+				       json_string_value(json_array_get(heads, k)),
+				       k + 1 < nc ? " " : "\n");
+			for (k = 0; k < nc; k++) {
+				for (int d = 0; d < width[k]; d++)
+					putchar('-');
+				putchar(k + 1 < nc ? ' ' : '\n');
+			}
+		}
+	}
+	for (i = 0; i < json_array_size(rows); i++) {
+		json_t *r = json_array_get(rows, i);
+
+		if (i > 0 && !table)
+			putchar('\n');
+		for (k = 0; k < nc; k++) {
+			const char *v = json_string_value(json_array_get(r, k));
+
+			if (table) {
+				printf("%-*s%s", width[k], v, k + 1 < nc ? " " : "\n");
+				continue;
+			}
+			if (o->headings && !o->bare)
+				printf("%-20s: ", json_string_value(json_array_get(heads, k)));
+			print_value(v, o->bare);
+			putchar('\n');
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *unixctl = getenv("KVS_UNIXCTL") ? getenv("KVS_UNIXCTL") : DEFAULT_UNIXCTL;
-	bool json = false;
+	struct output out = {.format = "text", .headings = true};
 	int timeout_s = 30, optind, fd, status;
 	char err[1024], *line, *req_s;
 	json_t *req, *resp, *res, *error;
+	const char *method;
 	json_error_t jerr;
 
 	/* A daemon that hangs up mid-request is "cannot be reached" (exit 3),
 	 * not a death by SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
 
-	/* Global options come first; the first other word starts the command, so
-	 * per-command options such as --may-exist reach cli_parse(). */
+	/* Global options come first, as with ovs-vsctl ("--opt=value" or "--opt
+	 * value"); the first other word starts the command, so per-command
+	 * options such as --may-exist reach cli_parse(). */
 	for (optind = 1; optind < argc; optind++) {
-		const char *a = argv[optind], *v = optind + 1 < argc ? argv[optind + 1] : NULL;
+		const char *a = argv[optind], *eq = strchr(a, '='), *v;
+		char name[32];
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(cli_usage(), stdout);
 			return 0;
 		}
-		if (strcmp(a, "--unixctl") != 0 && strcmp(a, "--format") != 0 &&
-		    strcmp(a, "-t") != 0 && strcmp(a, "--timeout") != 0)
+		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
+		if (strcmp(name, "--no-wait") == 0) {
+			continue; /* kvsctl always returns once the change runs */
+		} else if (strcmp(name, "--bare") == 0) {
+			out.bare = true;
+			continue;
+		} else if (strcmp(name, "--no-headings") == 0) {
+			out.headings = false;
+			continue;
+		}
+		if (strcmp(name, "--unixctl") != 0 && strcmp(name, "--format") != 0 &&
+		    strcmp(name, "-f") != 0 && strcmp(name, "-t") != 0 &&
+		    strcmp(name, "--timeout") != 0 && strcmp(name, "--columns") != 0)
 			break;
-		if (v == NULL) {
+		if (eq != NULL) {
+			v = eq + 1;
+		} else if (optind + 1 < argc) {
+			v = argv[++optind];
+		} else {
 			fprintf(stderr, "kvsctl: %s needs a value\n", a);
 			return 2;
 		}
-		optind++;
-		if (strcmp(a, "--unixctl") == 0) {
+		if (strcmp(name, "--unixctl") == 0) {
 			unixctl = v;
-		} else if (strcmp(a, "--format") == 0) {
-			if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0) {
-				fprintf(stderr, "kvsctl: --format takes text or json, not '%s'\n",
+		} else if (strcmp(name, "--format") == 0 || strcmp(name, "-f") == 0) {
+			if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0 &&
+			    strcmp(v, "table") != 0 && strcmp(v, "list") != 0) {
+				fprintf(stderr,
+					"kvsctl: --format takes text, json, table or list, not "
+					"'%s'\n",
 					v);
 				return 2;
 			}
-			json = strcmp(v, "json") == 0;
+			snprintf(out.format, sizeof(out.format), "%s", v);
+		} else if (strcmp(name, "--columns") == 0) {
+			out.columns = v;
 		} else {
 			timeout_s = atoi(v);
 			if (timeout_s <= 0) {
-				fprintf(stderr, "kvsctl: -t takes a positive number of seconds\n");
+				fprintf(stderr, "kvsctl: %s takes a positive number of seconds\n",
+					name);
 				return 2;
 			}
 		}
@@ -138,6 +240,18 @@ int main(int argc, char **argv)
 	if (req == NULL) {
 		fprintf(stderr, "kvsctl: %s\n", err);
 		return 2;
+	}
+	method = json_string_value(json_object_get(req, "method"));
+	snprintf(out.method, sizeof(out.method), "%s", method ? method : "");
+	if (out.columns != NULL &&
+	    (strcmp(out.method, "list") == 0 || strcmp(out.method, "find") == 0)) {
+		json_t *cols = json_array();
+		char *copy = strdup(out.columns), *save = NULL, *c;
+
+		for (c = strtok_r(copy, ",", &save); c; c = strtok_r(NULL, ",", &save))
+			json_array_append_new(cols, json_string(c));
+		free(copy);
+		json_object_set_new(json_object_get(req, "params"), "columns", cols);
 	}
 	json_object_set_new(req, "id", json_integer(1));
 	req_s = json_dumps(req, JSON_COMPACT);
@@ -173,10 +287,17 @@ int main(int argc, char **argv)
 				? json_string_value(json_object_get(error, "message"))
 				: "error");
 		status = 1;
-	} else if (json) {
+	} else if (strcmp(out.method, "br-exists") == 0) {
+		status = json_is_true(json_object_get(json_object_get(res, "data"), "exists")) ? 0
+											       : 2;
+	} else if (strcmp(out.format, "json") == 0) {
 		char *s = json_dumps(json_object_get(res, "data"), JSON_INDENT(2));
 		printf("%s\n", s ? s : "null");
 		free(s);
+		status = 0;
+	} else if ((strcmp(out.method, "list") == 0 || strcmp(out.method, "find") == 0) &&
+		   (out.bare || !out.headings || strcmp(out.format, "table") == 0)) {
+		print_table(json_object_get(res, "data"), &out);
 		status = 0;
 	} else {
 		fputs(json_string_value(json_object_get(res, "text")) ?: "", stdout);

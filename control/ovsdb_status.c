@@ -7,7 +7,10 @@
  * "tx_REASON", so a tool reading the database sees why frames were lost,
  * not just how many.
  */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -112,8 +115,7 @@ json_t *ovsdb_status_iface(const char *name, const char *error, bool with_stats)
 			json_object_set_new(row, "statistics", ovs_map(json_object()));
 		return row;
 	}
-	/* OpenFlow port numbers start at 1; kvsctl's ofport is the dataplane id */
-	json_object_set_new(row, "ofport", json_integer(sp->dp->id + 1));
+	json_object_set_new(row, "ofport", json_integer(sw_ofport(sp->dp)));
 	if (sp->dp->kind == DP_PORT_VHOST) {
 		struct vhost_port_info vi;
 
@@ -166,4 +168,90 @@ json_t *ovsdb_status_system(void)
 	return json_pack("{s:b,s:s,s:[s[s]],s:[s[sss]]}", "dpdk_initialized", 1, "dpdk_version",
 			 ver, "datapath_types", "set", "netdev", "iface_types", "set", "dpdk",
 			 "dpdkvhostuser", "dpdkvhostuserclient");
+}
+
+/* ovs-vsctl prints a string bare when it reads back as the same string */
+static bool needs_quotes(const char *s)
+{
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+		return true;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
+			return true;
+	return false;
+}
+
+static void atom_text(FILE *f, const json_t *a)
+{
+	const char *s = json_string_value(a);
+
+	if (json_is_integer(a))
+		fprintf(f, "%lld", (long long)json_integer_value(a));
+	else if (json_is_boolean(a))
+		fputs(json_is_true(a) ? "true" : "false", f);
+	else if (json_is_real(a))
+		fprintf(f, "%g", json_real_value(a));
+	else if (s != NULL && !needs_quotes(s))
+		fputs(s, f);
+	else if (s != NULL) {
+		fputc('"', f);
+		for (; *s; s++)
+			fprintf(f, (*s == '"' || *s == '\\') ? "\\%c" : "%c", *s);
+		fputc('"', f);
+	} else if (json_is_array(a) && json_array_size(a) == 2) /* ["uuid", "..."] */
+		fputs(json_string_value(json_array_get(a, 1)) ?: "", f);
+}
+
+int ovsdb_value_text(const json_t *v, const char *key, char *out, size_t outlen)
+{
+	const char *tag = json_is_array(v) ? json_string_value(json_array_get(v, 0)) : NULL;
+	json_t *items = json_array_get(v, 1), *it;
+	char *text = NULL;
+	size_t len = 0, i;
+	bool found = key == NULL;
+	FILE *f = open_memstream(&text, &len);
+
+	if (f == NULL)
+		return -ENOMEM;
+	if (tag != NULL && strcmp(tag, "map") == 0) {
+		if (key == NULL)
+			fputc('{', f);
+		json_array_foreach(items, i, it)
+		{
+			const char *k = json_string_value(json_array_get(it, 0));
+
+			if (key != NULL) {
+				if (k != NULL && strcmp(k, key) == 0) {
+					atom_text(f, json_array_get(it, 1));
+					found = true;
+				}
+				continue;
+			}
+			fputs(i ? ", " : "", f);
+			atom_text(f, json_array_get(it, 0));
+			fputc('=', f);
+			atom_text(f, json_array_get(it, 1));
+		}
+		if (key == NULL)
+			fputc('}', f);
+	} else if (tag != NULL && strcmp(tag, "set") == 0) {
+		fputc('[', f);
+		json_array_foreach(items, i, it)
+		{
+			fputs(i ? ", " : "", f);
+			atom_text(f, it);
+		}
+		fputc(']', f);
+	} else {
+		atom_text(f, v);
+	}
+	fclose(f);
+	if (!found) {
+		free(text);
+		return -ENOENT;
+	}
+	i = (size_t)snprintf(out, outlen, "%s", text ? text : "");
+	free(text);
+	return i < outlen ? 0 : -ENOSPC;
 }

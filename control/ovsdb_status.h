@@ -21,4 +21,9 @@ json_t *ovsdb_status_iface(const char *name, const char *error, bool with_stats)
  * iface_types. */
 json_t *ovsdb_status_system(void);
 
+/* An RFC 7047 value as ovs-vsctl prints it: atoms bare or quoted, "[a, b]"
+ * for a set, "{k=v, ...}" for a map; with key, that key's value of a map.
+ * 0, -ENOENT (key absent), -ENOSPC (out too small). */
+int ovsdb_value_text(const json_t *v, const char *key, char *out, size_t outlen);
+
 #endif

@@ -64,6 +64,13 @@ struct sw {
 
 extern struct sw sw;
 
+/* A port's OpenFlow-style number, as ovs-vsctl and kvsctl show it: its
+ * dataplane id + 1 (OpenFlow numbers start at 1). */
+static inline unsigned int sw_ofport(const struct dp_port *p)
+{
+	return p->id + 1u;
+}
+
 struct sw_bridge *sw_bridge_find(const char *name);
 struct sw_port *sw_port_find(const char *name);
 struct sw_port *sw_port_by_id(uint16_t id);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -140,7 +141,7 @@ static int dpctl_show(int argc, const char *argv[], char **out, char *err, size_
 				sp->cfg.type == DB_PORT_DPDK ? "dpdk" : "dpdkvhostuser", sp->error);
 			continue;
 		}
-		fprintf(f, "  port %u: %s (%s)\n", sp->dp->id + 1, sp->name,
+		fprintf(f, "  port %u: %s (%s)\n", sw_ofport(sp->dp), sp->name,
 			sp->cfg.type == DB_PORT_DPDK           ? "dpdk"
 			: sp->cfg.type == DB_PORT_VHOST_CLIENT ? "dpdkvhostuserclient"
 							       : "dpdkvhostuser");
@@ -318,7 +319,7 @@ static int vlog_set(int argc, const char *argv[], char **out, char *err, size_t 
 				 argv[i]);
 			return -EINVAL;
 		}
-		if (strcmp(module, "any") == 0)
+		if (strcasecmp(module, "any") == 0) /* OVS writes ANY */
 			module = "*";
 		if (strchr(module, '*') == NULL && !module_exists(module)) {
 			snprintf(err, errlen, "vlog/set '%s': unknown module (see vlog/list)",

@@ -127,6 +127,16 @@ STUB_VIEW(show_port_stats)
 STUB_VIEW(show_memory)
 STUB_VIEW(show_drop_reasons)
 
+/* The Interface columns the running switch fills in: none here. */
+int cmd_iface_column(const char *iface, const char *column, const char *key, char *out,
+		     size_t outlen, char *err, size_t errlen)
+{
+	(void)key;
+	snprintf(out, outlen, "[]");
+	snprintf(err, errlen, "port '%s': %s: no switch", iface, column);
+	return 0;
+}
+
 /* ---- the target ---- */
 
 static void cleanup(void)

@@ -57,6 +57,52 @@ def test_ovs_vocabulary(switch):
     assert "tx_ring_full" in sw.vsctl("drop-reasons")
 
 
+def test_ovs_vsctl_habits(switch):
+    """Commands as OVS users type them for ovs-vsctl, given to kvsctl unchanged."""
+    sw = switch
+    sw.vsctl("--timeout=5", "--no-wait", "add-br", "br0", "--", "set", "bridge", "br0",
+             "datapath_type=netdev")
+    sw.vsctl("-t", "5", "add-port", "br0", "vm1", "--", "set", "int", "vm1",
+             "type=dpdkvhostuser")
+    sw.vsctl("add-port", "br0", "vm2", "--", "set", "INTERFACE", "vm2", "type=dpdkvhostuser")
+    sw.vsctl("set", "PORT", "vm1", "tag=10")
+    sw.vsctl("set", "Br", "br0", "other_config:mac-aging-time=60")
+    assert sw.vsctl("get", "bridge", "br0", "datapath_type").strip() == "netdev"
+    assert sw.vsctl("get", "Interface", "vm1", "ofport").strip() == "1"
+    assert sw.vsctl("get", "Interface", "vm1", "link_state").strip() == "down"
+    assert sw.vsctl("get", "Interface", "vm1", "admin_state").strip() == "up"
+    assert sw.vsctl("get", "Interface", "vm1", "statistics:rx_packets").strip() == "0"
+    assert "mode=server" in sw.vsctl("get", "Interface", "vm1", "status")
+    assert sw.vsctl("get", "Interface", "vm1", "error").strip() == "[]"
+    assert sw.vsctl("br-exists", "br0", check=False).returncode == 0
+    assert sw.vsctl("br-exists", "br9", check=False).returncode == 2
+    assert sw.vsctl("port-to-br", "vm2").strip() == "br0"
+    assert sw.vsctl("iface-to-br", "vm2").strip() == "br0"
+    assert sw.vsctl("list-ifaces", "br0").split() == ["vm1", "vm2"]
+    out = sw.vsctl("list", "Bridge", "br0")
+    assert "ports               : [vm1, vm2]" in out
+    assert "other_config        : {mac-aging-time=60}" in out
+    out = sw.vsctl("--columns=name,ofport", "list", "Interface")
+    assert out.split("\n\n")[1].splitlines() == ["name                : vm2",
+                                                   "ofport              : 2"]
+    assert sw.vsctl("--bare", "--columns=name", "find", "Port", "tag=10").split() == ["vm1"]
+    assert sw.vsctl("--bare", "--columns=name", "find", "Interface",
+                    "type=dpdkvhostuser").split() == ["vm1", "vm2"]
+    assert sw.vsctl("--no-headings", "--columns=name,tag", "--format=table", "list",
+                    "Port").split() == ["vm1", "10", "vm2", "[]"]
+    data = json.loads(sw.vsctl("--format=json", "--columns=name", "find", "Port", "tag=10"))
+    assert data == {"headings": ["name"], "data": [["vm1"]]}
+    # what kvswitch does not have is named
+    r = sw.vsctl("set", "bridge", "br0", "datapath_type=system", check=False)
+    assert r.returncode == 1 and "only the netdev (userspace) datapath" in r.stderr
+    r = sw.vsctl("set", "qos", "q1", "type=linux-htb", check=False)
+    assert r.returncode == 2 and "table 'QoS' is not supported by kvswitch" in r.stderr
+    r = sw.vsctl("set", "i", "vm1", "mtu_request=9000", check=False)
+    assert r.returncode == 2 and "matches several tables" in r.stderr
+    r = sw.vsctl("--columns=nosuch", "list", "Port", check=False)
+    assert r.returncode == 1 and "no column 'nosuch'" in r.stderr
+
+
 def test_errors_name_the_problem_and_change_nothing(switch):
     sw = switch
     sw.vsctl("add-br", "br0")

@@ -150,6 +150,57 @@ static void test_errors(void **state)
 }
 
 /* The filter commands: transact operations, chainable with other writes. */
+/* ovs-vsctl takes table names in any case and by unique prefix */
+static void test_table_names(void **state)
+{
+	json_t *r;
+
+	(void)state;
+	r = parse("set int vm1 type=dpdk -- set PORT vm1 tag=5 -- set Br br0 other_config:a=b "
+		  "-- set open . other_config:c=d");
+	assert_non_null(r);
+	assert_string_equal(s(op(r, 0), "table"), "Interface");
+	assert_string_equal(s(op(r, 1), "table"), "Port");
+	assert_string_equal(s(op(r, 2), "table"), "Bridge");
+	assert_string_equal(s(op(r, 3), "table"), "Open_vSwitch");
+	json_decref(r);
+	r = parse("get interface vm1 ofport");
+	assert_string_equal(s(json_object_get(r, "params"), "table"), "Interface");
+	json_decref(r);
+	assert_null(parse("set i vm1 type=dpdk")); /* Interface or IPFIX */
+	assert_non_null(strstr(err, "'i' matches several tables"));
+	assert_null(parse("set qos q1 type=linux-htb"));
+	assert_non_null(strstr(err, "table 'QoS' is not supported by kvswitch"));
+	assert_null(parse("clear Frobs x y"));
+	assert_non_null(strstr(err, "unknown table 'Frobs'"));
+}
+
+static void test_list_find(void **state)
+{
+	json_t *r, *p;
+
+	(void)state;
+	r = parse("list Interface vm1 vm2");
+	assert_string_equal(method(r), "list");
+	p = json_object_get(r, "params");
+	assert_string_equal(s(p, "table"), "Interface");
+	assert_int_equal(json_array_size(json_object_get(p, "records")), 2);
+	json_decref(r);
+	r = parse("find int type=dpdkvhostuser options:n_rxq=2");
+	assert_string_equal(method(r), "find");
+	p = json_object_get(r, "params");
+	assert_int_equal(json_array_size(json_object_get(p, "conditions")), 2);
+	assert_string_equal(s(json_array_get(json_object_get(p, "conditions"), 1), "key"), "n_rxq");
+	json_decref(r);
+	r = parse("br-exists br0");
+	assert_string_equal(method(r), "br-exists");
+	json_decref(r);
+	r = parse("iface-to-br vm1");
+	assert_string_equal(method(r), "port-to-br");
+	json_decref(r);
+	assert_null(parse("list"));
+}
+
 static void test_filter_commands(void **state)
 {
 	json_t *r;
@@ -204,7 +255,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_port_chain),  cmocka_unit_test(test_options_and_quotes),
 		cmocka_unit_test(test_reads),           cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_filter_commands),
+		cmocka_unit_test(test_filter_commands), cmocka_unit_test(test_table_names),
+		cmocka_unit_test(test_list_find),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
