@@ -37,7 +37,8 @@ static const char usage_text[] =
 	"  list TABLE [RECORD...] | find TABLE [COLUMN[:KEY]=VALUE...]\n"
 	"  get Interface IFACE ofport|link_state|admin_state|mtu|status|statistics|error\n"
 	"  pmd-stats-show | pmd-stats-clear | pmd-rxq-show   (also dpif-netdev/...)\n"
-	"  fdb/show BRIDGE | fdb/flush [BRIDGE] | fdb/stats-show BRIDGE\n"
+	"  fdb/show BRIDGE | fdb/flush [BRIDGE] | fdb/stats-show BRIDGE | fdb/stats-clear "
+	"[BRIDGE]\n"
 	"  port-stats [PORT] | memory/show | drop-reasons | version\n"
 	"\n"
 	"Actions:\n"
@@ -330,6 +331,7 @@ static const struct read_cmd reads[] = {
 	{"fdb/show", "fdb/show", 1, 1, "bridge"},
 	{"fdb/flush", "fdb/flush", 0, 1, "bridge"},
 	{"fdb/stats-show", "fdb/stats-show", 1, 1, "bridge"},
+	{"fdb/stats-clear", "fdb/stats-clear", 0, 1, "bridge"},
 	{"port-stats", "port-stats", 0, 1, "port"},
 	{"memory/show", "memory/show", 0, 0, NULL},
 	{"drop-reasons", "drop-reasons", 0, 0, NULL},

@@ -299,6 +299,7 @@ static const struct {
 	{"fdb/show", show_fdb},
 	{"fdb/flush", show_fdb_flush},
 	{"fdb/stats-show", show_fdb_stats},
+	{"fdb/stats-clear", show_fdb_stats_clear},
 	{"port-stats", show_port_stats},
 	{"memory/show", show_memory},
 	{"drop-reasons", show_drop_reasons},

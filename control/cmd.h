@@ -24,6 +24,7 @@ json_t *show_pmd_rxq(json_t *params, int *code, char *err, size_t errlen);
 json_t *show_fdb(json_t *params, int *code, char *err, size_t errlen);
 json_t *show_fdb_flush(json_t *params, int *code, char *err, size_t errlen);
 json_t *show_fdb_stats(json_t *params, int *code, char *err, size_t errlen);
+json_t *show_fdb_stats_clear(json_t *params, int *code, char *err, size_t errlen);
 json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen);
 json_t *show_memory(json_t *params, int *code, char *err, size_t errlen);
 json_t *show_drop_reasons(json_t *params, int *code, char *err, size_t errlen);

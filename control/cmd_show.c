@@ -522,6 +522,23 @@ json_t *show_fdb_flush(json_t *params, int *code, char *err, size_t errlen)
 	return view_new(text, json_pack("{s:i}", "flushed", n));
 }
 
+/* fdb/stats-clear [BRIDGE]: the counters fdb/stats-show prints start again
+ * from 0 (entries stay: they are the table, not a counter). */
+json_t *show_fdb_stats_clear(json_t *params, int *code, char *err, size_t errlen)
+{
+	struct sw_bridge *br = bridge_param(params, false, code, err, errlen);
+	unsigned int i;
+	char text[96];
+
+	if (br == NULL && *code)
+		return NULL;
+	for (i = 0; i < SW_MAX_BRIDGES; i++)
+		if (sw.bridges[i] && (br == NULL || br == sw.bridges[i]))
+			fdb_stats_get(sw.bridges[i]->dp->fdb, &sw.bridges[i]->stats_base);
+	snprintf(text, sizeof(text), "statistics successfully cleared\n");
+	return view_new(text, json_object());
+}
+
 json_t *show_fdb_stats(json_t *params, int *code, char *err, size_t errlen)
 {
 	struct sw_bridge *br = bridge_param(params, true, code, err, errlen);
@@ -531,6 +548,13 @@ json_t *show_fdb_stats(json_t *params, int *code, char *err, size_t errlen)
 	if (br == NULL)
 		return NULL;
 	fdb_stats_get(br->dp->fdb, &st);
+	st.learned -= br->stats_base.learned;
+	st.moved -= br->stats_base.moved;
+	st.aged -= br->stats_base.aged;
+	st.refused_full -= br->stats_base.refused_full;
+	st.refused_limit -= br->stats_base.refused_limit;
+	st.refused_chain -= br->stats_base.refused_chain;
+	st.requests_lost -= br->stats_base.requests_lost;
 	bprintf(&b, "Statistics for bridge \"%s\":\n", br->name);
 	bprintf(&b, "  Current/maximum MAC entries in the table: %u/%u\n", st.entries,
 		br->cfg.mac_table_size);

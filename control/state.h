@@ -14,6 +14,7 @@
 
 #include "control/db.h"
 #include "control/filter_cfg.h"
+#include "dataplane/fdb.h"
 #include "dataplane/port.h"
 
 #define SW_MAX_BRIDGES 64
@@ -29,6 +30,9 @@ struct sw_bridge {
 	char name[32];
 	struct db_bridge_cfg cfg;
 	struct dp_bridge *dp;
+	/* fdb/stats-clear: the MAC table's counters then; views show the
+	 * difference (the table's own counters only ever grow) */
+	struct fdb_stats stats_base;
 };
 
 struct sw_port {

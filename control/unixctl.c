@@ -88,10 +88,10 @@ static json_t *pmd_params(int argc, const char *argv[], char *err, size_t errlen
 		json_t *p = pmd_params(argc, argv, err, errlen);                                   \
 		return p ? view_text(method, p, out, err, errlen) : -EINVAL;                       \
 	}
-PMD_VIEW(pmd_stats_show, "pmd-stats-show")
-PMD_VIEW(pmd_stats_clear, "pmd-stats-clear")
-PMD_VIEW(pmd_rxq_show, "pmd-rxq-show")
-PMD_VIEW(pmd_rxq_rebalance, "pmd-rxq-rebalance")
+PMD_VIEW(uc_pmd_stats_show, "pmd-stats-show")
+PMD_VIEW(uc_pmd_stats_clear, "pmd-stats-clear")
+PMD_VIEW(uc_pmd_rxq_show, "pmd-rxq-show")
+PMD_VIEW(uc_pmd_rxq_rebalance, "pmd-rxq-rebalance")
 
 #define BRIDGE_VIEW(fn, method)                                                                    \
 	static int fn(int argc, const char *argv[], char **out, char *err, size_t errlen)          \
@@ -100,24 +100,25 @@ PMD_VIEW(pmd_rxq_rebalance, "pmd-rxq-rebalance")
 				 argc ? json_pack("{s:s}", "bridge", argv[0]) : json_object(),     \
 				 out, err, errlen);                                                \
 	}
-BRIDGE_VIEW(fdb_show, "fdb/show")
-BRIDGE_VIEW(fdb_flush, "fdb/flush")
-BRIDGE_VIEW(fdb_stats_show, "fdb/stats-show")
+BRIDGE_VIEW(uc_fdb_show, "fdb/show")
+BRIDGE_VIEW(uc_fdb_flush, "fdb/flush")
+BRIDGE_VIEW(uc_fdb_stats_show, "fdb/stats-show")
+BRIDGE_VIEW(uc_fdb_stats_clear, "fdb/stats-clear")
 
-static int memory_show(int argc, const char *argv[], char **out, char *err, size_t errlen)
+static int uc_memory_show(int argc, const char *argv[], char **out, char *err, size_t errlen)
 {
 	(void)argc, (void)argv;
 	return view_text("memory/show", json_object(), out, err, errlen);
 }
 
-static int port_stats(int argc, const char *argv[], char **out, char *err, size_t errlen)
+static int uc_port_stats(int argc, const char *argv[], char **out, char *err, size_t errlen)
 {
 	return view_text("port-stats", argc ? json_pack("{s:s}", "port", argv[0]) : json_object(),
 			 out, err, errlen);
 }
 
 /* ovs-appctl dpctl/show [-s]: the datapath's ports with their numbers. */
-static int dpctl_show(int argc, const char *argv[], char **out, char *err, size_t errlen)
+static int uc_dpctl_show(int argc, const char *argv[], char **out, char *err, size_t errlen)
 {
 	bool stats = false;
 	char *text = NULL;
@@ -161,7 +162,7 @@ static int dpctl_show(int argc, const char *argv[], char **out, char *err, size_
 
 /* coverage/show: kvswitch's event counters are its named drops, totalled over
  * ports (per port: dpctl/show -s, kvsctl port-stats). */
-static int coverage_show(int argc, const char *argv[], char **out, char *err, size_t errlen)
+static int uc_coverage_show(int argc, const char *argv[], char **out, char *err, size_t errlen)
 {
 	uint64_t tot[DP_DROP_MAX] = {0};
 	char *text = NULL;
@@ -247,7 +248,7 @@ static bool module_exists(const char *name)
 	return found;
 }
 
-static int vlog_list(int argc, const char *argv[], char **out, char *err, size_t errlen)
+static int uc_vlog_list(int argc, const char *argv[], char **out, char *err, size_t errlen)
 {
 	char *dump = log_dump(), *text = NULL, *line, *save = NULL;
 	size_t len = 0;
@@ -287,7 +288,7 @@ static int vlog_list(int argc, const char *argv[], char **out, char *err, size_t
  * is a DPDK log type, a pattern of them ("lib.vhost*"), "any", "control"
  * or "dataplane"; DEST (console, syslog, file, any) is accepted and
  * ignored: every module logs to kvswitchd's one stream. */
-static int vlog_set(int argc, const char *argv[], char **out, char *err, size_t errlen)
+static int uc_vlog_set(int argc, const char *argv[], char **out, char *err, size_t errlen)
 {
 	for (int i = 0; i < argc; i++) {
 		char spec[256], *parts[3], *save = NULL, *tok;
@@ -336,7 +337,7 @@ static int vlog_set(int argc, const char *argv[], char **out, char *err, size_t 
 	return *out ? 0 : -ENOMEM;
 }
 
-static int version(int argc, const char *argv[], char **out, char *err, size_t errlen)
+static int uc_version(int argc, const char *argv[], char **out, char *err, size_t errlen)
 {
 	char text[256];
 
@@ -346,7 +347,7 @@ static int version(int argc, const char *argv[], char **out, char *err, size_t e
 	return *out ? 0 : -ENOMEM;
 }
 
-static int do_exit(int argc, const char *argv[], char **out, char *err, size_t errlen)
+static int uc_do_exit(int argc, const char *argv[], char **out, char *err, size_t errlen)
 {
 	(void)argc, (void)argv, (void)err, (void)errlen;
 	exit_asked = true; /* --cleanup: kvswitchd removes its sockets on any exit */
@@ -354,7 +355,7 @@ static int do_exit(int argc, const char *argv[], char **out, char *err, size_t e
 	return *out ? 0 : -ENOMEM;
 }
 
-static int list_commands(int argc, const char *argv[], char **out, char *err, size_t errlen);
+static int uc_list_commands(int argc, const char *argv[], char **out, char *err, size_t errlen);
 
 static const struct unixctl_cmd {
 	const char *name;
@@ -362,26 +363,27 @@ static const struct unixctl_cmd {
 	int min_args, max_args;
 	unixctl_fn fn;
 } commands[] = {
-	{"coverage/show", "", 0, 0, coverage_show},
-	{"dpctl/show", "[-s] [DP]", 0, 2, dpctl_show},
-	{"dpif-netdev/pmd-rxq-rebalance", "[DP]", 0, 1, pmd_rxq_rebalance},
-	{"dpif-netdev/pmd-rxq-show", "[-pmd CORE] [DP]", 0, 3, pmd_rxq_show},
-	{"dpif-netdev/pmd-stats-clear", "[-pmd CORE] [DP]", 0, 3, pmd_stats_clear},
-	{"dpif-netdev/pmd-stats-show", "[-pmd CORE] [DP]", 0, 3, pmd_stats_show},
-	{"exit", "[--cleanup]", 0, 1, do_exit},
-	{"fdb/flush", "[BRIDGE]", 0, 1, fdb_flush},
-	{"fdb/show", "BRIDGE", 1, 1, fdb_show},
-	{"fdb/stats-show", "BRIDGE", 1, 1, fdb_stats_show},
-	{"list-commands", "", 0, 0, list_commands},
-	{"memory/show", "", 0, 0, memory_show},
-	{"netdev-dpdk/get-mempool-info", "[INTERFACE]", 0, 1, memory_show},
-	{"netdev/show", "[INTERFACE]", 0, 1, port_stats},
-	{"version", "", 0, 0, version},
-	{"vlog/list", "", 0, 0, vlog_list},
-	{"vlog/set", "{SPEC | PATTERN:DEST:PATTERN}", 1, UNIXCTL_MAX_ARGS, vlog_set},
+	{"coverage/show", "", 0, 0, uc_coverage_show},
+	{"dpctl/show", "[-s] [DP]", 0, 2, uc_dpctl_show},
+	{"dpif-netdev/pmd-rxq-rebalance", "[DP]", 0, 1, uc_pmd_rxq_rebalance},
+	{"dpif-netdev/pmd-rxq-show", "[-pmd CORE] [DP]", 0, 3, uc_pmd_rxq_show},
+	{"dpif-netdev/pmd-stats-clear", "[-pmd CORE] [DP]", 0, 3, uc_pmd_stats_clear},
+	{"dpif-netdev/pmd-stats-show", "[-pmd CORE] [DP]", 0, 3, uc_pmd_stats_show},
+	{"exit", "[--cleanup]", 0, 1, uc_do_exit},
+	{"fdb/flush", "[BRIDGE]", 0, 1, uc_fdb_flush},
+	{"fdb/show", "BRIDGE", 1, 1, uc_fdb_show},
+	{"fdb/stats-clear", "[BRIDGE]", 0, 1, uc_fdb_stats_clear},
+	{"fdb/stats-show", "BRIDGE", 1, 1, uc_fdb_stats_show},
+	{"list-commands", "", 0, 0, uc_list_commands},
+	{"memory/show", "", 0, 0, uc_memory_show},
+	{"netdev-dpdk/get-mempool-info", "[INTERFACE]", 0, 1, uc_memory_show},
+	{"netdev/show", "[INTERFACE]", 0, 1, uc_port_stats},
+	{"version", "", 0, 0, uc_version},
+	{"vlog/list", "", 0, 0, uc_vlog_list},
+	{"vlog/set", "{SPEC | PATTERN:DEST:PATTERN}", 1, UNIXCTL_MAX_ARGS, uc_vlog_set},
 };
 
-static int list_commands(int argc, const char *argv[], char **out, char *err, size_t errlen)
+static int uc_list_commands(int argc, const char *argv[], char **out, char *err, size_t errlen)
 {
 	char *text = NULL;
 	size_t len = 0;

@@ -171,6 +171,8 @@ def commands(tmp):
         (A, "fdb/flush br0", None),
         (A, "fdb/flush", None),
         (A, "fdb/stats-show br0", lambda sw, out: "entries" in out.lower()),
+        (A, "fdb/stats-clear br0",
+         lambda sw, out: sw.json("fdb/stats-show", "br0")["learned"] == 0),
         (A, "vlog/list", has("lib.vhost.config")),
         (A, "vlog/set ANY:info", None),
         (A, "vlog/set lib.vhost.config:console:dbg",

@@ -222,6 +222,10 @@ def test_ovs_appctl_reaches_kvswitchd(osw, guests):
     assert "RX packets:25 " in vm1.splitlines()[1], dp
     assert MAC[1] in osw.ovs_appctl("fdb/show", "br0").lower()
     assert "entries" in osw.ovs_appctl("fdb/stats-show", "br0").lower()
+    assert osw.json("fdb/stats-show", "br0")["learned"] >= 1
+    osw.ovs_appctl("fdb/stats-clear", "br0")
+    st = osw.json("fdb/stats-show", "br0")
+    assert st["learned"] == 0 and st["entries"] >= 1  # counters restart, entries stay
     osw.ovs_appctl("fdb/flush", "br0")
     assert MAC[1] not in osw.ovs_appctl("fdb/show", "br0").lower()
     r = osw.ovs_appctl("fdb/show", "br9", check=False)
