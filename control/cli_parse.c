@@ -36,7 +36,8 @@ static const char usage_text[] =
 	"  br-exists BRIDGE (exit 2 if not) | port-to-br PORT | iface-to-br IFACE\n"
 	"  list TABLE [RECORD...] | find TABLE [COLUMN[:KEY]=VALUE...]\n"
 	"  get Interface IFACE ofport|link_state|admin_state|mtu|status|statistics|error\n"
-	"  pmd-stats-show | pmd-stats-clear | pmd-rxq-show   (also dpif-netdev/...)\n"
+	"  pmd-stats-show | pmd-stats-clear | pmd-perf-show | pmd-rxq-show   (also "
+	"dpif-netdev/...)\n"
 	"  fdb/show BRIDGE | fdb/flush [BRIDGE] | fdb/stats-show BRIDGE | fdb/stats-clear "
 	"[BRIDGE]\n"
 	"  port-stats [PORT] | memory/show | drop-reasons | version\n"
@@ -324,6 +325,8 @@ static const struct read_cmd reads[] = {
 	{"dpif-netdev/pmd-stats-show", "pmd-stats-show", 0, 0, NULL},
 	{"pmd-stats-clear", "pmd-stats-clear", 0, 0, NULL},
 	{"dpif-netdev/pmd-stats-clear", "pmd-stats-clear", 0, 0, NULL},
+	{"pmd-perf-show", "pmd-perf-show", 0, 0, NULL},
+	{"dpif-netdev/pmd-perf-show", "pmd-perf-show", 0, 0, NULL},
 	{"pmd-rxq-show", "pmd-rxq-show", 0, 0, NULL},
 	{"dpif-netdev/pmd-rxq-show", "pmd-rxq-show", 0, 0, NULL},
 	{"pmd-rxq-rebalance", "pmd-rxq-rebalance", 0, 0, NULL},

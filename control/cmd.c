@@ -294,6 +294,7 @@ static const struct {
 	{"show", show_config},
 	{"pmd-stats-show", show_pmd_stats},
 	{"pmd-stats-clear", show_pmd_stats_clear},
+	{"pmd-perf-show", show_pmd_perf},
 	{"pmd-rxq-show", show_pmd_rxq},
 	{"pmd-rxq-rebalance", rxq_rebalance},
 	{"fdb/show", show_fdb},

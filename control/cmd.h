@@ -20,6 +20,7 @@ json_t *cmd_dispatch(const char *method, json_t *params, int *code, char *err, s
 json_t *show_config(json_t *params, int *code, char *err, size_t errlen);
 json_t *show_pmd_stats(json_t *params, int *code, char *err, size_t errlen);
 json_t *show_pmd_stats_clear(json_t *params, int *code, char *err, size_t errlen);
+json_t *show_pmd_perf(json_t *params, int *code, char *err, size_t errlen);
 json_t *show_pmd_rxq(json_t *params, int *code, char *err, size_t errlen);
 json_t *show_fdb(json_t *params, int *code, char *err, size_t errlen);
 json_t *show_fdb_flush(json_t *params, int *code, char *err, size_t errlen);

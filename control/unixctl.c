@@ -90,6 +90,7 @@ static json_t *pmd_params(int argc, const char *argv[], char *err, size_t errlen
 	}
 PMD_VIEW(uc_pmd_stats_show, "pmd-stats-show")
 PMD_VIEW(uc_pmd_stats_clear, "pmd-stats-clear")
+PMD_VIEW(uc_pmd_perf_show, "pmd-perf-show")
 PMD_VIEW(uc_pmd_rxq_show, "pmd-rxq-show")
 PMD_VIEW(uc_pmd_rxq_rebalance, "pmd-rxq-rebalance")
 
@@ -365,6 +366,7 @@ static const struct unixctl_cmd {
 } commands[] = {
 	{"coverage/show", "", 0, 0, uc_coverage_show},
 	{"dpctl/show", "[-s] [DP]", 0, 2, uc_dpctl_show},
+	{"dpif-netdev/pmd-perf-show", "[-pmd CORE] [DP]", 0, 3, uc_pmd_perf_show},
 	{"dpif-netdev/pmd-rxq-rebalance", "[DP]", 0, 1, uc_pmd_rxq_rebalance},
 	{"dpif-netdev/pmd-rxq-show", "[-pmd CORE] [DP]", 0, 3, uc_pmd_rxq_show},
 	{"dpif-netdev/pmd-stats-clear", "[-pmd CORE] [DP]", 0, 3, uc_pmd_stats_clear},

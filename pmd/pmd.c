@@ -54,6 +54,8 @@ int pmd_core_numa(unsigned int core)
 	return n < 0 ? 0 : n;
 }
 
+_Static_assert(PMD_HIST_BURST == DP_BURST, "one histogram bin per burst size");
+
 /* Does the idle window [cursor, cursor + w) of a list of n hold position i? */
 static inline bool pmd_in_window(uint16_t i, uint16_t cursor, uint16_t w, uint16_t n)
 {
@@ -67,10 +69,12 @@ unsigned int pmd_poll(struct pmd *pmd, struct pmd_rxq_list *l)
 	uint16_t i, n, n_idle = 0, w = l->n;
 	bool limit = l->n_idle > PMD_IDLE_BUDGET && l->n_idle < l->n;
 	bool empty_since_mark = false;
-	uint64_t t = pmd->tsc_mark, t1;
+	uint64_t t = pmd->tsc_mark, t1, t_start;
+	unsigned int bin;
 
 	if (unlikely(t == 0))
 		t = rte_rdtsc();
+	t_start = t;
 
 	if (limit)
 		w = (uint16_t)RTE_MAX(1u, (unsigned int)PMD_IDLE_BUDGET * l->n / l->n_idle);
@@ -89,6 +93,7 @@ unsigned int pmd_poll(struct pmd *pmd, struct pmd_rxq_list *l)
 			t1 = rte_rdtsc();
 			pmd->stats.busy_cycles += t1 - t;
 			pmd->stats.busy_polls++;
+			pmd->stats.burst_hist[n - 1]++;
 			pmd->stats.rx_packets += n;
 			p->rxq[qid].cycles += t1 - t;
 			p->rxq[qid].polls_busy++;
@@ -109,6 +114,8 @@ unsigned int pmd_poll(struct pmd *pmd, struct pmd_rxq_list *l)
 		t = t1;
 	}
 	pmd->tsc_mark = t;
+	bin = 63u - (unsigned int)__builtin_clzll((t - t_start) | 1);
+	pmd->stats.iter_hist[RTE_MIN(bin, PMD_HIST_CYCLES - 1u)]++;
 	if (l->n)
 		l->cursor = (uint16_t)((l->cursor + w) % l->n);
 	l->n_idle = n_idle;
@@ -270,6 +277,10 @@ void pmd_stats_get(const struct pmd *pmd, struct pmd_stats *st)
 	st->sleeps = pmd->stats.sleeps - pmd->base.sleeps;
 	st->rx_packets = pmd->stats.rx_packets - pmd->base.rx_packets;
 	st->busy_polls = pmd->stats.busy_polls - pmd->base.busy_polls;
+	for (unsigned int i = 0; i < PMD_HIST_BURST; i++)
+		st->burst_hist[i] = pmd->stats.burst_hist[i] - pmd->base.burst_hist[i];
+	for (unsigned int i = 0; i < PMD_HIST_CYCLES; i++)
+		st->iter_hist[i] = pmd->stats.iter_hist[i] - pmd->base.iter_hist[i];
 }
 
 void pmd_stats_clear(struct pmd *pmd)

@@ -54,6 +54,13 @@ struct pmd_rxq_list {
 	struct pmd_rxq q[];
 };
 
+/* Histograms for dpif-netdev/pmd-perf-show: packets per busy poll (1..DP_BURST,
+ * bin n-1), and TSC cycles per loop iteration by power of two (bin k: 2^k up
+ * to 2^(k+1); the last bin takes everything longer).  One increment per busy
+ * poll and one per iteration. */
+#define PMD_HIST_BURST  32 /* DP_BURST (pmd.c checks) */
+#define PMD_HIST_CYCLES 32
+
 struct pmd_stats {
 	uint64_t iterations;
 	uint64_t busy_cycles;  /* polls that returned frames, and their switching */
@@ -62,6 +69,8 @@ struct pmd_stats {
 	uint64_t sleeps;       /* iterations that ended in a sleep */
 	uint64_t rx_packets;
 	uint64_t busy_polls; /* polls that returned frames */
+	uint64_t burst_hist[PMD_HIST_BURST];
+	uint64_t iter_hist[PMD_HIST_CYCLES];
 };
 
 struct pmd {

@@ -119,6 +119,7 @@ json_t *show_config(json_t *params, int *code, char *err, size_t errlen)
 	}
 STUB_VIEW(show_pmd_stats)
 STUB_VIEW(show_pmd_stats_clear)
+STUB_VIEW(show_pmd_perf)
 STUB_VIEW(show_pmd_rxq)
 STUB_VIEW(show_fdb)
 STUB_VIEW(show_fdb_flush)

@@ -214,6 +214,13 @@ def test_ovs_appctl_reaches_kvswitchd(osw, guests):
     assert "packets received: 25" in osw.ovs_appctl("dpif-netdev/pmd-stats-show", "-pmd", core)
     r = osw.ovs_appctl("dpif-netdev/pmd-stats-show", "-pmd", 63, check=False)
     assert r.returncode == 2 and "no PMD thread runs on core 63" in r.stderr
+    perf = osw.ovs_appctl("dpif-netdev/pmd-perf-show", "-pmd", core)
+    assert "Histogram of packets per busy poll" in perf and "Rx packets:" in perf
+    p = osw.json("pmd-perf-show")[0]
+    bursts = p["packets_per_busy_poll"]
+    assert sum(bursts) == p["busy_polls"] >= 1
+    assert sum((i + 1) * n for i, n in enumerate(bursts)) == p["rx_packets"] == 25
+    assert sum(p["cycles_per_iteration_log2"]) == p["iterations"] > 0
     osw.ovs_appctl("dpif-netdev/pmd-stats-clear")
     assert "packets received: 0" in osw.ovs_appctl("dpif-netdev/pmd-stats-show")
     assert "vm1" in osw.ovs_appctl("dpif-netdev/pmd-rxq-show")
