@@ -9,6 +9,9 @@
  *
  * Format (every section optional; an empty file is an empty config):
  *
+ *   ovsdb: unix:/var/run/openvswitch/db.sock   # OVSDB mode: the configuration
+ *                              # is that database; then the file holds nothing else
+ *
  *   open_vswitch:
  *     other_config:            # Open_vSwitch other_config, KEY: VALUE
  *       pmd-cpu-mask: "0x2"
@@ -346,7 +349,18 @@ static int load_root(struct loader *l, yaml_node_t *root)
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		yaml_node_t *k = node(l, pair(root, i)->key), *v = node(l, pair(root, i)->value);
 
-		if (strcmp(text_of(k), "open_vswitch") == 0) {
+		if (strcmp(text_of(k), "ovsdb") == 0) {
+			const char *remote;
+
+			rc = scalar_value(l, k, v, "top-level key", &remote);
+			if (rc == 0 && strncmp(remote, "unix:", 5) != 0)
+				rc = lerr(l, line_of(v), -EINVAL,
+					  "ovsdb '%s': kvswitchd connects to ovsdb-server by "
+					  "unix:PATH only",
+					  remote);
+			if (rc == 0 && (l->db->ovsdb = strdup(remote)) == NULL)
+				rc = lerr(l, line_of(v), -ENOMEM, "out of memory");
+		} else if (strcmp(text_of(k), "open_vswitch") == 0) {
 			rc = load_ovs(l, v);
 		} else if (strcmp(text_of(k), "bridges") == 0) {
 			rc = check_mapping(l, v, "bridges", &nb);
@@ -355,10 +369,16 @@ static int load_root(struct loader *l, yaml_node_t *root)
 						 node(l, pair(v, j)->value));
 		} else {
 			rc = lerr(l, line_of(k), -EINVAL,
-				  "unknown top-level key '%s' (expected open_vswitch or bridges)",
+				  "unknown top-level key '%s' (expected ovsdb, open_vswitch or "
+				  "bridges)",
 				  text_of(k));
 		}
 	}
+	if (rc == 0 && l->db->ovsdb != NULL && (l->db->n_bridges || l->db->other_config.n))
+		rc = lerr(l, 0, -EINVAL,
+			  "a file with 'ovsdb:' holds nothing else: the configuration is the "
+			  "database at %s (change it with ovs-vsctl)",
+			  l->db->ovsdb);
 	return rc;
 }
 

@@ -188,6 +188,10 @@ static void emit_port(struct emit *em, const struct db_port *p)
 static void emit_db(struct emit *em, const struct db *db)
 {
 	mapping_start(em);
+	if (db->ovsdb != NULL) {
+		scalar(em, "ovsdb");
+		scalar(em, db->ovsdb);
+	}
 	if (db->other_config.n != 0) {
 		scalar(em, "open_vswitch");
 		mapping_start(em);

@@ -102,6 +102,7 @@ void db_destroy(struct db *db)
 		bridge_free(db->bridges[i]);
 	free(db->bridges);
 	smap_destroy(&db->other_config);
+	free(db->ovsdb);
 	free(db);
 }
 
@@ -172,6 +173,8 @@ struct db *db_clone(const struct db *src)
 	if (db == NULL)
 		goto nomem;
 	if (smap_clone(&db->other_config, &src->other_config))
+		goto nomem;
+	if (src->ovsdb != NULL && (db->ovsdb = strdup(src->ovsdb)) == NULL)
 		goto nomem;
 	if (src->n_bridges > 0) {
 		db->bridges = calloc(src->n_bridges, sizeof(*db->bridges));

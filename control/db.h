@@ -86,6 +86,10 @@ struct db {
 	struct smap other_config; /* Open_vSwitch . other_config */
 	struct db_bridge **bridges;
 	size_t n_bridges;
+	/* The file's "ovsdb: unix:PATH": run in OVSDB mode on that database
+	 * (control/ovsdb_client.h); such a file holds nothing else.  NULL:
+	 * standalone. */
+	char *ovsdb;
 };
 
 struct db *db_create(void);

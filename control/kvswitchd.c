@@ -213,12 +213,13 @@ int main(int argc, char **argv)
 	};
 	const char *config = DEFAULT_CONFIG, *unixctl = DEFAULT_UNIXCTL, *mem = "1024";
 	const char *ovsdb = NULL, *ovs_rundir = getenv("OVS_RUNDIR");
+	char *file_ovsdb = NULL; /* the file's "ovsdb:" key */
 	char *eal_argv[MAX_EAL_ARGS], core_arg[16], err[DB_ERR_LEN], *extra = NULL;
 	char run_dir[PATH_MAX];
 	int eal_argc = 0, o, efd, rc, i;
 	bool no_huge = false;
 	struct db_ovs_cfg ovs;
-	struct db *db;
+	struct db *db = NULL;
 
 	journal_log_init(); /* under systemd: "<N>" priorities on every line */
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -253,6 +254,19 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (ovsdb == NULL && access(config, F_OK) == 0) {
+		db = conf_load(config, err, sizeof(err));
+		if (db == NULL) {
+			fprintf(stderr, "kvswitchd: %s\n", err);
+			return 1;
+		}
+		/* the file may name the database to follow instead */
+		if (db->ovsdb != NULL) {
+			ovsdb = file_ovsdb = strdup(db->ovsdb);
+			db_destroy(db);
+			db = NULL;
+		}
+	}
 	if (ovsdb != NULL) {
 		if (ovsdb_client_init(ovsdb, ovs_rundir ? ovs_rundir : OVSDB_DEFAULT_RUNDIR, err,
 				      sizeof(err)) < 0) {
@@ -266,13 +280,7 @@ int main(int argc, char **argv)
 		if (db == NULL)
 			return 1;
 		config = "";
-	} else if (access(config, F_OK) == 0) {
-		db = conf_load(config, err, sizeof(err));
-		if (db == NULL) {
-			fprintf(stderr, "kvswitchd: %s\n", err);
-			return 1;
-		}
-	} else {
+	} else if (db == NULL) {
 		/* A missing file is an empty configuration; its directory is
 		 * created now so that the first change can be saved. */
 		rc = mkdir_parent(config);
@@ -436,6 +444,7 @@ int main(int argc, char **argv)
 	apply_shutdown();
 	db_destroy(sw.db);
 	free(extra);
+	free(file_ovsdb);
 	rte_eal_cleanup();
 	return 0;
 }

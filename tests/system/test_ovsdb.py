@@ -5,11 +5,13 @@ OVS's DPDK guides carry virtio-user guests' frames; the columns ovs-vswitchd
 writes (ofport, link_state, status, statistics, error, cur_cfg) tell the
 truth; a change kvswitch cannot run is refused for its interface alone; the
 database going away and kvswitchd restarting lose nothing."""
+import os
 import time
 
 import pytest
 
 from conftest import need_hugepages, running
+from kvs import Switch
 from ovs_tools import OvsdbServer, OvsSwitch, need_ovs
 from test_switching import BCAST, MAC, expect_rx, rx_from, settle, wait_learned
 
@@ -347,3 +349,34 @@ def test_native_vlan_modes(osw, guests):
     assert g["vm3"].stats()["rx"]["by_vlan"] == {}
     show = {p["name"]: p for p in osw.json("show")["bridges"][0]["ports"]}
     assert show["vm2"]["vlan_mode"] == "native-tagged" and show["vm2"]["tag"] == 10
+
+
+def test_ovsdb_named_in_the_configuration_file(tmp_path, ovsdb):
+    """`ovsdb: unix:PATH` in the file kvswitchd is started with (as the systemd unit
+    starts it) selects OVSDB mode; such a file holds nothing else."""
+    need_hugepages()
+    sw = Switch(tmp_path, name="bad")
+    sw.write_config(f"ovsdb: {ovsdb.remote}\nbridges:\n  br0: {{}}\n")
+    p = sw.start(expect_ok=False)
+    assert p.wait(30) != 0
+    assert "a file with 'ovsdb:' holds nothing else" in sw.log_text()
+    sw.write_config("ovsdb: tcp:127.0.0.1:6640\n")
+    p = sw.start(expect_ok=False)
+    assert p.wait(30) != 0
+    assert f"{sw.conf}:1: ovsdb 'tcp:127.0.0.1:6640'" in sw.log_text()
+
+    sw = Switch(tmp_path, name="file")
+    sw.write_config(f"ovsdb: {ovsdb.remote}\n")
+    os.environ["OVS_RUNDIR"] = str(sw.dir / "run")
+    try:
+        for _ in running(sw):
+            ovs = OvsSwitch(tmp_path, ovsdb, name="file")  # the same files, for ovs-vsctl
+            ovs.ovs_vsctl("--no-wait", "init")
+            ovs.ovs_vsctl("add-br", "br0", "--", "add-port", "br0", "vm1", "--", "set",
+                          "Interface", "vm1", "type=dpdkvhostuser")
+            assert (sw.dir / "run" / "vm1").is_socket()
+            r = sw.vsctl("add-br", "br1", check=False)
+            assert r.returncode != 0 and "ovs-vsctl" in r.stderr
+    finally:
+        del os.environ["OVS_RUNDIR"]
+    assert sw.conf.read_text() == f"ovsdb: {ovsdb.remote}\n"  # the file is not rewritten
