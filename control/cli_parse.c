@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* kvsctl argument parsing (cli_parse.h).  Pure: no I/O, unit-tested. */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +20,9 @@ static const char usage_text[] =
 	"  [--if-exists] del-port [BRIDGE] PORT\n"
 	"  set TABLE RECORD COLUMN[:KEY]=VALUE...   (TABLE: Open_vSwitch . | Bridge | Port |\n"
 	"                                            Interface, any case or a unique prefix)\n"
-	"  remove TABLE RECORD COLUMN KEY          remove one key of a map column\n"
+	"  add TABLE RECORD COLUMN VALUE...        add VLANs to trunks, KEY=VALUE to a map\n"
+	"  remove TABLE RECORD COLUMN KEY          remove one key of a map column (a VLAN of "
+	"trunks)\n"
 	"  clear TABLE RECORD COLUMN               reset a column\n"
 	"\n"
 	"Frame filters (edit the Port filter column; docs/filters.md):\n"
@@ -79,6 +82,20 @@ static const char *const ovs_tables[] = {"Open_vSwitch",
 					 "CT_Timeout_Policy"};
 #define N_KVS_TABLES 4
 
+/* Is name the first n characters of table, in any case, '-' standing for '_'
+ * (as ovs-vsctl takes them)? */
+static bool table_prefix(const char *table, const char *name, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char a = (char)tolower((unsigned char)table[i]),
+		     b = (char)tolower((unsigned char)name[i]);
+
+		if (a == '\0' || (a != b && !(a == '_' && b == '-')))
+			return false;
+	}
+	return true;
+}
+
 /* The table name argv means, or NULL with err set. */
 static const char *canon_table(const char *name, char *err, size_t errlen)
 {
@@ -86,12 +103,12 @@ static const char *canon_table(const char *name, char *err, size_t errlen)
 	size_t n = strlen(name), matches = 0, i;
 
 	for (i = 0; i < sizeof(ovs_tables) / sizeof(ovs_tables[0]); i++) {
-		if (strcasecmp(ovs_tables[i], name) == 0) {
+		if (strlen(ovs_tables[i]) == n && table_prefix(ovs_tables[i], name, n)) {
 			found = ovs_tables[i];
 			matches = 1;
 			break;
 		}
-		if (n > 0 && strncasecmp(ovs_tables[i], name, n) == 0) {
+		if (n > 0 && table_prefix(ovs_tables[i], name, n)) {
 			found = ovs_tables[i];
 			matches++;
 		}
@@ -290,6 +307,18 @@ static json_t *parse_write(int argc, char **argv, bool may_exist, bool if_exists
 		    (table = canon_table(argv[1], err, errlen)) != NULL)
 			op = json_pack("{s:s,s:s,s:s,s:s,s:s}", "op", c, "table", table, "record",
 				       argv[2], "column", argv[3], "key", argv[4]);
+	} else if (strcmp(c, "add") == 0) {
+		json_t *vals = json_array();
+
+		if (!nargs(c, n, 4, -1, err, errlen) ||
+		    (table = canon_table(argv[1], err, errlen)) == NULL) {
+			json_decref(vals);
+			return NULL;
+		}
+		for (int i = 4; i < argc; i++)
+			json_array_append_new(vals, json_string(argv[i]));
+		op = json_pack("{s:s,s:s,s:s,s:s,s:o}", "op", c, "table", table, "record", argv[2],
+			       "column", argv[3], "values", vals);
 	} else if (strcmp(c, "clear") == 0) {
 		if (nargs(c, n, 3, 3, err, errlen) &&
 		    (table = canon_table(argv[1], err, errlen)) != NULL)

@@ -121,6 +121,22 @@ static int do_op(struct db *db, json_t *op, char *err, size_t errlen)
 			return rc;
 		return op_sets(db, table, record, json_object_get(op, "sets"), err, errlen);
 	}
+	if (strcmp(name, "add") == 0) {
+		json_t *vals = json_object_get(op, "values"), *v;
+		size_t i;
+
+		if ((rc = need_str(op, "table", &table, err, errlen)) < 0 ||
+		    (rc = need_str(op, "record", &record, err, errlen)) < 0 ||
+		    (rc = need_str(op, "column", &column, err, errlen)) < 0)
+			return rc;
+		json_array_foreach(vals, i, v)
+		{
+			rc = db_add(db, table, record, column, json_string_value(v), err, errlen);
+			if (rc < 0)
+				return rc;
+		}
+		return 0;
+	}
 	if (strcmp(name, "remove") == 0 || strcmp(name, "clear") == 0) {
 		if ((rc = need_str(op, "table", &table, err, errlen)) < 0 ||
 		    (rc = need_str(op, "record", &record, err, errlen)) < 0 ||

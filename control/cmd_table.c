@@ -73,6 +73,11 @@ static int column_text(const char *table, const char *record, const char *column
 {
 	int rc;
 
+	if (record == NULL || column == NULL) {
+		snprintf(err, errlen, "records and columns are strings");
+		return -EINVAL;
+	}
+
 	if (strcmp(table, "Interface") == 0 && runtime_column(column)) {
 		if (db_port_find(sw.db, record, NULL) == NULL) {
 			snprintf(err, errlen, "port '%s' does not exist", record);
@@ -151,6 +156,12 @@ static json_t *columns_of(const struct table_def *t, json_t *params, int *code, 
 		const char *name = json_string_value(c);
 		bool known = false;
 
+		if (name == NULL) {
+			*code = -EINVAL;
+			snprintf(err, errlen, "columns are strings");
+			json_decref(cols);
+			return NULL;
+		}
 		for (size_t k = 0; name && t->columns[k]; k++)
 			known = known || strcmp(t->columns[k], name) == 0;
 		if (!known) {
@@ -176,7 +187,8 @@ static bool matches(const char *table, const char *record, json_t *conds)
 	{
 		const char *v = jstr(c, "value");
 
-		if (column_text(table, record, jstr(c, "column"), jstr(c, "key"), out, sizeof(out),
+		if (!json_is_object(c) ||
+		    column_text(table, record, jstr(c, "column"), jstr(c, "key"), out, sizeof(out),
 				err, sizeof(err)) < 0 ||
 		    v == NULL)
 			return false;
@@ -275,9 +287,21 @@ json_t *cmd_find(json_t *params, int *code, char *err, size_t errlen)
 {
 	json_t *conds = json_object_get(params, "conditions"), *none = json_array(), *recs, *r;
 
+	json_t *c;
+	size_t i;
+
 	if (find_table(jstr(params, "table"), code, err, errlen) == NULL) {
 		json_decref(none);
 		return NULL;
+	}
+	json_array_foreach(conds, i, c)
+	{
+		if (jstr(c, "column") == NULL || jstr(c, "value") == NULL) {
+			*code = -EINVAL;
+			snprintf(err, errlen, "conditions are column and value strings");
+			json_decref(none);
+			return NULL;
+		}
 	}
 	recs = record_names(jstr(params, "table"));
 	r = table_view(params, recs, json_is_array(conds) ? conds : none, code, err, errlen);

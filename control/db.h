@@ -122,7 +122,12 @@ int db_port_del(struct db *db, const char *bridge, const char *port, char *err, 
  */
 int db_set(struct db *db, const char *table, const char *record, const char *column,
 	   const char *key, const char *value, char *err, size_t errlen);
-/* Remove one key of a map column, or reset a plain column to its default. */
+/* ovs-vsctl add: VLANs into trunks ("30" or "30,40"), or KEY=VALUE into a map
+ * column unless KEY is there. */
+int db_add(struct db *db, const char *table, const char *record, const char *column,
+	   const char *value, char *err, size_t errlen);
+/* Remove one key of a map column (or one VLAN of trunks), or reset a plain
+ * column to its default. */
 int db_clear(struct db *db, const char *table, const char *record, const char *column,
 	     const char *key, char *err, size_t errlen);
 /* Text of a column (or one key of it) into out. -ENOENT if unset. */

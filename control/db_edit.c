@@ -157,7 +157,8 @@ static int find_column(const struct target *t, const char *column, const char *k
 	if (c->is_map && key == NULL && set)
 		return fail(err, errlen, -EINVAL, "%s: column '%s' is a map; give a key (%s:KEY)",
 			    t->what, column, column);
-	if (!c->is_map && key != NULL)
+	/* a key of trunks (a set) is one of its VLANs: db_clear removes it */
+	if (!c->is_map && key != NULL && !(c->col == C_TRUNKS && !set && write))
 		return fail(err, errlen, -EINVAL, "%s: column '%s' is not a map; it takes no key",
 			    t->what, column);
 	if (key != NULL && key[0] == '\0')
@@ -381,6 +382,20 @@ int db_clear(struct db *db, const char *table, const char *record, const char *c
 		t.port->tag = 0;
 		break;
 	case C_TRUNKS:
+		if (key != NULL) { /* remove one VLAN of the set */
+			uint64_t vlan;
+			uint16_t k = 0;
+
+			if (db_parse_uint(key, VLAN_MAX, &vlan) != 0)
+				return fail(err, errlen, -EINVAL,
+					    "%s: trunks: '%s' is not a VLAN 0..%d", t.what, key,
+					    VLAN_MAX);
+			for (uint16_t i = 0; i < t.port->n_trunks; i++)
+				if (t.port->trunks[i] != vlan)
+					t.port->trunks[k++] = t.port->trunks[i];
+			t.port->n_trunks = k;
+			break;
+		}
 		free(t.port->trunks);
 		t.port->trunks = NULL;
 		t.port->n_trunks = 0;
@@ -395,6 +410,55 @@ int db_clear(struct db *db, const char *table, const char *record, const char *c
 		break;
 	default:
 		return fail(err, errlen, -EINVAL, "%s: column '%s' is read-only", t.what, column);
+	}
+	edited(&t);
+	return 0;
+}
+
+int db_add(struct db *db, const char *table, const char *record, const char *column,
+	   const char *value, char *err, size_t errlen)
+{
+	const struct column_def *c;
+	struct target t;
+	int rc;
+
+	rc = resolve(db, table, record, &t, err, errlen);
+	if (rc == 0)
+		rc = find_column(&t, column, NULL, true, false, &c, err, errlen);
+	if (rc)
+		return rc;
+	if (value == NULL)
+		return fail(err, errlen, -EINVAL, "%s: no value to add to '%s'", t.what, column);
+	if (c->col == C_TRUNKS) {
+		char text[8 * (VLAN_MAX + 1) + 32];
+		size_t pos = 0;
+		uint16_t *v = NULL, n = 0;
+
+		for (uint16_t i = 0; i < t.port->n_trunks; i++)
+			pos += (size_t)snprintf(text + pos, sizeof(text) - pos, "%u,",
+						(unsigned int)t.port->trunks[i]);
+		snprintf(text + pos, sizeof(text) - pos, "%s", value);
+		rc = parse_trunks(t.what, text, &v, &n, err, errlen);
+		if (rc)
+			return rc;
+		free(t.port->trunks);
+		t.port->trunks = v;
+		t.port->n_trunks = n;
+	} else if (c->is_map) {
+		/* ovs-vsctl add: KEY=VALUE, and an existing key keeps its value */
+		const char *eq = strchr(value, '=');
+		char key[256];
+
+		if (eq == NULL || eq == value || (size_t)(eq - value) >= sizeof(key))
+			return fail(err, errlen, -EINVAL, "%s: add to map '%s' takes KEY=VALUE",
+				    t.what, column);
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - value), value);
+		if (smap_get(target_map(&t, c->col), key) == NULL &&
+		    smap_set(target_map(&t, c->col), key, eq + 1))
+			return fail(err, errlen, -ENOMEM, "out of memory");
+	} else {
+		return fail(err, errlen, -EINVAL,
+			    "%s: column '%s' is neither a set nor a map: use set", t.what, column);
 	}
 	edited(&t);
 	return 0;

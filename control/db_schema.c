@@ -814,8 +814,12 @@ void db_port_cfg(const struct db_port *p, struct db_port_cfg *out)
 			if (p->trunks[i] < 4096)
 				out->trunks[p->trunks[i] / 64] |= 1ULL << (p->trunks[i] % 64);
 	}
-	if (out->native_vlan != 0)
+	if (out->native_vlan != 0) {
+		/* as OVS: the native VLAN is carried, and VLAN 0 is not (its
+		 * frames would leave untagged, like the native VLAN's) */
 		out->trunks[out->native_vlan / 64] |= 1ULL << (out->native_vlan % 64);
+		out->trunks[0] &= ~1ULL;
+	}
 	out->mtu = p->mtu_request ? p->mtu_request : 1500;
 	out->mac_limit = (uint32_t)get_uint(&p->other_config, "mac-limit", 0);
 	v = smap_get(&p->options, "promiscuous");

@@ -138,8 +138,8 @@ static int take_one(struct jsonrpc *rpc, json_t **msg)
 	}
 	v = json_loadb(in->data + skip, in->len - skip, JSON_DISABLE_EOF_CHECK, &e);
 	if (v == NULL) {
-		/* an error at the end of the input is a message still arriving */
-		if ((size_t)e.position >= in->len - skip)
+		/* input that ends too early is a message still arriving */
+		if (json_error_code(&e) == json_error_premature_end_of_input)
 			return 0;
 		return -EPROTO;
 	}
@@ -148,6 +148,24 @@ static int take_one(struct jsonrpc *rpc, json_t **msg)
 	in->len -= skip;
 	*msg = v;
 	return 1;
+}
+
+json_t *jsonrpc_string(const char *text)
+{
+	json_t *v = json_string(text);
+	char *copy;
+
+	if (v != NULL)
+		return v;
+	copy = strdup(text);
+	if (copy == NULL)
+		return NULL;
+	for (unsigned char *p = (unsigned char *)copy; *p; p++)
+		if (*p >= 0x80)
+			*p = '?';
+	v = json_string(copy);
+	free(copy);
+	return v;
 }
 
 int jsonrpc_recv(struct jsonrpc *rpc, json_t **msg)

@@ -37,5 +37,9 @@ int jsonrpc_flush(struct jsonrpc *rpc);
  * reference), 0 when no whole message is there yet, -EPIPE when the peer
  * closed, -EPROTO when it sent something that is not JSON (*msg NULL). */
 int jsonrpc_recv(struct jsonrpc *rpc, json_t **msg);
+/* A JSON string of text that may not be valid UTF-8 (an error message cut in
+ * the middle of a character, a name from a file): bytes that do not make
+ * UTF-8 become '?'.  New reference, NULL only when out of memory. */
+json_t *jsonrpc_string(const char *text);
 
 #endif

@@ -96,17 +96,29 @@ struct output {
 	char method[32];
 };
 
+/* --bare, as ovs-vsctl: no brackets or braces, elements separated by spaces,
+ * no quotes around an atom. */
 static void print_value(const char *v, bool bare)
 {
 	size_t n = strlen(v);
 
-	if (bare && (strcmp(v, "[]") == 0 || strcmp(v, "{}") == 0))
-		return;
-	if (bare && n >= 2 &&
-	    ((v[0] == '"' && v[n - 1] == '"') || (v[0] == '[' && v[n - 1] == ']')))
-		printf("%.*s", (int)n - 2, v + 1);
-	else
+	if (!bare) {
 		fputs(v, stdout);
+		return;
+	}
+	if (n >= 2 && ((v[0] == '[' && v[n - 1] == ']') || (v[0] == '{' && v[n - 1] == '}'))) {
+		v++;
+		n -= 2;
+	}
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"' && memchr(v + 1, '"', n - 2) == NULL) {
+		v++;
+		n -= 2;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == ',' && i + 1 < n && v[i + 1] == ' ')
+			continue;
+		putchar(v[i]);
+	}
 }
 
 /* {"headings": [...], "data": [[...]...]} as ovs-vsctl prints it. */

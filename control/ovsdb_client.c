@@ -38,7 +38,7 @@
 #define OC_BACKOFF_MIN_MS 250
 #define OC_BACKOFF_MAX_MS 8000
 #define OC_STATUS_MS      1000 /* link state, connected guests */
-#define OC_MAX_TRIES      32   /* ports taken out of one change before giving up */
+#define OC_MAX_TRIES      8    /* strict tries, taking a port out each time */
 #define OC_LOCK           "ovs_vswitchd"
 
 #define OC_LOG(lvl, fmt, ...)                                                                      \
@@ -202,6 +202,8 @@ static void log_notes(const json_t *notes)
 	json_t *n;
 	size_t i;
 
+	if (json_object_size(oc.noted) > 4096) /* ports come and go: keep it bounded */
+		json_object_clear(oc.noted);
 	json_array_foreach(notes, i, n)
 	{
 		if (json_object_get(oc.noted, json_string_value(n)) != NULL)
@@ -221,21 +223,56 @@ static bool same_config(const struct db *a, const struct db *b)
 	return same;
 }
 
-/* The port an error message names ("port 'vm1': ..."), if ndb has it. */
+static bool smap_same(const struct smap *a, const struct smap *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) /* both sorted by key */
+		if (strcmp(a->nodes[i].key, b->nodes[i].key) != 0 ||
+		    strcmp(a->nodes[i].value, b->nodes[i].value) != 0)
+			return false;
+	return true;
+}
+
+/* Does port name of ndb run today exactly as ndb has it, in the same bridge? */
+static bool port_unchanged(const struct db *ndb, const char *name)
+{
+	struct db_bridge *nb = NULL, *ob = NULL;
+	const struct db_port *n = db_port_find(ndb, name, &nb);
+	const struct db_port *o = sw.db ? db_port_find(sw.db, name, &ob) : NULL;
+
+	return n != NULL && o != NULL && strcmp(nb->name, ob->name) == 0 &&
+	       strcmp(n->type, o->type) == 0 && smap_same(&n->options, &o->options) &&
+	       smap_same(&n->other_config, &o->other_config) && smap_same(&n->filter, &o->filter) &&
+	       n->tag == o->tag && n->vlan_mode == o->vlan_mode &&
+	       n->mtu_request == o->mtu_request && n->n_trunks == o->n_trunks &&
+	       (n->n_trunks == 0 ||
+		memcmp(n->trunks, o->trunks, n->n_trunks * sizeof(*n->trunks)) == 0);
+}
+
+/*
+ * The port to take out of ndb for an error message: of the ports it names
+ * ("port 'vmb': ... is already used by port 'vma'"), the first that ndb has
+ * and that is new or changed, since what runs unchanged did not cause a
+ * conflict that was not there before.  NULL when there is none.
+ */
 static const char *culprit(const struct db *ndb, const char *err, char *name, size_t len)
 {
-	const char *p = strstr(err, "port '");
-	size_t n;
+	const char *p = err;
 
-	if (p == NULL)
-		return NULL;
-	p += 6;
-	n = strcspn(p, "'");
-	if (p[n] != '\'' || n == 0 || n >= len)
-		return NULL;
-	memcpy(name, p, n);
-	name[n] = '\0';
-	return db_port_find(ndb, name, NULL) ? name : NULL;
+	while ((p = strstr(p, "port '")) != NULL) {
+		size_t n;
+
+		p += 6;
+		n = strcspn(p, "'");
+		if (p[n] != '\'' || n == 0 || n >= len)
+			continue;
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if (db_port_find(ndb, name, NULL) != NULL && !port_unchanged(ndb, name))
+			return name;
+	}
+	return NULL;
 }
 
 /* Take port name out of ndb and put back what runs today under that name,
@@ -278,7 +315,8 @@ static void reconfigure(void)
 	m.db = NULL;
 	/* interfaces the map refused keep running as they were */
 	json_object_foreach(m.iface_errors, iface, v) keep_running(ndb, iface, true);
-	for (tries = 0; tries < OC_MAX_TRIES; tries++) {
+	for (tries = 0; tries <= OC_MAX_TRIES; tries++) {
+		bool strict = tries < OC_MAX_TRIES;
 		const char *bad;
 
 		if (same_config(ndb, sw.db)) {
@@ -287,16 +325,20 @@ static void reconfigure(void)
 			break;
 		}
 		rc = db_validate(ndb, err, sizeof(err));
+		/* many ports failing to open (VFs missing at boot): after a few
+		 * tries the rest is applied as OVS does, those ports staying in
+		 * the configuration with their error */
 		if (rc == 0)
-			rc = apply_db(ndb, true, err, sizeof(err));
+			rc = apply_db(ndb, strict, err, sizeof(err));
 		if (rc == 0) {
-			OC_LOG(INFO, "configuration %lld applied", (long long)m.next_cfg);
+			OC_LOG(INFO, "configuration %lld applied%s", (long long)m.next_cfg,
+			       strict ? "" : " (ports that cannot open are left with their error)");
 			break; /* ndb is sw.db now */
 		}
 		bad = culprit(ndb, err, name, sizeof(name));
 		if (bad == NULL)
 			break;
-		json_object_set_new(m.iface_errors, bad, json_string(err));
+		json_object_set_new(m.iface_errors, bad, jsonrpc_string(err));
 		OC_LOG(WARNING, "interface %s not applied: %s", bad, err);
 		/* its running version is tried once; if that fails too, out it goes */
 		keep_running(ndb, bad, json_object_get(restored, bad) == NULL);
@@ -313,7 +355,7 @@ static void reconfigure(void)
 
 			if (n && json_object_get(m.iface_errors, n) == NULL &&
 			    json_object_get(m.local_ifaces, n) == NULL)
-				json_object_set_new(m.iface_errors, n, json_string(err));
+				json_object_set_new(m.iface_errors, n, jsonrpc_string(err));
 		}
 	}
 	json_decref(oc.iface_errors);
@@ -359,6 +401,7 @@ static void write_back(bool with_cfg, bool with_stats)
 {
 	json_t *ops = json_array(), *row, *v;
 	const char *uuid;
+	void *tmp;
 	char id[32];
 	const char *ovs_uuid = NULL;
 
@@ -399,6 +442,12 @@ static void write_back(bool with_cfg, bool with_stats)
 			json_array_append_new(ops, update_op("Open_vSwitch", ovs_uuid, row));
 		else
 			json_decref(row);
+	}
+	/* forget interfaces the database no longer has */
+	json_object_foreach_safe(oc.written, tmp, uuid, v)
+	{
+		if (json_object_get(json_object_get(oc.replica, "Interface"), uuid) == NULL)
+			json_object_del(oc.written, uuid);
 	}
 	if (json_array_size(ops) == 1) {
 		json_decref(ops);
@@ -442,9 +491,14 @@ static void on_reply(const char *id, json_t *msg)
 		{
 			const char *e = json_string_value(json_object_get(r, "error"));
 
-			if (e != NULL)
-				OC_LOG(WARNING, "status write refused: %s: %s", e,
-				       json_string_value(json_object_get(r, "details")) ?: "");
+			if (e == NULL)
+				continue;
+			OC_LOG(WARNING, "status write refused: %s: %s", e,
+			       json_string_value(json_object_get(r, "details")) ?: "");
+			/* write everything again at the next status turn, cur_cfg included */
+			json_object_clear(oc.written);
+			oc.cur_cfg_written = -1;
+			break;
 		}
 	}
 }
@@ -532,7 +586,7 @@ void ovsdb_client_run(void)
 	} else if (now >= oc.status_ms) {
 		bool stats = now >= oc.stats_ms;
 
-		write_back(false, stats);
+		write_back(true, stats); /* cur_cfg too, if a write of it was refused */
 		oc.status_ms = now + OC_STATUS_MS;
 		if (stats)
 			oc.stats_ms = now + (uint64_t)oc.stats_interval_ms;

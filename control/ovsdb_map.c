@@ -395,6 +395,30 @@ out:
 	json_decref(ifaces);
 }
 
+/* Every interface of a bridge that is not created says why. */
+static void bridge_errors(struct ovsdb_map_result *out, const json_t *replica, json_t *ports,
+			  const char *why)
+{
+	json_t *ref;
+	size_t i;
+
+	json_array_foreach(ports, i, ref)
+	{
+		const json_t *p = row_by_uuid(replica, "Port", ref);
+		json_t *ifs = ovsdb_set_atoms(json_object_get(p, "interfaces")), *iref;
+		size_t k;
+
+		json_array_foreach(ifs, k, iref)
+		{
+			const json_t *ifr = row_by_uuid(replica, "Interface", iref);
+
+			iface_error(out, json_string_value(json_object_get(ifr, "name")), "%s",
+				    why);
+		}
+		json_decref(ifs);
+	}
+}
+
 static void map_bridge(struct ovsdb_map_result *out, const json_t *replica, const json_t *br)
 {
 	static const char *const unsupported[] = {"mirrors", "netflow",    "sflow",
@@ -410,29 +434,19 @@ static void map_bridge(struct ovsdb_map_result *out, const json_t *replica, cons
 		goto out;
 	if (dpt != NULL && dpt[0] && strcmp(dpt, "netdev") != 0) {
 		/* OVS's kernel datapath: every interface of it says why */
-		json_array_foreach(ports, i, ref)
-		{
-			const json_t *p = row_by_uuid(replica, "Port", ref);
-			json_t *ifs = ovsdb_set_atoms(json_object_get(p, "interfaces")), *iref;
-			size_t k;
-
-			json_array_foreach(ifs, k, iref)
-			{
-				const json_t *ifr = row_by_uuid(replica, "Interface", iref);
-
-				iface_error(
-					out, json_string_value(json_object_get(ifr, "name")),
-					"bridge %s has datapath_type=%s: kvswitch runs only the "
-					"netdev (userspace) datapath",
-					name, dpt);
-			}
-			json_decref(ifs);
-		}
+		snprintf(err, sizeof(err),
+			 "bridge %s has datapath_type=%s: kvswitch runs only the netdev "
+			 "(userspace) datapath",
+			 name, dpt);
+		bridge_errors(out, replica, ports, err);
 		note(out, "Bridge %s: datapath_type %s (the bridge is not created)", name, dpt);
 		goto out;
 	}
 	if (db_bridge_add(out->db, name, err, sizeof(err)) < 0) {
-		note(out, "Bridge %s: %s (the bridge is not created)", name, err);
+		char why[DB_ERR_LEN + 64];
+
+		snprintf(why, sizeof(why), "bridge %s cannot be created: %s", name, err);
+		bridge_errors(out, replica, ports, why);
 		goto out;
 	}
 	json_array_foreach(pairs, i, kv)

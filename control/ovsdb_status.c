@@ -16,6 +16,7 @@
 
 #include <rte_version.h>
 
+#include "control/jsonrpc.h"
 #include "control/ovsdb_status.h"
 #include "control/state.h"
 #include "dataplane/drop.h"
@@ -102,8 +103,12 @@ json_t *ovsdb_status_iface(const char *name, const char *error, bool with_stats)
 
 	if (error == NULL && sp != NULL && sp->dp == NULL)
 		error = sp->error;
-	json_object_set_new(row, "error", error ? json_string(error) : empty_set());
-	if (sp == NULL || sp->dp == NULL || error != NULL) {
+	if (error == NULL && sp == NULL)
+		error = "kvswitch does not run this interface (see kvswitchd's log)";
+	/* a port kept running as it was after a refused change is still up,
+	 * with its error: only one that does not run reads as closed */
+	json_object_set_new(row, "error", error ? jsonrpc_string(error) : empty_set());
+	if (sp == NULL || sp->dp == NULL) {
 		/* OVS writes -1 for an interface it could not open */
 		json_object_set_new(row, "ofport", json_integer(-1));
 		json_object_set_new(row, "admin_state", empty_set());

@@ -7,8 +7,8 @@
  * are the same text kvsctl prints, so the two never disagree.
  *
  * Clients are few and short-lived (ovs-appctl sends one request and
- * waits); at most UNIXCTL_MAX_CLIENTS at once, the oldest dropped for a
- * new one.
+ * waits); at most UNIXCTL_MAX_CLIENTS at once, the next ones waiting in the
+ * listen backlog.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -447,13 +447,15 @@ static json_t *handle(json_t *req)
 			snprintf(err, sizeof(err), "%s", strerror(-rc));
 		goto error;
 	}
-	resp = json_pack("{s:O,s:s,s:n}", "id", id, "result", out, "error");
+	resp = json_pack("{s:O,s:o,s:n}", "id", id, "result", jsonrpc_string(out), "error");
 	free(out);
-	return resp;
+	return resp ? resp
+		    : json_pack("{s:O,s:n,s:s}", "id", id, "result", "error", "out of memory");
 error:
 	/* ovs-appctl prints the error as it is: OVS's end in a newline */
 	strncat(err, "\n", sizeof(err) - strlen(err) - 1);
-	return json_pack("{s:O,s:n,s:s}", "id", id ? id : json_null(), "result", "error", err);
+	return json_pack("{s:O,s:n,s:o}", "id", id ? id : json_null(), "result", "error",
+			 jsonrpc_string(err));
 }
 
 int unixctl_init(const char *rundir, char *err, size_t errlen)
@@ -473,7 +475,7 @@ int unixctl_init(const char *rundir, char *err, size_t errlen)
 	memcpy(sa.sun_path, sock_path, strlen(sock_path) + 1);
 	unlink(sock_path); /* our pid's: a stale one of an earlier process */
 	if (fchmod(fd, 0700) < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 16) < 0) {
+	    listen(fd, 128) < 0) {
 		int rc = -errno;
 
 		snprintf(err, errlen, "cannot listen on %s: %s", sock_path, strerror(-rc));
@@ -540,19 +542,6 @@ void unixctl_run(void)
 
 	if (listen_fd < 0)
 		return;
-	while ((fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
-		for (i = 0; i < UNIXCTL_MAX_CLIENTS && clients[i]; i++)
-			;
-		if (i == UNIXCTL_MAX_CLIENTS) {
-			/* the oldest makes room: ovs-appctl clients live milliseconds */
-			drop_client(0);
-			memmove(&clients[0], &clients[1],
-				sizeof(clients[0]) * (UNIXCTL_MAX_CLIENTS - 1));
-			i = UNIXCTL_MAX_CLIENTS - 1;
-			clients[i] = NULL;
-		}
-		clients[i] = jsonrpc_open(fd);
-	}
 	for (i = 0; i < UNIXCTL_MAX_CLIENTS; i++) {
 		json_t *req;
 		int rc;
@@ -569,6 +558,16 @@ void unixctl_run(void)
 		if ((rc < 0 && rc != -EPIPE) || jsonrpc_flush(clients[i]) < 0 ||
 		    (rc == -EPIPE && !jsonrpc_wants_write(clients[i])))
 			drop_client(i);
+	}
+	/* new clients only into free slots: the others wait in the listen
+	 * backlog until an ovs-appctl before them is done (milliseconds) */
+	for (i = 0; i < UNIXCTL_MAX_CLIENTS; i++) {
+		if (clients[i] != NULL)
+			continue;
+		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			break;
+		clients[i] = jsonrpc_open(fd);
 	}
 }
 

@@ -101,6 +101,27 @@ def test_ovs_vsctl_habits(switch):
     assert r.returncode == 2 and "matches several tables" in r.stderr
     r = sw.vsctl("--columns=nosuch", "list", "Port", check=False)
     assert r.returncode == 1 and "no column 'nosuch'" in r.stderr
+    # add and remove elements of a set or a map, as ovs-vsctl
+    sw.vsctl("set", "Port", "vm2", "trunks=10,20")
+    sw.vsctl("add", "Port", "vm2", "trunks", "30", "5")
+    assert sw.vsctl("--bare", "--columns=trunks", "list", "Port", "vm2").strip() == "5 10 20 30"
+    sw.vsctl("remove", "Port", "vm2", "trunks", "20")
+    assert sw.vsctl("get", "Port", "vm2", "trunks").strip() == "[5, 10, 30]"
+    sw.vsctl("add", "Bridge", "br0", "other_config", "mac-table-size=4096",
+             "mac-aging-time=99")
+    oc = sw.json("show")["bridges"][0]["other_config"]
+    assert oc == {"mac-aging-time": "60", "mac-table-size": "4096"}  # a key keeps its value
+    r = sw.vsctl("add", "Port", "vm1", "tag", "5", check=False)
+    assert r.returncode == 1 and "neither a set nor a map" in r.stderr
+    assert sw.vsctl("get", "open-vswitch", ".", "other_config").startswith("{")
+    # requests kvsctl never sends are refused, not a crash
+    with pytest.raises(KvsctlError, match="strings"):
+        sw.rpc("find", {"table": "Interface", "conditions": [{"value": "x"}]})
+    with pytest.raises(KvsctlError, match="strings"):
+        sw.rpc("list", {"table": "Interface", "records": [1], "columns": ["ofport"]})
+    with pytest.raises(KvsctlError, match="strings"):
+        sw.rpc("list", {"table": "Port", "columns": [7]})
+    assert sw.alive()
 
 
 def test_errors_name_the_problem_and_change_nothing(switch):

@@ -6,6 +6,7 @@ writes (ofport, link_state, status, statistics, error, cur_cfg) tell the
 truth; a change kvswitch cannot run is refused for its interface alone; the
 database going away and kvswitchd restarting lose nothing."""
 import os
+import subprocess
 import time
 
 import pytest
@@ -98,6 +99,28 @@ def test_bad_interface_is_refused_alone(osw, guests):
     err = osw.get("Interface", "vm1", "error")
     assert "tx-retries-max" in err and "99" in err, err
     assert osw.port_status("vm1")["connected"]
+    # it runs as it was, and the database says so besides the error
+    assert osw.get("Interface", "vm1", "ofport") != "-1"
+    osw.wait_for(lambda: osw.get("Interface", "vm1", "link_state") == "up", what="link up")
+    # a port that conflicts with a running one is the one refused
+    sock = osw.dir / "qemu-vmb.sock"
+    osw.ovs_vsctl("add-port", "br0", "vmb", "--", "set", "Interface", "vmb",
+                  "type=dpdkvhostuserclient", f"options:vhost-server-path={sock}")
+    vmb_ofport = osw.get("Interface", "vmb", "ofport")
+    osw.ovs_vsctl("add-port", "br0", "vma", "--", "set", "Interface", "vma",
+                  "type=dpdkvhostuserclient", f"options:vhost-server-path={sock}", check=False)
+    assert "already used by port" in osw.get("Interface", "vma", "error")
+    assert osw.get("Interface", "vmb", "error") == "[]"
+    assert osw.get("Interface", "vmb", "ofport") == vmb_ofport
+    assert osw.port_status("vmb")["mode"] == "client"
+    osw.ovs_vsctl("del-port", "vma")
+    osw.ovs_vsctl("del-port", "vmb")
+    # a bridge that cannot be created names itself on its interfaces
+    long_name = "b" * 40
+    osw.ovs_vsctl("add-br", long_name, "--", "add-port", long_name, "p1", "--", "set",
+                  "Interface", "p1", "type=dpdkvhostuser", check=False)
+    assert f"bridge {long_name} cannot be created" in osw.get("Interface", "p1", "error")
+    osw.ovs_vsctl("del-br", long_name)
     # an interface type kvswitch does not have
     osw.ovs_vsctl("add-port", "br0", "gre0", "--", "set", "Interface", "gre0", "type=gre",
                   check=False)
@@ -251,6 +274,14 @@ def test_ovs_appctl_reaches_kvswitchd(osw, guests):
     assert r.returncode == 2 and "unknown module" in r.stderr
     r = osw.ovs_appctl("no/such-command", check=False)
     assert r.returncode == 2 and "not a valid command" in r.stderr
+    # more clients at once than kvswitchd serves at once: every one answered
+    env = {**os.environ, "OVS_RUNDIR": str(osw.rundir)}
+    procs = [subprocess.Popen(["ovs-appctl", "--timeout=20", "version"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(40)]
+    outs = [p.communicate(timeout=30) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 40, outs
+    assert all(o.startswith("kvswitchd (kvswitch)") for o, _ in outs)
 
     for gg in g.values():
         gg.quit()
@@ -323,6 +354,20 @@ def test_native_vlan_modes(osw, guests):
     osw.ovs_vsctl("set", "port", "vm2", "tag=10", "trunks=20", "vlan_mode=native-untagged")
     osw.ovs_vsctl("set", "port", "vm3", "tag=20")
     assert osw.get("Interface", "vm2", "error") == "[]"
+    # a native VLAN port with no trunks (all VLANs) and a plain trunk (VLAN 0
+    # untagged): VLAN 0 must not reach the native port, where it would look
+    # like the native VLAN's frames
+    osw.ovs_vsctl("add-port", "br0", "vm4", "--", "set", "Interface", "vm4", "type=dpdkvhostuser")
+    osw.ovs_vsctl("add-port", "br0", "vm5", "--", "set", "Interface", "vm5",
+                  "type=dpdkvhostuser", "--", "set", "port", "vm5", "tag=10",
+                  "vlan_mode=native-untagged")
+    g45 = attach(osw, guests, ["vm4", "vm5"])
+    g45["vm4"].send(dst=BCAST, count=9)
+    settle(*g45.values())
+    assert rx_from(g45["vm5"], MAC[1]) == 0, g45["vm5"].stats()
+    for gg in g45.values():
+        gg.quit()
+    osw.ovs_vsctl("del-port", "vm4", "--", "del-port", "vm5")
     g = attach(osw, guests, ["vm1", "vm2", "vm3"])
     # the native VLAN leaves native-untagged untagged, both ways
     g["vm1"].send(dst=BCAST, count=11)

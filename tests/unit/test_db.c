@@ -624,6 +624,20 @@ static void test_validate_records(void **state)
 				 0);
 		assert_string_equal(text, "native-untagged");
 	}
+	{
+		/* a native VLAN trunk of all VLANs still does not carry VLAN 0: its
+		 * frames would leave untagged, like the native VLAN's (as OVS) */
+		struct db_port_cfg pc;
+
+		assert_int_equal(db_clear(db, "Port", "vm1", "trunks", NULL, err, sizeof(err)), 0);
+		db_port_cfg(vm1, &pc);
+		assert_false(pc.trunks[0] & 1ULL);
+		assert_true(pc.trunks[0] & 2ULL);
+		assert_true(pc.trunks[vm1->tag / 64] & (1ULL << (vm1->tag % 64)));
+		set_ok(db, "Port", "vm1", "trunks", NULL, "0,10,20");
+		db_port_cfg(vm1, &pc);
+		assert_false(pc.trunks[0] & 1ULL);
+	}
 	set_ok(db, "Port", "vm1", "vlan_mode", NULL, "access");
 	expect_invalid(db, "port 'vm1': vlan_mode access needs a tag and no trunks");
 	set_ok(db, "Port", "vm1", "vlan_mode", NULL, "trunk");

@@ -242,6 +242,13 @@ static void test_jsonrpc_framing(void **state)
 		assert_true(n > 0);
 		assert_string_equal(buf, "{\"method\":\"echo\"}");
 	}
+	/* an error in the last byte is an error, not a message still arriving */
+	assert_int_equal(write(sv[1], "{\"id\":1,\"method\":}", 18), 18);
+	assert_int_equal(jsonrpc_recv(rpc, &msg), -EPROTO);
+	jsonrpc_close(rpc);
+	close(sv[1]);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	rpc = jsonrpc_open(sv[0]);
 	/* not JSON: the connection is broken, not a crash or a hang */
 	assert_int_equal(write(sv[1], "]garbage", 8), 8);
 	assert_int_equal(jsonrpc_recv(rpc, &msg), -EPROTO);
@@ -249,6 +256,11 @@ static void test_jsonrpc_framing(void **state)
 	jsonrpc_close(rpc);
 	close(sv[1]);
 
+	/* text that is not UTF-8 (an error cut in the middle of a character) */
+	msg = jsonrpc_string("caf\xc3");
+	assert_non_null(msg);
+	assert_string_equal(json_string_value(msg), "caf?");
+	json_decref(msg);
 	/* a peer that closes mid-message */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	rpc = jsonrpc_open(sv[0]);
