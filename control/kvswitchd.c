@@ -214,6 +214,7 @@ int main(int argc, char **argv)
 	const char *config = DEFAULT_CONFIG, *unixctl = DEFAULT_UNIXCTL, *mem = "1024";
 	const char *ovsdb = NULL, *ovs_rundir = getenv("OVS_RUNDIR");
 	char *file_ovsdb = NULL; /* the file's "ovsdb:" key */
+	char *ovs_eal = NULL;    /* EAL arguments from the database */
 	char *eal_argv[MAX_EAL_ARGS], core_arg[16], err[DB_ERR_LEN], *extra = NULL;
 	char run_dir[PATH_MAX];
 	int eal_argc = 0, o, efd, rc, i;
@@ -316,6 +317,23 @@ int main(int argc, char **argv)
 		     tok = strtok_r(NULL, " \t", &save))
 			eal_argv[eal_argc++] = tok;
 	}
+	if (ovsdb != NULL && ovsdb_client_eal_args()[0]) {
+		/* OVS's dpdk-socket-mem and friends; with --no-huge, -m sizes
+		 * memory and EAL refuses them */
+		if (no_huge) {
+			fprintf(stderr,
+				"%skvswitchd: --no-huge: not passing the database's EAL arguments "
+				"'%s'\n",
+				journal_prefix(LOG_WARNING), ovsdb_client_eal_args());
+		} else {
+			char *save = NULL, *tok;
+
+			ovs_eal = strdup(ovsdb_client_eal_args());
+			for (tok = ovs_eal ? strtok_r(ovs_eal, " ", &save) : NULL;
+			     tok && eal_argc < MAX_EAL_ARGS - 1; tok = strtok_r(NULL, " ", &save))
+				eal_argv[eal_argc++] = tok;
+		}
+	}
 	for (i = optind; i < argc && eal_argc < MAX_EAL_ARGS - 1; i++)
 		eal_argv[eal_argc++] = argv[i];
 	/* EAL probes every PCI device it can at start, and could take one bound
@@ -327,6 +345,14 @@ int main(int argc, char **argv)
 		eal_argv[eal_argc++] = "ffff:ff:1f.7";
 	}
 	eal_argv[eal_argc] = NULL;
+	{
+		char line[1024];
+		size_t off = 0;
+
+		for (i = 1; i < eal_argc && off < sizeof(line); i++)
+			off += (size_t)snprintf(line + off, sizeof(line) - off, " %s", eal_argv[i]);
+		fprintf(stderr, "%skvswitchd: EAL arguments:%s\n", journal_prefix(LOG_INFO), line);
+	}
 
 	/* Before EAL, so that a second daemon on the same socket stops before
 	 * it touches any device.  Requests wait until the loop below runs. */
@@ -445,6 +471,7 @@ int main(int argc, char **argv)
 	db_destroy(sw.db);
 	free(extra);
 	free(file_ovsdb);
+	free(ovs_eal);
 	rte_eal_cleanup();
 	return 0;
 }

@@ -65,6 +65,7 @@ static struct {
 	unsigned int backoff_ms;
 	unsigned int txn_seq;
 	bool down_logged;
+	char eal_args[512]; /* from the database at start */
 } oc;
 
 static uint64_t now_ms(void)
@@ -101,6 +102,11 @@ int ovsdb_client_init(const char *remote, const char *rundir, char *err, size_t 
 	oc.backoff_ms = OC_BACKOFF_MIN_MS;
 	oc.active = true;
 	return 0;
+}
+
+const char *ovsdb_client_eal_args(void)
+{
+	return oc.eal_args;
 }
 
 bool ovsdb_client_active(void)
@@ -630,6 +636,7 @@ struct db *ovsdb_client_first_db(int timeout_ms)
 	}
 	if (ovsdb_map_db(oc.replica, oc.rundir, &m) < 0)
 		return NULL;
+	snprintf(oc.eal_args, sizeof(oc.eal_args), "%s", m.eal_args);
 	/* the control loop applies the database, errors and all; this copy
 	 * only chooses cores and EAL arguments, so the start never fails on a
 	 * port that cannot open */

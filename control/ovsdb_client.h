@@ -33,6 +33,9 @@ int ovsdb_client_init(const char *remote, const char *rundir, char *err, size_t 
  * from).  When ovsdb-server does not answer: an empty configuration, and the
  * client keeps trying from the control loop.  NULL + errno: out of memory. */
 struct db *ovsdb_client_first_db(int timeout_ms);
+/* After ovsdb_client_first_db(): the EAL arguments the database's
+ * Open_vSwitch other_config asks for ("--socket-mem 1024,0 ..."), "" if none. */
+const char *ovsdb_client_eal_args(void);
 /* Is kvswitchd in OVSDB mode? */
 bool ovsdb_client_active(void);
 const char *ovsdb_client_remote(void);

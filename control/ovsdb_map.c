@@ -161,8 +161,7 @@ static const char *ovs_key_alias(const char *key)
 static bool ovs_key_silent(const char *key)
 {
 	static const char *const keys[] = {
-		"dpdk-init",           "dpdk-socket-mem",        "dpdk-socket-limit",
-		"dpdk-lcore-mask",     "dpdk-hugepage-dir",      "userspace-tso-enable",
+		"dpdk-init",           "dpdk-lcore-mask",        "userspace-tso-enable",
 		"vhost-iommu-support", "vhost-postcopy-support", "per-port-memory"};
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -186,6 +185,35 @@ static int take_key(struct ovsdb_map_result *out, const char *table, const char 
 	return rc < 0 ? rc : db_set(out->db, table, record, column, k, v, err, errlen);
 }
 
+/* OVS's keys that are EAL arguments, into out->eal_args: true if k is one.
+ * Values are checked so that one cannot smuggle in more arguments. */
+static bool eal_key(struct ovsdb_map_result *out, const char *k, const char *v)
+{
+	static const struct {
+		const char *key, *arg, *chars;
+	} keys[] = {
+		{"dpdk-socket-mem", "--socket-mem", "0123456789,"},
+		{"dpdk-socket-limit", "--socket-limit", "0123456789,"},
+		{"dpdk-hugepage-dir", "--huge-dir", NULL},
+	};
+	size_t len = strlen(out->eal_args);
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(k, keys[i].key) != 0)
+			continue;
+		if (v[0] == '\0' || (keys[i].chars ? strspn(v, keys[i].chars) != strlen(v)
+						   : v[0] != '/' || strpbrk(v, " \t") != NULL)) {
+			note(out, "Open_vSwitch . other_config:%s '%s' (not %s)", k, v,
+			     keys[i].chars ? "numbers separated by commas" : "an absolute path");
+			return true;
+		}
+		snprintf(out->eal_args + len, sizeof(out->eal_args) - len, "%s%s %s",
+			 len ? " " : "", keys[i].arg, v);
+		return true;
+	}
+	return false;
+}
+
 static int map_open_vswitch(const json_t *ovs, const char *rundir, struct ovsdb_map_result *out)
 {
 	json_t *pairs = map_pairs(json_object_get(ovs, "other_config")), *kv;
@@ -207,6 +235,8 @@ static int map_open_vswitch(const json_t *ovs, const char *rundir, struct ovsdb_
 			out->stats_interval_ms = ms < 5000 ? 5000 : ms > 3600000 ? 3600000 : ms;
 			continue;
 		}
+		if (eal_key(out, k, v))
+			continue;
 		if (ovs_key_silent(k))
 			continue;
 		k = ovs_key_alias(k);

@@ -33,8 +33,11 @@ struct ovsdb_map_result {
 	json_t *local_ifaces;      /* {"br0": "br0"}: each bridge's own (internal)
 				      interface, which kvswitch does not create */
 	int64_t stats_interval_ms; /* other_config:stats-update-interval, 5000 default */
-	int64_t next_cfg;          /* Open_vSwitch next_cfg, 0 if none */
-	char ovs_uuid[40];         /* the Open_vSwitch row, "" if none yet */
+	/* EAL arguments OVS's other_config asks for (dpdk-socket-mem,
+	 * dpdk-socket-limit, dpdk-hugepage-dir), used at start only */
+	char eal_args[512];
+	int64_t next_cfg;  /* Open_vSwitch next_cfg, 0 if none */
+	char ovs_uuid[40]; /* the Open_vSwitch row, "" if none yet */
 };
 
 /* 0, or -ENOMEM.  The caller frees out with ovsdb_map_result_free(). */

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from conftest import need_hugepages, running
-from kvs import Switch
+from kvs import NO_HUGE, Switch
 from ovs_tools import OvsdbServer, OvsSwitch, need_ovs
 from test_switching import BCAST, MAC, expect_rx, rx_from, settle, wait_learned
 
@@ -195,8 +195,14 @@ def test_ovsdb_server_away_and_back_loses_nothing(osw, ovsdb, guests):
 def test_kvswitchd_restart_takes_the_database_back(osw, guests):
     vhost_bridge(osw)
     osw.ovs_vsctl("set", "port", "vm1", "tag=7")
+    # OVS's EAL settings take effect at the next start, as with ovs-vswitchd
+    osw.ovs_vsctl("set", "Open_vSwitch", ".", "other_config:dpdk-socket-mem=512")
     osw.kill()
     osw.start()
+    if NO_HUGE:
+        assert "not passing the database's EAL arguments '--socket-mem 512'" in osw.log_text()
+    else:
+        assert "--socket-mem 512" in osw.log_text().split("EAL arguments:")[-1].splitlines()[0]
     osw.baseline = osw.mbufs_in_use()
     ports = {p["name"]: p for p in osw.json("show")["bridges"][0]["ports"]}
     osw.wait_for(lambda: len(osw.json("show")["bridges"]) == 1, what="bridge back")

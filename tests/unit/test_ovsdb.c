@@ -51,7 +51,9 @@ static json_t *replica(const char *text)
 #define BASE_ROWS                                                                                  \
 	"'Open_vSwitch': {'o1': {'bridges': ['uuid', 'b1'], 'next_cfg': 7, "                       \
 	"  'other_config': ['map', [['pmd-cpu-mask', '0x2'], ['dpdk-init', 'true'], "              \
-	"  ['pmd-maxsleep', '50'], ['vhost-sock-dir', 'vhu'], ['hw-offload', 'true']]]}},"         \
+	"  ['pmd-maxsleep', '50'], ['vhost-sock-dir', 'vhu'], ['hw-offload', 'true'], "           \
+	"  ['dpdk-socket-mem', '1024,0'], ['dpdk-hugepage-dir', '/dev/hugepages'], "               \
+	"  ['dpdk-socket-limit', '2048 -d /tmp/evil.so']]]}},"         \
 	"'Bridge': {'b1': {'name': 'br0', 'datapath_type': 'netdev', "                             \
 	"  'ports': ['set', [['uuid', 'p1'], ['uuid', 'p2'], ['uuid', 'p3'], ['uuid', 'p0']]], "   \
 	"  'other_config': ['map', [['mac-aging-time', '60']]], 'mirrors': ['set', []]}},"
@@ -95,11 +97,14 @@ static void test_map_bridge_ports_and_keys(void **state)
 	assert_string_equal(smap_get(&m.db->other_config, "pmd-sleep-max"), "50");
 	assert_string_equal(smap_get(&m.db->other_config, "pmd-cpu-mask"), "0x2");
 	assert_null(smap_get(&m.db->other_config, "dpdk-init")); /* silent: EAL always runs */
+	/* OVS's EAL keys become EAL arguments; a value that would add more is not */
+	assert_string_equal(m.eal_args, "--socket-mem 1024,0 --huge-dir /dev/hugepages");
 	assert_string_equal(json_string_value(json_object_get(m.local_ifaces, "br0")), "br0");
 	/* an OVS key kvswitch lacks is noted, not silently dropped */
-	if (json_array_size(m.ignored) != 1)
+	if (json_array_size(m.ignored) != 2)
 		fail_msg("notes: %s", json_dumps(m.ignored, 0));
-	assert_has(json_string_value(json_array_get(m.ignored, 0)), "hw-offload");
+	assert_has(json_string_value(json_array_get(m.ignored, 0)), "dpdk-socket-limit");
+	assert_has(json_string_value(json_array_get(m.ignored, 1)), "hw-offload");
 
 	assert_int_equal(m.db->n_bridges, 1);
 	assert_int_equal(m.db->bridges[0]->n_ports, 3); /* not the internal br0 */
