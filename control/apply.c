@@ -34,6 +34,7 @@
 #include "control/balance.h"
 #include "control/port_filter.h"
 #include "control/rxq_plan.h"
+#include "control/metrics.h"
 #include "control/state.h"
 #include "control/uplink.h"
 #include "control/xdp_filter.h"
@@ -448,6 +449,15 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 			return -EINVAL;
 		CTL_LOG(ERR, "%s: using the default\n", err);
 	}
+	/* the metrics endpoint first: an address that cannot be bound refuses
+	 * the change before anything else moved */
+	rc = metrics_prepare(ovs.metrics_address, err, errlen);
+	if (rc < 0) {
+		if (strict)
+			return rc;
+		CTL_LOG(ERR, "%s: no metrics endpoint\n", err);
+		rc = 0;
+	}
 	want = apply_pmd_cores(ovs.pmd_cpu_mask, sw.control_core);
 	sock_dir_existed = access(ovs.vhost_sock_dir, F_OK) == 0;
 	perms_changed = strcmp(sw.ovs.vhost_sock_group, ovs.vhost_sock_group) != 0 ||
@@ -502,8 +512,10 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 		}
 	}
 	rc = port_filter_prepare(db, opening, n_open, strict, err, errlen);
-	if (rc < 0)
+	if (rc < 0) {
+		metrics_abort();
 		return rc;
+	}
 	for (i = 0; i < n_open; i++) {
 		struct db_port_cfg c;
 
@@ -689,6 +701,7 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 		db_destroy(sw.db);
 		sw.db = db;
 	}
+	metrics_commit();
 	sw.started = true;
 	return 0;
 
@@ -704,6 +717,7 @@ undo_opens:
 	if (reopened_closed)
 		restore_reopened(reopen, n_reopen);
 	port_filter_abort();
+	metrics_abort();
 	return rc;
 }
 

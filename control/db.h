@@ -186,7 +186,8 @@ struct db_ovs_cfg {
 	uint32_t pmd_auto_lb_rebal_interval_ms;     /* tests: ms, overrides the
 						       minutes; 0 = unset */
 	uint32_t pmd_sleep_max;                     /* us, default 0 = never sleep, 0..10000 */
-	uint32_t n_mbufs; /* n-mbufs per NUMA node, default 65536, 4096..1048576 */
+	uint32_t n_mbufs;          /* n-mbufs per NUMA node, default 65536, 4096..1048576 */
+	char metrics_address[128]; /* metrics-address HOST:PORT, "" = no metrics endpoint */
 };
 
 struct db_bridge_cfg {

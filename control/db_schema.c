@@ -54,8 +54,9 @@ struct key_def {
 };
 
 static const struct key_def ovs_keys[] = {
-	{"dpdk-devargs-allow", K_TEXT}, /* file only (control/db_socket.c) */
-	{"dpdk-extra", K_TEXT},         /* file only */
+	{"dpdk-devargs-allow", K_TEXT},          /* file only (control/db_socket.c) */
+	{"dpdk-extra", K_TEXT},                  /* file only */
+	{"metrics-address", K_NONEMPTY, 0, 127}, /* HOST:PORT, checked when bound */
 	{"n-mbufs", K_UINT, 4096, 1048576},
 	{"pmd-auto-lb", K_BOOL},
 	{"pmd-auto-lb-improvement-threshold", K_UINT, 0, 100},
@@ -761,6 +762,8 @@ void db_ovs_cfg(const struct db *db, struct db_ovs_cfg *out)
 		(uint32_t)get_uint(m, "pmd-auto-lb-rebal-interval-ms", 0);
 	out->pmd_sleep_max = (uint32_t)get_uint(m, "pmd-sleep-max", 0);
 	out->n_mbufs = (uint32_t)get_uint(m, "n-mbufs", 65536);
+	snprintf(out->metrics_address, sizeof(out->metrics_address), "%s",
+		 smap_get(m, "metrics-address") ? smap_get(m, "metrics-address") : "");
 }
 
 void db_bridge_cfg(const struct db_bridge *br, struct db_bridge_cfg *out)

@@ -33,6 +33,7 @@
 #include "control/cmd.h"
 #include "control/host_check.h"
 #include "control/journal_log.h"
+#include "control/metrics.h"
 #include "control/ovsdb_client.h"
 #include "control/ovsdb_map.h"
 #include "control/reload.h"
@@ -439,9 +440,12 @@ int main(int argc, char **argv)
 		unsigned int n_rpc = n;
 
 		n += ovsdb_client_pollfds(fds + n, 1);
-		unsigned int n_unixctl = unixctl_pollfds(fds + n, RTE_DIM(fds) - n - 1);
+		unsigned int n_unixctl = unixctl_pollfds(fds + n, RTE_DIM(fds) - n - 2);
+		unsigned int i_metrics = n + n_unixctl;
+		bool metrics_ready = false;
 
 		n += n_unixctl;
+		n += metrics_pollfds(fds + n, 1);
 		fds[n++] = (struct pollfd){.fd = efd, .events = POLLIN};
 		if (poll(fds, n, 1) > 0) {
 			if (fds[n - 1].revents & POLLIN) {
@@ -450,7 +454,9 @@ int main(int argc, char **argv)
 					apply_vhost_events();
 			}
 			rpc_serve(fds, n_rpc);
+			metrics_ready = i_metrics < n - 1 && (fds[i_metrics].revents & POLLIN);
 		}
+		metrics_run(metrics_ready);
 		ovsdb_client_run();
 		unixctl_run();
 		if (unixctl_exit_asked())
@@ -466,6 +472,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "%skvswitchd: exiting\n", journal_prefix(LOG_INFO));
 	rpc_close();
 	unixctl_close();
+	metrics_stop();
 	ovsdb_client_close();
 	apply_shutdown();
 	db_destroy(sw.db);

@@ -626,10 +626,11 @@ static void test_full_file(void **state)
 		fail_msg("%s", err);
 
 	/* Every Open_vSwitch key is there. */
-	assert_int_equal(db->other_config.n, 15);
+	assert_int_equal(db->other_config.n, 16);
 	db_ovs_cfg(db, &oc);
 	assert_true(oc.pmd_cpu_mask == 0x6);
 	assert_int_equal(oc.vhost_sock_mode, 0660);
+	assert_string_equal(oc.metrics_address, "127.0.0.1:9473");
 	assert_int_equal(db_bridge_find(db, "br0")->other_config.n, 3);
 	db_port_cfg(db_port_find(db, "uplink", NULL), &pc);
 	assert_int_equal(pc.type, DB_PORT_DPDK);
