@@ -39,6 +39,7 @@
 #include "control/reload.h"
 #include "control/rpc.h"
 #include "control/sd_service.h"
+#include "control/telemetry.h"
 #include "control/unixctl.h"
 #include "control/state.h"
 #include "control/xdp_filter.h"
@@ -387,6 +388,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	rte_log_set_level(RTE_LOGTYPE_USER1, RTE_LOG_INFO);
+	if (telemetry_init() < 0)
+		fprintf(stderr, "%skvswitchd: kvswitch's DPDK telemetry commands not registered\n",
+			journal_prefix(LOG_WARNING));
 	rte_log_set_level(RTE_LOGTYPE_USER2, RTE_LOG_INFO);
 
 	/* The af_xdp ports' XDP program (0600) goes next to the control
@@ -462,6 +466,7 @@ int main(int argc, char **argv)
 		if (unixctl_exit_asked())
 			stop = 1;
 		apply_tick();
+		telemetry_refresh();
 		if (reload_asked) {
 			reload_asked = 0;
 			reload_from_file(config);

@@ -136,3 +136,34 @@ def test_prometheus_scrapes_kvswitchd(switch, guests, tmp_path):
         prom.terminate()
         prom.wait(20)
         log.close()
+
+
+def test_dpdk_telemetry_shows_kvswitch(switch, guests):
+    tool = shutil.which("dpdk-telemetry.py")
+    if tool is None:
+        pytest.skip("dpdk-telemetry.py not found (Debian: dpdk)")
+    import json
+    switch.vsctl("add-br", "br0")
+    for n in ("vm1", "vm2"):
+        switch.vsctl("add-port", "br0", n, "type=dpdkvhostuser")
+    g = attach(switch, guests, ["vm1", "vm2"])
+    g["vm1"].send(dst=BCAST, count=21)
+    settle(*g.values())
+    expect_rx(g["vm2"], MAC[1], 21)
+
+    def ask(cmd):
+        r = subprocess.run([tool], input=cmd + "\n", capture_output=True, text=True,
+                           timeout=30)
+        line = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+        return json.loads(line[-1]) if line else {}
+
+    # the snapshot is refreshed once a second
+    switch.wait_for(lambda: ask("/kvswitch/port,vm1").get("/kvswitch/port", {})
+                    .get("rx_packets") == 21, timeout=10, what="vm1 in DPDK telemetry")
+    assert sorted(ask("/kvswitch/port_list")["/kvswitch/port_list"]) == ["vm1", "vm2"]
+    port = ask("/kvswitch/port,vm2")["/kvswitch/port"]
+    assert port["tx_packets"] == switch.port_stats("vm2")["tx_packets"] == 21
+    assert port["bridge"] == "br0" and "rx_drop_vlan_not_allowed" in port
+    cores = ask("/kvswitch/pmd_list")["/kvswitch/pmd_list"]
+    assert cores == [p["core"] for p in switch.json("pmd-stats-show")]
+    assert ask(f"/kvswitch/pmd,{cores[0]}")["/kvswitch/pmd"]["rx_packets"] >= 21
