@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Live migration of a QEMU/Linux guest (TCG) between two kvswitch ports on one host: the
+source QEMU on port vmA, the destination QEMU (-incoming) on port vmA-dst, a peer guest
+pinging the migrating one every 0.1 s across the switch-over.  Reports the echoes lost
+(QEMU's stop-and-copy downtime) and checks that the MAC table follows the guest and that
+TCP works on the destination (md5 on both ends).
+
+KVS_MIGRATION_STREAM_MB=N (default 0) also runs an N MB TCP stream into the migrating
+guest across the switch-over: its md5 is the proof that the switch's writes into guest
+memory during the migration were logged as dirty.  With 24 MB it fails today (issue 16):
+the destination guest reports `virtio_net virtio0: output.0:id N is not a head!` and
+locks up, with guest offloads on or off."""
+import json
+import os
+import re
+import socket
+import time
+
+import pytest
+
+from test_qemu import IP, MAC, PORT, ping, vm_image, vms  # noqa: F401 (fixtures)
+
+
+class QMP:
+    """QEMU's machine protocol on a unix socket: capabilities, then commands."""
+
+    def __init__(self, path, timeout=30):
+        deadline = time.time() + timeout
+        while True:
+            try:
+                self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.s.connect(str(path))
+                break
+            except OSError:
+                self.s.close()
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.1)
+        self.f = self.s.makefile("r")
+        json.loads(self.f.readline())  # greeting
+        self.cmd("qmp_capabilities")
+
+    def cmd(self, name, **args):
+        self.s.sendall(json.dumps({"execute": name, "arguments": args}).encode() + b"\n")
+        while True:
+            msg = json.loads(self.f.readline())
+            if "event" in msg:
+                continue
+            if "error" in msg:
+                raise RuntimeError(f"QMP {name}: {msg['error']}")
+            return msg["return"]
+
+    def close(self):
+        self.f.close()
+        self.s.close()
+
+
+def test_live_migration_keeps_the_network_and_every_byte(switch, vms, tmp_path):
+    switch.vsctl("add-br", "br0")
+    for p in ("vm1", "vmA", "vmA-dst"):
+        switch.vsctl("add-port", "br0", p, "--", "set", "Interface", p, "type=dpdkvhostuser")
+    mig = tmp_path / "migrate.sock"
+    qmp_src, qmp_dst = tmp_path / "qmp-src.sock", tmp_path / "qmp-dst.sock"
+    peer = vms("vm1", switch.sock("vm1"), "client", mac=MAC[1], ip=IP[1], queues=1)
+    src = vms("vmA", switch.sock("vmA"), "client", mac=MAC[2], ip=IP[2], queues=1,
+              extra_args=["-qmp", f"unix:{qmp_src},server=on,wait=off"])
+    for v in (peer, src):
+        v.wait_boot()
+        v.wait_link()
+    ping(peer, src)
+    # the destination: the same machine, another port, waiting for the state
+    dst_dir = tmp_path / "dst"
+    dst_dir.mkdir()
+    dst = vms("vmA", switch.sock("vmA-dst"), "client", mac=MAC[2], ip=IP[2], queues=1,
+              workdir=dst_dir,
+              extra_args=["-qmp", f"unix:{qmp_dst},server=on,wait=off",
+                          "-incoming", f"unix:{mig}"])
+    qd = QMP(qmp_dst)  # kvswitch's port starts once the guest runs there
+    assert qd.cmd("query-status")["status"] == "inmigrate"
+
+    # traffic across the switch-over: echoes every 0.1 s, and optionally a TCP stream
+    mb = int(os.environ.get("KVS_MIGRATION_STREAM_MB", "0")) or 4
+    stream = os.environ.get("KVS_MIGRATION_STREAM_MB", "0") != "0"
+    src.check("rm -f /tmp/recv /tmp/recv.md5; "
+              "printf '#!/bin/sh\\ncat > /tmp/recv\\nmd5sum < /tmp/recv > /tmp/recv.md5\\n' "
+              "> /tmp/rx.sh; chmod +x /tmp/rx.sh")
+    src.check(f"nc -l -p {PORT} -e /tmp/rx.sh >/dev/null 2>&1 &")
+    want = peer.check(f"dd if=/dev/urandom of=/tmp/data bs=1M count={mb} 2>/dev/null && "
+                      "md5sum < /tmp/data").split()[0]
+    peer.check(f"ping -i 0.1 -c 400 {src.ip()} > /tmp/ping.log 2>&1 &")
+    if stream:
+        peer.check(f"nc {src.ip()} {PORT} < /tmp/data > /tmp/nc.log 2>&1 &")
+    time.sleep(1)
+
+    q = QMP(qmp_src)
+    t0 = time.time()
+    q.cmd("migrate", uri=f"unix:{mig}")
+    status = {}
+    while time.time() - t0 < 240:
+        status = q.cmd("query-migrate")
+        if status.get("status") in ("completed", "failed", "cancelled"):
+            break
+        time.sleep(0.2)
+    q.close()
+    took = time.time() - t0
+    assert status.get("status") == "completed", status
+    downtime = status.get("downtime")
+    print(f"migration: {took:.1f} s, QEMU's downtime {downtime} ms, "
+          f"{status.get('ram', {}).get('dirty-sync-count')} dirty syncs")
+    assert qd.cmd("query-status")["status"] == "running"
+    qd.close()
+    switch.wait_connected("vmA-dst", timeout=30)
+    src.close()  # the source QEMU stays paused after a migration: gone now
+
+    # the guest runs on the destination with its MAC and IP; the table followed it
+    assert MAC[2] in dst.check("cat /sys/class/net/eth0/address")
+    assert IP[2].split("/")[0] in dst.check("ip -4 addr show dev eth0")
+    switch.wait_for(lambda: any(e["mac"].lower() == MAC[2] and e["port"] == "vmA-dst"
+                                for e in switch.json("fdb/show", "br0")),
+                    timeout=20, what="vmA's MAC on vmA-dst")
+    assert switch.json("fdb/stats-show", "br0")["moved"] >= 1
+
+    # every byte arrived (through the switch-over with a stream: dirty logging)
+    if not stream:
+        peer.check(f"nc {src.ip()} {PORT} < /tmp/data > /tmp/nc.log 2>&1", timeout=240)
+    deadline, got = time.time() + 240, ""
+    while time.time() < deadline and not got:
+        got = dst.run("cat /tmp/recv.md5 2>/dev/null", timeout=20)[1].strip()
+        time.sleep(1)
+    size = dst.run("wc -c < /tmp/recv", timeout=20)[1].strip()
+    assert got.split()[:1] == [want], f"md5 {got!r} != {want!r}, {size} bytes received"
+
+    # echoes lost: the switch-over's cost
+    deadline = time.time() + 120
+    while time.time() < deadline and "packets received" not in \
+            peer.run("cat /tmp/ping.log", timeout=10)[1]:
+        time.sleep(1)
+    log = peer.check("cat /tmp/ping.log")
+    m = re.search(r"(\d+) packets transmitted, (\d+) packets received", log)
+    assert m, log[-500:]
+    lost = int(m.group(1)) - int(m.group(2))
+    gaps = [float(x) for x in re.findall(r"time=([\d.]+) ms", log)]
+    print(f"echoes: {m.group(1)} sent, {lost} lost, slowest {max(gaps):.0f} ms")
+    # QEMU's stop-and-copy downtime bounds the loss: at most 1 s of echoes under TCG
+    # beyond what that downtime covers
+    allowed = 10 + int((downtime or 0) / 100)
+    assert lost <= allowed, f"{lost} echoes lost (downtime {downtime} ms)\n{log[-800:]}"
+    ping(peer, dst)
