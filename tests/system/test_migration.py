@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from test_qemu import IP, MAC, PORT, ping, vm_image, vms  # noqa: F401 (fixtures)
+from test_qemu import IP, MAC, PORT, ping, start_receiver, vm_image, vms  # noqa: F401
 
 
 class QMP:
@@ -81,10 +81,7 @@ def test_live_migration_keeps_the_network_and_every_byte(switch, vms, tmp_path):
     # traffic across the switch-over: echoes every 0.1 s, and optionally a TCP stream
     mb = int(os.environ.get("KVS_MIGRATION_STREAM_MB", "0")) or 4
     stream = os.environ.get("KVS_MIGRATION_STREAM_MB", "0") != "0"
-    src.check("rm -f /tmp/recv /tmp/recv.md5; "
-              "printf '#!/bin/sh\\ncat > /tmp/recv\\nmd5sum < /tmp/recv > /tmp/recv.md5\\n' "
-              "> /tmp/rx.sh; chmod +x /tmp/rx.sh")
-    src.check(f"nc -l -p {PORT} -e /tmp/rx.sh >/dev/null 2>&1 &")
+    start_receiver(src)
     want = peer.check(f"dd if=/dev/urandom of=/tmp/data bs=1M count={mb} 2>/dev/null && "
                       "md5sum < /tmp/data").split()[0]
     peer.check(f"ping -i 0.1 -c 400 {src.ip()} > /tmp/ping.log 2>&1 &")

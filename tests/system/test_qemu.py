@@ -132,16 +132,22 @@ def assert_pings_and_arp(switch, g):
     assert fdb.get(MAC[1]) == "vm1" and fdb.get(MAC[2]) == "vm2", fdb
 
 
+def start_receiver(receiver):
+    """A TCP listener on PORT that writes what it gets to /tmp/recv and its md5 to
+    /tmp/recv.md5 once the sender closes."""
+    receiver.check("rm -f /tmp/recv /tmp/recv.md5; "
+                   "printf '#!/bin/sh\\ncat > /tmp/recv\\nmd5sum < /tmp/recv > /tmp/recv.md5\\n' "
+                   "> /tmp/rx.sh; chmod +x /tmp/rx.sh")
+    receiver.check(f"nc -l -p {PORT} -e /tmp/rx.sh >/dev/null 2>&1 &")
+
+
 def tcp_transfer(sender, receiver, mb=TRANSFER_MB, timeout=120):
     """mb MB of random data over TCP with busybox nc, checked with md5sum on both ends.
 
     busybox's nc exits as soon as its peer half-closes, so the receiving end is
     `nc -l -e SCRIPT` (the script reads the socket to EOF) rather than `nc -l > file`
     with stdin at EOF, which would half-close at once and cut the transfer short."""
-    receiver.check("rm -f /tmp/recv /tmp/recv.md5; "
-                   "printf '#!/bin/sh\\ncat > /tmp/recv\\nmd5sum < /tmp/recv > /tmp/recv.md5\\n' "
-                   "> /tmp/rx.sh; chmod +x /tmp/rx.sh")
-    receiver.check(f"nc -l -p {PORT} -e /tmp/rx.sh >/dev/null 2>&1 &")
+    start_receiver(receiver)
     want = sender.check(f"dd if=/dev/urandom of=/tmp/data bs=1M count={mb} 2>/dev/null && "
                         "md5sum < /tmp/data").split()[0]
     t0 = time.time()
