@@ -388,6 +388,7 @@ json_t *show_fdb_stats(json_t *params, int *code, char *err, size_t errlen)
 	st.refused_full -= br->stats_base.refused_full;
 	st.refused_limit -= br->stats_base.refused_limit;
 	st.refused_chain -= br->stats_base.refused_chain;
+	st.rehashes -= br->stats_base.rehashes;
 	st.requests_lost -= br->stats_base.requests_lost;
 	buf_printf(&b, "Statistics for bridge \"%s\":\n", br->name);
 	buf_printf(&b, "  Current/maximum MAC entries in the table: %u/%u\n", st.entries,
@@ -398,15 +399,16 @@ json_t *show_fdb_stats(json_t *params, int *code, char *err, size_t errlen)
 	buf_printf(&b, "  MACs refused, table full                : %lu\n", st.refused_full);
 	buf_printf(&b, "  MACs refused, port limit                : %lu\n", st.refused_limit);
 	buf_printf(&b, "  MACs refused, bucket chain full         : %lu\n", st.refused_chain);
+	buf_printf(&b, "  Table rebuilt with a new hash           : %lu\n", st.rehashes);
 	buf_printf(&b, "  Learn requests lost                     : %lu\n", st.requests_lost);
 	return buf_view(&b,
-			json_pack("{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "entries", st.entries,
-				  "max", br->cfg.mac_table_size, "learned", (json_int_t)st.learned,
-				  "moved", (json_int_t)st.moved, "aged", (json_int_t)st.aged,
-				  "refused_full", (json_int_t)st.refused_full, "refused_limit",
-				  (json_int_t)st.refused_limit, "refused_chain",
-				  (json_int_t)st.refused_chain, "requests_lost",
-				  (json_int_t)st.requests_lost));
+			json_pack("{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "entries",
+				  st.entries, "max", br->cfg.mac_table_size, "learned",
+				  (json_int_t)st.learned, "moved", (json_int_t)st.moved, "aged",
+				  (json_int_t)st.aged, "refused_full", (json_int_t)st.refused_full,
+				  "refused_limit", (json_int_t)st.refused_limit, "refused_chain",
+				  (json_int_t)st.refused_chain, "rehashes", (json_int_t)st.rehashes,
+				  "requests_lost", (json_int_t)st.requests_lost));
 }
 
 static json_t *drops_json(const uint64_t *d)

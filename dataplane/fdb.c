@@ -310,6 +310,22 @@ static int fdb_add_key(struct fdb *f, uint64_t key, uint16_t port, uint32_t now)
 			return -ENOSPC;
 		rc = fdb_tbl_insert(f->tbl, key, port, now);
 	}
+	if (rc == -ENOSPC && now != f->rehash_at) {
+		/*
+		 * A full chain (FDB_CHAIN_MAX + 1 buckets) in a table with
+		 * room: with 2 keys per bucket on average that is the
+		 * multiplier this table drew piling keys together.
+		 * Multiply-shift does that to an arithmetic run of keys
+		 * (sequential MACs) for a few multipliers in a thousand,
+		 * refusing MACs in a table almost empty.  A rebuild draws
+		 * another.  At most once a second, so a guest that fills a
+		 * chain on purpose costs one rebuild a second, not one a frame.
+		 */
+		f->rehash_at = now;
+		f->rehashes++;
+		if (fdb_rebuild(f, RTE_MAX(f->max_entries, (f->tbl->mask + 1) * 2)) == 0)
+			rc = fdb_tbl_insert(f->tbl, key, port, now);
+	}
 	return rc == -ENOBUFS ? -ENOSPC : rc;
 }
 
@@ -662,6 +678,7 @@ void fdb_stats_get(const struct fdb *f, struct fdb_stats *st)
 	st->refused_full = f->refused_full;
 	st->refused_limit = f->refused_limit;
 	st->refused_chain = f->refused_chain;
+	st->rehashes = f->rehashes;
 	st->requests_lost = __atomic_load_n(&f->requests_lost, __ATOMIC_RELAXED);
 }
 

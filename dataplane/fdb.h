@@ -55,6 +55,7 @@ struct fdb_stats {
 	uint64_t refused_full;  /* new MACs refused: table full */
 	uint64_t refused_limit; /* new MACs refused: port at its limit */
 	uint64_t refused_chain; /* new MACs refused: too many collide in one bucket */
+	uint64_t rehashes;      /* tables rebuilt with a new hash after a full chain */
 	uint64_t requests_lost; /* learn requests lost: request ring full */
 };
 

@@ -173,6 +173,8 @@ struct fdb {
 	uint32_t *port_cnt; /* [max_ports] entries held by each port */
 	uint32_t *port_lim; /* [max_ports] override, 0 = bridge default */
 	uint64_t learned, moved, aged, refused_full, refused_limit, refused_chain;
+	uint64_t rehashes;  /* rebuilds with a new multiplier after a full chain */
+	uint32_t rehash_at; /* `now` of the last one: at most one a second */
 	/* Deleted slots (bucket * FDB_WAYS + way) waiting for a grace period:
 	 * `tomb_new` since the last token, `tomb_wait` behind `tomb_token`. */
 	uint32_t *tomb_new, *tomb_wait;
