@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * db_schema: what a valid configuration is (db_validate) and the typed views
- * with defaults filled in (db_ovs_cfg, db_bridge_cfg, db_port_cfg) that
- * control/apply.c reads after validation.  One table of known keys per
+ * db_schema: what a valid configuration is (db_validate); the typed views
+ * with defaults filled in that control/apply.c reads are db_cfg.c.  One table of known keys per
  * place (Open_vSwitch other_config, Bridge other_config, Interface options
  * per port type, Port other_config) holds each key's syntax and range, so a
  * new key is one line here.  control/conf_file.c also checks single keys
@@ -120,6 +119,11 @@ static int type_of(const char *type)
 	return -1;
 }
 
+int db_schema_type_of(const char *type)
+{
+	return type_of(type);
+}
+
 bool db_schema_type_known(const char *type)
 {
 	return type_of(type) >= 0;
@@ -144,7 +148,7 @@ int db_parse_uint(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-static int parse_mask(const char *s, uint64_t *out)
+int db_parse_mask(const char *s, uint64_t *out)
 {
 	uint64_t v = 0;
 	int digits = 0;
@@ -174,7 +178,7 @@ static int parse_mask(const char *s, uint64_t *out)
 	return 0;
 }
 
-static int parse_mode(const char *s, int *out)
+int db_parse_mode(const char *s, int *out)
 {
 	long v = 0;
 
@@ -191,8 +195,8 @@ static int parse_mode(const char *s, int *out)
 	return 0;
 }
 
-static int parse_affinity(const char *s, struct db_affinity *out, uint16_t *n_out, char *why,
-			  size_t len)
+int db_parse_affinity(const char *s, struct db_affinity *out, uint16_t *n_out, char *why,
+		      size_t len)
 {
 	uint64_t seen[1024 / 64] = {0};
 	const char *p = s;
@@ -252,7 +256,7 @@ syntax:
 }
 
 /* "52:54:00:00:00:01[,52:54:00:00:00:02...]": unicast MACs, each once. */
-static int parse_macs(const char *s, uint8_t (*out)[6], uint8_t *n_out, char *why, size_t len)
+int db_parse_macs(const char *s, uint8_t (*out)[6], uint8_t *n_out, char *why, size_t len)
 {
 	uint8_t macs[DB_MAX_ATTACHED_MACS][6];
 	const char *p = s;
@@ -342,7 +346,7 @@ static int check_value(const struct key_def *d, const char *v, char *why, size_t
 		snprintf(why, len, "'%s' is not one of %s", v, d->choices);
 		return -EINVAL;
 	case K_MASK:
-		switch (parse_mask(v, &u)) {
+		switch (db_parse_mask(v, &u)) {
 		case -EINVAL:
 			snprintf(why, len, "'%s' is not a hexadecimal CPU mask", v);
 			return -EINVAL;
@@ -356,7 +360,7 @@ static int check_value(const struct key_def *d, const char *v, char *why, size_t
 		}
 		return 0;
 	case K_MODE:
-		switch (parse_mode(v, &mode)) {
+		switch (db_parse_mode(v, &mode)) {
 		case -EINVAL:
 			snprintf(why, len, "'%s' is not an octal mode", v);
 			return -EINVAL;
@@ -397,9 +401,9 @@ static int check_value(const struct key_def *d, const char *v, char *why, size_t
 		}
 		return 0;
 	case K_AFFINITY:
-		return parse_affinity(v, NULL, NULL, why, len);
+		return db_parse_affinity(v, NULL, NULL, why, len);
 	case K_MACS:
-		return parse_macs(v, NULL, NULL, why, len);
+		return db_parse_macs(v, NULL, NULL, why, len);
 	}
 	return 0;
 }
@@ -522,14 +526,6 @@ int db_key_check(const char *table, const char *record, const char *type, const 
 	if (d == NULL || (strcmp(column, "options") == 0 && !(d->types & (1u << type_of(type)))))
 		return -ENOENT;
 	return db_schema_check_key(table, record, type, column, key, value, err, errlen);
-}
-
-static uint64_t get_uint(const struct smap *m, const char *key, uint64_t def)
-{
-	const char *v = smap_get(m, key);
-	uint64_t u;
-
-	return v != NULL && db_parse_uint(v, UINT64_MAX, &u) == 0 ? u : def;
 }
 
 static int validate_bridge(const struct db_bridge *br, char *err, size_t errlen)
@@ -730,115 +726,3 @@ int db_validate(const struct db *db, char *err, size_t errlen)
 }
 
 /* ---- typed views ---- */
-
-void db_ovs_cfg(const struct db *db, struct db_ovs_cfg *out)
-{
-	const struct smap *m = &db->other_config;
-	const char *v;
-
-	memset(out, 0, sizeof(*out));
-	v = smap_get(m, "pmd-cpu-mask");
-	if (v == NULL || parse_mask(v, &out->pmd_cpu_mask) != 0)
-		out->pmd_cpu_mask = 0;
-	v = smap_get(m, "vhost-sock-dir");
-	snprintf(out->vhost_sock_dir, sizeof(out->vhost_sock_dir), "%s",
-		 v ? v : "/var/run/kvswitch");
-	v = smap_get(m, "vhost-sock-group");
-	snprintf(out->vhost_sock_group, sizeof(out->vhost_sock_group), "%s", v ? v : "");
-	v = smap_get(m, "vhost-sock-mode");
-	if (v == NULL || parse_mode(v, &out->vhost_sock_mode) != 0)
-		out->vhost_sock_mode = -1;
-	v = smap_get(m, "pmd-rxq-assign");
-	snprintf(out->pmd_rxq_assign, sizeof(out->pmd_rxq_assign), "%s", v ? v : "cycles");
-	v = smap_get(m, "pmd-rxq-isolate");
-	out->pmd_rxq_isolate = v == NULL || strcmp(v, "false") != 0;
-	v = smap_get(m, "pmd-auto-lb");
-	out->pmd_auto_lb = v != NULL && strcmp(v, "true") == 0;
-	out->pmd_auto_lb_load_threshold = (uint32_t)get_uint(m, "pmd-auto-lb-load-threshold", 95);
-	out->pmd_auto_lb_improvement_threshold =
-		(uint32_t)get_uint(m, "pmd-auto-lb-improvement-threshold", 25);
-	out->pmd_auto_lb_rebal_interval = (uint32_t)get_uint(m, "pmd-auto-lb-rebal-interval", 1);
-	out->pmd_auto_lb_rebal_interval_ms =
-		(uint32_t)get_uint(m, "pmd-auto-lb-rebal-interval-ms", 0);
-	out->pmd_sleep_max = (uint32_t)get_uint(m, "pmd-sleep-max", 0);
-	out->n_mbufs = (uint32_t)get_uint(m, "n-mbufs", 65536);
-	snprintf(out->metrics_address, sizeof(out->metrics_address), "%s",
-		 smap_get(m, "metrics-address") ? smap_get(m, "metrics-address") : "");
-}
-
-void db_bridge_cfg(const struct db_bridge *br, struct db_bridge_cfg *out)
-{
-	const struct smap *m = &br->other_config;
-
-	out->mac_aging_time = (uint32_t)get_uint(m, "mac-aging-time", 300);
-	out->mac_table_size = (uint32_t)get_uint(m, "mac-table-size", 8192);
-	out->mac_port_limit = (uint32_t)get_uint(m, "mac-port-limit", out->mac_table_size / 2);
-}
-
-void db_port_cfg(const struct db_port *p, struct db_port_cfg *out)
-{
-	const char *v;
-	int type = type_of(p->type);
-
-	memset(out, 0, sizeof(*out));
-	out->type = type < 0 ? DB_PORT_VHOST_SERVER : (enum db_port_type)type;
-	v = smap_get(&p->options, "vhost-server-path");
-	snprintf(out->server_path, sizeof(out->server_path), "%s", v ? v : "");
-	v = smap_get(&p->options, "dpdk-devargs");
-	snprintf(out->devargs, sizeof(out->devargs), "%s", v ? v : "");
-	out->n_rxq = (uint16_t)get_uint(&p->options, "n_rxq", 1);
-	out->n_rxq_desc = (uint16_t)get_uint(&p->options, "n_rxq_desc", 2048);
-	out->n_txq_desc = (uint16_t)get_uint(&p->options, "n_txq_desc", 2048);
-	out->tx_retries_max = (uint16_t)get_uint(&p->options, "tx-retries-max", 8);
-	/* each needs the one before it: csum=false turns tso and ecn off too */
-	out->offload_off = 0;
-	v = smap_get(&p->options, "csum");
-	out->offload_off |= v != NULL && strcmp(v, "false") == 0 ? DB_OFFLOAD_CSUM : 0;
-	v = smap_get(&p->options, "tso");
-	out->offload_off |= v != NULL && strcmp(v, "false") == 0 ? DB_OFFLOAD_TSO : 0;
-	v = smap_get(&p->options, "ecn");
-	out->offload_off |= v != NULL && strcmp(v, "false") == 0 ? DB_OFFLOAD_ECN : 0;
-	out->tag = p->tag;
-	out->native_vlan = 0;
-	out->native_untagged = false;
-	if (p->vlan_mode == DB_VLAN_MODE_NATIVE_TAGGED ||
-	    p->vlan_mode == DB_VLAN_MODE_NATIVE_UNTAGGED) {
-		/* a trunk that also carries its native VLAN */
-		out->tag = 0;
-		out->native_vlan = p->tag;
-		out->native_untagged = p->vlan_mode == DB_VLAN_MODE_NATIVE_UNTAGGED;
-	}
-	if (out->tag != 0) {
-		out->trunks[p->tag / 64] = 1ULL << (p->tag % 64);
-	} else if (p->n_trunks == 0) {
-		memset(out->trunks, 0xff, sizeof(out->trunks));
-	} else {
-		for (size_t i = 0; i < p->n_trunks; i++)
-			if (p->trunks[i] < 4096)
-				out->trunks[p->trunks[i] / 64] |= 1ULL << (p->trunks[i] % 64);
-	}
-	if (out->native_vlan != 0) {
-		/* as OVS: the native VLAN is carried, and VLAN 0 is not (its
-		 * frames would leave untagged, like the native VLAN's) */
-		out->trunks[out->native_vlan / 64] |= 1ULL << (out->native_vlan % 64);
-		out->trunks[0] &= ~1ULL;
-	}
-	out->mtu = p->mtu_request ? p->mtu_request : 1500;
-	out->mac_limit = (uint32_t)get_uint(&p->other_config, "mac-limit", 0);
-	v = smap_get(&p->options, "promiscuous");
-	out->promiscuous = v == NULL || strcmp(v, "false") != 0;
-	v = smap_get(&p->other_config, "attached-mac");
-	if (v != NULL) {
-		char why[DB_ERR_LEN];
-
-		if (parse_macs(v, out->attached_macs, &out->n_attached_macs, why, sizeof(why)) != 0)
-			out->n_attached_macs = 0;
-	}
-	v = smap_get(&p->other_config, "pmd-rxq-affinity");
-	if (v != NULL) {
-		char why[DB_ERR_LEN];
-
-		if (parse_affinity(v, out->affinity, &out->n_affinity, why, sizeof(why)) != 0)
-			out->n_affinity = 0;
-	}
-}
