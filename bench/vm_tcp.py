@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
 """TCP throughput between two real Linux guests (QEMU TCG, the tests' guest image),
-one bridge, both directions, md5-checked, with the switches interleaved in one run:
+one bridge, both directions, md5-checked (iperf3 for the rate and an nc transfer for the md5
+by default, or busybox nc alone), with
+the switches interleaved in one run:
 
   kvswitch          offloads offered (default: CSUM, GUEST_CSUM, TSO4/6, ECN)
   kvswitch-nooff    the same ports with options:csum=false (no offload offered)
@@ -23,6 +25,7 @@ Needs root, qemu-system-x86, hugepages, and for the OVS rows openvswitch-switch-
 """
 import argparse
 import csv
+import json
 import datetime
 import os
 import shutil
@@ -46,6 +49,7 @@ OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 MAC = {1: "52:54:00:00:02:01", 2: "52:54:00:00:02:02"}
 IP = {1: "10.0.2.1/24", 2: "10.0.2.2/24"}
 PORT = 5201
+IPERF_SECONDS = 6
 ALL = ["kvswitch", "kvswitch-nooff", "ovs", "ovs-tso"]
 ETHTOOL_KEYS = ("tx-checksumming", "rx-checksumming", "tcp-segmentation-offload",
                 "generic-receive-offload", "large-receive-offload")
@@ -189,31 +193,67 @@ def uptime(vm):
     return float(vm.check("cut -d' ' -f1 /proc/uptime").strip())
 
 
-def transfer(sender, receiver, mb):
-    """mb MB sender -> receiver over TCP (busybox nc), md5-checked; the receiver's Mbit/s."""
-    receiver.check("rm -f /tmp/recv /tmp/t0 /tmp/t1 /tmp/recv.md5; printf '"
-                   "#!/bin/sh\\ncut -d\" \" -f1 /proc/uptime > /tmp/t0\\ncat > /tmp/recv\\n"
-                   "cut -d\" \" -f1 /proc/uptime > /tmp/t1\\nmd5sum < /tmp/recv > /tmp/recv.md5\\n'"
-                   " > /tmp/rx.sh; chmod +x /tmp/rx.sh")
-    receiver.check(f"nc -l -p {PORT} -e /tmp/rx.sh >/dev/null 2>&1 &")
-    want = sender.check(f"[ -s /tmp/data ] || dd if=/dev/urandom of=/tmp/data bs=1M count={mb}"
+def make_data(sender, mb):
+    """mb MB of random data in the sender's /tmp/data (once per guest); its md5."""
+    return sender.check(f"[ -s /tmp/data ] || dd if=/dev/urandom of=/tmp/data bs=1M count={mb}"
                         " 2>/dev/null; md5sum < /tmp/data", timeout=120).split()[0]
-    rc, out = sender.run(f"nc {receiver.ip()} {PORT} < /tmp/data", timeout=900)
-    if rc != 0:
-        raise RuntimeError(f"{sender.name}: nc rc {rc}: {out}")
-    deadline = time.time() + 300
+
+
+def received(receiver, want, deadline_s=300):
+    """Wait for /tmp/recv.md5 on the receiver; (size, md5 equal)."""
+    deadline = time.time() + deadline_s
     got = ""
     while time.time() < deadline and not got:
         got = receiver.run("cat /tmp/recv.md5 2>/dev/null", timeout=30)[1].strip()
         if not got:
             time.sleep(1)
     size = int(receiver.check("wc -c < /tmp/recv").strip())
+    return size, got.split()[:1] == [want]
+
+
+def transfer_nc(sender, receiver, mb):
+    """mb MB sender -> receiver over TCP (busybox nc),
+    md5-checked; the receiver's Mbit/s from its /proc/uptime."""
+    receiver.check("rm -f /tmp/recv /tmp/t0 /tmp/t1 /tmp/recv.md5; printf '"
+                   "#!/bin/sh\\ncut -d\" \" -f1 /proc/uptime > /tmp/t0\\ncat > /tmp/recv\\n"
+                   "cut -d\" \" -f1 /proc/uptime > /tmp/t1\\nmd5sum < /tmp/recv > /tmp/recv.md5\\n'"
+                   " > /tmp/rx.sh; chmod +x /tmp/rx.sh")
+    receiver.check(f"nc -l -p {PORT} -e /tmp/rx.sh >/dev/null 2>&1 &")
+    want = make_data(sender, mb)
+    rc, out = sender.run(f"nc {receiver.ip()} {PORT} < /tmp/data", timeout=900)
+    if rc != 0:
+        raise RuntimeError(f"{sender.name}: nc rc {rc}: {out}")
+    size, ok = received(receiver, want)
     t0 = float(receiver.check("cat /tmp/t0").strip())
     t1 = float(receiver.check("cat /tmp/t1").strip())
-    ok = got.split()[:1] == [want]
     secs = max(t1 - t0, 0.01)
     return {"bytes": size, "seconds": round(secs, 2), "mbit_s": round(size * 8 / secs / 1e6, 1),
             "md5_ok": ok}
+
+
+def transfer_iperf3(sender, receiver, mb, secs=IPERF_SECONDS):
+    """secs seconds sender -> receiver with iperf3 (128 KB writes from memory, as
+    applications drive TCP; the first second, slow start, is left out); the rate is
+    the receiver's, from iperf3's report (end.sum_received).  iperf3 3.12's -F (file) mode loses and reorders data even
+    over a guest's own loopback, so the md5 proof is a busybox nc transfer of the same
+    size right after, through the same ports and offloads; its rate is kept too."""
+    receiver.check(f"iperf3 -s -1 -p {PORT + 1} >/tmp/iperf3-s.log 2>&1 &")
+    time.sleep(0.5)  # the server's listen, under TCG
+    rc, out = sender.run(f"iperf3 -c {receiver.ip()} -p {PORT + 1} -t {secs} -O 1 -J "
+                         "> /tmp/iperf3-c.json 2>&1; echo rc=$?", timeout=900)
+    js = sender.run("cat /tmp/iperf3-c.json", timeout=60)[1]
+    if "rc=0" not in out:
+        raise RuntimeError(f"{sender.name}: iperf3 failed: {out} {js[-400:]}")
+    end = json.loads(js[js.index("{"):])["end"]
+    nc = transfer_nc(sender, receiver, mb)
+    return {"bytes": end["sum_received"]["bytes"],
+            "seconds": round(end["sum_received"]["seconds"], 2),
+            "mbit_s": round(end["sum_received"]["bits_per_second"] / 1e6, 1),
+            "retransmits": end["sum_sent"].get("retransmits", 0),
+            "nc_mbit_s": nc["mbit_s"], "md5_ok": nc["md5_ok"]}
+
+
+TRANSFER = {"iperf3": transfer_iperf3, "nc": transfer_nc}
 
 
 def ethtool_k(vm):
@@ -226,7 +266,7 @@ def ethtool_k(vm):
     return feats
 
 
-def run_cell(kind, rnd, mb, image, base):
+def run_cell(kind, rnd, mb, image, base, tool):
     workdir = Path(tempfile.mkdtemp(prefix=f"vmtcp-{kind}-", dir=base))
     socks = {f"vm{i}": workdir / f"vm{i}.sock" for i in (1, 2)}
     sw = make_switch(kind, workdir)
@@ -244,11 +284,13 @@ def run_cell(kind, rnd, mb, image, base):
         feats = ethtool_k(vms[1])
         vms[1].check(f"ping -c 2 -w 20 {vms[2].ip()}", timeout=30)
         for a, b in ((1, 2), (2, 1)):
-            r = transfer(vms[a], vms[b], mb)
-            r.update(switch=kind, round=rnd, direction=f"vm{a}->vm{b}",
+            r = TRANSFER[tool](vms[a], vms[b], mb)
+            r.update(switch=kind, round=rnd, direction=f"vm{a}->vm{b}", tool=tool,
                      **{f"guest_{k}": v for k, v in feats.items()})
             log(f"round {rnd} {kind:15s} vm{a}->vm{b}: {r['mbit_s']:8.1f} Mbit/s "
-                f"({r['bytes'] >> 20} MB in {r['seconds']} s, md5 "
+                f"({r['bytes'] >> 20} MB in {r['seconds']} s"
+                + (f", {r['retransmits']} retransmits, nc {r['nc_mbit_s']} Mbit/s"
+                   if "nc_mbit_s" in r else "") + ", md5 "
                 f"{'ok' if r['md5_ok'] else 'MISMATCH'})")
             rows.append(r)
         drops = sw.drops(list(socks))
@@ -270,18 +312,21 @@ def summary(rows, args, out):
     med = {k: statistics.median(v) for k, v in by.items()}
     lines = [f"# TCP between two QEMU/Linux guests (TCG), {datetime.date.today()}", "",
              f"`/usr/bin/python3 bench/vm_tcp.py --rounds {args.rounds} --mb {args.mb} "
-             f"--switches {','.join(args.switches)}`", "",
-             "One vCPU and one queue pair per guest, busybox nc, md5 checked, both directions,"
+             f"--switches {','.join(args.switches)} --tool {args.tool}`", "",
+             f"One vCPU and one queue pair per guest, {args.tool}, md5 checked, both directions,"
              " the switches interleaved round by round. Guest CPU (TCG) is the bottleneck on"
              " every row: this measures what the offloads save the guest.", "",
-             "| switch | transfers | median Mbit/s | min | max | md5 all ok | guest tso |",
-             "|---|---|---|---|---|---|---|"]
+             "| switch | transfers | median Mbit/s | min | max | nc median (md5 run) |"
+             " md5 all ok | guest tso |",
+             "|---|---|---|---|---|---|---|---|"]
     for k in args.switches:
         if k not in by:
             continue
         rs = [r for r in rows if r["switch"] == k]
+        ncs = [r["nc_mbit_s"] for r in rs if "nc_mbit_s" in r]
+        nc = f"{statistics.median(ncs):.1f}" if ncs else "-"
         lines.append(f"| {k} | {len(rs)} | {med[k]:.1f} | {min(by[k]):.1f} | {max(by[k]):.1f}"
-                     f" | {all(r['md5_ok'] for r in rs)} | "
+                     f" | {nc} | {all(r['md5_ok'] for r in rs)} | "
                      f"{rs[0].get('guest_tcp-segmentation-offload', '?')} |")
     lines.append("")
     if "kvswitch" in med:
@@ -304,6 +349,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--mb", type=int, default=64)
     ap.add_argument("--switches", default=",".join(ALL))
+    ap.add_argument("--tool", choices=sorted(TRANSFER), default="iperf3",
+                    help="iperf3 (128 KB writes) then an md5-checked nc transfer (default), or nc alone")
     ap.add_argument("--out", default=str(REPO / "bench" / "results" /
                                           str(datetime.date.today()) / "vm_tcp"))
     args = ap.parse_args()
@@ -326,7 +373,7 @@ def main():
     try:
         for rnd in range(1, args.rounds + 1):
             for kind in args.switches:
-                rows += run_cell(kind, rnd, args.mb, image, base)
+                rows += run_cell(kind, rnd, args.mb, image, base, args.tool)
     finally:
         shutil.rmtree(base, ignore_errors=True)
         if rows:

@@ -292,6 +292,8 @@ static int publish_conf(struct sw_port *p)
 	c.tx_retries_max = p->cfg.tx_retries_max;
 	if (p->dp->kind == DP_PORT_VHOST)
 		vhost_port_set_offloads(p->dp, vhost_offloads(&p->cfg));
+	else if (p->dp->kind == DP_PORT_ETHDEV)
+		ethdev_port_set_gro(p->dp, p->cfg.gro);
 	return dp_port_set_conf(p->dp, &c);
 }
 

@@ -223,6 +223,7 @@ struct db_port_cfg {
 	uint16_t n_affinity;        /* other_config:pmd-rxq-affinity "0:3,1:7" */
 	struct db_affinity affinity[DB_MAX_AFFINITY];
 	bool promiscuous;        /* options:promiscuous (dpdk), default true */
+	bool gro;                /* options:gro (dpdk), default false: merge TCP (gro.h) */
 	uint8_t n_attached_macs; /* other_config:attached-mac "MAC[,MAC...]": the guest's */
 	uint8_t attached_macs[DB_MAX_ATTACHED_MACS][6]; /* MACs, programmed into VF filters */
 };

@@ -79,6 +79,8 @@ void db_port_cfg(const struct db_port *p, struct db_port_cfg *out)
 	out->n_rxq_desc = (uint16_t)get_uint(&p->options, "n_rxq_desc", 2048);
 	out->n_txq_desc = (uint16_t)get_uint(&p->options, "n_txq_desc", 2048);
 	out->tx_retries_max = (uint16_t)get_uint(&p->options, "tx-retries-max", 8);
+	v = smap_get(&p->options, "gro");
+	out->gro = v != NULL && strcmp(v, "true") == 0;
 	/* each needs the one before it: csum=false turns tso and ecn off too */
 	out->offload_off = 0;
 	v = smap_get(&p->options, "csum");

@@ -84,6 +84,7 @@ static const struct key_def bridge_keys[] = {
 
 static const struct key_def port_options[] = {
 	{"dpdk-devargs", K_NONEMPTY, 0, 511, .types = T_DPDK, .required = true},
+	{"gro", K_BOOL, .types = T_DPDK},
 	{"n_rxq", K_UINT, 1, 1024, .types = T_DPDK},
 	{"n_rxq_desc", K_POW2, 32, 4096, .types = T_DPDK},
 	{"n_txq_desc", K_POW2, 32, 4096, .types = T_DPDK},

@@ -19,6 +19,7 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/ethdev_port.h"
+#include "dataplane/gro.h"
 #include "dataplane/offload.h"
 #include "dataplane/pktmbuf.h"
 
@@ -27,13 +28,27 @@
 
 struct ethdev_port {
 	uint16_t port_id;
+	bool gro; /* options:gro; written by the control thread, atomic */
 };
 
 static uint16_t eth_rx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct ethdev_port *ep = p->priv;
+	struct dp_rxq_stats *st;
+	uint64_t absorbed;
+	uint16_t k;
 
-	return rte_eth_rx_burst(ep->port_id, qid, pkts, n);
+	n = rte_eth_rx_burst(ep->port_id, qid, pkts, n);
+	if (likely(!__atomic_load_n(&ep->gro, __ATOMIC_RELAXED)) || n < 2)
+		return n;
+	k = dp_gro_burst(pkts, n, &absorbed);
+	/* the pipeline counts the frames it gets; what merging took away is
+	 * counted here, so rx_packets and rx_bytes stay what the wire carried
+	 * (this PMD owns the queue's counters) */
+	st = &p->rxq[qid];
+	st->packets += n - k;
+	st->bytes += absorbed;
+	return k;
 }
 
 /* fitted: offload flags left on the frames are ones the device takes. */
@@ -378,6 +393,20 @@ void ethdev_port_destroy(struct dp_port *p)
 	unplug(ep->port_id);
 	rte_free(ep);
 	dp_port_free(p);
+}
+
+void ethdev_port_set_gro(struct dp_port *p, bool on)
+{
+	struct ethdev_port *ep = p->priv;
+
+	__atomic_store_n(&ep->gro, on, __ATOMIC_RELAXED);
+}
+
+bool ethdev_port_gro(const struct dp_port *p)
+{
+	const struct ethdev_port *ep = p->priv;
+
+	return __atomic_load_n(&ep->gro, __ATOMIC_RELAXED);
 }
 
 uint16_t ethdev_port_id(const struct dp_port *p)

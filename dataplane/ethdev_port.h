@@ -10,6 +10,7 @@
 #ifndef KVS_DP_ETHDEV_PORT_H
 #define KVS_DP_ETHDEV_PORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,5 +45,9 @@ void ethdev_port_destroy(struct dp_port *p);
 void ethdev_port_info(const struct dp_port *p, struct ethdev_port_info *info);
 /* The ethdev port id, for rte_eth_* calls on the control thread. */
 uint16_t ethdev_port_id(const struct dp_port *p);
+/* Control thread: merge received TCP/IPv4 segments (options:gro, gro.h) from
+ * the next burst on; PMDs read it once per burst. */
+void ethdev_port_set_gro(struct dp_port *p, bool on);
+bool ethdev_port_gro(const struct dp_port *p);
 
 #endif

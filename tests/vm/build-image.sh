@@ -10,7 +10,7 @@
 #
 # The image lands in $KVS_VM_CACHE/<key>/ (default /var/cache/kvswitch-vm), with
 #   vmlinuz      the kernel of linux-image-amd64's current dependency
-#   initrd.img   gzip'd newc cpio: busybox-static, ethtool (+ its libraries), the
+#   initrd.img   gzip'd newc cpio: busybox-static, ethtool and iperf3 (+ their libraries), the
 #                virtio-net modules and /init (below)
 #   manifest     packages, versions and sha256 of every input and output
 # <key> is a hash of the package versions and of this script, so a new kernel or
@@ -53,7 +53,7 @@ resolve() {  # sets KPKG and VERS[] from the apt metadata; returns 1 if unavaila
 	KPKG=$(apt-cache depends linux-image-amd64 2>/dev/null |
 		awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
 	[ -n "$KPKG" ] || return 1
-	PKGS=("$KPKG" busybox-static ethtool libmnl0 libc6)
+	PKGS=("$KPKG" busybox-static ethtool libmnl0 libc6 iperf3 libiperf0 libsctp1 libssl3)
 	# one apt-cache call: "pkg=candidate" for each package that has one
 	mapfile -t VERS < <(apt-cache policy "${PKGS[@]}" 2>/dev/null | awk '
 		/^[^ ].*:$/ { p = substr($0, 1, length($0) - 1) }
@@ -136,10 +136,15 @@ for m in "${MODULES[@]}"; do
 done
 printf '%s\n' "${MODULES[@]}" >"$R/lib/modules/kvs/order"
 
-# ethtool is dynamically linked: ship it with the loader and its libraries
+# ethtool and iperf3 (the TCP benchmarks' tool) are dynamically linked: ship them
+# with the loader and their libraries (libcrypto is the image's largest file, ~2 MB
+# compressed, a fraction of a second of TCG boot)
 install -m 0755 "$X/sbin/ethtool" "$R/sbin/ethtool"
+install -m 0755 "$X/usr/bin/iperf3" "$R/bin/iperf3"
 for l in lib/x86_64-linux-gnu/libc.so.6 lib/x86_64-linux-gnu/libm.so.6 \
-	lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 usr/lib/x86_64-linux-gnu/libmnl.so.0; do
+	lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 usr/lib/x86_64-linux-gnu/libmnl.so.0 \
+	usr/lib/x86_64-linux-gnu/libiperf.so.0 usr/lib/x86_64-linux-gnu/libsctp.so.1 \
+	usr/lib/x86_64-linux-gnu/libcrypto.so.3; do
 	cp -L "$X/$l" "$R/lib/x86_64-linux-gnu/$(basename "$l")"
 done
 ln -s ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$R/lib64/ld-linux-x86-64.so.2"

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Component tests of dataplane/gro.c on real mbufs: wire TCP/IPv4 segments
+ * as a `dpdk` port receives them are merged into one TSO-described frame,
+ * which offload.c then cuts back into the very same segments (checksums,
+ * sequence numbers, bytes).  What must not merge is left alone and in
+ * order: a segment with a bad checksum, PSH, another flow, a VLAN tag,
+ * Ethernet padding.  Every test ends with the pool back to zero in use.
+ */
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "tests/unit/dp_test.h"
+
+#include "dataplane/gro.h"
+#include "dataplane/offload.h"
+
+#define MSS  1448
+#define HDR  (14 + 20 + 20)
+#define SEQ0 1000u
+
+/* One wire segment of flow `flow` at byte offset off: complete checksums,
+ * payload p[i] = (off + i) & 0xff; pad bytes of Ethernet padding after it. */
+static struct rte_mbuf *segment(int flow, uint32_t off, uint16_t payload, uint8_t flags, int vid,
+				uint16_t pad)
+{
+	uint16_t l2 = vid >= 0 ? 18 : 14;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(test_pool);
+	uint8_t *p;
+	struct rte_ether_hdr *eh;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+	uint16_t i;
+
+	assert_non_null(m);
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l2 + 40 + payload + pad));
+	assert_non_null(p);
+	memset(p, 0, m->data_len);
+	eh = (void *)p;
+	rte_ether_unformat_addr("52:54:00:00:00:02", &eh->dst_addr);
+	rte_ether_unformat_addr("52:54:00:00:00:01", &eh->src_addr);
+	if (vid >= 0) {
+		struct rte_vlan_hdr *vh = (void *)(eh + 1);
+
+		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+		vh->vlan_tci = rte_cpu_to_be_16((uint16_t)vid);
+		vh->eth_proto = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	} else {
+		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	}
+	ip = (void *)(p + l2);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(40 + payload));
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = rte_cpu_to_be_32(0x0a000001);
+	ip->dst_addr = rte_cpu_to_be_32(0x0a000002);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	th = (void *)(ip + 1);
+	th->src_port = rte_cpu_to_be_16((uint16_t)(40000 + flow));
+	th->dst_port = rte_cpu_to_be_16(5201);
+	th->sent_seq = rte_cpu_to_be_32(SEQ0 + off);
+	th->recv_ack = rte_cpu_to_be_32(77);
+	th->data_off = 5 << 4;
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(65535);
+	for (i = 0; i < payload; i++)
+		p[l2 + 40 + i] = (uint8_t)(off + i);
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	return m;
+}
+
+/* Port and first sequence byte of a frame; its payload length. */
+static void flow_of(const struct rte_mbuf *m, int *flow, uint32_t *off, uint32_t *payload)
+{
+	uint8_t buf[70000];
+	const uint8_t *p = rte_pktmbuf_read(m, 0, m->pkt_len, buf);
+	const struct rte_tcp_hdr *th = (const void *)(p + 34);
+
+	*flow = rte_be_to_cpu_16(th->src_port) - 40000;
+	*off = rte_be_to_cpu_32(th->sent_seq) - SEQ0;
+	*payload = m->pkt_len - HDR;
+}
+
+static void free_all(struct rte_mbuf **m, uint16_t n)
+{
+	rte_pktmbuf_free_bulk(m, n);
+	assert_int_equal(test_in_use(), 0);
+}
+
+/* 20 back-to-back segments become one frame described as TSO; cut for a
+ * plain wire it gives back 20 segments equal to the originals. */
+static void test_merge_and_cut_back(void **state)
+{
+	struct rte_mbuf *pkts[DP_BURST], *out[DP_OFL_MAX_SEGS];
+	enum dp_drop why = DP_DROP_MAX;
+	uint8_t want[20][HDR + MSS], buf[HDR + MSS];
+	uint64_t absorbed;
+	uint16_t i, n;
+
+	(void)state;
+	for (i = 0; i < 20; i++) {
+		pkts[i] = segment(0, i * MSS, MSS, RTE_TCP_ACK_FLAG, -1, 0);
+		memcpy(want[i], rte_pktmbuf_mtod(pkts[i], void *), HDR + MSS);
+	}
+	n = dp_gro_burst(pkts, 20, &absorbed);
+	assert_int_equal(n, 1);
+	assert_int_equal(pkts[0]->pkt_len, HDR + 20 * MSS);
+	assert_int_equal(absorbed, 19 * HDR);
+	assert_true(pkts[0]->ol_flags & RTE_MBUF_F_TX_TCP_SEG);
+	assert_int_equal(pkts[0]->tso_segsz, MSS);
+
+	n = dp_offload_fit(pkts[0], 0, out, &why);
+	assert_int_equal(why, DP_DROP_MAX);
+	assert_int_equal(n, 20);
+	for (i = 0; i < n; i++) {
+		const uint8_t *p = rte_pktmbuf_read(out[i], 0, out[i]->pkt_len, buf);
+		const struct rte_ipv4_hdr *ip = (const void *)(p + 14);
+
+		assert_int_equal(out[i]->pkt_len, HDR + MSS);
+		assert_int_equal(rte_ipv4_cksum(ip), 0);
+		assert_int_equal(rte_ipv4_udptcp_cksum_verify(ip, p + 34), 0);
+		/* the IPv4 id is the segmenter's; everything else as sent */
+		assert_memory_equal(p, want[i], 18);
+		assert_memory_equal(p + 20, want[i] + 20, 4);
+		assert_memory_equal(p + 26, want[i] + 26, HDR + MSS - 26);
+	}
+	free_all(out, n);
+}
+
+/* A segment with a bad TCP checksum is not merged, nor are its
+ * neighbours across it: each flow keeps its order. */
+static void test_bad_checksum_splits_run_in_order(void **state)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	uint32_t off, len, expect = 0;
+	uint64_t absorbed;
+	int flow;
+	uint16_t i, n;
+
+	(void)state;
+	for (i = 0; i < 8; i++)
+		pkts[i] = segment(0, i * MSS, MSS, RTE_TCP_ACK_FLAG, -1, 0);
+	rte_pktmbuf_mtod_offset(pkts[3], uint8_t *, HDR)[5] ^= 0xff; /* corrupt payload */
+	n = dp_gro_burst(pkts, 8, &absorbed);
+	assert_int_equal(n, 3);
+	for (i = 0; i < n; i++) {
+		flow_of(pkts[i], &flow, &off, &len);
+		assert_int_equal(off, expect);
+		expect += len;
+	}
+	flow_of(pkts[1], &flow, &off, &len);
+	assert_int_equal(len, MSS); /* the bad one, alone and unflagged */
+	assert_int_equal(pkts[1]->ol_flags & RTE_MBUF_F_TX_TCP_SEG, 0);
+	assert_int_equal(absorbed, 2 * HDR + 3 * HDR);
+	free_all(pkts, n);
+}
+
+/* PSH ends what can merge; two interleaved flows merge each on its own. */
+static void test_psh_and_two_flows(void **state)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	uint32_t off, len;
+	uint64_t absorbed;
+	int flow, seen[2] = {0, 0};
+	uint32_t next[2] = {0, 0};
+	uint16_t i, n;
+
+	(void)state;
+	for (i = 0; i < 12; i++)
+		pkts[i] = segment(i & 1, (i / 2) * MSS, MSS,
+				  RTE_TCP_ACK_FLAG | (i == 11 ? RTE_TCP_PSH_FLAG : 0), -1, 0);
+	n = dp_gro_burst(pkts, 12, &absorbed);
+	assert_int_equal(n, 3); /* flow 0 merged, flow 1's 5 merged, its PSH last */
+	for (i = 0; i < n; i++) {
+		flow_of(pkts[i], &flow, &off, &len);
+		assert_int_equal(off, next[flow]);
+		next[flow] += len;
+		seen[flow]++;
+	}
+	assert_int_equal(next[0], 6 * MSS);
+	assert_int_equal(next[1], 6 * MSS);
+	assert_int_equal(seen[1], 2);
+	free_all(pkts, n);
+}
+
+/* Tagged frames (librte_gro's key has no VLAN), padded frames and pure
+ * ACKs pass untouched; a burst without two candidates costs one pass. */
+static void test_left_alone(void **state)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	uint64_t absorbed = 99;
+	uint16_t i, n;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		pkts[i] = segment(0, i * 100, 100, RTE_TCP_ACK_FLAG, 10, 0);
+	for (; i < 8; i++)
+		pkts[i] = segment(1, (i - 4) * 6, 6, RTE_TCP_ACK_FLAG, -1, 4); /* padded to 60 */
+	for (; i < 12; i++)
+		pkts[i] = segment(2, 0, 0, RTE_TCP_ACK_FLAG, -1, 6);
+	n = dp_gro_burst(pkts, 12, &absorbed);
+	assert_int_equal(n, 12);
+	assert_int_equal(absorbed, 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(pkts[i]->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK, 0);
+	free_all(pkts, n);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_merge_and_cut_back),
+		cmocka_unit_test(test_bad_checksum_splits_run_in_order),
+		cmocka_unit_test(test_psh_and_two_flows),
+		cmocka_unit_test(test_left_alone),
+	};
+
+	test_eal_init("test_gro");
+	if (dp_offload_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
