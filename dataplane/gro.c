@@ -21,6 +21,10 @@
 #include "dataplane/gro.h"
 #include "dataplane/port.h"
 
+/* Smallest payload worth merging: below the IPv4 default MSS the segments
+ * are not bulk data, and some TSO devices refuse smaller segment sizes. */
+#define MIN_SEG 536
+
 /* Checks one frame and, for a candidate, sets what librte_gro reads
  * (packet_type, l2/l3/l4_len) and its payload in tso_segsz, the MSS the
  * merged frame will announce. */
@@ -29,7 +33,7 @@ static bool candidate(struct rte_mbuf *m)
 	const struct rte_ether_hdr *eh;
 	const struct rte_ipv4_hdr *ip;
 	const struct rte_tcp_hdr *tcp;
-	uint32_t l3, l4, tot;
+	uint32_t l4, tot;
 	uint64_t l4ok;
 
 	if (m->nb_segs != 1 || m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK ||
@@ -39,28 +43,61 @@ static bool candidate(struct rte_mbuf *m)
 	if (eh->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4))
 		return false; /* tagged, IPv6, ARP ... */
 	ip = (const struct rte_ipv4_hdr *)(eh + 1);
-	l3 = (ip->version_ihl & 0xf) * 4u;
 	tot = rte_be_to_cpu_16(ip->total_length);
-	if ((ip->version_ihl >> 4) != 4 || l3 < sizeof(*ip) || ip->next_proto_id != IPPROTO_TCP ||
+	/* no IPv4 options: librte_gro compares TCP header lengths but not IPv4
+	 * ones, and cuts every merged tail by the head's */
+	if (ip->version_ihl != RTE_IPV4_VHL_DEF || ip->next_proto_id != IPPROTO_TCP ||
 	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) ||
-	    tot + RTE_ETHER_HDR_LEN != m->data_len || tot < l3 + sizeof(*tcp))
+	    tot + RTE_ETHER_HDR_LEN != m->data_len || tot < sizeof(*ip) + sizeof(*tcp))
 		return false;
-	tcp = (const struct rte_tcp_hdr *)((const uint8_t *)ip + l3);
+	tcp = (const struct rte_tcp_hdr *)(ip + 1);
 	l4 = (tcp->data_off >> 4) * 4u;
-	if (tcp->tcp_flags != RTE_TCP_ACK_FLAG || l4 < sizeof(*tcp) || tot <= l3 + l4)
+	if (tcp->tcp_flags != RTE_TCP_ACK_FLAG || l4 < sizeof(*tcp) ||
+	    tot < sizeof(*ip) + l4 + MIN_SEG)
 		return false; /* librte_gro merges pure ACK-flagged data segments only */
 	if ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
-	    rte_raw_cksum(ip, l3) != 0xffff)
+	    rte_raw_cksum(ip, sizeof(*ip)) != 0xffff)
 		return false;
 	l4ok = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	if (l4ok != RTE_MBUF_F_RX_L4_CKSUM_GOOD && rte_ipv4_udptcp_cksum_verify(ip, tcp) != 0)
 		return false;
 	m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP;
 	m->l2_len = RTE_ETHER_HDR_LEN;
-	m->l3_len = l3;
+	m->l3_len = sizeof(*ip);
 	m->l4_len = l4;
-	m->tso_segsz = (uint16_t)(tot - l3 - l4);
+	m->tso_segsz = (uint16_t)(tot - sizeof(*ip) - l4);
 	return true;
+}
+
+/* TOS (ECN included) and TTL: librte_gro does not compare them, and a merged
+ * frame carries the head's, so frames that differ never share a run (a CE
+ * mark must reach the receiver). */
+static uint16_t tos_ttl(const struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ip =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+
+	return (uint16_t)(ip->type_of_service << 8 | ip->time_to_live);
+}
+
+/*
+ * The end of the run of candidates that starts at i.  Inside a run every
+ * payload equals the first one's, which the merged frame announces as its
+ * MSS, except that a shorter one may end the run (as Linux GRO does): cut
+ * back, a merged frame gives exactly the segments it was made of.  librte_gro
+ * itself would append full segments to a short head.
+ */
+static uint16_t run_end(struct rte_mbuf **pkts, const bool *cand, uint16_t i, uint16_t n)
+{
+	uint16_t key = tos_ttl(pkts[i]), mss = pkts[i]->tso_segsz, j;
+
+	for (j = i + 1; j < n && cand[j]; j++) {
+		if (tos_ttl(pkts[j]) != key || pkts[j]->tso_segsz > mss)
+			break;
+		if (pkts[j]->tso_segsz < mss)
+			return j + 1;
+	}
+	return j;
 }
 
 /* A frame librte_gro grew: describe it as a TSO frame (offload.h). */
@@ -104,8 +141,9 @@ uint16_t dp_gro_burst(struct rte_mbuf **pkts, uint16_t n, uint64_t *absorbed_byt
 			j = i + 1;
 			continue;
 		}
-		for (j = i; j < n && cand[j]; j++)
-			before += pkts[j]->pkt_len;
+		j = run_end(pkts, cand, i, n);
+		for (k = i; k < j; k++)
+			before += pkts[k]->pkt_len;
 		k = j - i > 1 ? rte_gro_reassemble_burst(pkts + i, j - i, &gp) : 1;
 		while (k--) {
 			struct rte_mbuf *m = pkts[i++];

@@ -13,12 +13,16 @@
  *
  * What is merged, and why not more: untagged frames only (librte_gro's flow
  * key has no VLAN, so equal addresses on two VLANs would merge across them);
- * single-segment frames whose IPv4 total length matches the frame (Ethernet
- * padding would count as payload); segments whose IPv4 and TCP checksums are
- * right, checked here unless the device said so (a merged frame reaches the
- * guest with a partial checksum, which the guest trusts: a corrupt segment
- * must not hide in it).  Frames that are not candidates break a run, so
- * every flow keeps its order.
+ * IPv4 without options (librte_gro strips merged tails by the head's header
+ * length); single-segment frames whose IPv4 total length matches the frame
+ * (Ethernet padding would count as payload); ACK-only segments of at least
+ * 536 bytes whose IPv4 and TCP checksums are right, checked here unless the
+ * device said so (a merged frame reaches the guest with a partial checksum,
+ * which the guest trusts: a corrupt segment must not hide in it).  A run
+ * shares TOS and TTL (librte_gro keeps only the head's: an ECN CE mark would
+ * vanish) and one segment size, a shorter segment ending it, so a merged
+ * frame cut back gives exactly its segments.  Frames that are not candidates
+ * break a run, so every flow keeps its order.
  *
  * Threads: PMD only; no state.
  */
