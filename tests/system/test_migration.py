@@ -5,11 +5,20 @@ pinging the migrating one every 0.1 s across the switch-over.  Reports the echoe
 (QEMU's stop-and-copy downtime) and checks that the MAC table follows the guest and that
 TCP works on the destination (md5 on both ends).
 
+Failure paths: a migration cancelled half-way (the source keeps running and keeps its
+network), the destination QEMU killed during the migration (the same), and kvswitchd
+killed and restarted during the migration (the guests reconnect; the migration completes
+or fails, and the guest runs on the side QEMU says, reachable through the switch).  Each
+ends with the switch alive, its configuration intact and, through the switch fixture, no
+mbuf leaked.
+
 KVS_MIGRATION_STREAM_MB=N (default 0) also runs an N MB TCP stream into the migrating
-guest across the switch-over: its md5 is the proof that the switch's writes into guest
-memory during the migration were logged as dirty.  With 24 MB it fails today (issue 16):
-the destination guest reports `virtio_net virtio0: output.0:id N is not a head!` and
-locks up, with guest offloads on or off."""
+guest across the switch-over: its md5 is meant as the proof that the switch's writes into
+guest memory during the migration were logged as dirty.  With 24 MB the destination guest
+often breaks (`virtio_net virtio0: output.0:id N is not a head!`, or a kernel BUG) on
+this machine, and it does the same on OVS-DPDK and over a virtio-net device QEMU emulates
+itself with no switch involved: a QEMU 7.2 TCG migration fault, not the switch's
+(bench/migration_stream.py, docs/vm.md)."""
 import json
 import os
 import re
@@ -143,3 +152,142 @@ def test_live_migration_keeps_the_network_and_every_byte(switch, vms, tmp_path):
     allowed = 10 + int((downtime or 0) / 100)
     assert lost <= allowed, f"{lost} echoes lost (downtime {downtime} ms)\n{log[-800:]}"
     ping(peer, dst)
+
+
+SLOW = 4 << 20  # bytes/s: a 512 MB guest takes minutes, so the test acts mid-way
+
+
+def three_guests(switch, vms, tmp_path, mode):
+    """Ports vm1, vmA, vmA-dst on br0; the peer and the migration source booted, the
+    destination waiting (-incoming).  mode "server": kvswitch owns the sockets; "client":
+    QEMU does and kvswitch connects (what survives a kvswitchd restart)."""
+    switch.vsctl("add-br", "br0")
+    socks = {}
+    for p in ("vm1", "vmA", "vmA-dst"):
+        if mode == "server":
+            switch.vsctl("add-port", "br0", p, "--", "set", "Interface", p,
+                         "type=dpdkvhostuser")
+            socks[p] = switch.sock(p)
+        else:
+            socks[p] = tmp_path / f"{p}.sock"
+    qemu_mode = "client" if mode == "server" else "server"
+    qs, qd, mig = tmp_path / "qmp-src.sock", tmp_path / "qmp-dst.sock", tmp_path / "mig.sock"
+    peer = vms("vm1", socks["vm1"], qemu_mode, mac=MAC[1], ip=IP[1], queues=1)
+    src = vms("vmA", socks["vmA"], qemu_mode, mac=MAC[2], ip=IP[2], queues=1,
+              extra_args=["-qmp", f"unix:{qs},server=on,wait=off"])
+    dst_dir = tmp_path / "dst"
+    dst_dir.mkdir()
+    dst = vms("vmA", socks["vmA-dst"], qemu_mode, mac=MAC[2], ip=IP[2], queues=1,
+              workdir=dst_dir,
+              extra_args=["-qmp", f"unix:{qd},server=on,wait=off", "-incoming", f"unix:{mig}"])
+    if mode == "client":
+        for p in ("vm1", "vmA", "vmA-dst"):
+            switch.vsctl("add-port", "br0", p, "--", "set", "Interface", p,
+                         "type=dpdkvhostuserclient", f"options:vhost-server-path={socks[p]}")
+    for v in (peer, src):
+        v.wait_boot()
+        v.wait_link()
+    ping(peer, src)
+    return peer, src, dst, QMP(qs), QMP(qd), mig
+
+
+def start_slow_migration(q, mig):
+    q.cmd("migrate-set-parameters", **{"max-bandwidth": SLOW})
+    q.cmd("migrate", uri=f"unix:{mig}")
+    deadline = time.time() + 30
+    while q.cmd("query-migrate").get("status") != "active":
+        assert time.time() < deadline, q.cmd("query-migrate")
+        time.sleep(0.2)
+    time.sleep(2)  # some RAM sent, the dirty log on
+    st = q.cmd("query-migrate")
+    assert st["status"] == "active" and st["ram"]["remaining"] > 0, st
+    return st
+
+
+def wait_final(q, timeout=240):
+    deadline = time.time() + timeout
+    while True:
+        st = q.cmd("query-migrate")
+        if st.get("status") in ("completed", "failed", "cancelled"):
+            return st
+        assert time.time() < deadline, st
+        time.sleep(0.2)
+
+
+def assert_guest_on(switch, peer, guest, port):
+    """guest answers the peer through the switch, and its MAC is learned on port."""
+    ping(peer, guest)
+    switch.wait_for(lambda: any(e["mac"].lower() == MAC[2] and e["port"] == port
+                                for e in switch.json("fdb/show", "br0")),
+                    timeout=20, what=f"vmA's MAC on {port}")
+
+
+def assert_config_intact(switch):
+    assert set(switch.vsctl("list-ports", "br0").split()) == {"vm1", "vmA", "vmA-dst"}
+
+
+def test_migration_cancelled_half_way_keeps_the_source(switch, vms, tmp_path):
+    peer, src, dst, q, qd, mig = three_guests(switch, vms, tmp_path, "server")
+    before = start_slow_migration(q, mig)
+    q.cmd("migrate_cancel")
+    st = wait_final(q, timeout=60)
+    assert st["status"] == "cancelled", st
+    assert q.cmd("query-status")["status"] == "running"
+    print(f"cancelled with about {before['ram']['remaining'] >> 20} MB of RAM left to send")
+    assert_guest_on(switch, peer, src, "vmA")
+    # the switch still writes into the source correctly: TCP md5 to it
+    start_receiver(src)
+    want = peer.check("dd if=/dev/urandom of=/tmp/data bs=1M count=2 2>/dev/null && "
+                      "md5sum < /tmp/data").split()[0]
+    peer.check(f"nc {src.ip()} {PORT} < /tmp/data", timeout=120)
+    deadline, got = time.time() + 60, ""
+    while time.time() < deadline and not got:
+        got = src.run("cat /tmp/recv.md5 2>/dev/null", timeout=20)[1].strip()
+        time.sleep(0.5)
+    assert got.split()[:1] == [want], (got, want)
+    assert_config_intact(switch)
+    q.close()
+    qd.close()
+
+
+def test_migration_destination_killed_keeps_the_source(switch, vms, tmp_path):
+    peer, src, dst, q, qd, mig = three_guests(switch, vms, tmp_path, "server")
+    start_slow_migration(q, mig)
+    qd.close()
+    dst.proc.kill()
+    dst.proc.wait(timeout=30)
+    st = wait_final(q, timeout=120)
+    assert st["status"] == "failed", st
+    print(f"source: migration {st['status']} ({st.get('error-desc', '')})")
+    assert q.cmd("query-status")["status"] == "running"
+    assert_guest_on(switch, peer, src, "vmA")
+    assert switch.port_status("vmA-dst").get("connected") is not True
+    assert_config_intact(switch)
+    q.close()
+
+
+def test_kvswitchd_restarted_during_migration(switch, vms, tmp_path):
+    peer, src, dst, q, qd, mig = three_guests(switch, vms, tmp_path, "client")
+    start_slow_migration(q, mig)
+    switch.kill()
+    switch.start()
+    switch.baseline = switch.mbufs_in_use()
+    assert_config_intact(switch)
+    for p in ("vm1", "vmA"):
+        switch.wait_connected(p, timeout=60)
+    q.cmd("migrate-set-parameters", **{"max-bandwidth": 1 << 30})
+    st = wait_final(q)
+    print(f"migration across the restart: {st['status']} ({st.get('error-desc', '')})")
+    assert st["status"] in ("completed", "failed"), st
+    if st["status"] == "completed":
+        assert qd.cmd("query-status")["status"] == "running"
+        src.close()
+        switch.wait_connected("vmA-dst", timeout=60)
+        dst.wait_link(timeout=60)
+        assert_guest_on(switch, peer, dst, "vmA-dst")
+    else:
+        assert q.cmd("query-status")["status"] == "running"
+        src.wait_link(timeout=60)
+        assert_guest_on(switch, peer, src, "vmA")
+    q.close()
+    qd.close()
