@@ -10,7 +10,7 @@
 # (exit 1) if any target crashes, breaks an invariant, leaks or hangs; the
 # input that did is saved in the work directory and named in the output.
 #
-# TARGET: rpc conf values cli frame pipeline (default: all).
+# TARGET: rpc conf values cli frame pipeline gro (default: all).
 # Environment:
 #   KVS_FUZZ_BUILD  build directory (default: build-fuzz/, ignored by git)
 #   KVS_FUZZ_WORK   grown corpora and crash inputs (default: BUILD/fuzz-work)
@@ -21,7 +21,7 @@
 
 set -euo pipefail
 
-ALL=(rpc conf values cli frame pipeline)
+ALL=(rpc conf values cli frame pipeline gro)
 if [ $# -lt 1 ] || ! [[ $1 =~ ^[0-9]+$ ]]; then
 	echo "usage: $0 SECONDS [TARGET...]   (targets: ${ALL[*]})" >&2
 	exit 2
