@@ -25,7 +25,6 @@ frames kvswitch wrote into the migrating guest during the migration.
 Needs root, qemu-system-x86, hugepages, and for the OVS rows openvswitch-switch-dpdk.
 """
 import argparse
-import csv
 import datetime
 import os
 import re
@@ -42,7 +41,7 @@ sys.path.insert(0, str(REPO / "tests" / "system"))
 os.environ.setdefault("KVS_BUILD_DIR", str(REPO / "build"))
 
 import vm_tcp  # noqa: E402
-from test_migration import QMP  # noqa: E402
+from test_migration import QMP, wait_final  # noqa: E402
 from test_qemu import PORT, start_receiver  # noqa: E402
 from vm import VM, ensure_image  # noqa: E402
 
@@ -114,12 +113,7 @@ def run_cell(kind, rnd, mb, image, base):
         q = QMP(wd / "qs.sock")
         t0 = time.time()
         q.cmd("migrate", uri=f"unix:{wd}/mig.sock")
-        st = {}
-        while time.time() - t0 < 240:
-            st = q.cmd("query-migrate")
-            if st.get("status") in ("completed", "failed", "cancelled"):
-                break
-            time.sleep(0.2)
+        st = wait_final(q)
         row.update(status=st.get("status"), seconds=round(time.time() - t0, 1),
                    downtime_ms=st.get("downtime"))
         if tx0 is not None:
@@ -181,11 +175,7 @@ def main():
     finally:
         shutil.rmtree(base, ignore_errors=True)
         if rows:
-            keys = sorted({k for r in rows for k in r})
-            with open(out / "migration_stream.csv", "w", newline="") as f:
-                w = csv.DictWriter(f, fieldnames=keys)
-                w.writeheader()
-                w.writerows(rows)
+            vm_tcp.write_csv(out / "migration_stream.csv", rows)
             lines = [f"# Live migration with a TCP stream across the switch-over, "
                      f"{datetime.date.today()}", "",
                      f"`/usr/bin/python3 bench/migration_stream.py --rounds {args.rounds} "

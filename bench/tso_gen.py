@@ -18,7 +18,6 @@ gives the switch PMD's busy share where the switch exposes it (kvswitch pmd-stat
       [--switches kvswitch,ovs-tso] [--out bench/results/DATE/tso_gen]
 """
 import argparse
-import csv
 import datetime
 import os
 import shutil
@@ -118,10 +117,7 @@ def main():
         shutil.rmtree(base, ignore_errors=True)
     if not rows:
         return
-    with open(out / "tso_gen.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=sorted({k for r in rows for k in r}))
-        w.writeheader()
-        w.writerows(rows)
+    vm_tcp.write_csv(out / "tso_gen.csv", rows)
     lines = [f"# 64 KB GSO TCP frames between virtio-user guests, {datetime.date.today()}", "",
              f"`/usr/bin/python3 bench/tso_gen.py --rounds {args.rounds} --frames "
              f"{args.frames} --switches {','.join(kinds)}`", "",

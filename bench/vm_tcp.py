@@ -305,6 +305,14 @@ def run_cell(kind, rnd, mb, image, base, tool):
     return rows
 
 
+def write_csv(path, rows):
+    """rows (dicts) as CSV, the union of their keys as columns (sorted)."""
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=sorted({k for r in rows for k in r}))
+        w.writeheader()
+        w.writerows(rows)
+
+
 def summary(rows, args, out):
     by = {}
     for r in rows:
@@ -377,11 +385,7 @@ def main():
     finally:
         shutil.rmtree(base, ignore_errors=True)
         if rows:
-            with open(out / "vm_tcp.csv", "w", newline="") as f:
-                keys = sorted({k for r in rows for k in r})
-                w = csv.DictWriter(f, fieldnames=keys)
-                w.writeheader()
-                w.writerows(rows)
+            write_csv(out / "vm_tcp.csv", rows)
             summary(rows, args, out)
 
 

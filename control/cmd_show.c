@@ -194,6 +194,7 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 		struct ethdev_port_info ei;
 		char ol[64];
 		json_t *mf;
+		bool gro;
 
 		ethdev_port_info(sp->dp, &ei);
 		json_object_set_new(st, "driver", json_string(ei.driver));
@@ -205,13 +206,14 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 		json_object_set_new(st, "promiscuous", json_boolean(ei.promiscuous));
 		dp_offload_caps_text(sp->dp->ol_caps, ol, sizeof(ol));
 		json_object_set_new(st, "offloads", json_string(ol));
-		json_object_set_new(st, "gro", json_boolean(ethdev_port_gro(sp->dp)));
+		gro = ethdev_port_gro(sp->dp);
+		json_object_set_new(st, "gro", json_boolean(gro));
 		buf_printf(b,
 			   "            status: {driver=%s, mac=%s, link=%s, n_rxq=%u, n_txq=%u, "
 			   "numa_id=%d, promiscuous=%s, offloads=\"%s\", gro=%s}\n",
 			   ei.driver, ei.mac, ei.link_up ? "up" : "down", ei.n_rxq, ei.n_txq,
 			   sp->dp->numa, ei.promiscuous ? "true" : "false", ol,
-			   ethdev_port_gro(sp->dp) ? "true" : "false");
+			   gro ? "true" : "false");
 		mf = mac_filter_view(sp->dp, b, 12);
 		if (mf)
 			json_object_set_new(st, "mac_filter", mf);

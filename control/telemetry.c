@@ -20,12 +20,11 @@
 #include "pmd/pmd.h"
 #include "vhost-user/vhost_port.h"
 
-#define TELE_MAX_PORTS 1024
+#define TELE_MAX_PORTS DP_MAX_PORTS
 
 struct tele_port {
 	char name[32], bridge[32];
-	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, tx_retries;
-	uint64_t rx_drops[DP_DROP_MAX], tx_drops[DP_DROP_MAX];
+	struct dp_port_totals tot;
 };
 
 struct tele_pmd {
@@ -53,20 +52,12 @@ void telemetry_refresh(void)
 	for (unsigned int i = 0; i < sw.n_ports && n < TELE_MAX_PORTS; i++) {
 		const struct sw_port *sp = sw.ports[i];
 		struct tele_port *t = &ports[n];
-		struct dp_port_totals tot;
 
 		if (sp->dp == NULL)
 			continue;
-		dp_port_totals(sp->dp, &tot);
+		dp_port_totals(sp->dp, &t->tot);
 		snprintf(t->name, sizeof(t->name), "%s", sp->name);
 		snprintf(t->bridge, sizeof(t->bridge), "%s", sp->bridge);
-		t->rx_packets = tot.rx_packets;
-		t->rx_bytes = tot.rx_bytes;
-		t->tx_packets = tot.tx_packets;
-		t->tx_bytes = tot.tx_bytes;
-		t->tx_retries = tot.tx_retries;
-		memcpy(t->rx_drops, tot.rx_drops, sizeof(t->rx_drops));
-		memcpy(t->tx_drops, tot.tx_drops, sizeof(t->tx_drops));
 		n++;
 	}
 	n_ports = n;
@@ -106,20 +97,21 @@ static int port_stats(const char *cmd, const char *params, struct rte_tel_data *
 	pthread_mutex_lock(&lock);
 	for (unsigned int i = 0; i < n_ports; i++) {
 		const struct tele_port *t = &ports[i];
+		const struct dp_port_totals *c = &t->tot;
 
 		if (strcmp(t->name, params) != 0)
 			continue;
 		rte_tel_data_add_dict_string(d, "bridge", t->bridge);
-		rte_tel_data_add_dict_u64(d, "rx_packets", t->rx_packets);
-		rte_tel_data_add_dict_u64(d, "rx_bytes", t->rx_bytes);
-		rte_tel_data_add_dict_u64(d, "tx_packets", t->tx_packets);
-		rte_tel_data_add_dict_u64(d, "tx_bytes", t->tx_bytes);
-		rte_tel_data_add_dict_u64(d, "tx_retries", t->tx_retries);
+		rte_tel_data_add_dict_u64(d, "rx_packets", c->rx_packets);
+		rte_tel_data_add_dict_u64(d, "rx_bytes", c->rx_bytes);
+		rte_tel_data_add_dict_u64(d, "tx_packets", c->tx_packets);
+		rte_tel_data_add_dict_u64(d, "tx_bytes", c->tx_bytes);
+		rte_tel_data_add_dict_u64(d, "tx_retries", c->tx_retries);
 		for (int r = 0; r < DP_DROP_MAX; r++) {
 			snprintf(key, sizeof(key), "rx_drop_%s", dp_drop_name(r));
-			rte_tel_data_add_dict_u64(d, key, t->rx_drops[r]);
+			rte_tel_data_add_dict_u64(d, key, c->rx_drops[r]);
 			snprintf(key, sizeof(key), "tx_drop_%s", dp_drop_name(r));
-			rte_tel_data_add_dict_u64(d, key, t->tx_drops[r]);
+			rte_tel_data_add_dict_u64(d, key, c->tx_drops[r]);
 		}
 		rc = 0;
 		break;

@@ -15,7 +15,6 @@
 #include <rte_gro.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
-#include <rte_net.h>
 #include <rte_tcp.h>
 
 #include "dataplane/gro.h"
@@ -26,9 +25,11 @@
 #define MIN_SEG 536
 
 /* Checks one frame and, for a candidate, sets what librte_gro reads
- * (packet_type, l2/l3/l4_len) and its payload in tso_segsz, the MSS the
- * merged frame will announce. */
-static bool candidate(struct rte_mbuf *m)
+ * (packet_type, l2/l3/l4_len), its payload in tso_segsz (the MSS the merged
+ * frame will announce) and *tos_ttl: TOS (ECN included) and TTL, which
+ * librte_gro does not compare while a merged frame keeps only the head's, so
+ * frames that differ never share a run (a CE mark must reach the receiver). */
+static bool candidate(struct rte_mbuf *m, uint16_t *tos_ttl)
 {
 	const struct rte_ether_hdr *eh;
 	const struct rte_ipv4_hdr *ip;
@@ -66,18 +67,8 @@ static bool candidate(struct rte_mbuf *m)
 	m->l3_len = sizeof(*ip);
 	m->l4_len = l4;
 	m->tso_segsz = (uint16_t)(tot - sizeof(*ip) - l4);
+	*tos_ttl = (uint16_t)(ip->type_of_service << 8 | ip->time_to_live);
 	return true;
-}
-
-/* TOS (ECN included) and TTL: librte_gro does not compare them, and a merged
- * frame carries the head's, so frames that differ never share a run (a CE
- * mark must reach the receiver). */
-static uint16_t tos_ttl(const struct rte_mbuf *m)
-{
-	const struct rte_ipv4_hdr *ip =
-		rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
-
-	return (uint16_t)(ip->type_of_service << 8 | ip->time_to_live);
 }
 
 /*
@@ -87,12 +78,13 @@ static uint16_t tos_ttl(const struct rte_mbuf *m)
  * back, a merged frame gives exactly the segments it was made of.  librte_gro
  * itself would append full segments to a short head.
  */
-static uint16_t run_end(struct rte_mbuf **pkts, const bool *cand, uint16_t i, uint16_t n)
+static uint16_t run_end(struct rte_mbuf **pkts, const bool *cand, const uint16_t *key, uint16_t i,
+			uint16_t n)
 {
-	uint16_t key = tos_ttl(pkts[i]), mss = pkts[i]->tso_segsz, j;
+	uint16_t mss = pkts[i]->tso_segsz, j;
 
 	for (j = i + 1; j < n && cand[j]; j++) {
-		if (tos_ttl(pkts[j]) != key || pkts[j]->tso_segsz > mss)
+		if (key[j] != key[i] || pkts[j]->tso_segsz > mss)
 			break;
 		if (pkts[j]->tso_segsz < mss)
 			return j + 1;
@@ -122,15 +114,16 @@ uint16_t dp_gro_burst(struct rte_mbuf **pkts, uint16_t n, uint64_t *absorbed_byt
 		.max_item_per_flow = DP_BURST,
 	};
 	struct rte_mbuf *out[DP_BURST];
+	uint16_t key[DP_BURST];
 	bool cand[DP_BURST];
 	uint64_t before = 0, after = 0;
-	uint16_t i, j, k, o = 0, n_cand = 0;
+	uint16_t i, j, merged, o = 0, n_cand = 0;
 
 	*absorbed_bytes = 0;
 	if (n < 2 || n > DP_BURST)
 		return n;
 	for (i = 0; i < n; i++) {
-		cand[i] = candidate(pkts[i]);
+		cand[i] = candidate(pkts[i], &key[i]);
 		n_cand += cand[i];
 	}
 	if (n_cand < 2)
@@ -141,11 +134,11 @@ uint16_t dp_gro_burst(struct rte_mbuf **pkts, uint16_t n, uint64_t *absorbed_byt
 			j = i + 1;
 			continue;
 		}
-		j = run_end(pkts, cand, i, n);
-		for (k = i; k < j; k++)
-			before += pkts[k]->pkt_len;
-		k = j - i > 1 ? rte_gro_reassemble_burst(pkts + i, j - i, &gp) : 1;
-		while (k--) {
+		j = run_end(pkts, cand, key, i, n);
+		for (uint16_t x = i; x < j; x++)
+			before += pkts[x]->pkt_len;
+		merged = j - i > 1 ? rte_gro_reassemble_burst(pkts + i, j - i, &gp) : 1;
+		while (merged--) {
 			struct rte_mbuf *m = pkts[i++];
 
 			describe_merged(m);

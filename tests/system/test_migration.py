@@ -101,12 +101,7 @@ def test_live_migration_keeps_the_network_and_every_byte(switch, vms, tmp_path):
     q = QMP(qmp_src)
     t0 = time.time()
     q.cmd("migrate", uri=f"unix:{mig}")
-    status = {}
-    while time.time() - t0 < 240:
-        status = q.cmd("query-migrate")
-        if status.get("status") in ("completed", "failed", "cancelled"):
-            break
-        time.sleep(0.2)
+    status = wait_final(q)
     q.close()
     took = time.time() - t0
     assert status.get("status") == "completed", status
@@ -216,6 +211,7 @@ def start_slow_migration(q, mig):
 
 
 def wait_final(q, timeout=240):
+    """QMP query-migrate until the migration completed, failed or was cancelled."""
     deadline = time.time() + timeout
     while True:
         st = q.cmd("query-migrate")

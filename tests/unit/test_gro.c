@@ -282,6 +282,21 @@ static uint32_t stream_check(struct rte_mbuf **pkts, uint16_t n)
 	return total;
 }
 
+/* Two segments of one flow whose IPv4 headers have head_opt and tail_opt
+ * bytes of options: the stream must come out whole. */
+static void ip_options(uint8_t head_opt, uint8_t tail_opt)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	uint64_t absorbed;
+	uint16_t n;
+
+	pkts[0] = segment_ip(0, MSS, 0, head_opt);
+	pkts[1] = segment_ip(MSS, MSS, 0, tail_opt);
+	n = dp_gro_burst(pkts, 2, &absorbed);
+	assert_int_equal(stream_check(pkts, n), 2 * MSS);
+	free_all(pkts, n);
+}
+
 /* librte_gro compares TCP header lengths but not IPv4 header lengths, and
  * strips a merged tail by the HEAD's header length: a tail with 4 bytes of
  * IP options leaves 4 bytes of its TCP header (checksum, urgent pointer) in
@@ -289,32 +304,16 @@ static uint32_t stream_check(struct rte_mbuf **pkts, uint16_t n)
  * stream; the cut-back segments carry valid checksums over wrong bytes. */
 static void test_ip_options_length_mismatch_corrupts_stream(void **state)
 {
-	struct rte_mbuf *pkts[DP_BURST];
-	uint64_t absorbed;
-	uint16_t n;
-
 	(void)state;
-	pkts[0] = segment_ip(0, MSS, 0, 0);
-	pkts[1] = segment_ip(MSS, MSS, 0, 4);
-	n = dp_gro_burst(pkts, 2, &absorbed);
-	assert_int_equal(stream_check(pkts, n), 2 * MSS);
-	free_all(pkts, n);
+	ip_options(0, 4);
 }
 
 /* The reverse: the head has options, the tail not; 4 payload bytes of the
  * tail vanish. */
 static void test_ip_options_on_head_loses_tail_bytes(void **state)
 {
-	struct rte_mbuf *pkts[DP_BURST];
-	uint64_t absorbed;
-	uint16_t n;
-
 	(void)state;
-	pkts[0] = segment_ip(0, MSS, 0, 4);
-	pkts[1] = segment_ip(MSS, MSS, 0, 0);
-	n = dp_gro_burst(pkts, 2, &absorbed);
-	assert_int_equal(stream_check(pkts, n), 2 * MSS);
-	free_all(pkts, n);
+	ip_options(4, 0);
 }
 
 /* librte_gro does not compare TOS: a segment marked CE (congestion
