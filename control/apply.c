@@ -30,6 +30,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
+#include "control/capture.h"
 #include "control/apply_reopen.h"
 #include "control/balance.h"
 #include "control/port_filter.h"
@@ -137,6 +138,7 @@ static void close_port(struct dp_port *p)
 {
 	if (p == NULL)
 		return;
+	capture_port_closing(p);
 	if (p->kind == DP_PORT_VHOST) {
 		vhost_port_destroy(p);
 	} else {

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* kvsctl argument parsing (cli_parse.h).  Pure: no I/O, unit-tested. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -44,6 +46,12 @@ static const char usage_text[] =
 	"  fdb/show BRIDGE | fdb/flush [BRIDGE] | fdb/stats-show BRIDGE | fdb/stats-clear "
 	"[BRIDGE]\n"
 	"  port-stats [PORT] | memory/show | drop-reasons | version\n"
+	"\n"
+	"Capture (docs/capture.md; ends on Ctrl-C, its count or its duration):\n"
+	"  capture PORT [--direction|-Q rx|tx|both] [--count|-c N] [--duration SECONDS]\n"
+	"          [--snaplen|-s BYTES] [-w FILE.pcap | -w -] [EXPRESSION]\n"
+	"                      PORT's frames as a pcap file (-w - to stdout: | tcpdump -r -),\n"
+	"                      or one line each; EXPRESSION in tcpdump's syntax\n"
 	"\n"
 	"Actions:\n"
 	"  pmd-rxq-rebalance   re-place rx queues on PMDs by measured load now\n"
@@ -428,6 +436,117 @@ static json_t *parse_list(int argc, char **argv, char *err, size_t errlen)
 	return json_pack("{s:s,s:o}", "method", argv[0], "params", p);
 }
 
+/* A whole non-negative decimal number no larger than max. */
+static bool parse_num(const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno == 0 && *end == '\0' && *out <= max;
+}
+
+/*
+ * capture PORT [--direction|-Q rx|tx|both] [--count|-c N] [--duration S]
+ *         [--snaplen|-s B] [-w FILE|-] [EXPRESSION...]
+ * The words after the options are the expression, joined by spaces as
+ * tcpdump joins them.  The output file goes in "write" beside method and
+ * params: kvsctl's business, not the daemon's.
+ */
+static json_t *parse_capture(int argc, char **argv, char *err, size_t errlen)
+{
+	json_t *p = json_object(), *req;
+	const char *write = NULL;
+	char expr[4096] = "";
+	size_t elen = 0;
+	int k;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		snprintf(err, errlen, "capture: give a port first (kvsctl capture PORT ...)");
+		json_decref(p);
+		return NULL;
+	}
+	json_object_set_new(p, "port", json_string(argv[1]));
+	for (k = 2; k < argc && argv[k][0] == '-' && argv[k][1] != '\0'; k++) {
+		const char *o = argv[k], *v = k + 1 < argc ? argv[k + 1] : NULL;
+		unsigned long long n;
+
+		if (strcmp(o, "--") == 0) {
+			k++;
+			break;
+		}
+		if (v == NULL) {
+			snprintf(err, errlen, "capture: %s needs a value", o);
+			goto fail;
+		}
+		k++;
+		if (strcmp(o, "--direction") == 0 || strcmp(o, "-Q") == 0) {
+			if (strcmp(v, "in") == 0 || strcmp(v, "out") == 0 ||
+			    strcmp(v, "inout") == 0)
+				v = v[0] == 'o'   ? "tx"
+				    : v[2] == 'o' ? "both"
+						  : "rx"; /* tcpdump's words */
+			if (strcmp(v, "rx") != 0 && strcmp(v, "tx") != 0 &&
+			    strcmp(v, "both") != 0) {
+				snprintf(err, errlen,
+					 "capture: direction '%s': give rx, tx or both", v);
+				goto fail;
+			}
+			json_object_set_new(p, "direction", json_string(v));
+		} else if (strcmp(o, "--count") == 0 || strcmp(o, "-c") == 0) {
+			if (!parse_num(v, 1ull << 62, &n) || n == 0) {
+				snprintf(err, errlen,
+					 "capture: count '%s': give a number of frames", v);
+				goto fail;
+			}
+			json_object_set_new(p, "count", json_integer((json_int_t)n));
+		} else if (strcmp(o, "--duration") == 0) {
+			if (!parse_num(v, 86400ull * 365, &n) || n == 0) {
+				snprintf(err, errlen, "capture: duration '%s': give whole seconds",
+					 v);
+				goto fail;
+			}
+			json_object_set_new(p, "duration", json_integer((json_int_t)n));
+		} else if (strcmp(o, "--snaplen") == 0 || strcmp(o, "-s") == 0) {
+			if (!parse_num(v, 262144, &n) || n == 0) {
+				snprintf(err, errlen,
+					 "capture: snaplen '%s': give 1 to 262144 bytes", v);
+				goto fail;
+			}
+			json_object_set_new(p, "snaplen", json_integer((json_int_t)n));
+		} else if (strcmp(o, "-w") == 0 || strcmp(o, "--write") == 0) {
+			write = v;
+		} else {
+			snprintf(err, errlen, "capture: unknown option '%s'", o);
+			goto fail;
+		}
+	}
+	for (; k < argc; k++) {
+		size_t l = strlen(argv[k]);
+
+		if (elen + l + 2 > sizeof(expr)) {
+			snprintf(err, errlen, "capture: expression longer than %zu bytes",
+				 sizeof(expr) - 1);
+			goto fail;
+		}
+		if (elen > 0)
+			expr[elen++] = ' ';
+		memcpy(expr + elen, argv[k], l + 1);
+		elen += l;
+	}
+	if (elen > 0)
+		json_object_set_new(p, "expression", json_string(expr));
+	req = json_pack("{s:s,s:o}", "method", "capture", "params", p);
+	if (write != NULL)
+		json_object_set_new(req, "write", json_string(write));
+	return req;
+fail:
+	json_decref(p);
+	return NULL;
+}
+
 json_t *cli_parse(int argc, char **argv, char *err, size_t errlen)
 {
 	json_t *ops;
@@ -455,6 +574,8 @@ json_t *cli_parse(int argc, char **argv, char *err, size_t errlen)
 			return parse_read(&reads[i], argc, argv, err, errlen);
 	if (strcmp(argv[0], "get") == 0)
 		return parse_get(argc, argv, err, errlen);
+	if (strcmp(argv[0], "capture") == 0)
+		return parse_capture(argc, argv, err, errlen);
 	if (strcmp(argv[0], "list") == 0 || strcmp(argv[0], "find") == 0)
 		return parse_list(argc, argv, err, errlen);
 

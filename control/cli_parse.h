@@ -13,7 +13,8 @@
 #include <jansson.h>
 
 /* argv holds the command words only (no program name or global options).
- * Returns {"method":..., "params":...} or NULL with err set. */
+ * Returns {"method":..., "params":...} or NULL with err set.  capture's
+ * request also has "write", the -w output, for kvsctl itself. */
 json_t *cli_parse(int argc, char **argv, char *err, size_t errlen);
 
 /* The usage text listing every command. */

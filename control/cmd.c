@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "control/balance.h"
+#include "control/capture.h"
 #include "control/cmd.h"
 #include "control/state.h"
 
@@ -322,6 +323,7 @@ static const struct {
 	{"drop-reasons", show_drop_reasons},
 	{"list-filter-rules", show_filter_rules},
 	{"version", version},
+	{"capture", capture_start},
 };
 
 json_t *cmd_dispatch(const char *method, json_t *params, int *code, char *err, size_t errlen)

@@ -13,12 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/capture.h"
 #include "control/cmd.h"
 #include "control/cmd_priv.h"
 #include "control/ovsdb_status.h"
 #include "control/state.h"
 #include "control/uplink.h"
 #include "control/xdp_filter.h"
+#include "dataplane/capture.h"
 #include "dataplane/bridge.h"
 #include "dataplane/clock.h"
 #include "dataplane/ethdev_port.h"
@@ -554,7 +556,7 @@ json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen)
 json_t *show_memory(json_t *params, int *code, char *err, size_t errlen)
 {
 	struct dp_pool_info pi[RTE_MAX_NUMA_NODES];
-	unsigned int n = dp_pool_list(pi, RTE_DIM(pi)), i;
+	unsigned int n = dp_pool_list(pi, RTE_DIM(pi)), i, cap_in_use, cap_size;
 	json_t *arr = json_array();
 	struct buf b = {0};
 
@@ -565,7 +567,12 @@ json_t *show_memory(json_t *params, int *code, char *err, size_t errlen)
 		json_array_append_new(arr, json_pack("{s:i,s:i,s:i}", "numa", pi[i].numa, "size",
 						     pi[i].size, "in_use", pi[i].in_use));
 	}
-	return buf_view(&b, json_pack("{s:o}", "mbuf_pools", arr));
+	/* the copies captures hold: 0 in use once every capture has ended */
+	dp_capture_pool_info(&cap_in_use, &cap_size);
+	buf_printf(&b, "capture pool: %u of %u in use, %u captures running\n", cap_in_use, cap_size,
+		   capture_count());
+	return buf_view(&b, json_pack("{s:o,s:{s:i,s:i,s:i}}", "mbuf_pools", arr, "capture", "size",
+				      cap_size, "in_use", cap_in_use, "captures", capture_count()));
 }
 
 json_t *show_drop_reasons(json_t *params, int *code, char *err, size_t errlen)

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control/capture_cli.h"
 #include "control/cli_parse.h"
 
 #define DEFAULT_UNIXCTL "/var/run/kvswitch/kvswitchd.ctl"
@@ -255,6 +256,20 @@ int main(int argc, char **argv)
 	}
 	method = json_string_value(json_object_get(req, "method"));
 	snprintf(out.method, sizeof(out.method), "%s", method ? method : "");
+	if (strcmp(out.method, "capture") == 0) {
+		/* a stream, not one answer (capture_cli.c) */
+		fd = connect_to(unixctl);
+		if (fd < 0) {
+			fprintf(stderr, "kvsctl: cannot reach kvswitchd at %s: %s\n", unixctl,
+				strerror(errno));
+			json_decref(req);
+			return 3;
+		}
+		status = capture_cli_run(fd, req, timeout_s);
+		close(fd);
+		json_decref(req);
+		return status;
+	}
 	if (out.columns != NULL &&
 	    (strcmp(out.method, "list") == 0 || strcmp(out.method, "find") == 0)) {
 		json_t *cols = json_array();

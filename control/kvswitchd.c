@@ -30,6 +30,7 @@
 #include <rte_errno.h>
 #include <rte_log.h>
 
+#include "control/capture.h"
 #include "control/cmd.h"
 #include "control/host_check.h"
 #include "control/journal_log.h"
@@ -461,6 +462,7 @@ int main(int argc, char **argv)
 			metrics_ready = i_metrics < n - 1 && (fds[i_metrics].revents & POLLIN);
 		}
 		metrics_run(metrics_ready);
+		capture_run();
 		ovsdb_client_run();
 		unixctl_run();
 		if (unixctl_exit_asked())
@@ -476,6 +478,7 @@ int main(int argc, char **argv)
 	sd_service_stopping();
 	fprintf(stderr, "%skvswitchd: exiting\n", journal_prefix(LOG_INFO));
 	rpc_close();
+	capture_shutdown();
 	unixctl_close();
 	metrics_stop();
 	ovsdb_client_close();

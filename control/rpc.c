@@ -37,12 +37,18 @@ struct client {
 	size_t len, cap;
 	char *out; /* pending response */
 	size_t out_len, out_off;
+	/* rpc_hand_over: who takes the connection once the answer is out */
+	void (*take)(int fd, void *arg);
+	void *take_arg;
 };
 
 static int listen_fd = -1;
 static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static struct client clients[RPC_MAX_CLIENTS];
 static rpc_handler handler;
+/* set by a handler through rpc_hand_over, moved to its client after it */
+static void (*pending_take)(int fd, void *arg);
+static void *pending_arg;
 
 static uint64_t now_ms(void)
 {
@@ -112,8 +118,16 @@ int rpc_init(const char *path, rpc_handler h)
 	return 0;
 }
 
+void rpc_hand_over(void (*take)(int fd, void *arg), void *arg)
+{
+	pending_take = take;
+	pending_arg = arg;
+}
+
 static void client_close(struct client *c)
 {
+	if (c->take != NULL)
+		c->take(-1, c->take_arg); /* gone before the answer was out */
 	close(c->fd);
 	free(c->buf);
 	free(c->out);
@@ -259,6 +273,16 @@ static void handle_line(struct client *c, const char *line, size_t len)
 	} else {
 		res = handler(method, params, &code, err, sizeof(err));
 	}
+	if (pending_take != NULL) {
+		/* only an answer hands the connection over, never an error */
+		if (res != NULL) {
+			c->take = pending_take;
+			c->take_arg = pending_arg;
+		} else {
+			pending_take(-1, pending_arg);
+		}
+		pending_take = NULL;
+	}
 	resp = json_object();
 	json_object_set(resp, "id", id ? id : json_null());
 	if (res)
@@ -334,6 +358,18 @@ static void client_write(struct client *c)
 	if (c->out_off == c->out_len) {
 		free(c->out);
 		c->out = NULL;
+		if (c->take != NULL) {
+			/* the connection is the taker's now: leave the table, keep the fd */
+			void (*take)(int, void *) = c->take;
+			void *arg = c->take_arg;
+			int fd = c->fd;
+
+			free(c->buf);
+			memset(c, 0, sizeof(*c));
+			c->fd = -1;
+			take(fd, arg);
+			return;
+		}
 		if (c->close_after_write)
 			client_close(c);
 		else

@@ -21,6 +21,14 @@ typedef json_t *(*rpc_handler)(const char *method, json_t *params, int *code, ch
 
 int rpc_init(const char *path, rpc_handler h);
 void rpc_close(void);
+/*
+ * From inside a handler that returns a result: once that answer is written,
+ * the connection (non-blocking) is no longer a request/response client but
+ * take's: take(fd, arg) then owns fd.  If the client goes away first, or the
+ * handler fails after all, take(-1, arg) is called instead, so arg is never
+ * lost.  How a command streams to its client (kvsctl capture).
+ */
+void rpc_hand_over(void (*take)(int fd, void *arg), void *arg);
 /* Fill pollfds (listen socket and clients); returns how many. */
 unsigned int rpc_pollfds(struct pollfd *fds, unsigned int max);
 /* Serve whatever is ready among fds[0..n). */

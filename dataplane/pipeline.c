@@ -20,6 +20,9 @@
  *    go unmodified to one port is handed to that port's tx as it is.
  *
  * Other consequences worth knowing:
+ * - A port's captures (capture.h) see its received burst before step 1 and
+ *   each tx burst just before the port's tx; a port without one costs a
+ *   load and a branch per burst and direction.
  * - Frames are untagged inside the switch (the TCI kept aside), so a flooded
  *   frame is shared by reference count between all ports that take it
  *   untagged, and at most one tagged copy is made for all trunk ports.
@@ -38,6 +41,7 @@
 #include <rte_prefetch.h>
 
 #include "dataplane/bridge.h"
+#include "dataplane/capture.h"
 #include "dataplane/fdb.h"
 #include "dataplane/filter.h"
 #include "dataplane/offload.h"
@@ -99,10 +103,11 @@ static inline struct dp_txbuf *txb_get(struct dp_pmd_ctx *c, uint16_t id)
 	return b;
 }
 
-static void txb_flush(struct dp_pmd_ctx *c, struct dp_txbuf *b)
+static __rte_always_inline void txb_flush(struct dp_pmd_ctx *c, struct dp_txbuf *b)
 {
 	if (b->n == 0)
 		return;
+	dp_capture_port(b->port, DP_CAPTURE_TX, b->pkts, b->n);
 	b->port->ops->tx_burst(b->port, c->pmd, b->pkts, b->n);
 	b->n = 0;
 }
@@ -533,6 +538,7 @@ void dp_process_burst(struct dp_pmd_ctx *c, struct dp_port *in, uint16_t qid,
 		dp_process_burst(c, in, qid, pkts + DP_BURST, n - DP_BURST);
 		return;
 	}
+	dp_capture_port(in, DP_CAPTURE_RX, pkts, n);
 	if (unlikely(conf == NULL || conf->bridge == NULL)) {
 		drop_burst(st, DP_DROP_NO_BRIDGE, pkts, n);
 		return;
@@ -554,6 +560,7 @@ void dp_process_burst(struct dp_pmd_ctx *c, struct dp_port *in, uint16_t qid,
 	c->flood_tci = UINT32_MAX; /* flood targets are resolved per burst */
 	if (single != NULL) {
 		/* every frame to one port, unmodified: hand the burst over */
+		dp_capture_port(single->port, DP_CAPTURE_TX, bs.keep, bs.k);
 		single->port->ops->tx_burst(single->port, c->pmd, bs.keep, bs.k);
 	} else {
 		for (i = 0; i < bs.k; i++) {

@@ -29,6 +29,7 @@
 
 struct rte_mbuf;
 struct dp_bridge;
+struct dp_capture_set;
 
 #define DP_MAX_PORTS  1024
 #define DP_MAX_PMDS   64
@@ -107,10 +108,11 @@ struct dp_port {
 	uint16_t id;
 	enum dp_port_kind kind;
 	const struct dp_port_ops *ops;
-	struct dp_port_conf *conf; /* RCU */
-	struct dp_txmap *txmap;    /* RCU */
-	struct filter *filter[2];  /* RCU, by enum filter_dir; NULL = pass all */
-	void *priv;                /* the driver's state */
+	struct dp_capture_set *capture; /* RCU; NULL = none (capture.h) */
+	struct dp_port_conf *conf;      /* RCU */
+	struct dp_txmap *txmap;         /* RCU */
+	struct filter *filter[2];       /* RCU, by enum filter_dir; NULL = pass all */
+	void *priv;                     /* the driver's state */
 	char name[32];
 	int numa;         /* node of the queues, SOCKET_ID_ANY if unknown */
 	uint32_t ol_caps; /* DP_OFL_* the output takes (offload.h); written by

@@ -32,6 +32,7 @@
 #include <rte_mempool.h>
 
 #include "dataplane/bridge.h"
+#include "dataplane/capture.h"
 #include "dataplane/fdb.h"
 #include "dataplane/filter.h"
 #include "dataplane/pipeline.h"
@@ -74,6 +75,7 @@ struct micro_case {
 	bool broadcast;   /* destination ff:ff:ff:ff:ff:ff instead of a known host */
 	bool new_sources; /* a never seen source MAC per frame, drained every burst */
 	bool filters;     /* --rules-rule policies: ingress on port 0, egress on port 1 */
+	bool capture;     /* every frame port 0 receives captured, drained every burst */
 };
 
 /* clang-format off */
@@ -118,6 +120,13 @@ static const struct micro_case cases[] = {
 	 .macs = 10,
 	 MICRO_0_TO_1,
 	 .filters = true},
+	{.name = "capture",
+	 .what = "unicast with every frame port 0 receives captured (kvsctl capture PORT -Q rx); "
+		 "the copies are taken off the ring and freed (control side, counted) after "
+		 "every burst",
+	 .macs = 10,
+	 MICRO_0_TO_1,
+	 .capture = true},
 };
 
 /* A port's tx side: counts like a real port and frees, or, while `hold` is
@@ -141,6 +150,8 @@ struct micro {
 	struct dp_pmd_ctx *ctx;
 	struct dp_port *port[MICRO_MAX_PORTS];
 	struct micro_sink sink[MICRO_MAX_PORTS];
+	struct dp_capture *cap; /* capture: on port 0 */
+	uint64_t cap_taken;     /* copies taken off its ring */
 };
 
 static void micro_fail(const char *fn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -255,6 +266,18 @@ __attribute__((noipa)) static uint16_t micro_rx_synth(struct micro *b, struct rt
 	return d->in;
 }
 
+/* What the control thread does with a capture's copies, without the write. */
+__attribute__((noipa)) static void micro_capture_drain(struct micro *b)
+{
+	struct rte_mbuf *m[DP_BURST];
+	unsigned int n;
+
+	while ((n = dp_capture_dequeue(b->cap, m, DP_BURST)) > 0) {
+		b->cap_taken += n;
+		rte_pktmbuf_free_bulk(m, n);
+	}
+}
+
 static void micro_bursts(struct micro *b, unsigned int bursts)
 {
 	struct rte_mbuf *pkts[DP_BURST];
@@ -266,6 +289,8 @@ static void micro_bursts(struct micro *b, unsigned int bursts)
 		dp_process_burst(b->ctx, b->port[in], 0, pkts, DP_BURST);
 		if (b->c->new_sources)
 			fdb_learn_drain(b->br->fdb, b->ctx->now);
+		if (b->c->capture)
+			micro_capture_drain(b);
 	}
 }
 
@@ -392,6 +417,11 @@ static void micro_setup(struct micro *b, const struct micro_case *c, uint32_t ma
 		dp_port_set_filter(b->port[1], FILTER_DIR_EGRESS,
 				   micro_policy(b->rules, true, "egress"));
 	}
+	if (c->capture) {
+		b->cap = dp_capture_create(DP_CAPTURE_RX, DP_CAPTURE_SNAPLEN, NULL);
+		if (b->cap == NULL || dp_capture_attach(b->port[0], b->cap) != 0)
+			MICRO_FAIL("capture: %s", strerror(errno));
+	}
 	b->ctx = dp_pmd_ctx_create(0, SOCKET_ID_ANY, b->pool);
 	if (b->ctx == NULL)
 		MICRO_FAIL("pmd context: %s", strerror(errno));
@@ -403,6 +433,20 @@ static void micro_teardown(struct micro *b)
 {
 	unsigned int i;
 
+	if (b->cap != NULL) {
+		uint64_t selected, dropped;
+
+		micro_capture_drain(b);
+		dp_capture_counts(b->cap, &selected, &dropped);
+		if (dropped != 0 || selected != b->cap_taken)
+			MICRO_FAIL("capture: %" PRIu64 " selected, %" PRIu64 " taken, %" PRIu64
+				   " dropped",
+				   selected, b->cap_taken, dropped);
+		if (dp_capture_detach(b->port[0], b->cap) != 0)
+			MICRO_FAIL("capture detach");
+		dp_rcu_flush();
+		dp_capture_destroy(b->cap);
+	}
 	dp_pmd_ctx_destroy(b->ctx);
 	for (i = 0; i < b->c->n_ports; i++)
 		dp_port_unpublish(b->port[i]);

@@ -22,7 +22,7 @@ import subprocess
 import sys
 
 MEASURED = "micro_measured_loop"
-CASES = ["unicast", "unicast-100k", "learn", "flood", "vlan", "filter16"]
+CASES = ["unicast", "unicast-100k", "learn", "flood", "vlan", "filter16", "capture"]
 # A fixed cache model (32 KiB L1s, a 2 MiB LL: a core's share of a server
 # L3), so miss counts are the same on every host.
 CACHE = ["--cache-sim=yes", "--I1=32768,8,64", "--D1=32768,8,64", "--LL=2097152,16,64"]
@@ -43,6 +43,8 @@ STAGES = [
     ("flood_resolve", "  flood_resolve (targets, once per burst and VLAN)"),
     ("micro_tx", "port tx (stats + free)"),
     ("fdb_learn_drain", "control side: fdb_learn_drain"),
+    ("dp_capture_burst", "dp_capture_burst (capture copies onto the ring)"),
+    ("micro_capture_drain", "control side: capture copies off the ring, freed"),
 ]
 LINE = re.compile(r"^(case=\S+ .*)$", re.M)
 

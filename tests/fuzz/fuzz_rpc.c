@@ -32,6 +32,7 @@
 #include <jansson.h>
 
 #include "control/balance.h"
+#include "control/capture.h"
 #include "control/cmd.h"
 #include "control/db.h"
 #include "control/filter_cfg.h"
@@ -128,6 +129,8 @@ STUB_VIEW(show_fdb_stats_clear)
 STUB_VIEW(show_port_stats)
 STUB_VIEW(show_memory)
 STUB_VIEW(show_drop_reasons)
+/* capture checks the port first, and no port exists here */
+STUB_VIEW(capture_start)
 
 /* The Interface columns the running switch fills in: none here. */
 int cmd_iface_column(const char *iface, const char *column, const char *key, char *out,

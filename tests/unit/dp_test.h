@@ -2,7 +2,8 @@
 /*
  * Helpers for dataplane component tests: an EAL without hugepages, an mbuf
  * pool whose in-use count every test checks at teardown, frame builders, and
- * "test ports" whose tx side captures frames instead of sending them.
+ * a bridge of "test ports" whose tx side (the test's) keeps or counts frames
+ * instead of sending them.
  */
 #ifndef KVS_TEST_DP_TEST_H
 #define KVS_TEST_DP_TEST_H
@@ -18,6 +19,9 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "dataplane/bridge.h"
+#include "dataplane/fdb.h"
+#include "dataplane/pipeline.h"
 #include "dataplane/port.h"
 
 static struct rte_mempool *test_pool;
@@ -84,6 +88,75 @@ static inline int test_frame_vlan(const struct rte_mbuf *m)
 	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN))
 		return -1;
 	return rte_be_to_cpu_16(((const struct rte_vlan_hdr *)(eh + 1))->vlan_tci) & 0xfff;
+}
+
+/* p in br, access VLAN tag, or (tag 0) trunk of the VLANs trunks[] (NULL:
+ * every VLAN). */
+static inline void test_port_vlan(struct dp_port *p, struct dp_bridge *br, uint16_t tag,
+				  const uint16_t *trunks, int n_trunks)
+{
+	struct dp_port_conf c = {.max_len = 1500 + RTE_ETHER_HDR_LEN, .bridge = br};
+	int k;
+
+	c.vlan.tag = tag;
+	if (tag)
+		c.vlan.trunks[tag >> 6] |= 1ULL << (tag & 63);
+	else if (trunks == NULL)
+		vlan_set_all(c.vlan.trunks);
+	for (k = 0; k < n_trunks; k++)
+		c.vlan.trunks[trunks[k] >> 6] |= 1ULL << (trunks[k] & 63);
+	assert_int_equal(dp_port_set_conf(p, &c), 0);
+}
+
+/* A bridge "br0" of n test ports p0.. driven by ops, ports[i]->priv =
+ * priv[i], each an untagged member of every VLAN (tests change that),
+ * published; *ctx a PMD context at second 1000.  A grace period has passed. */
+static inline struct dp_bridge *test_bridge_create(unsigned int n, const struct dp_port_ops *ops,
+						   void *const *priv, struct dp_port **ports,
+						   struct dp_pmd_ctx **ctx)
+{
+	struct fdb_params fp = {.name = "t",
+				.max_entries = 64,
+				.aging_s = 300,
+				.max_ports = DP_MAX_PORTS,
+				.socket_id = SOCKET_ID_ANY};
+	struct dp_bridge *br = dp_bridge_create("br0", &fp);
+	uint16_t ids[DP_MAX_PORTS];
+	char name[8];
+	unsigned int i;
+
+	assert_non_null(br);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "p%u", i);
+		ports[i] = dp_port_alloc(name, DP_PORT_TEST, ops, SOCKET_ID_ANY);
+		assert_non_null(ports[i]);
+		ports[i]->priv = priv[i];
+		test_port_vlan(ports[i], br, 0, NULL, 0);
+		dp_port_publish(ports[i]);
+		ids[i] = ports[i]->id;
+	}
+	assert_int_equal(dp_bridge_set_members(br, ids, (uint16_t)n), 0);
+	*ctx = dp_pmd_ctx_create(0, SOCKET_ID_ANY, test_pool);
+	assert_non_null(*ctx);
+	(*ctx)->now = 1000;
+	dp_rcu_flush();
+	return br;
+}
+
+/* Undo test_bridge_create, then the check every test gets: no mbuf leaked. */
+static inline void test_bridge_destroy(struct dp_bridge *br, unsigned int n, struct dp_port **ports,
+				       struct dp_pmd_ctx *ctx)
+{
+	unsigned int i;
+
+	dp_pmd_ctx_destroy(ctx);
+	for (i = 0; i < n; i++) {
+		dp_port_unpublish(ports[i]);
+		dp_port_free(ports[i]);
+	}
+	dp_bridge_destroy(br);
+	dp_rcu_flush();
+	assert_int_equal(test_in_use(), 0);
 }
 
 #endif

@@ -250,13 +250,64 @@ static void test_filter_commands(void **state)
 	assert_null(parse("list-filter-rules"));
 }
 
+static void test_capture(void **state)
+{
+	json_t *r, *p;
+
+	(void)state;
+	r = parse("capture vm1 -Q in -c 10 --duration 5 -s 96 -w /tmp/x.pcap tcp port 80");
+	assert_non_null(r);
+	assert_string_equal(method(r), "capture");
+	p = json_object_get(r, "params");
+	assert_string_equal(s(p, "port"), "vm1");
+	assert_string_equal(s(p, "direction"), "rx");
+	assert_int_equal(json_integer_value(json_object_get(p, "count")), 10);
+	assert_int_equal(json_integer_value(json_object_get(p, "duration")), 5);
+	assert_int_equal(json_integer_value(json_object_get(p, "snaplen")), 96);
+	assert_string_equal(s(p, "expression"), "tcp port 80");
+	assert_string_equal(s(r, "write"), "/tmp/x.pcap");
+	assert_null(json_object_get(p, "write")); /* kvsctl's, not the daemon's */
+	json_decref(r);
+
+	r = parse("capture vm1 --direction tx -w - -- -1");
+	assert_non_null(r);
+	p = json_object_get(r, "params");
+	assert_string_equal(s(p, "direction"), "tx");
+	assert_string_equal(s(p, "expression"), "-1"); /* after --, an expression */
+	assert_string_equal(s(r, "write"), "-");
+	json_decref(r);
+
+	r = parse("capture vm1");
+	assert_non_null(r);
+	p = json_object_get(r, "params");
+	assert_null(json_object_get(p, "expression"));
+	assert_null(json_object_get(p, "direction")); /* the daemon's default: both */
+	json_decref(r);
+
+	assert_null(parse("capture"));
+	assert_non_null(strstr(err, "give a port"));
+	assert_null(parse("capture -w x.pcap"));
+	assert_null(parse("capture vm1 --snaplen 0"));
+	assert_non_null(strstr(err, "snaplen '0'"));
+	assert_null(parse("capture vm1 --snaplen 262145"));
+	assert_null(parse("capture vm1 --count 12x"));
+	assert_non_null(strstr(err, "count '12x'"));
+	assert_null(parse("capture vm1 --duration -3"));
+	assert_null(parse("capture vm1 --direction sideways"));
+	assert_non_null(strstr(err, "direction 'sideways'"));
+	assert_null(parse("capture vm1 --bogus 1"));
+	assert_non_null(strstr(err, "unknown option '--bogus'"));
+	assert_null(parse("capture vm1 -w"));
+	assert_non_null(strstr(err, "-w needs a value"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_port_chain),  cmocka_unit_test(test_options_and_quotes),
 		cmocka_unit_test(test_reads),           cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_filter_commands), cmocka_unit_test(test_table_names),
-		cmocka_unit_test(test_list_find),
+		cmocka_unit_test(test_filter_commands), cmocka_unit_test(test_capture),
+		cmocka_unit_test(test_table_names),     cmocka_unit_test(test_list_find),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

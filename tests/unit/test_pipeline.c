@@ -25,20 +25,20 @@
 #define BCAST  "ff:ff:ff:ff:ff:ff"
 #define NPORTS 4
 
-struct capture {
+struct sink {
 	struct rte_mbuf *pkts[512];
 	unsigned int n;
 	unsigned int limit; /* accept at most this many in total */
 };
 
-static struct capture caps[NPORTS];
+static struct sink sinks[NPORTS];
 static struct dp_port *ports[NPORTS];
 static struct dp_bridge *br;
 static struct dp_pmd_ctx *ctx;
 
-static uint16_t cap_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n)
+static uint16_t sink_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct capture *c = p->priv;
+	struct sink *c = p->priv;
 	uint16_t i, ok = 0;
 
 	for (i = 0; i < n && c->n < c->limit; i++, ok++) {
@@ -50,90 +50,50 @@ static uint16_t cap_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pk
 	return ok;
 }
 
-static uint16_t cap_rx(struct dp_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+static uint16_t sink_rx(struct dp_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
 	(void)p, (void)q, (void)pkts, (void)n;
 	return 0;
 }
 
-static const struct dp_port_ops cap_ops = {.rx_burst = cap_rx, .tx_burst = cap_tx};
+static const struct dp_port_ops sink_ops = {.rx_burst = sink_rx, .tx_burst = sink_tx};
 
 /* tag: access VLAN or 0; trunks: NULL = all VLANs */
 static void port_conf(int i, uint16_t tag, const uint16_t *trunks, int n_trunks)
 {
-	struct dp_port_conf c = {.max_len = 1500 + RTE_ETHER_HDR_LEN, .bridge = br};
-	int k;
-
-	c.vlan.tag = tag;
-	if (tag)
-		c.vlan.trunks[tag >> 6] |= 1ULL << (tag & 63);
-	else if (trunks == NULL)
-		vlan_set_all(c.vlan.trunks);
-	for (k = 0; k < n_trunks; k++)
-		c.vlan.trunks[trunks[k] >> 6] |= 1ULL << (trunks[k] & 63);
-	assert_int_equal(dp_port_set_conf(ports[i], &c), 0);
+	test_port_vlan(ports[i], br, tag, trunks, n_trunks);
 }
 
 static int setup(void **state)
 {
-	struct fdb_params fp = {.name = "t",
-				.max_entries = 64,
-				.port_limit = 0,
-				.aging_s = 300,
-				.max_ports = DP_MAX_PORTS,
-				.socket_id = SOCKET_ID_ANY,
-				.qsv = NULL};
-	uint16_t ids[NPORTS];
-	char name[8];
+	void *priv[NPORTS];
 	int i;
 
 	(void)state;
-	br = dp_bridge_create("br0", &fp);
-	assert_non_null(br);
 	for (i = 0; i < NPORTS; i++) {
-		snprintf(name, sizeof(name), "p%d", i);
-		ports[i] = dp_port_alloc(name, DP_PORT_TEST, &cap_ops, SOCKET_ID_ANY);
-		assert_non_null(ports[i]);
-		memset(&caps[i], 0, sizeof(caps[i]));
-		caps[i].limit = 512;
-		ports[i]->priv = &caps[i];
-		port_conf(i, 0, NULL, 0);
-		dp_port_publish(ports[i]);
-		ids[i] = ports[i]->id;
+		memset(&sinks[i], 0, sizeof(sinks[i]));
+		sinks[i].limit = 512;
+		priv[i] = &sinks[i];
 	}
-	assert_int_equal(dp_bridge_set_members(br, ids, NPORTS), 0);
-	ctx = dp_pmd_ctx_create(0, SOCKET_ID_ANY, test_pool);
-	assert_non_null(ctx);
-	ctx->now = 1000;
-	dp_rcu_flush();
+	br = test_bridge_create(NPORTS, &sink_ops, priv, ports, &ctx);
 	return 0;
 }
 
-static void free_captures(void)
+static void free_sinks(void)
 {
 	int i;
 
 	for (i = 0; i < NPORTS; i++) {
-		rte_pktmbuf_free_bulk(caps[i].pkts, caps[i].n);
-		caps[i].n = 0;
+		rte_pktmbuf_free_bulk(sinks[i].pkts, sinks[i].n);
+		sinks[i].n = 0;
 	}
 }
 
 static int teardown(void **state)
 {
-	int i;
-
 	(void)state;
-	free_captures();
-	dp_pmd_ctx_destroy(ctx);
-	for (i = 0; i < NPORTS; i++) {
-		dp_port_unpublish(ports[i]);
-		dp_port_free(ports[i]);
-	}
-	dp_bridge_destroy(br);
-	dp_rcu_flush();
-	/* the one check every test gets: no mbuf leaked */
-	assert_int_equal(test_in_use(), 0);
+	free_sinks();
+	test_bridge_destroy(br, NPORTS, ports, ctx);
 	return 0;
 }
 
@@ -151,25 +111,26 @@ static void test_flood_then_unicast(void **state)
 {
 	(void)state;
 	send1(0, test_frame(MAC_B, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 60));
-	assert_int_equal(caps[0].n, 0); /* never back to the ingress port */
-	assert_int_equal(caps[1].n, 1);
-	assert_int_equal(caps[2].n, 1);
-	assert_int_equal(caps[3].n, 1);
-	free_captures();
+	assert_int_equal(sinks[0].n, 0); /* never back to the ingress port */
+	assert_int_equal(sinks[1].n, 1);
+	assert_int_equal(sinks[2].n, 1);
+	assert_int_equal(sinks[3].n, 1);
+	free_sinks();
 	learn();
 	/* B answers A: A is known, so only port 0 gets it */
 	send1(1, test_frame(MAC_A, MAC_B, -1, RTE_ETHER_TYPE_IPV4, 60));
-	assert_int_equal(caps[0].n, 1);
-	assert_int_equal(caps[2].n + caps[3].n, 0);
-	free_captures();
+	assert_int_equal(sinks[0].n, 1);
+	assert_int_equal(sinks[2].n + sinks[3].n, 0);
+	free_sinks();
 	learn();
 	/* and now A -> B is unicast too: learning from both directions */
 	send1(0, test_frame(MAC_B, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 60));
-	assert_int_equal(caps[1].n, 1);
-	assert_int_equal(caps[0].n + caps[2].n + caps[3].n, 0);
+	assert_int_equal(sinks[1].n, 1);
+	assert_int_equal(sinks[0].n + sinks[2].n + sinks[3].n, 0);
 	assert_int_equal(
 		fdb_lookup(br->fdb,
-			   &rte_pktmbuf_mtod(caps[1].pkts[0], struct rte_ether_hdr *)->src_addr, 0),
+			   &rte_pktmbuf_mtod(sinks[1].pkts[0], struct rte_ether_hdr *)->src_addr,
+			   0),
 		ports[0]->id);
 }
 
@@ -179,12 +140,12 @@ static void test_broadcast_and_multicast_flood(void **state)
 	send1(2, test_frame(BCAST, MAC_C, -1, RTE_ETHER_TYPE_ARP, 60));
 	send1(2, test_frame("01:00:5e:01:02:03", MAC_C, -1, RTE_ETHER_TYPE_IPV4, 60));
 	learn();
-	assert_int_equal(caps[0].n, 2);
-	assert_int_equal(caps[1].n, 2);
-	assert_int_equal(caps[2].n, 0);
-	assert_int_equal(caps[3].n, 2);
+	assert_int_equal(sinks[0].n, 2);
+	assert_int_equal(sinks[1].n, 2);
+	assert_int_equal(sinks[2].n, 0);
+	assert_int_equal(sinks[3].n, 2);
 	/* the flooded frame is shared, not copied, between untagged ports */
-	assert_ptr_equal(caps[0].pkts[0], caps[1].pkts[0]);
+	assert_ptr_equal(sinks[0].pkts[0], sinks[1].pkts[0]);
 }
 
 static void test_vlan_isolation_and_trunk_tagging(void **state)
@@ -198,20 +159,20 @@ static void test_vlan_isolation_and_trunk_tagging(void **state)
 	port_conf(3, 0, t, 2);     /* trunk 10,20 */
 	dp_rcu_flush();
 	send1(0, test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_ARP, 60));
-	assert_int_equal(caps[1].n, 1);
-	assert_int_equal(caps[2].n, 0); /* other VLAN: isolated */
-	assert_int_equal(caps[3].n, 1);
-	assert_int_equal(test_frame_vlan(caps[1].pkts[0]), -1); /* access: untagged */
-	assert_int_equal(test_frame_vlan(caps[3].pkts[0]), 10); /* trunk: tagged 10 */
-	assert_int_equal(caps[3].pkts[0]->pkt_len, 64);
-	free_captures();
+	assert_int_equal(sinks[1].n, 1);
+	assert_int_equal(sinks[2].n, 0); /* other VLAN: isolated */
+	assert_int_equal(sinks[3].n, 1);
+	assert_int_equal(test_frame_vlan(sinks[1].pkts[0]), -1); /* access: untagged */
+	assert_int_equal(test_frame_vlan(sinks[3].pkts[0]), 10); /* trunk: tagged 10 */
+	assert_int_equal(sinks[3].pkts[0]->pkt_len, 64);
+	free_sinks();
 	/* tagged 20 from the trunk reaches only access port 20, untagged */
 	send1(3, test_frame(BCAST, MAC_C, 20, RTE_ETHER_TYPE_ARP, 64));
-	assert_int_equal(caps[0].n + caps[1].n, 0);
-	assert_int_equal(caps[2].n, 1);
-	assert_int_equal(test_frame_vlan(caps[2].pkts[0]), -1);
-	assert_int_equal(caps[2].pkts[0]->pkt_len, 60);
-	free_captures();
+	assert_int_equal(sinks[0].n + sinks[1].n, 0);
+	assert_int_equal(sinks[2].n, 1);
+	assert_int_equal(test_frame_vlan(sinks[2].pkts[0]), -1);
+	assert_int_equal(sinks[2].pkts[0]->pkt_len, 60);
+	free_sinks();
 	/* a VLAN the trunk does not carry is dropped and counted */
 	send1(3, test_frame(BCAST, MAC_C, 30, RTE_ETHER_TYPE_ARP, 64));
 	assert_int_equal(ports[3]->rxq[0].drops[DP_DROP_VLAN_NOT_ALLOWED], 1);
@@ -237,11 +198,11 @@ static void test_unicast_to_trunk_gets_tag(void **state)
 	dp_rcu_flush();
 	send1(1, test_frame(BCAST, MAC_B, 10, RTE_ETHER_TYPE_ARP, 64));
 	learn();
-	free_captures();
+	free_sinks();
 	send1(0, test_frame(MAC_B, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 100));
-	assert_int_equal(caps[1].n, 1);
-	assert_int_equal(test_frame_vlan(caps[1].pkts[0]), 10);
-	assert_int_equal(caps[1].pkts[0]->pkt_len, 104);
+	assert_int_equal(sinks[1].n, 1);
+	assert_int_equal(test_frame_vlan(sinks[1].pkts[0]), 10);
+	assert_int_equal(sinks[1].pkts[0]->pkt_len, 104);
 }
 
 static void test_flood_mixed_tagged_untagged_no_leak(void **state)
@@ -260,12 +221,12 @@ static void test_flood_mixed_tagged_untagged_no_leak(void **state)
 		burst[i] = test_frame(BCAST, MAC_A, 10, RTE_ETHER_TYPE_ARP, 64);
 	dp_process_burst(ctx, ports[0], 0, burst, DP_BURST);
 	for (i = 1; i < NPORTS; i++)
-		assert_int_equal(caps[i].n, DP_BURST);
+		assert_int_equal(sinks[i].n, DP_BURST);
 	/* ports 1 and 2 share one tagged copy, port 3 the untagged original */
-	assert_ptr_equal(caps[1].pkts[5], caps[2].pkts[5]);
-	assert_ptr_not_equal(caps[1].pkts[5], caps[3].pkts[5]);
-	assert_int_equal(test_frame_vlan(caps[1].pkts[5]), 10);
-	assert_int_equal(test_frame_vlan(caps[3].pkts[5]), -1);
+	assert_ptr_equal(sinks[1].pkts[5], sinks[2].pkts[5]);
+	assert_ptr_not_equal(sinks[1].pkts[5], sinks[3].pkts[5]);
+	assert_int_equal(test_frame_vlan(sinks[1].pkts[5]), 10);
+	assert_int_equal(test_frame_vlan(sinks[3].pkts[5]), -1);
 }
 
 static void test_malformed_counted_forwarding_continues(void **state)
@@ -287,8 +248,8 @@ static void test_malformed_counted_forwarding_continues(void **state)
 	assert_int_equal(st->drops[DP_DROP_BAD_LENGTH], 1);
 	assert_int_equal(st->drops[DP_DROP_DOUBLE_VLAN], 2);
 	assert_int_equal(st->drops[DP_DROP_OVERSIZE], 1);
-	assert_int_equal(caps[1].n, 1);
-	assert_int_equal(caps[2].n, 1);
+	assert_int_equal(sinks[1].n, 1);
+	assert_int_equal(sinks[2].n, 1);
 }
 
 static void test_hairpin_and_move(void **state)
@@ -300,19 +261,19 @@ static void test_hairpin_and_move(void **state)
 	send1(0, test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_ARP, 60));
 	send1(1, test_frame(BCAST, MAC_B, -1, RTE_ETHER_TYPE_ARP, 60));
 	learn();
-	free_captures();
+	free_sinks();
 	/* a frame to A arriving on A's own port is dropped as hairpin */
 	send1(0, test_frame(MAC_A, MAC_C, -1, RTE_ETHER_TYPE_IPV4, 60));
 	assert_int_equal(ports[0]->rxq[0].drops[DP_DROP_HAIRPIN], 1);
-	assert_int_equal(caps[1].n + caps[2].n + caps[3].n, 0);
+	assert_int_equal(sinks[1].n + sinks[2].n + sinks[3].n, 0);
 	/* A moves to port 2 */
 	send1(2, test_frame(MAC_B, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 60));
 	learn();
 	assert_int_equal(fdb_lookup(br->fdb, &a, 0), ports[2]->id);
-	free_captures();
+	free_sinks();
 	send1(1, test_frame(MAC_A, MAC_B, -1, RTE_ETHER_TYPE_IPV4, 60));
-	assert_int_equal(caps[2].n, 1);
-	assert_int_equal(caps[0].n + caps[3].n, 0);
+	assert_int_equal(sinks[2].n, 1);
+	assert_int_equal(sinks[0].n + sinks[3].n, 0);
 }
 
 static void test_ageing_with_injected_clock(void **state)
@@ -323,21 +284,21 @@ static void test_ageing_with_injected_clock(void **state)
 	rte_ether_unformat_addr(MAC_A, &a);
 	send1(0, test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_ARP, 60));
 	learn();
-	free_captures();
+	free_sinks();
 	ctx->now += 299;
 	assert_int_equal(fdb_age(br->fdb, ctx->now), 0);
 	send1(1, test_frame(MAC_A, MAC_B, -1, RTE_ETHER_TYPE_IPV4, 60));
-	assert_int_equal(caps[0].n, 1);
-	assert_int_equal(caps[2].n, 0);
-	free_captures();
+	assert_int_equal(sinks[0].n, 1);
+	assert_int_equal(sinks[2].n, 0);
+	free_sinks();
 	ctx->now += 301;
 	fdb_learn_drain(br->fdb, ctx->now);
 	assert_true(fdb_age(br->fdb, ctx->now) >= 1);
 	assert_int_equal(fdb_lookup(br->fdb, &a, 0), FDB_PORT_NONE);
 	/* unknown again: flooded */
 	send1(1, test_frame(MAC_A, MAC_B, -1, RTE_ETHER_TYPE_IPV4, 60));
-	assert_int_equal(caps[0].n, 1);
-	assert_int_equal(caps[2].n, 1);
+	assert_int_equal(sinks[0].n, 1);
+	assert_int_equal(sinks[2].n, 1);
 }
 
 static void test_tx_full_counted_and_freed(void **state)
@@ -346,13 +307,13 @@ static void test_tx_full_counted_and_freed(void **state)
 	int i;
 
 	(void)state;
-	caps[1].limit = 5;
+	sinks[1].limit = 5;
 	for (i = 0; i < DP_BURST; i++)
 		burst[i] = test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_ARP, 60);
 	dp_process_burst(ctx, ports[0], 0, burst, DP_BURST);
-	assert_int_equal(caps[1].n, 5);
+	assert_int_equal(sinks[1].n, 5);
 	assert_int_equal(ports[1]->tx[0].drops[DP_DROP_TX_RING_FULL], DP_BURST - 5);
-	assert_int_equal(caps[2].n, DP_BURST);
+	assert_int_equal(sinks[2].n, DP_BURST);
 }
 
 static void test_no_bridge_and_no_output(void **state)
@@ -404,20 +365,20 @@ static void test_priority_kept(void **state)
 	port_conf(3, 0, t, 1);
 	dp_rcu_flush();
 	send1(0, with_prio(test_frame(BCAST, MAC_A, 10, RTE_ETHER_TYPE_ARP, 64), 5, 1));
-	assert_int_equal(caps[1].n, 1);
-	assert_int_equal(frame_tci(caps[1].pkts[0]), 5 << 13 | 1 << 12 | 10);
-	assert_int_equal(caps[2].n, 1);
-	assert_int_equal(test_frame_vlan(caps[2].pkts[0]), -1);
+	assert_int_equal(sinks[1].n, 1);
+	assert_int_equal(frame_tci(sinks[1].pkts[0]), 5 << 13 | 1 << 12 | 10);
+	assert_int_equal(sinks[2].n, 1);
+	assert_int_equal(test_frame_vlan(sinks[2].pkts[0]), -1);
 	learn();
-	free_captures();
+	free_sinks();
 	send1(1, with_prio(test_frame(MAC_A, MAC_B, 10, RTE_ETHER_TYPE_IPV4, 100), 3, 0));
-	assert_int_equal(caps[0].n, 1);
-	assert_int_equal(frame_tci(caps[0].pkts[0]), 3 << 13 | 10);
-	free_captures();
+	assert_int_equal(sinks[0].n, 1);
+	assert_int_equal(frame_tci(sinks[0].pkts[0]), 3 << 13 | 10);
+	free_sinks();
 	/* access port: priority-tagged (VID 0) frame keeps its PCP on a trunk */
 	send1(2, with_prio(test_frame(MAC_A, MAC_C, 0, RTE_ETHER_TYPE_IPV4, 100), 6, 0));
-	assert_int_equal(caps[0].n, 1);
-	assert_int_equal(frame_tci(caps[0].pkts[0]), 6 << 13 | 10);
+	assert_int_equal(sinks[0].n, 1);
+	assert_int_equal(frame_tci(sinks[0].pkts[0]), 6 << 13 | 10);
 }
 
 /* A port moved to another VLAN after the flood lists were built (they are
@@ -437,16 +398,16 @@ static void test_flood_list_stale_conf(void **state)
 	port_conf(3, 20, NULL, 0); /* not republished yet */
 	dp_rcu_flush();
 	send1(0, test_frame(BCAST, MAC_A, -1, RTE_ETHER_TYPE_ARP, 60));
-	assert_int_equal(caps[1].n, 1);
-	assert_int_equal(caps[2].n, 1);
-	assert_int_equal(caps[3].n, 0);
-	free_captures();
+	assert_int_equal(sinks[1].n, 1);
+	assert_int_equal(sinks[2].n, 1);
+	assert_int_equal(sinks[3].n, 0);
+	free_sinks();
 	port_conf(1, 20, NULL, 0);
 	assert_int_equal(dp_bridge_set_members(br, ids, NPORTS), 0);
 	dp_rcu_flush();
 	send1(3, test_frame(BCAST, MAC_B, -1, RTE_ETHER_TYPE_ARP, 60));
-	assert_int_equal(caps[1].n, 1);
-	assert_int_equal(caps[0].n + caps[2].n, 0);
+	assert_int_equal(sinks[1].n, 1);
+	assert_int_equal(sinks[0].n + sinks[2].n, 0);
 }
 
 /* The egress policy is read once per burst: a writer swapping it as fast as
@@ -488,7 +449,7 @@ static void test_egress_policy_per_burst(void **state)
 	assert_non_null(sw.f[1]);
 	send1(1, test_frame(BCAST, MAC_B, -1, RTE_ETHER_TYPE_ARP, 60));
 	learn();
-	free_captures();
+	free_sinks();
 	assert_int_equal(pthread_create(&th, NULL, swapper_main, &sw), 0);
 	/* at least 2000 bursts, and on until both policies were seen whole (a
 	 * loaded machine may not run the swapper for a while), 60 s at most */
@@ -498,13 +459,13 @@ static void test_egress_policy_per_burst(void **state)
 		for (i = 0; i < DP_BURST; i++)
 			burst[i] = test_frame(MAC_B, MAC_A, -1, RTE_ETHER_TYPE_IPV4, 60);
 		dp_process_burst(ctx, ports[0], 0, burst, DP_BURST);
-		if (caps[1].n == DP_BURST)
+		if (sinks[1].n == DP_BURST)
 			full++;
-		else if (caps[1].n == 0)
+		else if (sinks[1].n == 0)
 			none++;
 		else
 			mixed++;
-		free_captures();
+		free_sinks();
 	}
 	__atomic_store_n(&sw.stop, 1, __ATOMIC_RELEASE);
 	assert_int_equal(pthread_join(th, NULL), 0);
@@ -543,13 +504,13 @@ static void test_flood_egress_per_frame(void **state)
 	for (i = 0; i < DP_BURST; i++)
 		burst[i] = test_frame(BCAST, i % 2 ? MAC_C : MAC_A, -1, RTE_ETHER_TYPE_ARP, 60);
 	dp_process_burst(ctx, ports[0], 0, burst, DP_BURST);
-	assert_int_equal(caps[1].n, DP_BURST);
-	assert_int_equal(caps[2].n, 0);
-	assert_int_equal(caps[3].n, DP_BURST / 2);
+	assert_int_equal(sinks[1].n, DP_BURST);
+	assert_int_equal(sinks[2].n, 0);
+	assert_int_equal(sinks[3].n, DP_BURST / 2);
 	assert_int_equal(ports[2]->tx[0].drops[DP_DROP_FILTER_EGRESS], DP_BURST);
 	assert_int_equal(ports[3]->tx[0].drops[DP_DROP_FILTER_EGRESS], DP_BURST / 2);
 	for (i = 0; i < DP_BURST / 2; i++)
-		assert_int_equal(rte_pktmbuf_mtod(caps[3].pkts[i], struct rte_ether_hdr *)
+		assert_int_equal(rte_pktmbuf_mtod(sinks[3].pkts[i], struct rte_ether_hdr *)
 					 ->src_addr.addr_bytes[5],
 				 0x0a);
 	dp_port_set_filter(ports[2], FILTER_DIR_EGRESS, NULL);
