@@ -49,7 +49,9 @@ struct session {
 	bool used;
 	bool ending;
 	bool detach_failed; /* still on the port, selecting nothing: detach again */
-	int fd;             /* -1 until rpc hands the connection over */
+	bool gone;          /* no reader any more: free once detached */
+	const char *reason; /* why it ends (a literal), once it does */
+	int fd;             /* -1 until rpc hands the connection over, or once gone */
 	char port[32];
 	struct dp_port *dp; /* NULL once the port closed */
 	struct dp_capture *cap;
@@ -57,14 +59,34 @@ struct session {
 	uint64_t deadline_ms; /* 0 = none */
 	uint64_t end_ms;
 	uint64_t written, dropped_reader;
-	/* CLOCK_REALTIME at a TSC reading, to stamp copies in nanoseconds */
-	uint64_t tsc0, hz;
-	int64_t ns0;
 	char *out;
 	size_t out_len, out_off, out_cap;
 };
 
 static struct session sessions[CAPTURE_SESSIONS];
+
+/*
+ * Copies carry the TSC; records carry CLOCK_REALTIME.  rte_get_tsc_hz() may
+ * be an estimate (1870 ppm off on this project's VM: 6.7 s an hour), so the
+ * rate is measured between the first reading and the latest, and a fresh
+ * (TSC, realtime) pair is taken every second: a stamp is then off by the
+ * rate's error over at most a second, and follows the wall clock when it is
+ * set.  Copies are stamped milliseconds after they were made.
+ */
+static struct {
+	uint64_t tsc_first, tsc;
+	int64_t ns_first, ns;
+	double hz;
+	uint64_t next_ms; /* monotonic ms of the next reading; 0: none yet */
+} clk;
+
+static int64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static uint64_t mono_ms(void)
 {
@@ -120,13 +142,28 @@ static void out_put(struct session *s, const void *p, size_t len)
 	s->out_len += len;
 }
 
-static int64_t stamp_ns(const struct session *s, uint64_t tsc)
+static void clock_sync(uint64_t now_ms)
 {
-	int64_t d = (int64_t)(tsc - s->tsc0);
-	uint64_t a = (uint64_t)(d < 0 ? -d : d);
-	int64_t ns = (int64_t)((a / s->hz) * 1000000000ull + (a % s->hz) * 1000000000ull / s->hz);
+	if (clk.next_ms != 0 && now_ms < clk.next_ms)
+		return;
+	clk.tsc = rte_rdtsc();
+	clk.ns = realtime_ns();
+	if (clk.next_ms == 0 || clk.ns - clk.ns_first < 1000000000) {
+		if (clk.next_ms == 0) {
+			clk.tsc_first = clk.tsc;
+			clk.ns_first = clk.ns;
+		}
+		clk.hz = (double)rte_get_tsc_hz(); /* until a second has been measured */
+	} else {
+		clk.hz = (double)(clk.tsc - clk.tsc_first) * 1e9 / (double)(clk.ns - clk.ns_first);
+	}
+	clk.next_ms = now_ms + 1000;
+}
 
-	return s->ns0 + (d < 0 ? -ns : ns);
+static int64_t stamp_ns(uint64_t tsc)
+{
+	/* a copy may predate the latest reading: signed */
+	return clk.ns + (int64_t)((double)(int64_t)(tsc - clk.tsc) * 1e9 / clk.hz);
 }
 
 /* One copy as a frame record; false if the reader is too far behind. */
@@ -137,7 +174,7 @@ static bool put_frame(struct session *s, const struct rte_mbuf *m)
 	struct capture_rec_hdr h = {CAPTURE_REC_FRAME,
 				    (uint32_t)(sizeof(struct capture_rec_frame) + caplen)};
 	struct capture_rec_frame f = {
-		.ts_ns = (uint64_t)stamp_ns(s, meta->tsc),
+		.ts_ns = (uint64_t)stamp_ns(meta->tsc),
 		.wire_len = meta->wire_len,
 		.dir = meta->dir,
 	};
@@ -171,6 +208,9 @@ static void session_end(struct session *s, const char *reason)
 
 	if (s->ending)
 		return;
+	if (s->reason == NULL)
+		s->reason = reason; /* the first cause, even if detaching waits */
+	reason = s->reason;
 	if (s->dp != NULL && s->cap != NULL) {
 		if (dp_capture_detach(s->dp, s->cap) < 0) {
 			s->detach_failed = true; /* capture_run tries again */
@@ -206,6 +246,19 @@ static void session_end(struct session *s, const char *reason)
 	free(txt);
 }
 
+/* The reader is gone (or never came): end, and free once the capture is off
+ * the port; until then capture_run tries again. */
+static void session_drop(struct session *s, const char *reason)
+{
+	session_end(s, reason);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	s->gone = true;
+	if (s->cap == NULL)
+		session_free(s);
+}
+
 /* rpc_hand_over's taker: the answer is out, the connection is ours. */
 static void session_take(int fd, void *arg)
 {
@@ -217,8 +270,7 @@ static void session_take(int fd, void *arg)
 		return;
 	}
 	if (fd < 0) { /* the client went away before its answer */
-		session_end(s, "kvsctl went away");
-		session_free(s);
+		session_drop(s, "kvsctl went away");
 		return;
 	}
 	s->fd = fd;
@@ -237,20 +289,27 @@ static int parse_dir(const char *d, unsigned int *dirs)
 	return 0;
 }
 
-/* A non-negative integer member (absent: def), or -EINVAL. */
-static int get_uint(json_t *params, const char *key, uint64_t def, uint64_t max, uint64_t *out)
+/* A non-negative integer member no larger than max (absent: def), or
+ * -EINVAL with the value as given in err. */
+static int get_uint(json_t *params, const char *key, uint64_t def, uint64_t max, uint64_t *out,
+		    char *err, size_t errlen, const char *want)
 {
 	json_t *v = json_object_get(params, key);
+	char *given;
 
 	if (v == NULL || json_is_null(v)) {
 		*out = def;
 		return 0;
 	}
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    (uint64_t)json_integer_value(v) > max)
-		return -EINVAL;
-	*out = (uint64_t)json_integer_value(v);
-	return 0;
+	if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+	    (uint64_t)json_integer_value(v) <= max) {
+		*out = (uint64_t)json_integer_value(v);
+		return 0;
+	}
+	given = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	snprintf(err, errlen, "capture: %s %.64s: %s", key, given ? given : "?", want);
+	free(given);
+	return -EINVAL;
 }
 
 json_t *capture_start(json_t *params, int *code, char *err, size_t errlen)
@@ -262,7 +321,6 @@ json_t *capture_start(json_t *params, int *code, char *err, size_t errlen)
 	struct filter *match = NULL;
 	struct session *s = NULL;
 	struct sw_port *sp;
-	struct timespec ts;
 	unsigned int dirs, i;
 	int rc;
 
@@ -282,24 +340,25 @@ json_t *capture_start(json_t *params, int *code, char *err, size_t errlen)
 		snprintf(err, errlen, "capture: port '%s' is not open: %s", port, sp->error);
 		return NULL;
 	}
-	if (parse_dir(dir, &dirs) < 0) {
-		snprintf(err, errlen, "capture: direction '%s': give rx, tx or both", dir);
+	if ((json_object_get(params, "direction") && dir == NULL) || parse_dir(dir, &dirs) < 0) {
+		snprintf(err, errlen, "capture: direction '%s': give rx, tx or both",
+			 dir ? dir : "(not a string)");
 		return NULL;
 	}
-	if (get_uint(params, "snaplen", DP_CAPTURE_SNAPLEN, DP_CAPTURE_SNAPLEN, &snaplen) < 0 ||
-	    snaplen == 0) {
-		snprintf(err, errlen, "capture: snaplen must be 1 to %u bytes", DP_CAPTURE_SNAPLEN);
+	if (json_object_get(params, "expression") && expr == NULL) {
+		snprintf(err, errlen, "capture: \"expression\" must be a string");
 		return NULL;
 	}
-	if (get_uint(params, "count", 0, UINT64_MAX >> 1, &count) < 0) {
-		snprintf(err, errlen, "capture: count must be a number of frames (0: no limit)");
+	/* snaplen 0 is tcpdump's "all of it" */
+	if (get_uint(params, "snaplen", DP_CAPTURE_SNAPLEN, DP_CAPTURE_SNAPLEN, &snaplen, err,
+		     errlen, "give 0 to 262144 bytes") < 0 ||
+	    get_uint(params, "count", 0, UINT64_MAX >> 1, &count, err, errlen,
+		     "give a number of frames (0: no limit)") < 0 ||
+	    get_uint(params, "duration", 0, 86400 * 365, &duration, err, errlen,
+		     "give 0 to 31536000 seconds (0: no limit)") < 0)
 		return NULL;
-	}
-	if (get_uint(params, "duration", 0, 86400 * 365, &duration) < 0) {
-		snprintf(err, errlen, "capture: duration must be 0 to %u seconds (0: no limit)",
-			 86400 * 365);
-		return NULL;
-	}
+	if (snaplen == 0)
+		snaplen = DP_CAPTURE_SNAPLEN;
 	for (i = 0; i < CAPTURE_SESSIONS && s == NULL; i++)
 		if (!sessions[i].used)
 			s = &sessions[i];
@@ -328,10 +387,7 @@ json_t *capture_start(json_t *params, int *code, char *err, size_t errlen)
 					 : strerror(errno));
 		return NULL;
 	}
-	s->hz = rte_get_tsc_hz();
-	clock_gettime(CLOCK_REALTIME, &ts);
-	s->tsc0 = rte_rdtsc();
-	s->ns0 = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	clock_sync(mono_ms());
 	rc = dp_capture_attach(sp->dp, s->cap);
 	if (rc < 0) {
 		dp_capture_destroy(s->cap); /* never published */
@@ -411,12 +467,18 @@ void capture_run(void)
 		struct session *s = &sessions[i];
 		const char *why;
 
-		if (!s->used || s->fd < 0)
-			continue;
-		if (now == 0)
+		if (!s->used || (s->fd < 0 && !s->gone))
+			continue; /* not handed over yet */
+		if (now == 0) {
 			now = mono_ms();
+			clock_sync(now);
+		}
+		if (s->gone) { /* a detach that failed: again */
+			session_drop(s, s->reason);
+			continue;
+		}
 		if (s->detach_failed) {
-			session_end(s, "stopped");
+			session_end(s, s->reason);
 		} else if (!s->ending) {
 			drain(s);
 			if (s->count && s->written >= s->count)
@@ -426,9 +488,10 @@ void capture_run(void)
 			else if ((why = reader_gone(s)) != NULL)
 				session_end(s, why);
 		}
-		if (!flush(s) ||
-		    (s->ending && (s->out_off == s->out_len || now - s->end_ms > END_LINGER_MS)))
-			session_free(s);
+		if (!flush(s))
+			session_drop(s, "kvsctl went away");
+		else if (s->ending && (s->out_off == s->out_len || now - s->end_ms > END_LINGER_MS))
+			session_drop(s, s->reason);
 	}
 }
 
@@ -460,6 +523,6 @@ void capture_shutdown(void)
 		session_end(s, "kvswitchd exiting");
 		if (s->fd >= 0)
 			flush(s); /* what the socket takes now; nobody waits */
-		session_free(s);
+		session_drop(s, s->reason);
 	}
 }

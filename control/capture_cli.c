@@ -78,6 +78,7 @@ struct reader {
 	pcap_t *pd;
 	pcap_dumper_t *dump; /* NULL: text lines */
 	bool shut;           /* our side shut down: waiting for the end record */
+	int werr;            /* errno of a failed write of the output, 0 if none */
 	uint64_t shut_ms;
 	char *buf;
 	size_t len, cap;
@@ -190,12 +191,15 @@ static int take_records(struct reader *r, char *err, size_t errlen)
 	return rc;
 }
 
-/* The reader of our output is gone (a closed pipe): end the capture. */
-static bool output_broken(const struct reader *r)
+/* Push what is buffered to the output; a failure is kept in r->werr: EPIPE
+ * is the reader of our stdout going away (a clean end), anything else a
+ * write error (a full disk) that fails the capture. */
+static void output_flush(struct reader *r)
 {
 	FILE *f = r->dump ? pcap_dump_file(r->dump) : stdout;
 
-	return ferror(f) != 0;
+	if (r->werr == 0 && (fflush(f) != 0 || ferror(f)))
+		r->werr = errno ? errno : EIO;
 }
 
 static int stream(struct reader *r, char *err, size_t errlen)
@@ -205,7 +209,7 @@ static int stream(struct reader *r, char *err, size_t errlen)
 		ssize_t n;
 		int rc;
 
-		if (!r->shut && (interrupted || output_broken(r))) {
+		if (!r->shut && (interrupted || r->werr != 0)) {
 			shutdown(r->fd, SHUT_WR);
 			r->shut = true;
 			r->shut_ms = mono_ms();
@@ -238,11 +242,9 @@ static int stream(struct reader *r, char *err, size_t errlen)
 			return 3;
 		}
 		r->len += (size_t)n;
+		errno = 0;
 		rc = take_records(r, err, errlen);
-		if (r->dump != NULL)
-			pcap_dump_flush(r->dump);
-		else
-			fflush(stdout);
+		output_flush(r);
 		if (rc < 0)
 			return 3;
 		if (rc > 0)
@@ -357,7 +359,7 @@ int capture_cli_run(int fd, json_t *req, int timeout_s)
 			free(out);
 			return 1;
 		}
-		pcap_dump_flush(r.dump); /* the file header, for a reader of a pipe */
+		output_flush(&r); /* the file header, for a reader of a pipe */
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -369,6 +371,12 @@ int capture_cli_run(int fd, json_t *req, int timeout_s)
 		rc = rc > 0 ? 0 : 3;
 	if (rc != 0)
 		fprintf(stderr, "kvsctl: capture: %s\n", err);
+	output_flush(&r);
+	if (r.werr != 0 && r.werr != EPIPE) {
+		fprintf(stderr, "kvsctl: capture: cannot write '%s': %s\n", out ? out : "-",
+			strerror(r.werr));
+		rc = rc ? rc : 1;
+	}
 	if (r.dump != NULL)
 		pcap_dump_close(r.dump);
 	if (r.pd != NULL)

@@ -470,19 +470,31 @@ static json_t *parse_capture(int argc, char **argv, char *err, size_t errlen)
 	}
 	json_object_set_new(p, "port", json_string(argv[1]));
 	for (k = 2; k < argc && argv[k][0] == '-' && argv[k][1] != '\0'; k++) {
-		const char *o = argv[k], *v = k + 1 < argc ? argv[k + 1] : NULL;
+		const char *o = argv[k], *eq = strchr(o, '='), *v;
+		char name[16];
 		unsigned long long n;
 
 		if (strcmp(o, "--") == 0) {
 			k++;
 			break;
 		}
-		if (v == NULL) {
-			snprintf(err, errlen, "capture: %s needs a value", o);
+		/* --opt=value or --opt value, as kvsctl's global options */
+		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - o) : (int)strlen(o), o);
+		if (strcmp(name, "--direction") != 0 && strcmp(name, "-Q") != 0 &&
+		    strcmp(name, "--count") != 0 && strcmp(name, "-c") != 0 &&
+		    strcmp(name, "--duration") != 0 && strcmp(name, "--snaplen") != 0 &&
+		    strcmp(name, "-s") != 0 && strcmp(name, "-w") != 0 &&
+		    strcmp(name, "--write") != 0) {
+			snprintf(err, errlen,
+				 "capture: unknown option '%s' (kvsctl --help lists capture's)", o);
 			goto fail;
 		}
-		k++;
-		if (strcmp(o, "--direction") == 0 || strcmp(o, "-Q") == 0) {
+		v = eq ? eq + 1 : k + 1 < argc ? argv[++k] : NULL;
+		if (v == NULL) {
+			snprintf(err, errlen, "capture: %s needs a value", name);
+			goto fail;
+		}
+		if (strcmp(name, "--direction") == 0 || strcmp(name, "-Q") == 0) {
 			if (strcmp(v, "in") == 0 || strcmp(v, "out") == 0 ||
 			    strcmp(v, "inout") == 0)
 				v = v[0] == 'o'   ? "tx"
@@ -495,32 +507,30 @@ static json_t *parse_capture(int argc, char **argv, char *err, size_t errlen)
 				goto fail;
 			}
 			json_object_set_new(p, "direction", json_string(v));
-		} else if (strcmp(o, "--count") == 0 || strcmp(o, "-c") == 0) {
+		} else if (strcmp(name, "--count") == 0 || strcmp(name, "-c") == 0) {
 			if (!parse_num(v, 1ull << 62, &n) || n == 0) {
 				snprintf(err, errlen,
 					 "capture: count '%s': give a number of frames", v);
 				goto fail;
 			}
 			json_object_set_new(p, "count", json_integer((json_int_t)n));
-		} else if (strcmp(o, "--duration") == 0) {
+		} else if (strcmp(name, "--duration") == 0) {
 			if (!parse_num(v, 86400ull * 365, &n) || n == 0) {
 				snprintf(err, errlen, "capture: duration '%s': give whole seconds",
 					 v);
 				goto fail;
 			}
 			json_object_set_new(p, "duration", json_integer((json_int_t)n));
-		} else if (strcmp(o, "--snaplen") == 0 || strcmp(o, "-s") == 0) {
-			if (!parse_num(v, 262144, &n) || n == 0) {
+		} else if (strcmp(name, "--snaplen") == 0 || strcmp(name, "-s") == 0) {
+			if (!parse_num(v, 262144, &n)) { /* 0: all of it, as tcpdump */
 				snprintf(err, errlen,
-					 "capture: snaplen '%s': give 1 to 262144 bytes", v);
+					 "capture: snaplen '%s': give 1 to 262144 bytes (0: all)",
+					 v);
 				goto fail;
 			}
 			json_object_set_new(p, "snaplen", json_integer((json_int_t)n));
-		} else if (strcmp(o, "-w") == 0 || strcmp(o, "--write") == 0) {
-			write = v;
 		} else {
-			snprintf(err, errlen, "capture: unknown option '%s'", o);
-			goto fail;
+			write = v;
 		}
 	}
 	for (; k < argc; k++) {

@@ -6,9 +6,11 @@ veth); the expression filters as tcpdump filters; captures end on their
 count, duration, Ctrl-C, their kvsctl going away, or their port closing; bad
 requests are refused with the reason and change nothing."""
 
+import json
 import os
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import time
@@ -172,10 +174,13 @@ def test_capture_ends_with_duration_reader_or_port(switch, host, tmp_path):
     assert snaplen == 60 and frames  # the host's ARP requests for .77
     assert all(f[1] == len(f[3]) <= 60 and f[2] >= f[1] for f in frames)
 
+    # ends on its first frame: the host's ARP requests (or one still coming
+    # from the ping above) until it has one
     p = capture(switch, "uplink", "-c", 1, text=True)
-    wait_running(switch, 1, (p,))
-    host.exec("ping", "-c", "1", "-W", "1", "10.98.0.78", check=False)
-    p.wait(15)
+    deadline = time.monotonic() + 15
+    while p.poll() is None and time.monotonic() < deadline:
+        host.exec("ping", "-c", "1", "-W", "1", "10.98.0.78", check=False)
+    p.wait(5)
     out = p.stdout.read()
     assert p.returncode == 0 and " rx 42 bytes " in out and "ethertype 0x0806" in out, out
 
@@ -196,6 +201,35 @@ def test_capture_ends_with_duration_reader_or_port(switch, host, tmp_path):
     assert_all_ended(switch)
 
 
+def test_capture_survives_broken_readers(switch, host, tmp_path):
+    """A reader that stops reading its socket (shuts it for reading), and an output that
+    cannot be written (/dev/full): the capture ends, its copies go back to the pool, and
+    the port's capture slots are free again."""
+    uplink(switch, host, "af_packet", f"{HOST_IP}/24")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(str(switch.ctl))
+    s.sendall(json.dumps({"id": 1, "method": "capture", "params": {"port": "uplink"}})
+              .encode() + b"\n")
+    assert b'"result"' in s.recv(4096)
+    s.shutdown(socket.SHUT_RD)  # the daemon's writes fail from now on
+    host.exec("ping", "-c", "3", "-i", "0.2", "-W", "1", "10.98.0.80", check=False)
+    switch.wait_for(lambda: captures_running(switch) == 0, 10, "the capture to end")
+    s.close()
+    assert "capture on port 'uplink' ended (kvsctl went away)" in switch.log_text()
+    host.exec("ping", "-c", "2", "-i", "0.2", "-W", "1", "10.98.0.81", check=False)
+    assert_all_ended(switch)  # no copy left on a forgotten ring
+
+    # the pcap header already fails: kvsctl ends the capture at once, by itself
+    p = capture(switch, "uplink", "-w", "/dev/full")
+    rc, err = finish(p, sig=None)
+    assert rc == 1 and "cannot write '/dev/full': No space left on device" in err, err
+    assert_all_ended(switch)
+    eight = [capture(switch, "uplink", "-w", tmp_path / f"c{i}.pcap") for i in range(8)]
+    wait_running(switch, 8, eight)  # every slot free again
+    for p in eight:
+        assert finish(p)[0] == 0
+
+
 def test_capture_bad_requests_change_nothing(switch, host, tmp_path):
     uplink(switch, host, "af_packet", f"{HOST_IP}/24")
 
@@ -212,8 +246,10 @@ def test_capture_bad_requests_change_nothing(switch, host, tmp_path):
     assert rc == 1 and "cannot write '/nonexistent/dir/x.pcap'" in err, err
     rc, err = refused("uplink", "-w", tmp_path)
     assert rc == 1 and "is a directory" in err, err
-    rc, err = refused("uplink", "--snaplen", 0)
-    assert rc == 2 and "snaplen '0'" in err, err
+    rc, err = refused("uplink", "--snaplen", 300000)
+    assert rc == 2 and "snaplen '300000'" in err, err
+    rc, err = refused("uplink", "--bogus", "icmp")
+    assert rc == 2 and "unknown option '--bogus'" in err, err
     rc, err = refused("uplink", "--direction", "up")
     assert rc == 2 and "direction 'up'" in err, err
     assert captures_running(switch) == 0

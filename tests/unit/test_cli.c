@@ -287,9 +287,19 @@ static void test_capture(void **state)
 	assert_null(parse("capture"));
 	assert_non_null(strstr(err, "give a port"));
 	assert_null(parse("capture -w x.pcap"));
-	assert_null(parse("capture vm1 --snaplen 0"));
-	assert_non_null(strstr(err, "snaplen '0'"));
 	assert_null(parse("capture vm1 --snaplen 262145"));
+	assert_non_null(strstr(err, "snaplen '262145'"));
+	r = parse("capture vm1 -s 0 --direction=tx --count=3"); /* tcpdump's 0: all */
+	assert_non_null(r);
+	p = json_object_get(r, "params");
+	assert_int_equal(json_integer_value(json_object_get(p, "snaplen")), 0);
+	assert_string_equal(s(p, "direction"), "tx");
+	assert_int_equal(json_integer_value(json_object_get(p, "count")), 3);
+	json_decref(r);
+	assert_null(parse("capture vm1 --help"));
+	assert_non_null(strstr(err, "unknown option '--help'"));
+	assert_null(parse("capture vm1 -n icmp"));
+	assert_non_null(strstr(err, "unknown option '-n'"));
 	assert_null(parse("capture vm1 --count 12x"));
 	assert_non_null(strstr(err, "count '12x'"));
 	assert_null(parse("capture vm1 --duration -3"));
