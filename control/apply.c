@@ -30,12 +30,13 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
-#include "control/capture.h"
 #include "control/apply_reopen.h"
 #include "control/balance.h"
+#include "control/capture.h"
+#include "control/metrics.h"
+#include "control/police.h"
 #include "control/port_filter.h"
 #include "control/rxq_plan.h"
-#include "control/metrics.h"
 #include "control/state.h"
 #include "control/uplink.h"
 #include "control/xdp_filter.h"
@@ -159,6 +160,7 @@ void apply_replan(void)
 		if (sw.pmds[s])
 			pmd_set_sleep_max(sw.pmds[s], sw.ovs.pmd_sleep_max);
 	rxq_plan_apply(false);
+	police_apply(); /* split over the PMDs the plan gave each port */
 }
 
 void apply_vhost_events(void)

@@ -15,6 +15,7 @@
 #include <rte_log.h>
 
 #include "control/balance.h"
+#include "control/police.h"
 #include "control/rxq_load.h"
 #include "control/state.h"
 
@@ -90,6 +91,7 @@ static void auto_check(void)
 			     sw.ovs.pmd_auto_lb_improvement_threshold);
 	if (v == SCHED_ALB_REBALANCE) {
 		rxq_plan_apply(true);
+		police_apply(); /* a port may now be polled by more or fewer PMDs */
 		n_auto++;
 		BAL_LOG(INFO,
 			"pmd-auto-lb: rebalanced: %u of %u rx queues moved; busiest PMD %.0f%% "
@@ -132,6 +134,7 @@ int balance_rebalance(struct rxq_plan_report *r)
 	if (rc < 0)
 		return rc;
 	rxq_plan_apply(true);
+	police_apply();
 	BAL_LOG(INFO,
 		"pmd-rxq-rebalance: %u of %u rx queues moved; heaviest PMD load %.0f%% -> "
 		"%.0f%%\n",

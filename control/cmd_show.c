@@ -20,12 +20,12 @@
 #include "control/state.h"
 #include "control/uplink.h"
 #include "control/xdp_filter.h"
-#include "dataplane/capture.h"
 #include "dataplane/bridge.h"
+#include "dataplane/capture.h"
 #include "dataplane/clock.h"
 #include "dataplane/ethdev_port.h"
-#include "dataplane/offload.h"
 #include "dataplane/fdb.h"
+#include "dataplane/offload.h"
 #include "dataplane/pktmbuf.h"
 #include "vhost-user/vhost_port.h"
 
@@ -269,6 +269,12 @@ json_t *show_config(json_t *params, int *code, char *err, size_t errlen)
 					   sp->filter_error);
 			if (dp->mtu_request)
 				buf_printf(&b, "            mtu_request: %u\n", dp->mtu_request);
+			if (dp->policing_rate)
+				buf_printf(&b, "            ingress_policing_rate: %u\n",
+					   dp->policing_rate);
+			if (dp->policing_burst)
+				buf_printf(&b, "            ingress_policing_burst: %u\n",
+					   dp->policing_burst);
 			json_object_set_new(p, "name", json_string(dp->name));
 			json_object_set_new(p, "type", json_string(dp->type));
 			json_object_set_new(p, "options", smap_json(&dp->options));
@@ -282,6 +288,10 @@ json_t *show_config(json_t *params, int *code, char *err, size_t errlen)
 						    ? json_string(db_vlan_mode_name(dp->vlan_mode))
 						    : json_null());
 			json_object_set_new(p, "mtu_request", json_integer(dp->mtu_request));
+			json_object_set_new(p, "ingress_policing_rate",
+					    json_integer(dp->policing_rate));
+			json_object_set_new(p, "ingress_policing_burst",
+					    json_integer(dp->policing_burst));
 			if (sp)
 				json_object_set_new(p, "status", port_state(sp, &b));
 			json_array_append_new(ports, p);

@@ -26,10 +26,23 @@ static const char *const bridge_columns[] = {"name", "datapath_type", "ports", "
 					     NULL};
 static const char *const port_columns[] = {"name",      "tag",          "trunks",
 					   "vlan_mode", "other_config", NULL};
-static const char *const iface_columns[] = {"name",        "type",   "options",    "other_config",
-					    "mtu_request", "filter", "ofport",     "admin_state",
-					    "link_state",  "mtu",    "mac_in_use", "status",
-					    "statistics",  "error",  NULL};
+static const char *const iface_columns[] = {"name",
+					    "type",
+					    "options",
+					    "other_config",
+					    "mtu_request",
+					    "ingress_policing_rate",
+					    "ingress_policing_burst",
+					    "filter",
+					    "ofport",
+					    "admin_state",
+					    "link_state",
+					    "mtu",
+					    "mac_in_use",
+					    "status",
+					    "statistics",
+					    "error",
+					    NULL};
 
 static const struct table_def tables[] = {
 	{"Open_vSwitch", ovs_columns},

@@ -31,6 +31,8 @@
  *           trunks: [10, 20]   # or "10,20"; exclusive with tag
  *           vlan_mode: native-untagged  # access, trunk, native-tagged
  *           mtu_request: 9000
+ *           ingress_policing_rate: 10000   # kbit/s (OVS's Interface column)
+ *           ingress_policing_burst: 1000   # kbit
  *
  * Scalars may be plain or quoted; all values are kept as text.  Unknown
  * keys, duplicate keys and a node of the wrong kind are errors.
@@ -288,7 +290,9 @@ static int load_port(struct loader *l, const char *bridge, yaml_node_t *name, ya
 			snprintf(sub, sizeof(sub), "port '%s' %s", port, key);
 			rc = load_map(l, v, sub, "Port", port, type, key);
 		} else if (strcmp(key, "tag") == 0 || strcmp(key, "mtu_request") == 0 ||
-			   strcmp(key, "vlan_mode") == 0) {
+			   strcmp(key, "vlan_mode") == 0 ||
+			   strcmp(key, "ingress_policing_rate") == 0 ||
+			   strcmp(key, "ingress_policing_burst") == 0) {
 			rc = scalar_value(l, k, v, what, &value);
 			if (rc == 0)
 				rc = set(l, v, "Port", port, key, NULL, value, NULL);
@@ -297,7 +301,8 @@ static int load_port(struct loader *l, const char *bridge, yaml_node_t *name, ya
 		} else {
 			rc = lerr(l, line_of(k), -EINVAL,
 				  "port '%s': unknown key '%s' (expected type, options, "
-				  "other_config, filter, tag, trunks, vlan_mode or mtu_request)",
+				  "other_config, filter, tag, trunks, vlan_mode, mtu_request, "
+				  "ingress_policing_rate or ingress_policing_burst)",
 				  port, key);
 		}
 	}

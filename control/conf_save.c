@@ -182,6 +182,10 @@ static void emit_port(struct emit *em, const struct db_port *p)
 	}
 	if (p->mtu_request != 0)
 		emit_uint(em, "mtu_request", p->mtu_request);
+	if (p->policing_rate != 0)
+		emit_uint(em, "ingress_policing_rate", p->policing_rate);
+	if (p->policing_burst != 0)
+		emit_uint(em, "ingress_policing_burst", p->policing_burst);
 	mapping_end(em);
 }
 

@@ -131,6 +131,8 @@ static struct db_port *port_clone(const struct db_port *src)
 	p->tag = src->tag;
 	p->vlan_mode = src->vlan_mode;
 	p->mtu_request = src->mtu_request;
+	p->policing_rate = src->policing_rate;
+	p->policing_burst = src->policing_burst;
 	p->line = src->line;
 	return p;
 nomem:

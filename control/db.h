@@ -71,7 +71,10 @@ struct db_port {
 	uint16_t n_trunks;
 	uint16_t *trunks;     /* sorted, unique; none = all VLANs */
 	uint32_t mtu_request; /* 0 = default (1500) */
-	unsigned int line;    /* line in the config file, 0 if not from a file */
+	/* Interface ingress_policing_rate (kbit/s, 0 = not policed) and
+	 * ingress_policing_burst (kbit, 0 = 8000), as in OVS */
+	uint32_t policing_rate, policing_burst;
+	unsigned int line; /* line in the config file, 0 if not from a file */
 };
 
 struct db_bridge {
@@ -115,7 +118,8 @@ int db_port_del(struct db *db, const char *bridge, const char *port, char *err, 
  * Generic edits, in ovs-vsctl words.  table: "Open_vSwitch" (record "."),
  * "Bridge", "Port" or "Interface" (the same record for kvswitch).  column:
  * "other_config", "options", "filter" (with a key), "type", "tag", "trunks",
- * "vlan_mode", "mtu_request"; "name" is read-only.  key is NULL for plain columns.
+ * "vlan_mode", "mtu_request", "ingress_policing_rate", "ingress_policing_burst";
+ * "name" is read-only.  key is NULL for plain columns.
  * Values are text as typed on the command line ("10", "10,20", "[10,20]",
  * "0x6", "dpdk").  Syntax is checked here (unknown table/column, not a
  * number); ranges and cross-record rules in db_validate().
@@ -219,6 +223,8 @@ struct db_port_cfg {
 	bool native_untagged;       /* native-untagged: that VLAN leaves untagged */
 	uint64_t trunks[64];        /* bitmap of VLANs 0..4095 carried by a trunk port */
 	uint32_t mtu;               /* mtu_request, default 1500, 68..9710 */
+	uint32_t policing_rate;     /* ingress_policing_rate, kbit/s, 0 = off */
+	uint32_t policing_burst;    /* ingress_policing_burst, kbit, 0 = 8000 */
 	uint32_t mac_limit;         /* other_config:mac-limit, 0 = bridge default */
 	uint16_t n_affinity;        /* other_config:pmd-rxq-affinity "0:3,1:7" */
 	struct db_affinity affinity[DB_MAX_AFFINITY];

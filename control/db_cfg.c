@@ -115,6 +115,8 @@ void db_port_cfg(const struct db_port *p, struct db_port_cfg *out)
 		out->trunks[0] &= ~1ULL;
 	}
 	out->mtu = p->mtu_request ? p->mtu_request : 1500;
+	out->policing_rate = p->policing_rate;
+	out->policing_burst = p->policing_burst;
 	out->mac_limit = (uint32_t)get_uint(&p->other_config, "mac-limit", 0);
 	v = smap_get(&p->options, "promiscuous");
 	out->promiscuous = v == NULL || strcmp(v, "false") != 0;

@@ -65,6 +65,8 @@ enum column {
 	C_TRUNKS,
 	C_VLAN_MODE,
 	C_MTU,
+	C_POLICING_RATE,
+	C_POLICING_BURST,
 	C_DATAPATH_TYPE
 };
 
@@ -87,6 +89,8 @@ static const struct column_def columns[] = {
 	{"trunks", C_TRUNKS, T_PORT, false, false},
 	{"vlan_mode", C_VLAN_MODE, T_PORT, false, false},
 	{"mtu_request", C_MTU, T_PORT, false, false},
+	{"ingress_policing_rate", C_POLICING_RATE, T_PORT, false, false},
+	{"ingress_policing_burst", C_POLICING_BURST, T_PORT, false, false},
 	/* OVS-DPDK guides start with datapath_type=netdev: the only kind
 	 * kvswitch has, so it is accepted and not stored */
 	{"datapath_type", C_DATAPATH_TYPE, T_BRIDGE, false, false},
@@ -340,6 +344,14 @@ int db_set(struct db *db, const char *table, const char *record, const char *col
 			return rc;
 		t.port->mtu_request = (uint32_t)num;
 		break;
+	case C_POLICING_RATE:
+	case C_POLICING_BURST:
+		rc = parse_ranged(t.what, column, value, 0, UINT32_MAX, &num, err, errlen);
+		if (rc)
+			return rc;
+		*(c->col == C_POLICING_RATE ? &t.port->policing_rate : &t.port->policing_burst) =
+			(uint32_t)num;
+		break;
 	default:
 		return fail(err, errlen, -EINVAL, "%s: column '%s' is read-only", t.what, column);
 	}
@@ -407,6 +419,12 @@ int db_clear(struct db *db, const char *table, const char *record, const char *c
 		return 0;
 	case C_MTU:
 		t.port->mtu_request = 0;
+		break;
+	case C_POLICING_RATE:
+		t.port->policing_rate = 0;
+		break;
+	case C_POLICING_BURST:
+		t.port->policing_burst = 0;
 		break;
 	default:
 		return fail(err, errlen, -EINVAL, "%s: column '%s' is read-only", t.what, column);
@@ -591,6 +609,12 @@ int db_get(const struct db *db, const char *table, const char *record, const cha
 		if (t.port->mtu_request == 0)
 			return fail(err, errlen, -ENOENT, "%s: mtu_request is not set", t.what);
 		ok = append(out, outlen, &pos, "%u", (unsigned int)t.port->mtu_request);
+		break;
+	case C_POLICING_RATE:
+		ok = append(out, outlen, &pos, "%u", (unsigned int)t.port->policing_rate);
+		break;
+	case C_POLICING_BURST:
+		ok = append(out, outlen, &pos, "%u", (unsigned int)t.port->policing_burst);
 		break;
 	}
 	if (!ok)

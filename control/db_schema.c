@@ -608,6 +608,16 @@ static int validate_port(const struct db_port *p, char *err, size_t errlen)
 		return verr(err, errlen, p->line,
 			    "port '%s': mtu_request '%u' is out of range 68..9710", name,
 			    p->mtu_request);
+	/* A bucket smaller than one frame at the MTU (tagged: 4 more bytes
+	 * metered) would drop every such frame, whatever the rate. */
+	if (p->policing_burst != 0 &&
+	    (uint64_t)p->policing_burst * 125 < (p->mtu_request ? p->mtu_request : 1500) + 4u)
+		return verr(err, errlen, p->line,
+			    "port '%s': ingress_policing_burst %u kbit is smaller than one frame "
+			    "(%u bytes at mtu_request %u: give at least %u kbit, or 0 for 8000)",
+			    name, p->policing_burst, (p->mtu_request ? p->mtu_request : 1500) + 4u,
+			    p->mtu_request ? p->mtu_request : 1500,
+			    ((p->mtu_request ? p->mtu_request : 1500) + 4u + 124) / 125);
 	switch (p->vlan_mode) {
 	case DB_VLAN_MODE_NONE:
 		if (p->tag != 0 && p->n_trunks != 0)

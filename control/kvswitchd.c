@@ -40,9 +40,9 @@
 #include "control/reload.h"
 #include "control/rpc.h"
 #include "control/sd_service.h"
+#include "control/state.h"
 #include "control/telemetry.h"
 #include "control/unixctl.h"
-#include "control/state.h"
 #include "control/xdp_filter.h"
 #include "vhost-user/vhost_port.h"
 

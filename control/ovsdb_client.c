@@ -157,14 +157,15 @@ static int try_connect(void)
 	oc.rpc = jsonrpc_open(fd);
 	if (oc.rpc == NULL)
 		return -ENOMEM;
-	tables = json_pack("{s:{s:[ssss]},s:{s:[ssssssssss]},s:{s:[sssssssssss]},s:{s:[ssssss]}}",
+	tables = json_pack("{s:{s:[ssss]},s:{s:[ssssssssss]},s:{s:[sssssssssss]},s:{s:[ssssssss]}}",
 			   "Open_vSwitch", "columns", "bridges", "other_config", "next_cfg",
 			   "external_ids", "Bridge", "columns", "name", "ports", "other_config",
 			   "datapath_type", "mirrors", "netflow", "sflow", "ipfix", "controller",
 			   "fail_mode", "Port", "columns", "name", "interfaces", "tag", "trunks",
 			   "vlan_mode", "other_config", "qos", "bond_mode", "lacp", "mac",
 			   "fake_bridge", "Interface", "columns", "name", "type", "options",
-			   "other_config", "mtu_request", "external_ids");
+			   "other_config", "mtu_request", "external_ids", "ingress_policing_rate",
+			   "ingress_policing_burst");
 	if (send_msg(json_pack("{s:s,s:s,s:[sso]}", "id", "monitor", "method", "monitor", "params",
 			       "Open_vSwitch", "kvs", tables)) < 0 ||
 	    send_msg(json_pack("{s:s,s:s,s:[s]}", "id", "lock", "method", "lock", "params",
@@ -251,7 +252,8 @@ static bool port_unchanged(const struct db *ndb, const char *name)
 	       strcmp(n->type, o->type) == 0 && smap_same(&n->options, &o->options) &&
 	       smap_same(&n->other_config, &o->other_config) && smap_same(&n->filter, &o->filter) &&
 	       n->tag == o->tag && n->vlan_mode == o->vlan_mode &&
-	       n->mtu_request == o->mtu_request && n->n_trunks == o->n_trunks &&
+	       n->mtu_request == o->mtu_request && n->policing_rate == o->policing_rate &&
+	       n->policing_burst == o->policing_burst && n->n_trunks == o->n_trunks &&
 	       (n->n_trunks == 0 ||
 		memcmp(n->trunks, o->trunks, n->n_trunks * sizeof(*n->trunks)) == 0);
 }

@@ -418,6 +418,19 @@ static void map_port(struct ovsdb_map_result *out, const json_t *replica, const 
 			bad = true;
 		}
 	}
+	/* OVS's defaults are 0: policing off, and the default burst */
+	for (i = 0; i < 2; i++) {
+		const char *col = i ? "ingress_policing_burst" : "ingress_policing_rate";
+		json_int_t v;
+
+		if (!opt_int(iface, col, &v) || v == 0)
+			continue;
+		snprintf(num, sizeof(num), "%lld", (long long)v);
+		if (db_set(out->db, "Interface", name, col, NULL, num, err, sizeof(err)) < 0) {
+			iface_error(out, name, "%s", err);
+			bad = true;
+		}
+	}
 	note_port_columns(out, name, port);
 	if (bad)
 		db_port_del(out->db, bridge, name, err, sizeof(err));

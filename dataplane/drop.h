@@ -29,7 +29,8 @@
 	X(TX_DOWN, "tx_down", "port not connected or device stopped")                              \
 	X(FILTER_INGRESS, "filter_ingress", "denied by the port's ingress filter")                 \
 	X(FILTER_EGRESS, "filter_egress", "denied by the port's egress filter")                    \
-	X(BAD_OFFLOAD, "bad_offload", "guest's checksum/segmentation request makes no sense")
+	X(BAD_OFFLOAD, "bad_offload", "guest's checksum/segmentation request makes no sense")      \
+	X(POLICED_INGRESS, "policed_ingress", "over the port's ingress_policing_rate")
 
 enum dp_drop {
 #define X(e, n, d) DP_DROP_##e,

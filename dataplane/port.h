@@ -30,6 +30,7 @@
 struct rte_mbuf;
 struct dp_bridge;
 struct dp_capture_set;
+struct dp_police;
 
 #define DP_MAX_PORTS  1024
 #define DP_MAX_PMDS   64
@@ -109,6 +110,7 @@ struct dp_port {
 	enum dp_port_kind kind;
 	const struct dp_port_ops *ops;
 	struct dp_capture_set *capture; /* RCU; NULL = none (capture.h) */
+	struct dp_police *police;       /* RCU; NULL = not policed (police.h) */
 	struct dp_port_conf *conf;      /* RCU */
 	struct dp_txmap *txmap;         /* RCU */
 	struct filter *filter[2];       /* RCU, by enum filter_dir; NULL = pass all */

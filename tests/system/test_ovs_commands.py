@@ -93,6 +93,15 @@ def commands(tmp):
          port_map("dpdkvhostuser0", "options", "tso", "false")),
         (V, "list Interface dpdkvhostuser0",
          lambda sw, out: re.search(r"^name\s+: dpdkvhostuser0$", out, re.M)),
+        # ---- topics/dpdk/qos: rate limiting (ingress policing) ----
+        (V, "set interface dpdkvhostuser0 ingress_policing_rate=368000 "
+            "ingress_policing_burst=1000",
+         lambda sw, out: (port(sw, "dpdkvhostuser0")["ingress_policing_rate"],
+                          port(sw, "dpdkvhostuser0")["ingress_policing_burst"]) == (368000, 1000)),
+        (V, "list interface dpdkvhostuser0",
+         lambda sw, out: re.search(r"^ingress_policing_rate\s*: 368000$", out, re.M)),
+        (V, "set interface dpdkvhostuser0 ingress_policing_rate=0",
+         port_col("dpdkvhostuser0", "ingress_policing_rate", 0)),
         # ---- topics/dpdk/pmd ----
         (V, "set Open_vSwitch . other_config:pmd-rxq-assign=roundrobin",
          ovs_key("pmd-rxq-assign", "roundrobin")),
