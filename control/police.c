@@ -8,6 +8,7 @@
  * and an unrelated change (another port, a VLAN) leaves the buckets alone.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -37,38 +38,59 @@ static unsigned int pmds_polling(const struct dp_port *p)
 	return n ? n : 1;
 }
 
+/* The largest frame port sp can receive, as a policer meters it (less the
+ * Ethernet header, a VLAN tag more): a guest's TSO frame or a GRO-merged one
+ * where those can arrive, else one at the MTU. */
+static uint32_t largest_metered(const struct sw_port *sp)
+{
+	bool big = sp->cfg.type == DB_PORT_DPDK ? sp->cfg.gro
+						: !(sp->cfg.offload_off & DB_OFFLOAD_TSO);
+
+	return big ? UINT16_MAX + 4u : sp->cfg.mtu + 4u;
+}
+
+static bool same(const struct dp_police_params *a, const struct dp_police_params *b)
+{
+	return a->rate_kbit == b->rate_kbit && a->burst_kbit == b->burst_kbit &&
+	       a->share == b->share && a->min_bucket == b->min_bucket;
+}
+
 void police_apply(void)
 {
 	unsigned int i;
 
 	for (i = 0; i < sw.n_ports; i++) {
 		struct sw_port *sp = sw.ports[i];
+		const struct dp_police *cur;
+		struct dp_police_params want;
 		struct dp_police *pol = NULL;
-		unsigned int share;
 
 		if (sp->dp == NULL)
 			continue;
-		share = sp->cfg.policing_rate ? pmds_polling(sp->dp) : 0;
-		if (sp->police_on == sp->dp && sp->police_rate == sp->cfg.policing_rate &&
-		    sp->police_burst == sp->cfg.policing_burst && sp->police_share == share)
+		cur = __atomic_load_n(&sp->dp->police, __ATOMIC_RELAXED);
+		want = (struct dp_police_params){
+			.rate_kbit = sp->cfg.policing_rate,
+			.burst_kbit = sp->cfg.policing_burst,
+			.share = sp->cfg.policing_rate ? pmds_polling(sp->dp) : 0,
+			.min_bucket = largest_metered(sp),
+		};
+		/* what the device has now, not what was last built: a reopened
+		 * port is a new device with no policer, wherever it was allocated */
+		if (want.rate_kbit == 0 ? cur == NULL
+					: cur != NULL && same(dp_police_params(cur), &want))
 			continue;
-		if (sp->cfg.policing_rate != 0) {
-			pol = dp_police_create(sp->cfg.policing_rate, sp->cfg.policing_burst,
-					       share);
+		if (want.rate_kbit != 0) {
+			pol = dp_police_create(&want);
 			if (pol == NULL) {
 				/* the old policer (if any) stays; the next apply tries again */
 				fprintf(stderr,
 					"%skvswitchd: port '%s': cannot build the ingress policer "
 					"(%u kbit/s, burst %u kbit, over %u PMDs): %s\n",
 					journal_prefix(LOG_ERR), sp->name, sp->cfg.policing_rate,
-					sp->cfg.policing_burst, share, strerror(errno));
+					sp->cfg.policing_burst, want.share, strerror(errno));
 				continue;
 			}
 		}
 		dp_port_set_police(sp->dp, pol);
-		sp->police_on = sp->dp;
-		sp->police_rate = sp->cfg.policing_rate;
-		sp->police_burst = sp->cfg.policing_burst;
-		sp->police_share = share;
 	}
 }

@@ -48,11 +48,6 @@ struct sw_port {
 	enum filter_cfg_kind filter_kind[FILTER_DIR_MAX];
 	struct filter_rules filter_rules[FILTER_DIR_MAX];
 	char filter_error[256];
-	/* the ingress policer published (control/police.c): on which device,
-	 * made of what */
-	struct dp_port *police_on;
-	uint32_t police_rate, police_burst;
-	unsigned int police_share;
 };
 
 struct sw {

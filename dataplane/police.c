@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -23,26 +24,25 @@ struct dp_police_meter {
 } __rte_cache_aligned;
 
 struct dp_police {
+	struct dp_police_params prm;
 	struct rte_meter_srtcm_profile prof;
 	struct dp_police_meter pmd[DP_MAX_PMDS]; /* slot s: PMD slot s only */
 };
 
-struct dp_police *dp_police_create(uint64_t rate_kbit, uint64_t burst_kbit, unsigned int share)
+struct dp_police *dp_police_create(const struct dp_police_params *in)
 {
+	uint64_t burst_kbit = in->burst_kbit ? in->burst_kbit : DP_POLICE_DEFAULT_BURST_KBIT;
+	unsigned int share = in->share ? in->share : 1;
 	struct rte_meter_srtcm_params prm;
 	struct dp_police *pol;
 	unsigned int s;
 
-	if (burst_kbit == 0)
-		burst_kbit = DP_POLICE_DEFAULT_BURST_KBIT;
-	if (share == 0)
-		share = 1;
 	prm = (struct rte_meter_srtcm_params){
-		.cir = rate_kbit * 1000 / 8 / share,
-		.cbs = burst_kbit * 1000 / 8 / share,
+		.cir = in->rate_kbit * 1000 / 8 / share,
+		.cbs = RTE_MAX(burst_kbit * 1000 / 8 / share, (uint64_t)in->min_bucket),
 		.ebs = 0, /* no yellow: a frame over the committed rate is dropped */
 	};
-	if (rate_kbit == 0 || prm.cir == 0 || prm.cbs == 0) {
+	if (in->rate_kbit == 0 || prm.cir == 0 || prm.cbs == 0) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -56,9 +56,15 @@ struct dp_police *dp_police_create(uint64_t rate_kbit, uint64_t burst_kbit, unsi
 		errno = EINVAL;
 		return NULL;
 	}
+	pol->prm = *in;
 	for (s = 0; s < DP_MAX_PMDS; s++)
 		rte_meter_srtcm_config(&pol->pmd[s].m, &pol->prof); /* buckets full */
 	return pol;
+}
+
+const struct dp_police_params *dp_police_params(const struct dp_police *pol)
+{
+	return &pol->prm;
 }
 
 void dp_port_set_police(struct dp_port *p, struct dp_police *pol)

@@ -10,7 +10,12 @@
  * line), so no PMD locks or waits for another.  A port polled by k PMDs
  * gives each meter 1/k of the rate and burst (control/police.c counts the
  * PMDs from the rx queue plan), which is exact for the usual one PMD per
- * port and an even split when a port's queues are spread over several.
+ * port and an even split when a port's queues are spread over several: a
+ * guest whose traffic all lands on one of them then gets 1/k of the rate
+ * (OVS's one meter behind a lock gives it the whole rate).  Each meter's
+ * bucket holds at least the largest frame the port can receive (a 64 KB
+ * TSO or GRO frame where those arrive), else such a frame could never pass
+ * and a guest's bulk TCP would stop.
  *
  * Thread rules: a struct dp_police is built by the control thread and
  * published in port->police (RCU, NULL = not policed).  Only PMD slot s
@@ -30,10 +35,20 @@ struct dp_police;
 
 #define DP_POLICE_DEFAULT_BURST_KBIT 8000 /* OVS's, for a burst of 0 */
 
-/* Control thread: a policer of rate_kbit kbit/s and burst_kbit kbit (0:
- * DP_POLICE_DEFAULT_BURST_KBIT) split over share PMDs (>= 1).  NULL + errno
- * (EINVAL: rate 0 or a burst librte_meter refuses; ENOMEM). */
-struct dp_police *dp_police_create(uint64_t rate_kbit, uint64_t burst_kbit, unsigned int share);
+/* What a policer is made of. */
+struct dp_police_params {
+	uint64_t rate_kbit;  /* kbit/s */
+	uint64_t burst_kbit; /* 0: DP_POLICE_DEFAULT_BURST_KBIT */
+	unsigned int share;  /* PMDs the rate and burst are split over, >= 1 */
+	uint32_t min_bucket; /* bytes each meter's bucket holds at least: the
+			      * largest frame the port can receive, metered */
+};
+
+/* Control thread: a policer of params (copied).  NULL + errno (EINVAL: rate
+ * 0 or a bucket librte_meter refuses; ENOMEM). */
+struct dp_police *dp_police_create(const struct dp_police_params *prm);
+/* Control thread: what pol was made of. */
+const struct dp_police_params *dp_police_params(const struct dp_police *pol);
 /* Control thread: install (or with NULL remove) p's policer; the old one is
  * freed after the next grace period. */
 void dp_port_set_police(struct dp_port *p, struct dp_police *pol);

@@ -108,3 +108,38 @@ def test_policing_configuration_checked_and_kept(switch):
     switch.stop()
     switch.start()
     assert switch.vsctl("get", "Interface", "vm1", "ingress_policing_rate").strip() == "2000"
+
+
+def test_tso_frames_fit_the_bucket(switch, guests):
+    """A guest's 60 KB TSO frames on a port with a bucket smaller than one of them (100
+    kbit): each meter's bucket holds the largest frame the port can receive, so frames
+    well below the rate pass instead of being policed forever."""
+    from test_offload import pair as offload_pair, learn, PAYLOAD, MSS
+
+    g1, g2 = offload_pair(switch, guests, "none")
+    learn(switch, g1, g2)
+    switch.vsctl("set", "Interface", "vm1", "ingress_policing_rate=1000",
+                 "ingress_policing_burst=100")
+    time.sleep(0.5)
+    for _ in range(2):  # 480 kbit each, 1 s apart: half the rate
+        g1.cmd(f"send-tcp dst={MAC[2]} payload={PAYLOAD} mss={MSS} count=1")
+        time.sleep(1)
+    st = g2.wait_rx(2 * (PAYLOAD // MSS), timeout=5)
+    assert st["rx"]["total"] >= 2 * (PAYLOAD // MSS), st["rx"]  # segmented for vm2
+    assert policed(switch) == 0
+
+
+def test_policer_kept_when_the_device_is_reopened(switch):
+    """A change that reopens a dpdk port (mtu_request) gives it a new device: the policer
+    follows it, however the new one is allocated."""
+    switch.vsctl("add-br", "br0")
+    switch.vsctl("add-port", "br0", "p0", "type=dpdk", "options:dpdk-devargs=net_null0")
+    switch.vsctl("set", "Interface", "p0", "ingress_policing_rate=1000")
+    for mtu in (None, 1600, 1700, 1800):
+        if mtu:
+            switch.vsctl("set", "Interface", "p0", f"mtu_request={mtu}")
+        time.sleep(0.2)
+        a = policed(switch, "p0")
+        time.sleep(0.3)
+        b = policed(switch, "p0")
+        assert b > a, f"mtu {mtu}: net_null's frames no longer policed ({a} -> {b})"

@@ -18,6 +18,13 @@
 #define LEN    114 /* 100 bytes metered: the Ethernet header is not */
 
 static struct dp_port *ports[NPORTS];
+
+static struct dp_police *make(uint64_t rate, uint64_t burst, unsigned int share, uint32_t min)
+{
+	struct dp_police_params p = {rate, burst, share, min};
+
+	return dp_police_create(&p);
+}
 static struct dp_bridge *br;
 static struct dp_pmd_ctx *ctx;
 static unsigned int sent[NPORTS];
@@ -82,7 +89,7 @@ static uint16_t meter(struct dp_police *pol, unsigned int pmd, uint64_t tsc,
 static void test_bucket_refill_and_pmds(void **state)
 {
 	/* 800 kbit/s = 100000 B/s, burst 8 kbit = 1000 B: 10 frames */
-	struct dp_police *pol = dp_police_create(800, 8, 1);
+	struct dp_police *pol = make(800, 8, 1, LEN);
 	struct dp_rxq_stats st = {0};
 	uint64_t hz = rte_get_tsc_hz(), t0;
 
@@ -105,7 +112,7 @@ static void test_bucket_refill_and_pmds(void **state)
 
 static void test_split_over_pmds_and_defaults(void **state)
 {
-	struct dp_police *pol = dp_police_create(800, 8, 2); /* per PMD: 50000 B/s, 500 B */
+	struct dp_police *pol = make(800, 8, 2, LEN); /* per PMD: 50000 B/s, 500 B */
 	struct dp_rxq_stats st = {0};
 	uint64_t hz = rte_get_tsc_hz(), t0;
 
@@ -115,13 +122,20 @@ static void test_split_over_pmds_and_defaults(void **state)
 	assert_int_equal(meter(pol, 0, t0, &st), 5);
 	assert_int_equal(meter(pol, 0, t0 + hz / 100, &st), 5);
 	rte_free(pol);
+	/* each meter's bucket holds the largest frame, split or not (here 10
+	 * of ours: as if the port took 1000-byte frames) */
+	pol = make(800, 8, 2, 1000);
+	assert_non_null(pol);
+	assert_int_equal(meter(pol, 0, rte_get_tsc_cycles() + hz, &st), 10);
+	assert_int_equal(dp_police_params(pol)->min_bucket, 1000);
+	rte_free(pol);
 	/* burst 0: OVS's 8000 kbit, a million bytes: 32 frames pass at once */
-	pol = dp_police_create(800, 0, 1);
+	pol = make(800, 0, 1, LEN);
 	assert_non_null(pol);
 	assert_int_equal(meter(pol, 0, rte_get_tsc_cycles() + hz, &st), DP_BURST);
 	rte_free(pol);
 	errno = 0;
-	assert_null(dp_police_create(0, 8, 1));
+	assert_null(make(0, 8, 1, LEN));
 	assert_int_equal(errno, EINVAL);
 }
 
@@ -131,7 +145,9 @@ static void test_policer_in_the_pipeline(void **state)
 	struct dp_port_totals t;
 
 	(void)state;
-	dp_port_set_police(ports[0], dp_police_create(800, 8, 1));
+	/* 8 kbit/s: the clock is real here, and 1 byte a millisecond cannot
+	 * let a frame more through however slow the run */
+	dp_port_set_police(ports[0], make(8, 8, 1, LEN));
 	dp_rcu_flush();
 	burst_of(pkts, DP_BURST, LEN);
 	dp_process_burst(ctx, ports[0], 0, pkts, DP_BURST);
