@@ -31,7 +31,6 @@
 #include <pcap/pcap.h>
 
 #include "control/capture_cli.h"
-#include "control/capture_proto.h"
 
 #define END_WAIT_MS 10000 /* for the end record after Ctrl-C */
 
@@ -76,9 +75,11 @@ static int check_writable(const char *path, char *err, size_t errlen)
 struct reader {
 	int fd;
 	pcap_t *pd;
-	pcap_dumper_t *dump; /* NULL: text lines */
-	bool shut;           /* our side shut down: waiting for the end record */
-	int werr;            /* errno of a failed write of the output, 0 if none */
+	pcap_dumper_t *dump;   /* NULL: text lines */
+	bool shut;             /* our side shut down: waiting for the end record */
+	int werr;              /* errno of a failed write of the output, 0 if none */
+	capture_frame_fn each; /* instead of the output, if set */
+	void *each_arg;
 	uint64_t shut_ms;
 	char *buf;
 	size_t len, cap;
@@ -117,13 +118,19 @@ static void print_line(const struct capture_rec_frame *f, const uint8_t *d, uint
 	putchar('\n');
 }
 
-static void print_end(const char *txt, size_t len)
+static void print_end(const char *txt, size_t len, bool quiet)
 {
 	json_error_t jerr;
 	json_t *j = json_loadb(txt, len, 0, &jerr);
 
 	if (j == NULL) {
 		fprintf(stderr, "kvsctl: capture ended\n");
+		return;
+	}
+	/* a trace's capture says nothing when it simply got its frames */
+	if (quiet &&
+	    strcmp(json_string_value(json_object_get(j, "reason")) ?: "", "count reached") == 0) {
+		json_decref(j);
 		return;
 	}
 	fprintf(stderr,
@@ -162,7 +169,7 @@ static int take_records(struct reader *r, char *err, size_t errlen)
 		body = r->buf + off + sizeof(h);
 		off += sizeof(h) + h.len;
 		if (h.type == CAPTURE_REC_END) {
-			print_end(body, h.len);
+			print_end(body, h.len, r->each != NULL);
 			rc = 1;
 			break;
 		}
@@ -172,7 +179,9 @@ static int take_records(struct reader *r, char *err, size_t errlen)
 			uint32_t caplen = h.len - (uint32_t)sizeof(f);
 
 			memcpy(&f, body, sizeof(f));
-			if (r->dump != NULL) {
+			if (r->each != NULL) {
+				r->each(&f, d, caplen, r->each_arg);
+			} else if (r->dump != NULL) {
 				struct pcap_pkthdr ph = {
 					/* nanosecond precision: tv_usec holds nanoseconds */
 					.ts = {.tv_sec = (time_t)(f.ts_ns / 1000000000ull),
@@ -290,7 +299,7 @@ static json_t *read_answer(struct reader *r, int timeout_ms, char *err, size_t e
 	return NULL;
 }
 
-int capture_cli_run(int fd, json_t *req, int timeout_s)
+int capture_cli_run(int fd, json_t *req, int timeout_s, capture_frame_fn each, void *arg)
 {
 	/* the -w output; the request loses its "write" below, so a copy */
 	char *out = json_string_value(json_object_get(req, "write"))
@@ -298,7 +307,7 @@ int capture_cli_run(int fd, json_t *req, int timeout_s)
 			    : NULL;
 	json_t *snap = json_object_get(json_object_get(req, "params"), "snaplen");
 	int snaplen = snap ? (int)json_integer_value(snap) : 262144;
-	struct reader r = {.fd = fd};
+	struct reader r = {.fd = fd, .each = each, .each_arg = arg};
 	struct sigaction sa = {.sa_handler = on_signal};
 	char err[512], *line;
 	json_t *resp, *error;

@@ -52,6 +52,8 @@ static const char usage_text[] =
 	"          [--snaplen|-s BYTES] [-w FILE.pcap | -w -] [EXPRESSION]\n"
 	"                      PORT's frames as a pcap file (-w - to stdout: | tcpdump -r -),\n"
 	"                      or one line each; EXPRESSION in tcpdump's syntax\n"
+	"  trace PORT [N]      the next N frames PORT receives, step by step through the switch\n"
+	"  trace --frame HEX PORT   the same for a frame given in hex, not sent\n"
 	"\n"
 	"Actions:\n"
 	"  pmd-rxq-rebalance   re-place rx queues on PMDs by measured load now\n"
@@ -557,6 +559,31 @@ fail:
 	return NULL;
 }
 
+/*
+ * trace --frame HEX PORT: one request, answered with the steps.
+ * trace PORT [N]: the next N frames PORT receives (default 1): a capture of
+ * them (rx, count N) whose frames kvsctl sends back as trace requests, so
+ * the request is a capture's, marked "trace".
+ */
+static json_t *parse_trace(int argc, char **argv, char *err, size_t errlen)
+{
+	unsigned long long n = 1;
+
+	if (argc == 4 && (strcmp(argv[1], "--frame") == 0 || strcmp(argv[1], "-f") == 0))
+		return json_pack("{s:s,s:{s:s,s:s}}", "method", "trace", "params", "port", argv[3],
+				 "frame", argv[2]);
+	if (argc < 2 || argc > 3 || argv[1][0] == '-') {
+		snprintf(err, errlen, "trace: give PORT [N] or --frame HEX PORT");
+		return NULL;
+	}
+	if (argc == 3 && (!parse_num(argv[2], 10000, &n) || n == 0)) {
+		snprintf(err, errlen, "trace: '%s': give a number of frames, 1 to 10000", argv[2]);
+		return NULL;
+	}
+	return json_pack("{s:s,s:{s:s,s:s,s:I},s:b}", "method", "capture", "params", "port",
+			 argv[1], "direction", "rx", "count", (json_int_t)n, "trace", 1);
+}
+
 json_t *cli_parse(int argc, char **argv, char *err, size_t errlen)
 {
 	json_t *ops;
@@ -586,6 +613,8 @@ json_t *cli_parse(int argc, char **argv, char *err, size_t errlen)
 		return parse_get(argc, argv, err, errlen);
 	if (strcmp(argv[0], "capture") == 0)
 		return parse_capture(argc, argv, err, errlen);
+	if (strcmp(argv[0], "trace") == 0)
+		return parse_trace(argc, argv, err, errlen);
 	if (strcmp(argv[0], "list") == 0 || strcmp(argv[0], "find") == 0)
 		return parse_list(argc, argv, err, errlen);
 

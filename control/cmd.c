@@ -21,6 +21,7 @@
 #include "control/capture.h"
 #include "control/cmd.h"
 #include "control/state.h"
+#include "control/trace.h"
 
 json_t *view_new(const char *text, json_t *data)
 {
@@ -324,6 +325,7 @@ static const struct {
 	{"list-filter-rules", show_filter_rules},
 	{"version", version},
 	{"capture", capture_start},
+	{"trace", trace_frame},
 };
 
 json_t *cmd_dispatch(const char *method, json_t *params, int *code, char *err, size_t errlen)

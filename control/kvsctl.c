@@ -88,6 +88,64 @@ static char *roundtrip(int fd, const char *req, int timeout_ms)
 	return NULL;
 }
 
+/* kvsctl trace PORT N: each frame its capture brings goes back to the
+ * daemon as a trace request, and the answer is printed. */
+struct trace_ctx {
+	const char *unixctl, *port;
+	int timeout_ms;
+	unsigned int n;
+};
+
+static void trace_each(const struct capture_rec_frame *f, const uint8_t *frame, uint32_t caplen,
+		       void *arg)
+{
+	struct trace_ctx *t = arg;
+	char *hex = malloc((size_t)caplen * 2 + 1), *req_s, *line;
+	json_t *req, *resp;
+	int fd;
+
+	if (hex == NULL)
+		return;
+	for (uint32_t i = 0; i < caplen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", frame[i]);
+	req = json_pack("{s:i,s:s,s:{s:s,s:s}}", "id", 1, "method", "trace", "params", "port",
+			t->port, "frame", hex);
+	free(hex);
+	req_s = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	{
+		time_t sec = (time_t)(f->ts_ns / 1000000000ull);
+		struct tm tm;
+		char when[16];
+
+		localtime_r(&sec, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		printf("frame %u, %u bytes, received at %s.%09llu:\n", ++t->n, f->wire_len, when,
+		       (unsigned long long)(f->ts_ns % 1000000000ull));
+	}
+	fd = req_s ? connect_to(t->unixctl) : -1;
+	line = NULL;
+	if (fd >= 0) {
+		req_s = realloc(req_s, strlen(req_s) + 2);
+		strcat(req_s, "\n");
+		line = roundtrip(fd, req_s, t->timeout_ms);
+		close(fd);
+	}
+	free(req_s);
+	resp = line ? json_loads(line, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
+	free(line);
+	if (json_object_get(resp, "result") != NULL)
+		fputs(json_string_value(json_object_get(json_object_get(resp, "result"), "text"))
+			      ?: "",
+		      stdout);
+	else
+		printf("  (no trace: %s)\n",
+		       json_string_value(json_object_get(json_object_get(resp, "error"), "message"))
+			       ?: "kvswitchd did not answer");
+	json_decref(resp);
+	fflush(stdout);
+}
+
 /* How list and find answers are printed (ovs-vsctl's formatting options). */
 struct output {
 	char format[8]; /* text (= list), json, table, list */
@@ -265,7 +323,16 @@ int main(int argc, char **argv)
 			json_decref(req);
 			return 3;
 		}
-		status = capture_cli_run(fd, req, timeout_s);
+		struct trace_ctx tc = {
+			.unixctl = unixctl,
+			.port = json_string_value(
+				json_object_get(json_object_get(req, "params"), "port")),
+			.timeout_ms = timeout_s * 1000,
+		};
+		bool trace = json_is_true(json_object_get(req, "trace"));
+
+		json_object_del(req, "trace");
+		status = capture_cli_run(fd, req, timeout_s, trace ? trace_each : NULL, &tc);
 		close(fd);
 		json_decref(req);
 		return status;

@@ -20,6 +20,9 @@
  *    go unmodified to one port is handed to that port's tx as it is.
  *
  * Other consequences worth knowing:
+ * - pipeline_trace.c compiles this file again with DP_PIPELINE_TRACE set:
+ *   dp_trace_frame's copy, whose tx and drops go into a struct dp_trace and
+ *   which neither learns nor refreshes (trace.h).  Here the macro is 0.
  * - A policed port (police.h) meters its received burst before step 1,
  *   after its captures, so a capture shows what the guest sent.
  * - A port's captures (capture.h) see its received burst before step 1 and
@@ -45,12 +48,21 @@
 
 #include "dataplane/bridge.h"
 #include "dataplane/capture.h"
+#include "dataplane/clock.h"
 #include "dataplane/fdb.h"
 #include "dataplane/filter.h"
 #include "dataplane/offload.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/police.h"
+#include "dataplane/trace.h"
 #include "dataplane/vlan.h"
+
+/* 1 in pipeline_trace.c, which compiles this file again as dp_trace_frame's
+ * copy (trace.h); 0 here, where every DP_PIPELINE_TRACE test folds away and
+ * leaves a PMD's code as if tracing did not exist. */
+#ifndef DP_PIPELINE_TRACE
+#define DP_PIPELINE_TRACE 0
+#endif
 
 /* Frames ahead whose header is prefetched in the classify pass. */
 #define DP_PREFETCH 4
@@ -59,6 +71,7 @@
 #define DP_OUT_FLOOD   ((struct dp_txbuf *)NULL)
 #define DP_OUT_DROPPED ((struct dp_txbuf *)1)
 
+#if !DP_PIPELINE_TRACE
 struct dp_pmd_ctx *dp_pmd_ctx_create(unsigned int pmd, int numa, struct rte_mempool *pool)
 {
 	struct dp_pmd_ctx *c;
@@ -84,6 +97,7 @@ void dp_pmd_ctx_destroy(struct dp_pmd_ctx *c)
 {
 	rte_free(c);
 }
+#endif
 
 /* The output buffer of port `id` for this burst, resolving the port the
  * first time; NULL if the port is gone or has no conf. */
@@ -111,8 +125,12 @@ static __rte_always_inline void txb_flush(struct dp_pmd_ctx *c, struct dp_txbuf 
 {
 	if (b->n == 0)
 		return;
-	dp_capture_port(b->port, DP_CAPTURE_TX, b->pkts, b->n);
-	b->port->ops->tx_burst(b->port, c->pmd, b->pkts, b->n);
+	if (DP_PIPELINE_TRACE)
+		dp_trace_tx(c->trace, b->port->id, b->pkts, b->n); /* not sent */
+	else {
+		dp_capture_port(b->port, DP_CAPTURE_TX, b->pkts, b->n);
+		b->port->ops->tx_burst(b->port, c->pmd, b->pkts, b->n);
+	}
 	b->n = 0;
 }
 
@@ -142,10 +160,19 @@ static inline void drop_rx(struct dp_rxq_stats *st, enum dp_drop r, struct rte_m
 	rte_pktmbuf_free(m);
 }
 
+/* A frame that will not reach port p, counted on p (or in the trace). */
+static inline void count_tx_drop(struct dp_pmd_ctx *c, struct dp_port *p, enum dp_drop r)
+{
+	if (DP_PIPELINE_TRACE)
+		dp_trace_tx_drop(c->trace, p->id, r);
+	else
+		p->tx[c->pmd].drops[r]++;
+}
+
 static inline void drop_tx(struct dp_pmd_ctx *c, struct dp_txbuf *b, enum dp_drop r,
 			   struct rte_mbuf *m)
 {
-	b->port->tx[c->pmd].drops[r]++;
+	count_tx_drop(c, b->port, r);
 	rte_pktmbuf_free(m);
 }
 
@@ -155,7 +182,7 @@ static inline bool egress_allows(struct dp_pmd_ctx *c, struct dp_txbuf *b, struc
 {
 	if (likely(b->egress == NULL) || filter_pass(b->egress, m))
 		return true;
-	b->port->tx[c->pmd].drops[DP_DROP_FILTER_EGRESS]++;
+	count_tx_drop(c, b->port, DP_DROP_FILTER_EGRESS);
 	return false;
 }
 
@@ -239,7 +266,7 @@ static void flood_fitted(struct dp_pmd_ctx *c, struct dp_txbuf **t, uint16_t n, 
 		if (nout == 0)
 			for (j = i; j < n; j++)
 				if (caps[j] == caps[i])
-					t[j]->port->tx[c->pmd].drops[why]++;
+					count_tx_drop(c, t[j]->port, why);
 	}
 }
 
@@ -310,9 +337,8 @@ static void flood(struct dp_pmd_ctx *c, const struct dp_bridge *br, const struct
 		if (tm == NULL) {
 			for (i = 0; i < c->n_tag; i++)
 				if (!c->flood_egress || c->flood_ok[DP_MAX_PORTS - 1 - i])
-					t[DP_MAX_PORTS - 1 - i]
-						->port->tx[c->pmd]
-						.drops[DP_DROP_CLONE_FAILED]++;
+					count_tx_drop(c, t[DP_MAX_PORTS - 1 - i]->port,
+						      DP_DROP_CLONE_FAILED);
 			if (n_plain == 0) {
 				rte_pktmbuf_free(m);
 				return;
@@ -465,8 +491,11 @@ static inline struct dp_txbuf *decide_pass(struct dp_pmd_ctx *c, const struct dp
 		if (bs->skey[i] != prev_skey) {
 			prev_skey = bs->skey[i];
 			b = fdb_find_from(t, bs->sb[i], prev_skey, &w);
-			if (likely(b != NULL) &&
-			    __atomic_load_n(&b->port[w], __ATOMIC_RELAXED) == in_id)
+			if (DP_PIPELINE_TRACE) /* a trace looks, and neither learns nor refreshes */
+				c->trace->src_port =
+					b ? __atomic_load_n(&b->port[w], __ATOMIC_RELAXED) : -1;
+			else if (likely(b != NULL) &&
+				 __atomic_load_n(&b->port[w], __ATOMIC_RELAXED) == in_id)
 				fdb_touch(b, w, now);
 			else
 				fdb_learn_ask(br->fdb, &c->asked, prev_skey, in_id, now);
@@ -478,6 +507,8 @@ static inline struct dp_txbuf *decide_pass(struct dp_pmd_ctx *c, const struct dp
 			continue;
 		}
 		to = __atomic_load_n(&b->port[w], __ATOMIC_RELAXED);
+		if (DP_PIPELINE_TRACE)
+			c->trace->dst_port = to;
 		/* a run is keyed by the whole TCI: no masking per frame */
 		if (to != run_id || bs->tci[i] != run_tci) {
 			const uint16_t vid = bs->tci[i] & VLAN_VID_MASK;
@@ -525,6 +556,63 @@ static inline struct dp_txbuf *decide_pass(struct dp_pmd_ctx *c, const struct dp
 	return direct ? single : NULL;
 }
 
+/* Steps 1 to 3 for n <= DP_BURST frames counted in st. */
+static __rte_always_inline void process(struct dp_pmd_ctx *c, struct dp_port *in,
+					struct dp_rxq_stats *st, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct dp_port_conf *conf = __atomic_load_n(&in->conf, __ATOMIC_ACQUIRE);
+	const struct filter *ingress;
+	const struct fdb_tbl *t;
+	struct dp_txbuf *single;
+	struct dp_bridge *br;
+	struct dp_burst bs;
+	uint16_t i;
+
+	if (unlikely(conf == NULL || conf->bridge == NULL)) {
+		drop_burst(st, DP_DROP_NO_BRIDGE, pkts, n);
+		return;
+	}
+	br = conf->bridge;
+	t = fdb_tbl_get(br->fdb);
+	/* one filter for the whole burst: the old policy or the new, never a mix */
+	ingress = __atomic_load_n(&in->filter[FILTER_DIR_INGRESS], __ATOMIC_ACQUIRE);
+	if (ingress != NULL)
+		classify_pass(conf, ingress, true, t, st, pkts, n, &bs);
+	else if (in->kind == DP_PORT_ETHDEV)
+		classify_pass(conf, NULL, true, t, st, pkts, n, &bs);
+	else
+		classify_pass(conf, NULL, false, t, st, pkts, n, &bs);
+
+	if (DP_PIPELINE_TRACE && bs.k) {
+		c->trace->classified = true;
+		c->trace->tci = bs.tci[0];
+		c->trace->filtered = ingress != NULL;
+		c->trace->dst_group = bs.dkey[0] == 0;
+	}
+	single = decide_pass(c, br, in, t, st, &bs);
+
+	/* 3. output */
+	c->flood_tci = UINT32_MAX; /* flood targets are resolved per burst */
+	if (DP_PIPELINE_TRACE && single != NULL) {
+		dp_trace_tx(c->trace, single->port->id, bs.keep, bs.k);
+	} else if (single != NULL) {
+		/* every frame to one port, unmodified: hand the burst over */
+		dp_capture_port(single->port, DP_CAPTURE_TX, bs.keep, bs.k);
+		single->port->ops->tx_burst(single->port, c->pmd, bs.keep, bs.k);
+	} else {
+		for (i = 0; i < bs.k; i++) {
+			if (bs.out[i] == DP_OUT_FLOOD) {
+				if (DP_PIPELINE_TRACE)
+					c->trace->flooded = true;
+				flood(c, br, in, st, bs.keep[i], bs.tci[i]);
+			} else if (bs.out[i] != DP_OUT_DROPPED)
+				txb_add(c, bs.out[i], bs.keep[i]);
+		}
+	}
+	flush_all(c);
+}
+
+#if !DP_PIPELINE_TRACE
 /*
  * A port's captures, then its policer, on a received burst; the frames the
  * policer lets through stay at the front, their count returned.  Out of line
@@ -546,14 +634,7 @@ static __rte_noinline uint16_t rx_hooks(struct dp_pmd_ctx *c, struct dp_port *in
 void dp_process_burst(struct dp_pmd_ctx *c, struct dp_port *in, uint16_t qid,
 		      struct rte_mbuf **pkts, uint16_t n)
 {
-	const struct dp_port_conf *conf = __atomic_load_n(&in->conf, __ATOMIC_ACQUIRE);
 	struct dp_rxq_stats *st = &in->rxq[qid];
-	const struct filter *ingress;
-	const struct fdb_tbl *t;
-	struct dp_txbuf *single;
-	struct dp_bridge *br;
-	struct dp_burst bs;
-	uint16_t i;
 
 	if (unlikely(n > DP_BURST)) {
 		dp_process_burst(c, in, qid, pkts, DP_BURST);
@@ -566,36 +647,25 @@ void dp_process_burst(struct dp_pmd_ctx *c, struct dp_port *in, uint16_t qid,
 		if (n == 0)
 			return;
 	}
-	if (unlikely(conf == NULL || conf->bridge == NULL)) {
-		drop_burst(st, DP_DROP_NO_BRIDGE, pkts, n);
-		return;
-	}
-	br = conf->bridge;
-	t = fdb_tbl_get(br->fdb);
-	/* one filter for the whole burst: the old policy or the new, never a mix */
-	ingress = __atomic_load_n(&in->filter[FILTER_DIR_INGRESS], __ATOMIC_ACQUIRE);
-	if (ingress != NULL)
-		classify_pass(conf, ingress, true, t, st, pkts, n, &bs);
-	else if (in->kind == DP_PORT_ETHDEV)
-		classify_pass(conf, NULL, true, t, st, pkts, n, &bs);
-	else
-		classify_pass(conf, NULL, false, t, st, pkts, n, &bs);
-
-	single = decide_pass(c, br, in, t, st, &bs);
-
-	/* 3. output */
-	c->flood_tci = UINT32_MAX; /* flood targets are resolved per burst */
-	if (single != NULL) {
-		/* every frame to one port, unmodified: hand the burst over */
-		dp_capture_port(single->port, DP_CAPTURE_TX, bs.keep, bs.k);
-		single->port->ops->tx_burst(single->port, c->pmd, bs.keep, bs.k);
-	} else {
-		for (i = 0; i < bs.k; i++) {
-			if (bs.out[i] == DP_OUT_FLOOD)
-				flood(c, br, in, st, bs.keep[i], bs.tci[i]);
-			else if (bs.out[i] != DP_OUT_DROPPED)
-				txb_add(c, bs.out[i], bs.keep[i]);
-		}
-	}
-	flush_all(c);
+	process(c, in, st, pkts, n);
 }
+
+#else
+void dp_trace_frame(struct dp_pmd_ctx *c, struct dp_port *in, struct rte_mbuf *m,
+		    struct dp_trace *tr)
+{
+	struct dp_rxq_stats st = {0}; /* not the port's: a trace counts nothing */
+	int r;
+
+	memset(tr, 0, sizeof(*tr));
+	tr->rx_drop = DP_DROP_MAX;
+	tr->src_port = tr->dst_port = -1;
+	c->trace = tr;
+	c->now = dp_now();
+	process(c, in, &st, &m, 1);
+	c->trace = NULL;
+	for (r = 0; r < DP_DROP_MAX; r++)
+		if (st.drops[r])
+			tr->rx_drop = (enum dp_drop)r;
+}
+#endif

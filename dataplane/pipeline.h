@@ -55,6 +55,7 @@ struct dp_pmd_ctx {
 	bool flood_ok[DP_MAX_PORTS];
 	struct dp_txbuf *targets[DP_MAX_PORTS];
 	struct dp_txbuf txb[DP_MAX_PORTS];
+	struct dp_trace *trace; /* dp_trace_frame's context only: NULL on a PMD's */
 } __rte_cache_aligned;
 
 /* Control thread. NULL + errno. */
@@ -64,5 +65,12 @@ void dp_pmd_ctx_destroy(struct dp_pmd_ctx *c);
 /* PMD: switch a burst received on (in, qid). Takes ownership of pkts. */
 void dp_process_burst(struct dp_pmd_ctx *c, struct dp_port *in, uint16_t qid,
 		      struct rte_mbuf **pkts, uint16_t n);
+
+/* Control thread: what the pipeline would do with m (ownership taken)
+ * received on `in`, into *tr (trace.h), without sending, counting, learning
+ * or refreshing anything.  c: a context of the caller's, never a PMD's. */
+struct dp_trace;
+void dp_trace_frame(struct dp_pmd_ctx *c, struct dp_port *in, struct rte_mbuf *m,
+		    struct dp_trace *tr);
 
 #endif

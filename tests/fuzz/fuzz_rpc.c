@@ -38,6 +38,7 @@
 #include "control/filter_cfg.h"
 #include "control/rpc.h"
 #include "control/state.h"
+#include "control/trace.h"
 #include "tests/fuzz/base_conf.h"
 #include "tests/fuzz/db_checks.h"
 #include "tests/fuzz/fuzz.h"
@@ -131,6 +132,7 @@ STUB_VIEW(show_memory)
 STUB_VIEW(show_drop_reasons)
 /* capture checks the port first, and no port exists here */
 STUB_VIEW(capture_start)
+STUB_VIEW(trace_frame)
 
 /* The Interface columns the running switch fills in: none here. */
 int cmd_iface_column(const char *iface, const char *column, const char *key, char *out,
