@@ -127,9 +127,11 @@ static void print_end(const char *txt, size_t len, bool quiet)
 		fprintf(stderr, "kvsctl: capture ended\n");
 		return;
 	}
-	/* a trace's capture says nothing when it simply got its frames */
+	/* a trace's capture says nothing when it simply got its frames, all */
 	if (quiet &&
-	    strcmp(json_string_value(json_object_get(j, "reason")) ?: "", "count reached") == 0) {
+	    strcmp(json_string_value(json_object_get(j, "reason")) ?: "", "count reached") == 0 &&
+	    json_integer_value(json_object_get(j, "dropped_ring")) == 0 &&
+	    json_integer_value(json_object_get(j, "dropped_reader")) == 0) {
 		json_decref(j);
 		return;
 	}

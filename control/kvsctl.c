@@ -93,7 +93,8 @@ static char *roundtrip(int fd, const char *req, int timeout_ms)
 struct trace_ctx {
 	const char *unixctl, *port;
 	int timeout_ms;
-	unsigned int n;
+	bool json;
+	unsigned int n, failed;
 };
 
 static void trace_each(const struct capture_rec_frame *f, const uint8_t *frame, uint32_t caplen,
@@ -126,22 +127,36 @@ static void trace_each(const struct capture_rec_frame *f, const uint8_t *frame, 
 	fd = req_s ? connect_to(t->unixctl) : -1;
 	line = NULL;
 	if (fd >= 0) {
-		req_s = realloc(req_s, strlen(req_s) + 2);
-		strcat(req_s, "\n");
-		line = roundtrip(fd, req_s, t->timeout_ms);
+		size_t l = strlen(req_s);
+		char *r = malloc(l + 2);
+
+		if (r != NULL) {
+			memcpy(r, req_s, l);
+			memcpy(r + l, "\n", 2);
+			line = roundtrip(fd, r, t->timeout_ms);
+			free(r);
+		}
 		close(fd);
 	}
 	free(req_s);
 	resp = line ? json_loads(line, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
 	free(line);
-	if (json_object_get(resp, "result") != NULL)
+	if (json_object_get(resp, "result") != NULL && t->json) {
+		char *s = json_dumps(json_object_get(json_object_get(resp, "result"), "data"),
+				     JSON_INDENT(2));
+
+		printf("%s\n", s ? s : "null");
+		free(s);
+	} else if (json_object_get(resp, "result") != NULL) {
 		fputs(json_string_value(json_object_get(json_object_get(resp, "result"), "text"))
 			      ?: "",
 		      stdout);
-	else
+	} else {
+		t->failed++;
 		printf("  (no trace: %s)\n",
 		       json_string_value(json_object_get(json_object_get(resp, "error"), "message"))
 			       ?: "kvswitchd did not answer");
+	}
 	json_decref(resp);
 	fflush(stdout);
 }
@@ -328,11 +343,19 @@ int main(int argc, char **argv)
 			.port = json_string_value(
 				json_object_get(json_object_get(req, "params"), "port")),
 			.timeout_ms = timeout_s * 1000,
+			.json = strcmp(out.format, "json") == 0,
 		};
 		bool trace = json_is_true(json_object_get(req, "trace"));
+		json_int_t want = json_integer_value(
+			json_object_get(json_object_get(req, "params"), "count"));
 
 		json_object_del(req, "trace");
 		status = capture_cli_run(fd, req, timeout_s, trace ? trace_each : NULL, &tc);
+		if (trace && status == 0 && (tc.failed || tc.n < want)) {
+			fprintf(stderr, "kvsctl: trace: %u of %lld frames traced\n",
+				tc.n - tc.failed, (long long)want);
+			status = 1;
+		}
 		close(fd);
 		json_decref(req);
 		return status;

@@ -24,6 +24,8 @@
 #include "control/cmd.h"
 #include "control/state.h"
 #include "control/trace.h"
+#include "dataplane/bridge.h"
+#include "dataplane/fdb.h"
 #include "dataplane/filter.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/pktmbuf.h"
@@ -60,7 +62,9 @@ static void bprintf(struct buf *b, const char *fmt, ...)
 }
 
 /* Hex digits, any case; spaces, colons, dashes and dots between them are
- * ignored, so a tcpdump -xx dump or a Wireshark copy pastes as it is. */
+ * ignored, and so are "0x" prefixes and tcpdump -xx's "0x0010:" offsets: a
+ * hex stream (Wireshark's "Copy as Hex Stream") or tcpdump -xx's lines paste
+ * as they are. */
 static int parse_hex(const char *hex, uint8_t *out, size_t max, size_t *len, char *err,
 		     size_t errlen)
 {
@@ -70,6 +74,17 @@ static int parse_hex(const char *hex, uint8_t *out, size_t max, size_t *len, cha
 	for (const char *p = hex; *p; p++) {
 		int v;
 
+		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && digits % 2 == 0) {
+			const char *q = p + 2;
+
+			while (isxdigit((unsigned char)*q))
+				q++;
+			if (*q == ':' || q == p + 2 || p == hex) {
+				/* an offset ("0x0010:"), or a "0x" before the bytes */
+				p = *q == ':' ? q : p + 1;
+				continue;
+			}
+		}
 		if (isspace((unsigned char)*p) || *p == ':' || *p == '-' || *p == '.')
 			continue;
 		if (!isxdigit((unsigned char)*p)) {
@@ -206,14 +221,28 @@ static json_t *trace_text(const struct sw_port *sp, const uint8_t *f, size_t len
 	bprintf(&b, "\n");
 	json_object_set_new(d, "vlan", json_integer(vid));
 	text_filter(&b, sp, tr, f, d);
-	if (tr->src_port < 0)
-		bprintf(&b, "  source: %s unknown in VLAN %u: would be learned on %s\n", src, vid,
-			sp->name);
-	else if (tr->src_port == sp->dp->id)
+	if (tr->src_port == sp->dp->id) {
 		bprintf(&b, "  source: %s known on %s in VLAN %u\n", src, sp->name, vid);
-	else
-		bprintf(&b, "  source: %s is on %s in VLAN %u: would move to %s\n", src,
-			port_name(tr->src_port), vid, sp->name);
+	} else {
+		int room = fdb_learn_check(conf->bridge->fdb, sp->dp->id, tr->src_port >= 0);
+
+		if (tr->src_port < 0)
+			bprintf(&b, "  source: %s unknown in VLAN %u: ", src, vid);
+		else
+			bprintf(&b, "  source: %s is on %s in VLAN %u: ", src,
+				port_name(tr->src_port), vid);
+		if (room == 0)
+			bprintf(&b, "would %s %s\n", tr->src_port < 0 ? "be learned on" : "move to",
+				sp->name);
+		else
+			bprintf(&b, "would not be %s: %s\n", tr->src_port < 0 ? "learned" : "moved",
+				room == -EDQUOT ? "the port is at its mac-limit"
+						: "the MAC table is full");
+		json_object_set_new(d, "learn",
+				    json_string(room == 0         ? "yes"
+						: room == -EDQUOT ? "port at its limit"
+								  : "table full"));
+	}
 	json_object_set_new(d, "source_port",
 			    tr->src_port < 0 ? json_null() : json_string(port_name(tr->src_port)));
 	if (tr->dst_group)
@@ -230,15 +259,24 @@ static json_t *trace_text(const struct sw_port *sp, const uint8_t *f, size_t len
 		const struct dp_trace_out *o = &tr->out[i];
 
 		if (o->why == DP_DROP_MAX) {
+			char link[16] = "", e[64];
+
 			sent++;
 			bprintf(&b, "  output: %s, %s", port_name(o->port),
 				o->vid < 0 ? "untagged" : "tagged");
 			if (o->vid >= 0)
 				bprintf(&b, " %d", o->vid);
 			if (o->frames > 1)
-				bprintf(&b, ", cut into %u frames, %u bytes\n", o->frames, o->len);
+				bprintf(&b, ", cut into %u frames, %u bytes", o->frames, o->len);
 			else
-				bprintf(&b, ", %u bytes\n", o->len);
+				bprintf(&b, ", %u bytes", o->len);
+			/* the trace ends where the port's tx begins: say if that is down */
+			cmd_iface_column(port_name(o->port), "link_state", NULL, link, sizeof(link),
+					 e, sizeof(e));
+			if (strcmp(link, "down") == 0)
+				bprintf(&b, ", but %s is down: its tx drops it (tx_down)",
+					port_name(o->port));
+			bprintf(&b, "\n");
 		} else {
 			bprintf(&b, "  output: %s, dropped: %s (%s)\n", port_name(o->port),
 				dp_drop_name(o->why), dp_drop_desc(o->why));
@@ -261,6 +299,35 @@ static json_t *trace_text(const struct sw_port *sp, const uint8_t *f, size_t len
 	v = view_new(b.s, d);
 	free(b.s);
 	return v;
+}
+
+/* The frame in mbufs of pool, chained as a guest's large frame arrives. */
+static struct rte_mbuf *frame_mbuf(struct rte_mempool *pool, const uint8_t *f, size_t len)
+{
+	struct rte_mbuf *head = NULL;
+	size_t off = 0;
+
+	while (off < len) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint16_t n;
+
+		if (m == NULL || (head != NULL && rte_pktmbuf_chain(head, m) != 0)) {
+			rte_pktmbuf_free(m);
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		if (head == NULL)
+			head = m;
+		n = (uint16_t)RTE_MIN(len - off, (size_t)rte_pktmbuf_tailroom(m));
+		memcpy(rte_pktmbuf_mtod(m, uint8_t *), f + off, n);
+		m->data_len = n;
+		if (m != head)
+			head->pkt_len += n;
+		else
+			m->pkt_len = n;
+		off += n;
+	}
+	return head;
 }
 
 json_t *trace_frame(json_t *params, int *code, char *err, size_t errlen)
@@ -297,7 +364,7 @@ json_t *trace_frame(json_t *params, int *code, char *err, size_t errlen)
 	pool = dp_pool_get(sp->dp->numa);
 	if (ctx == NULL && pool != NULL)
 		ctx = dp_pmd_ctx_create(0, SOCKET_ID_ANY, pool);
-	m = pool ? rte_pktmbuf_alloc(pool) : NULL;
+	m = pool ? frame_mbuf(pool, frame, len) : NULL;
 	tr = malloc(sizeof(*tr));
 	if (ctx == NULL || m == NULL || tr == NULL) {
 		rte_pktmbuf_free(m);
@@ -306,16 +373,6 @@ json_t *trace_frame(json_t *params, int *code, char *err, size_t errlen)
 		snprintf(err, errlen, "trace: no memory (mbuf pool or trace context)");
 		return NULL;
 	}
-	if (len > rte_pktmbuf_tailroom(m)) { /* one segment, as guests' frames mostly are */
-		*code = -E2BIG;
-		snprintf(err, errlen, "trace: frame of %zu bytes: at most %u", len,
-			 (unsigned int)rte_pktmbuf_tailroom(m));
-		rte_pktmbuf_free(m);
-		free(tr);
-		return NULL;
-	}
-	rte_pktmbuf_append(m, (uint16_t)len);
-	memcpy(rte_pktmbuf_mtod(m, void *), frame, len);
 	dp_trace_frame(ctx, sp->dp, m, tr);
 	res = trace_text(sp, frame, len, tr);
 	free(tr);

@@ -61,6 +61,15 @@ static uint32_t fdb_limit_of(const struct fdb *f, uint16_t port)
 	return lim;
 }
 
+int fdb_learn_check(const struct fdb *f, uint16_t port, bool moving)
+{
+	if (port >= f->max_ports)
+		return -EINVAL;
+	if (!moving && f->entries >= f->max_entries)
+		return -ENOSPC;
+	return f->port_cnt[port] >= fdb_limit_of(f, port) ? -EDQUOT : 0;
+}
+
 static void fdb_tbl_free(struct fdb_tbl *t)
 {
 	if (t == NULL)

@@ -103,6 +103,10 @@ void fdb_learn_ask(struct fdb *f, struct fdb_asked *asked, uint64_t key, uint16_
 
 /* Control thread: apply queued learn requests.  Returns how many were applied. */
 unsigned int fdb_learn_drain(struct fdb *f, uint32_t now);
+/* Control thread: would a MAC new to the table (moving: one moving from
+ * another port) be learned on port now?  0, -ENOSPC (table full; a move
+ * never needs room), -EDQUOT (the port is at its limit).  For kvsctl trace. */
+int fdb_learn_check(const struct fdb *f, uint16_t port, bool moving);
 /* Control thread (and unit tests): learn directly, with limits. 0 or -ENOSPC
  * (table full), -EDQUOT (port limit). */
 int fdb_learn(struct fdb *f, const struct rte_ether_addr *mac, uint16_t vlan, uint16_t port,

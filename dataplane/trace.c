@@ -7,7 +7,10 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "dataplane/port.h"
 #include "dataplane/trace.h"
+
+_Static_assert(DP_TRACE_MAX_OUT >= DP_MAX_PORTS, "a flood can reach every port");
 
 static struct dp_trace_out *out_of(struct dp_trace *tr, uint16_t port, enum dp_drop why)
 {

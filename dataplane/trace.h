@@ -17,7 +17,7 @@
 
 struct rte_mbuf;
 
-#define DP_TRACE_MAX_OUT 64
+#define DP_TRACE_MAX_OUT 1024 /* DP_MAX_PORTS: a flood can reach every port */
 
 struct dp_trace_out {
 	uint16_t port;    /* dataplane port id */

@@ -5,6 +5,7 @@ rule, where the MAC table has the source and destination, each output with its t
 its drop reason, or the frame's drop reason), and nothing is sent, counted or learned.
 `kvsctl trace PORT N` reports the next N frames the port receives the same way."""
 
+import json
 import subprocess
 import time
 
@@ -115,3 +116,55 @@ def test_trace_bad_requests(switch):
         assert r.returncode == rc and msg in r.stderr, (args, r.returncode, r.stderr)
     time.sleep(0.1)
     assert switch.json("memory/show")["capture"]["captures"] == 0
+
+
+def test_trace_knows_limits_links_jumbo_frames_and_pastes(switch, guests, tmp_path):
+    add_vhost_ports(switch, ["vm1", "vm2", "vm3"])
+    switch.vsctl("set", "Interface", "vm1", "other_config:mac-limit=1", "mtu_request=9000")
+    switch.vsctl("set", "Interface", "vm2", "mtu_request=9000")
+    g = attach(switch, guests, ["vm1", "vm2"])  # vm3: no guest, down
+    g["vm1"].send(dst=BCAST, count=1)
+    wait_learned(switch, MAC[1], "vm1")
+    # vm1 holds its one MAC: another source would not be learned
+    out = trace(switch, "vm1", frame(BCAST, SPOOF))
+    assert f"source: {SPOOF} unknown in VLAN 0: would not be learned: the port is at its " \
+        "mac-limit" in out, out
+    # the down port is named: its tx drops what the trace shows going to it
+    assert "output: vm3, untagged, 60 bytes, but vm3 is down: its tx drops it (tx_down)" in out
+    assert "output: vm2, untagged, 60 bytes\n" in out
+    # a jumbo frame: more than one mbuf, as it would arrive
+    out = trace(switch, "vm1", frame(MAC[2], MAC[1], payload=5000))
+    assert "a 5014-byte frame received on vm1" in out and "output: vm2, untagged, 5014 bytes" \
+        in out, out
+    # tcpdump -xx's lines, pasted as they are
+    pcap = tmp_path / "one.pcap"
+    data = bytes.fromhex(frame(BCAST, MAC[1], ethertype=0x0806, payload=28))
+    header = bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000")  # pcap, Ethernet
+    record = bytes(8) + len(data).to_bytes(4, "little") * 2  # time 0, caplen, len
+    pcap.write_bytes(header + record + data)
+    dump = subprocess.run(["tcpdump", "-xx", "-n", "-r", str(pcap)], capture_output=True,
+                          text=True, check=True).stdout
+    hexlines = "\n".join(ln for ln in dump.splitlines() if ln.strip().startswith("0x"))
+    assert hexlines.count("0x00") >= 2, dump
+    out = trace(switch, "vm1", hexlines)
+    assert f"a 42-byte frame received on vm1: {MAC[1]} > {BCAST}, ethertype 0x0806" in out, out
+    # live, as JSON: one object per frame
+    p = subprocess.Popen([str(KVSCTL), "--unixctl", str(switch.ctl), "--format", "json",
+                          "trace", "vm2", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    switch.wait_for(lambda: switch.json("memory/show")["capture"]["captures"] == 1, 10,
+                    "the trace's capture to start")
+    g["vm2"].send(dst=MAC[1], count=1, size=80)
+    out, err = p.communicate(timeout=15)
+    assert p.returncode == 0, err
+    body = out.split(":\n", 1)[1]
+    d = json.loads(body)
+    assert d["port"] == "vm2" and d["length"] == 80 and d["outputs"][0]["port"] == "vm1", out
+    # the port goes away before its frames come: exit 1, saying how many
+    p = subprocess.Popen([str(KVSCTL), "--unixctl", str(switch.ctl), "trace", "vm3", "3"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    switch.wait_for(lambda: switch.json("memory/show")["capture"]["captures"] == 1, 10,
+                    "the trace's capture to start")
+    switch.vsctl("del-port", "vm3")
+    out, err = p.communicate(timeout=15)
+    assert p.returncode == 1 and "0 of 3 frames traced" in err, (p.returncode, err)
