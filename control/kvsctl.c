@@ -161,6 +161,45 @@ static void trace_each(const struct capture_rec_frame *f, const uint8_t *frame, 
 	fflush(stdout);
 }
 
+/* The control socket, or -1 after saying why not. */
+static int reach(const char *unixctl)
+{
+	int fd = connect_to(unixctl);
+
+	if (fd < 0)
+		fprintf(stderr, "kvsctl: cannot reach kvswitchd at %s: %s\n", unixctl,
+			strerror(errno));
+	return fd;
+}
+
+/* capture and trace PORT N: a stream, not one answer (capture_cli.c); a
+ * trace sends each frame back as a trace request.  kvsctl's exit status. */
+static int run_capture(const char *unixctl, json_t *req, int timeout_s, bool json)
+{
+	json_t *params = json_object_get(req, "params");
+	struct trace_ctx tc = {
+		.unixctl = unixctl,
+		.port = json_string_value(json_object_get(params, "port")),
+		.timeout_ms = timeout_s * 1000,
+		.json = json,
+	};
+	bool trace = json_is_true(json_object_get(req, "trace"));
+	json_int_t want = json_integer_value(json_object_get(params, "count"));
+	int fd = reach(unixctl), status;
+
+	if (fd < 0)
+		return 3;
+	json_object_del(req, "trace");
+	status = capture_cli_run(fd, req, timeout_s, trace ? trace_each : NULL, &tc);
+	if (trace && status == 0 && (tc.failed || tc.n < want)) {
+		fprintf(stderr, "kvsctl: trace: %u of %lld frames traced\n", tc.n - tc.failed,
+			(long long)want);
+		status = 1;
+	}
+	close(fd);
+	return status;
+}
+
 /* How list and find answers are printed (ovs-vsctl's formatting options). */
 struct output {
 	char format[8]; /* text (= list), json, table, list */
@@ -330,33 +369,7 @@ int main(int argc, char **argv)
 	method = json_string_value(json_object_get(req, "method"));
 	snprintf(out.method, sizeof(out.method), "%s", method ? method : "");
 	if (strcmp(out.method, "capture") == 0) {
-		/* a stream, not one answer (capture_cli.c) */
-		fd = connect_to(unixctl);
-		if (fd < 0) {
-			fprintf(stderr, "kvsctl: cannot reach kvswitchd at %s: %s\n", unixctl,
-				strerror(errno));
-			json_decref(req);
-			return 3;
-		}
-		struct trace_ctx tc = {
-			.unixctl = unixctl,
-			.port = json_string_value(
-				json_object_get(json_object_get(req, "params"), "port")),
-			.timeout_ms = timeout_s * 1000,
-			.json = strcmp(out.format, "json") == 0,
-		};
-		bool trace = json_is_true(json_object_get(req, "trace"));
-		json_int_t want = json_integer_value(
-			json_object_get(json_object_get(req, "params"), "count"));
-
-		json_object_del(req, "trace");
-		status = capture_cli_run(fd, req, timeout_s, trace ? trace_each : NULL, &tc);
-		if (trace && status == 0 && (tc.failed || tc.n < want)) {
-			fprintf(stderr, "kvsctl: trace: %u of %lld frames traced\n",
-				tc.n - tc.failed, (long long)want);
-			status = 1;
-		}
-		close(fd);
+		status = run_capture(unixctl, req, timeout_s, strcmp(out.format, "json") == 0);
 		json_decref(req);
 		return status;
 	}
@@ -373,10 +386,8 @@ int main(int argc, char **argv)
 	json_object_set_new(req, "id", json_integer(1));
 	req_s = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
-	fd = connect_to(unixctl);
+	fd = reach(unixctl);
 	if (fd < 0) {
-		fprintf(stderr, "kvsctl: cannot reach kvswitchd at %s: %s\n", unixctl,
-			strerror(errno));
 		free(req_s);
 		return 3;
 	}

@@ -13,7 +13,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include <rte_mbuf.h>
 
 #include "control/cmd.h"
+#include "control/cmd_priv.h"
 #include "control/state.h"
 #include "control/trace.h"
 #include "dataplane/bridge.h"
@@ -33,33 +33,6 @@
 #include "dataplane/vlan.h"
 
 #define TRACE_MAX_FRAME 16384
-
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void bprintf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->cap - b->len < 512) {
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		char *s = realloc(b->s, cap);
-
-		if (s == NULL)
-			return;
-		b->s = s;
-		b->cap = cap;
-	}
-	va_start(ap, fmt);
-	n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		b->len += (size_t)n < b->cap - b->len ? (size_t)n : b->cap - b->len - 1;
-}
 
 /* Hex digits, any case; spaces, colons, dashes and dots between them are
  * ignored, and so are "0x" prefixes and tcpdump -xx's "0x0010:" offsets: a
@@ -122,6 +95,8 @@ static const char *port_name(int id)
 	return sp ? sp->name : "(a port being removed)";
 }
 
+/* Lower case, as OVS and kvsctl's other views print MACs (DPDK's
+ * rte_ether_format_addr prints upper case). */
 static void mac_text(char *s, size_t n, const uint8_t *m)
 {
 	snprintf(s, n, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
@@ -158,23 +133,23 @@ static void text_filter(struct buf *b, const struct sw_port *sp, const struct dp
 	int rule = rule_matched(sp, f);
 
 	if (flt == NULL) {
-		bprintf(b, "  ingress filter: none\n");
+		buf_printf(b, "  ingress filter: none\n");
 		json_object_set_new(d, "ingress_filter", json_null());
 		return;
 	}
-	bprintf(b, "  ingress filter: %s by %s", denied ? "denied" : "passed", flt->what);
+	buf_printf(b, "  ingress filter: %s by %s", denied ? "denied" : "passed", flt->what);
 	if (rule > 0) {
 		const struct filter_rule *r = &sp->filter_rules[FILTER_DIR_INGRESS].r[rule - 1];
 		char mac[18], mask[18];
 
 		mac_text(mac, sizeof(mac), r->mac.addr_bytes);
 		mac_text(mask, sizeof(mask), r->mask.addr_bytes);
-		bprintf(b, ", rule %d: %s %s %s/%s", rule, r->allow ? "allow" : "deny",
-			r->match_dst ? "dst" : "src", mac, mask);
+		buf_printf(b, ", rule %d: %s %s %s/%s", rule, r->allow ? "allow" : "deny",
+			   r->match_dst ? "dst" : "src", mac, mask);
 	} else if (rule == 0) {
-		bprintf(b, ", no rule matches: the default");
+		buf_printf(b, ", no rule matches: the default");
 	}
-	bprintf(b, "\n");
+	buf_printf(b, "\n");
 	json_object_set_new(
 		d, "ingress_filter",
 		json_pack("{s:s,s:b,s:i}", "filter", flt->what, "passed", !denied, "rule", rule));
@@ -193,51 +168,50 @@ static json_t *trace_text(const struct sw_port *sp, const uint8_t *f, size_t len
 
 	mac_text(dst, sizeof(dst), f);
 	mac_text(src, sizeof(src), f + 6);
-	bprintf(&b, "a %zu-byte frame received on %s: %s > %s, ethertype 0x%04x\n", len, sp->name,
-		src, dst, et);
+	buf_printf(&b, "a %zu-byte frame received on %s: %s > %s, ethertype 0x%04x\n", len,
+		   sp->name, src, dst, et);
 	json_object_set_new(d, "port", json_string(sp->name));
 	json_object_set_new(d, "length", json_integer((json_int_t)len));
 	if (!tr->classified) {
 		if (tr->rx_drop == DP_DROP_FILTER_INGRESS) {
-			bprintf(&b, "  vlan: accepted\n");
+			buf_printf(&b, "  vlan: accepted\n");
 			text_filter(&b, sp, tr, f, d);
 		}
-		bprintf(&b, "  result: dropped on receive: %s (%s)\n", dp_drop_name(tr->rx_drop),
-			dp_drop_desc(tr->rx_drop));
+		buf_printf(&b, "  result: dropped on receive: %s (%s)\n", dp_drop_name(tr->rx_drop),
+			   dp_drop_desc(tr->rx_drop));
 		json_object_set_new(d, "dropped", json_string(dp_drop_name(tr->rx_drop)));
 		json_object_set_new(d, "outputs", outs);
-		v = view_new(b.s, d);
-		free(b.s);
-		return v;
+		return buf_view(&b, d);
 	}
 	if (et == RTE_ETHER_TYPE_VLAN)
-		bprintf(&b, "  vlan: tagged %u, in VLAN %u",
-			(unsigned int)(f[14] << 8 | f[15]) & 0xfff, vid);
+		buf_printf(&b, "  vlan: tagged %u, in VLAN %u",
+			   (unsigned int)(f[14] << 8 | f[15]) & 0xfff, vid);
 	else
-		bprintf(&b, "  vlan: untagged, into VLAN %u%s", vid,
-			conf && conf->vlan.tag      ? " (the port's access VLAN)"
-			: conf && conf->vlan.native ? " (the port's native VLAN)"
-						    : "");
-	bprintf(&b, "\n");
+		buf_printf(&b, "  vlan: untagged, into VLAN %u%s", vid,
+			   conf && conf->vlan.tag      ? " (the port's access VLAN)"
+			   : conf && conf->vlan.native ? " (the port's native VLAN)"
+						       : "");
+	buf_printf(&b, "\n");
 	json_object_set_new(d, "vlan", json_integer(vid));
 	text_filter(&b, sp, tr, f, d);
 	if (tr->src_port == sp->dp->id) {
-		bprintf(&b, "  source: %s known on %s in VLAN %u\n", src, sp->name, vid);
+		buf_printf(&b, "  source: %s known on %s in VLAN %u\n", src, sp->name, vid);
 	} else {
 		int room = fdb_learn_check(conf->bridge->fdb, sp->dp->id, tr->src_port >= 0);
 
 		if (tr->src_port < 0)
-			bprintf(&b, "  source: %s unknown in VLAN %u: ", src, vid);
+			buf_printf(&b, "  source: %s unknown in VLAN %u: ", src, vid);
 		else
-			bprintf(&b, "  source: %s is on %s in VLAN %u: ", src,
-				port_name(tr->src_port), vid);
+			buf_printf(&b, "  source: %s is on %s in VLAN %u: ", src,
+				   port_name(tr->src_port), vid);
 		if (room == 0)
-			bprintf(&b, "would %s %s\n", tr->src_port < 0 ? "be learned on" : "move to",
-				sp->name);
+			buf_printf(&b, "would %s %s\n",
+				   tr->src_port < 0 ? "be learned on" : "move to", sp->name);
 		else
-			bprintf(&b, "would not be %s: %s\n", tr->src_port < 0 ? "learned" : "moved",
-				room == -EDQUOT ? "the port is at its mac-limit"
-						: "the MAC table is full");
+			buf_printf(&b, "would not be %s: %s\n",
+				   tr->src_port < 0 ? "learned" : "moved",
+				   room == -EDQUOT ? "the port is at its mac-limit"
+						   : "the MAC table is full");
 		json_object_set_new(d, "learn",
 				    json_string(room == 0         ? "yes"
 						: room == -EDQUOT ? "port at its limit"
@@ -246,12 +220,14 @@ static json_t *trace_text(const struct sw_port *sp, const uint8_t *f, size_t len
 	json_object_set_new(d, "source_port",
 			    tr->src_port < 0 ? json_null() : json_string(port_name(tr->src_port)));
 	if (tr->dst_group)
-		bprintf(&b, "  destination: %s, a group address: flooded in VLAN %u\n", dst, vid);
+		buf_printf(&b, "  destination: %s, a group address: flooded in VLAN %u\n", dst,
+			   vid);
 	else if (tr->dst_port < 0)
-		bprintf(&b, "  destination: %s unknown in VLAN %u: flooded\n", dst, vid);
+		buf_printf(&b, "  destination: %s unknown in VLAN %u: flooded\n", dst, vid);
 	else
-		bprintf(&b, "  destination: %s on %s in VLAN %u%s\n", dst, port_name(tr->dst_port),
-			vid, tr->flooded ? " (its port no longer takes the VLAN: flooded)" : "");
+		buf_printf(&b, "  destination: %s on %s in VLAN %u%s\n", dst,
+			   port_name(tr->dst_port), vid,
+			   tr->flooded ? " (its port no longer takes the VLAN: flooded)" : "");
 	json_object_set_new(d, "destination_port",
 			    tr->dst_port < 0 ? json_null() : json_string(port_name(tr->dst_port)));
 	json_object_set_new(d, "flooded", json_boolean(tr->flooded));
@@ -262,24 +238,24 @@ static json_t *trace_text(const struct sw_port *sp, const uint8_t *f, size_t len
 			char link[16] = "", e[64];
 
 			sent++;
-			bprintf(&b, "  output: %s, %s", port_name(o->port),
-				o->vid < 0 ? "untagged" : "tagged");
+			buf_printf(&b, "  output: %s, %s", port_name(o->port),
+				   o->vid < 0 ? "untagged" : "tagged");
 			if (o->vid >= 0)
-				bprintf(&b, " %d", o->vid);
+				buf_printf(&b, " %d", o->vid);
 			if (o->frames > 1)
-				bprintf(&b, ", cut into %u frames, %u bytes", o->frames, o->len);
+				buf_printf(&b, ", cut into %u frames, %u bytes", o->frames, o->len);
 			else
-				bprintf(&b, ", %u bytes", o->len);
+				buf_printf(&b, ", %u bytes", o->len);
 			/* the trace ends where the port's tx begins: say if that is down */
 			cmd_iface_column(port_name(o->port), "link_state", NULL, link, sizeof(link),
 					 e, sizeof(e));
 			if (strcmp(link, "down") == 0)
-				bprintf(&b, ", but %s is down: its tx drops it (tx_down)",
-					port_name(o->port));
-			bprintf(&b, "\n");
+				buf_printf(&b, ", but %s is down: its tx drops it (tx_down)",
+					   port_name(o->port));
+			buf_printf(&b, "\n");
 		} else {
-			bprintf(&b, "  output: %s, dropped: %s (%s)\n", port_name(o->port),
-				dp_drop_name(o->why), dp_drop_desc(o->why));
+			buf_printf(&b, "  output: %s, dropped: %s (%s)\n", port_name(o->port),
+				   dp_drop_name(o->why), dp_drop_desc(o->why));
 		}
 		v = json_pack("{s:s,s:s,s:i,s:i,s:i}", "port", port_name(o->port), "result",
 			      o->why == DP_DROP_MAX ? "sent" : dp_drop_name(o->why), "vlan", o->vid,
@@ -288,17 +264,15 @@ static json_t *trace_text(const struct sw_port *sp, const uint8_t *f, size_t len
 	}
 	json_object_set_new(d, "outputs", outs);
 	if (tr->rx_drop != DP_DROP_MAX) {
-		bprintf(&b, "  result: dropped: %s (%s)\n", dp_drop_name(tr->rx_drop),
-			dp_drop_desc(tr->rx_drop));
+		buf_printf(&b, "  result: dropped: %s (%s)\n", dp_drop_name(tr->rx_drop),
+			   dp_drop_desc(tr->rx_drop));
 		json_object_set_new(d, "dropped", json_string(dp_drop_name(tr->rx_drop)));
 	} else {
-		bprintf(&b, "  result: %s to %u port%s\n", tr->flooded ? "flooded" : "forwarded",
-			sent, sent == 1 ? "" : "s");
+		buf_printf(&b, "  result: %s to %u port%s\n", tr->flooded ? "flooded" : "forwarded",
+			   sent, sent == 1 ? "" : "s");
 		json_object_set_new(d, "dropped", sent ? json_null() : json_string("all outputs"));
 	}
-	v = view_new(b.s, d);
-	free(b.s);
-	return v;
+	return buf_view(&b, d);
 }
 
 /* The frame in mbufs of pool, chained as a guest's large frame arrives. */

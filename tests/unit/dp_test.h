@@ -90,6 +90,25 @@ static inline int test_frame_vlan(const struct rte_mbuf *m)
 	return rte_be_to_cpu_16(((const struct rte_vlan_hdr *)(eh + 1))->vlan_tci) & 0xfff;
 }
 
+/* A test port's rx: nothing (tests hand bursts to dp_process_burst). */
+static inline uint16_t test_rx_none(struct dp_port *p, uint16_t q, struct rte_mbuf **pkts,
+				    uint16_t n)
+{
+	(void)p, (void)q, (void)pkts, (void)n;
+	return 0;
+}
+
+/* A test port's tx that counts the frames in *(unsigned int *)p->priv and
+ * frees them (it owns them, as a real port's tx does). */
+static inline uint16_t test_tx_count(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts,
+				     uint16_t n)
+{
+	(void)pmd;
+	*(unsigned int *)p->priv += n;
+	rte_pktmbuf_free_bulk(pkts, n);
+	return n;
+}
+
 /* p in br, access VLAN tag, or (tag 0) trunk of the VLANs trunks[] (NULL:
  * every VLAN). */
 static inline void test_port_vlan(struct dp_port *p, struct dp_bridge *br, uint16_t tag,

@@ -50,13 +50,7 @@ static uint16_t sink_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **p
 	return ok;
 }
 
-static uint16_t sink_rx(struct dp_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
-{
-	(void)p, (void)q, (void)pkts, (void)n;
-	return 0;
-}
-
-static const struct dp_port_ops sink_ops = {.rx_burst = sink_rx, .tx_burst = sink_tx};
+static const struct dp_port_ops sink_ops = {.rx_burst = test_rx_none, .tx_burst = sink_tx};
 
 /* tag: access VLAN or 0; trunks: NULL = all VLANs */
 static void port_conf(int i, uint16_t tag, const uint16_t *trunks, int n_trunks)

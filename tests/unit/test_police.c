@@ -29,21 +29,7 @@ static struct dp_bridge *br;
 static struct dp_pmd_ctx *ctx;
 static unsigned int sent[NPORTS];
 
-static uint16_t count_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n)
-{
-	(void)pmd;
-	*(unsigned int *)p->priv += n;
-	rte_pktmbuf_free_bulk(pkts, n);
-	return n;
-}
-
-static uint16_t no_rx(struct dp_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
-{
-	(void)p, (void)q, (void)pkts, (void)n;
-	return 0;
-}
-
-static const struct dp_port_ops ops = {.rx_burst = no_rx, .tx_burst = count_tx};
+static const struct dp_port_ops ops = {.rx_burst = test_rx_none, .tx_burst = test_tx_count};
 
 static int setup(void **state)
 {

@@ -43,13 +43,7 @@ static uint16_t seen_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **p
 	return n;
 }
 
-static uint16_t no_rx(struct dp_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
-{
-	(void)p, (void)q, (void)pkts, (void)n;
-	return 0;
-}
-
-static const struct dp_port_ops ops = {.rx_burst = no_rx, .tx_burst = seen_tx};
+static const struct dp_port_ops ops = {.rx_burst = test_rx_none, .tx_burst = seen_tx};
 
 static int setup(void **state)
 {
