@@ -33,6 +33,9 @@
  * tick this absorbs 4M new MACs/s before requests are lost (and counted). */
 #define FDB_DRAIN_BURST 32
 
+/* Multipliers a rebuild draws before giving up on fitting the old entries. */
+#define FDB_REBUILD_DRAWS 8
+
 /* A name must fit the request ring's name ("FDBQ_" + name). */
 #define FDB_NAME_MAX 18
 
@@ -240,39 +243,58 @@ static void fdb_del_way(struct fdb *f, struct fdb_bucket *b, unsigned int w)
 
 /* ---- rebuild: resize, and compaction of the overflow pool ---- */
 
-/*
- * Writer: replace the table by a new one for max_entries holding the same
- * entries.  Readers switch over at their next burst; until the grace period
- * is over some may still refresh timestamps in the old table, so those are
- * merged back afterwards.  Costs one full copy and, with RCU, one blocking
- * grace period.  Tombstones of the old table simply vanish with it.
- */
-static int fdb_rebuild(struct fdb *f, uint32_t max_entries)
+/* Writer: a new table for max_entries, with a new multiplier, holding old's
+ * entries; NULL with errno ENOMEM, or ENOSPC when this multiplier piles more
+ * than a chain holds into one bucket. */
+static struct fdb_tbl *fdb_tbl_copy(struct fdb *f, const struct fdb_tbl *old, uint32_t max_entries)
 {
-	struct fdb_tbl *old = f->tbl, *nt;
-	struct fdb_bucket *b;
+	const struct fdb_bucket *b;
+	struct fdb_tbl *nt;
 	unsigned int w;
 	uint32_t i;
-	int rc;
 
 	nt = fdb_tbl_create(f, max_entries);
 	if (nt == NULL)
-		return -errno;
+		return NULL;
 	for (i = 0; i < old->n_buckets; i++) {
 		b = &old->b[i];
 		for (w = 0; w < FDB_WAYS; w++) {
 			if (!(b->key[w] & FDB_KEY_VALID))
 				continue;
-			rc = fdb_tbl_insert(nt, b->key[w], b->port[w],
-					    __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED));
-			if (rc < 0) {
-				/* only a chain of FDB_CHAIN_MAX full buckets in
-				 * the old table can fail to fit a smaller one */
+			if (fdb_tbl_insert(nt, b->key[w], b->port[w],
+					   __atomic_load_n(&b->seen[w], __ATOMIC_RELAXED)) < 0) {
 				fdb_tbl_free(nt);
-				return rc;
+				errno = ENOSPC;
+				return NULL;
 			}
 		}
 	}
+	return nt;
+}
+
+/*
+ * Writer: replace the table by a new one for max_entries holding the same
+ * entries.  Readers switch over at their next burst; until the grace period
+ * is over some may still refresh timestamps in the old table, so those are
+ * merged back afterwards.  Costs one full copy per multiplier drawn and, with
+ * RCU, one blocking grace period.  Tombstones of the old table simply vanish
+ * with it.  A multiplier that cannot hold the old entries (as likely as the
+ * bad draws fdb_add_key rehashes for: 1 in 20000 growths of
+ * test_set_params failed with a single draw) is drawn again, up to
+ * FDB_REBUILD_DRAWS times; then -ENOSPC and the old table stays.
+ */
+static int fdb_rebuild(struct fdb *f, uint32_t max_entries)
+{
+	struct fdb_tbl *old = f->tbl, *nt = NULL;
+	struct fdb_bucket *b;
+	unsigned int w, d;
+	uint32_t i;
+
+	errno = ENOSPC;
+	for (d = 0; d < FDB_REBUILD_DRAWS && nt == NULL && errno == ENOSPC; d++)
+		nt = fdb_tbl_copy(f, old, max_entries);
+	if (nt == NULL)
+		return -errno;
 	__atomic_store_n(&f->tbl, nt, __ATOMIC_RELEASE);
 	f->n_tomb_new = f->n_tomb_wait = 0;
 
@@ -319,21 +341,28 @@ static int fdb_add_key(struct fdb *f, uint64_t key, uint16_t port, uint32_t now)
 			return -ENOSPC;
 		rc = fdb_tbl_insert(f->tbl, key, port, now);
 	}
-	if (rc == -ENOSPC && now != f->rehash_at) {
-		/*
-		 * A full chain (FDB_CHAIN_MAX + 1 buckets) in a table with
-		 * room: with 2 keys per bucket on average that is the
-		 * multiplier this table drew piling keys together.
-		 * Multiply-shift does that to an arithmetic run of keys
-		 * (sequential MACs) for a few multipliers in a thousand,
-		 * refusing MACs in a table almost empty.  A rebuild draws
-		 * another.  At most once a second, so a guest that fills a
-		 * chain on purpose costs one rebuild a second, not one a frame.
-		 */
-		f->rehash_at = now;
+	if (rc == -ENOSPC && now != f->rehash_sec) {
+		f->rehash_sec = now;
+		f->rehash_left = FDB_REHASH_PER_S;
+	}
+	/*
+	 * A full chain (FDB_CHAIN_MAX + 1 buckets) in a table with room: with
+	 * 2 keys per bucket on average that is the multiplier this table drew
+	 * piling keys together.  Multiply-shift does that to an arithmetic run
+	 * of keys (sequential MACs) for a few multipliers in a thousand,
+	 * refusing MACs in a table almost empty.  A rebuild draws another.
+	 * Several a second, as one draw a second left 1 table in 20000
+	 * refusing a MAC of a sequential run learnt within a second, and a
+	 * budget so that a guest filling a chain on purpose costs a few
+	 * rebuilds a second, not one a frame.  A draw that cannot hold the
+	 * old keys leaves the table as it was.
+	 */
+	while (rc == -ENOSPC && f->rehash_left > 0) {
+		f->rehash_left--;
 		f->rehashes++;
-		if (fdb_rebuild(f, RTE_MAX(f->max_entries, (f->tbl->mask + 1) * 2)) == 0)
-			rc = fdb_tbl_insert(f->tbl, key, port, now);
+		if (fdb_rebuild(f, RTE_MAX(f->max_entries, (f->tbl->mask + 1) * 2)) == -ENOMEM)
+			break;
+		rc = fdb_tbl_insert(f->tbl, key, port, now);
 	}
 	return rc == -ENOBUFS ? -ENOSPC : rc;
 }
@@ -371,6 +400,7 @@ struct fdb *fdb_create(const struct fdb_params *p)
 		return NULL;
 	}
 	memcpy(f->name, p->name, len + 1);
+	f->rehash_left = FDB_REHASH_PER_S; /* for second 0 */
 	f->qsv = p->qsv;
 	f->socket_id = p->socket_id;
 	f->max_entries = p->max_entries;

@@ -39,6 +39,9 @@
 
 #define FDB_WAYS      4
 #define FDB_CHAIN_MAX 4 /* overflow buckets after a primary one */
+/* New multipliers a table may draw in one second after full chains (see
+ * fdb_add_key): what a guest crafting collisions can cost it. */
+#define FDB_REHASH_PER_S 4
 
 #define FDB_KEY_FREE  UINT64_C(0)
 #define FDB_KEY_TOMB  UINT64_C(1) /* deleted, waiting for a grace period */
@@ -173,8 +176,9 @@ struct fdb {
 	uint32_t *port_cnt; /* [max_ports] entries held by each port */
 	uint32_t *port_lim; /* [max_ports] override, 0 = bridge default */
 	uint64_t learned, moved, aged, refused_full, refused_limit, refused_chain;
-	uint64_t rehashes;  /* rebuilds with a new multiplier after a full chain */
-	uint32_t rehash_at; /* `now` of the last one: at most one a second */
+	uint64_t rehashes;        /* rebuilds with a new multiplier after a full chain */
+	uint32_t rehash_sec;      /* the second rehash_left is for */
+	unsigned int rehash_left; /* draws left in it, of FDB_REHASH_PER_S */
 	/* Deleted slots (bucket * FDB_WAYS + way) waiting for a grace period:
 	 * `tomb_new` since the last token, `tomb_wait` behind `tomb_token`. */
 	uint32_t *tomb_new, *tomb_wait;

@@ -237,14 +237,16 @@ static void test_learn_ask(void **state)
 	fdb_destroy(f);
 }
 
-/* MACs of one VLAN that land in the same primary bucket of f's table. */
-static unsigned int colliding(const struct fdb *f, uint16_t vlan, uint32_t *idx, unsigned int n)
+/* n MACs of one VLAN that land in one primary bucket of f's current table,
+ * taken from index *next on; *next moves past the last one. */
+static unsigned int colliding(const struct fdb *f, uint16_t vlan, uint32_t *next, uint32_t *idx,
+			      unsigned int n)
 {
 	const struct fdb_tbl *t = fdb_tbl_get(f);
 	uint32_t want = UINT32_MAX, i;
 	unsigned int k = 0;
 
-	for (i = 1; k < n && i < 10000000; i++) {
+	for (i = *next; k < n && i < *next + 10000000; i++) {
 		struct rte_ether_addr m = mac_of(i);
 		uint32_t bkt = (uint32_t)(fdb_bucket_of(t, fdb_key_of_mac(&m, vlan)) - t->b);
 
@@ -253,52 +255,96 @@ static unsigned int colliding(const struct fdb *f, uint16_t vlan, uint32_t *idx,
 		if (bkt == want)
 			idx[k++] = i;
 	}
+	*next = i;
 	return k;
 }
 
-/* A bucket overflows into chained buckets, up to FDB_CHAIN_MAX of them: a
- * guest crafting colliding MACs is refused (counted) past that, while the
- * table still has room for everyone else. */
+static uint32_t bucket_of_idx(const struct fdb *f, uint32_t i, uint16_t vlan)
+{
+	const struct fdb_tbl *t = fdb_tbl_get(f);
+	struct rte_ether_addr m = mac_of(i);
+
+	return (uint32_t)(fdb_bucket_of(t, fdb_key_of_mac(&m, vlan)) - t->b);
+}
+
+/* Learn idx[0..n) on vlan until one is refused: how many went in. */
+static unsigned int learn_until_refused(struct fdb *f, const uint32_t *idx, unsigned int n,
+					uint16_t vlan, uint32_t now)
+{
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		rc = learn_idx(f, idx[i], vlan, (uint16_t)(i % 4), now);
+		if (rc == -ENOSPC)
+			break;
+		assert_int_equal(rc, 0);
+	}
+	return i;
+}
+
+/*
+ * A bucket overflows into chained buckets, up to FDB_CHAIN_MAX of them.  A
+ * full chain in a table with room draws a new multiplier, FDB_REHASH_PER_S
+ * times a second.  MACs crafted to collide (this test knows the multiplier, a
+ * guest does not) past that budget are refused and counted, while the table
+ * still has room for everyone else; the next second brings a new budget.
+ */
 static void test_bucket_chain(void **state)
 {
 	const unsigned int fit = FDB_WAYS * (1 + FDB_CHAIN_MAX);
 	struct fdb *f = mk_fdb("t_chain", 4096, 0, 300, 4, NULL);
-	uint32_t idx[64];
-	unsigned int i;
+	uint32_t idx[64], next = 1, chain_bkt, other;
+	unsigned int i, round, in = fit + 1;
 
 	(void)state;
-	assert_int_equal(colliding(f, 1, idx, fit + 2), fit + 2);
-	for (i = 0; i < fit; i++)
-		assert_int_equal(learn_idx(f, idx[i], 1, (uint16_t)(i % 4), 0), 0);
-	assert_int_equal(learn_idx(f, idx[fit], 1, 0, 0), -ENOSPC);
+	/* Each round overflows one chain of the current table, which draws a
+	 * new multiplier (or several, if a draw is bad for the new MAC), and
+	 * the crafted MACs go in; until the budget is spent. */
+	for (round = 0; round <= FDB_REHASH_PER_S && in == fit + 1; round++) {
+		assert_int_equal(colliding(f, 1, &next, idx, fit + 1), fit + 1);
+		chain_bkt = bucket_of_idx(f, idx[0], 1);
+		in = learn_until_refused(f, idx, fit + 1, 1, 0);
+	}
+	assert_true(in <= fit);
+	assert_true(in > 0); /* the chain held no leftovers of earlier rounds */
+	assert_int_equal(stats_of(f).rehashes, FDB_REHASH_PER_S);
 	assert_int_equal(stats_of(f).refused_chain, 1);
 	assert_int_equal(stats_of(f).refused_full, 0);
-	for (i = 0; i < fit; i++)
+	for (i = 0; i < in; i++)
 		assert_int_equal(lookup_idx(f, idx[i], 1), i % 4);
-	assert_int_equal(lookup_idx(f, idx[fit], 1), FDB_PORT_NONE);
-	/* another VLAN, another bucket: unaffected */
-	assert_int_equal(learn_idx(f, idx[fit], 2, 0, 0), 0);
+	assert_int_equal(lookup_idx(f, idx[in], 1), FDB_PORT_NONE);
+	/* another VLAN, another bucket: unaffected (and no draw left) */
+	for (other = 2; bucket_of_idx(f, idx[in], (uint16_t)other) == chain_bkt; other++)
+		;
+	assert_int_equal(learn_idx(f, idx[in], (uint16_t)other, 0, 0), 0);
+	assert_int_equal(stats_of(f).rehashes, FDB_REHASH_PER_S);
 	/* the bucket hash is keyed per table: another table spreads them */
 	{
 		struct fdb *g = mk_fdb("t_chain2", 4096, 0, 300, 4, NULL);
-		const struct fdb_tbl *tg = fdb_tbl_get(g);
 		bool seen[4096] = {false};
 		unsigned int spread = 0;
 
-		for (i = 0; i < fit + 2; i++) {
-			struct rte_ether_addr m = mac_of(idx[i]);
-			uint32_t bk = (uint32_t)(fdb_bucket_of(tg, fdb_key_of_mac(&m, 1)) - tg->b);
+		for (i = 0; i <= in; i++) {
+			uint32_t bk = bucket_of_idx(g, idx[i], 1);
 
 			spread += !seen[bk];
 			seen[bk] = true;
 		}
-		assert_true(spread > (fit + 2) / 2);
+		assert_true(spread > (in + 1) / 2);
 		fdb_destroy(g);
 	}
-	/* a freed way in the chain takes the next one (no RCU here) */
-	assert_int_equal(fdb_flush_port(f, 1), fit / 4);
-	assert_int_equal(learn_idx(f, idx[fit + 1], 1, 3, 0), 0);
-	assert_int_equal(lookup_idx(f, idx[fit + 1], 1), 3);
+	/* a freed way in the chain takes the refused MAC, still in second 0
+	 * with no draw left (no RCU here) */
+	assert_true(fdb_flush_port(f, 0) >= 1); /* idx[0] was on port 0 */
+	assert_int_equal(learn_idx(f, idx[in], 1, 3, 0), 0);
+	assert_int_equal(lookup_idx(f, idx[in], 1), 3);
+	assert_int_equal(stats_of(f).rehashes, FDB_REHASH_PER_S);
+	/* the next second: a new budget, and crafted MACs go in again */
+	assert_int_equal(colliding(f, 1, &next, idx, fit + 1), fit + 1);
+	assert_int_equal(learn_until_refused(f, idx, fit + 1, 1, 1), fit + 1);
+	assert_true(stats_of(f).rehashes > FDB_REHASH_PER_S);
+	assert_int_equal(stats_of(f).refused_chain, 1);
 	fdb_destroy(f);
 }
 
@@ -311,7 +357,7 @@ static void test_tombstone_grace(void **state)
 	struct fdb *f;
 	const struct fdb_tbl *t;
 	struct fdb_bucket *b;
-	uint32_t idx[8];
+	uint32_t idx[8], next = 1;
 	unsigned int w, wa = 0;
 
 	(void)state;
@@ -319,7 +365,7 @@ static void test_tombstone_grace(void **state)
 	assert_non_null(qsv);
 	assert_int_equal(rte_rcu_qsbr_init(qsv, 1), 0);
 	f = mk_fdb("t_tomb", 64, 0, 300, 4, qsv);
-	assert_int_equal(colliding(f, 0, idx, 6), 6);
+	assert_int_equal(colliding(f, 0, &next, idx, 6), 6);
 	/* a reader is online and has not reported a quiescent state */
 	assert_int_equal(rte_rcu_qsbr_thread_register(qsv, 0), 0);
 	rte_rcu_qsbr_thread_online(qsv, 0);
