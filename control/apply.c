@@ -34,6 +34,7 @@
 #include "control/balance.h"
 #include "control/capture.h"
 #include "control/metrics.h"
+#include "control/mirror.h"
 #include "control/police.h"
 #include "control/port_filter.h"
 #include "control/rxq_plan.h"
@@ -294,6 +295,7 @@ static int publish_conf(struct sw_port *p)
 	c.max_len = p->cfg.mtu + RTE_ETHER_HDR_LEN;
 	c.bridge = bridge_ptr(p->bridge);
 	c.tx_retries_max = p->cfg.tx_retries_max;
+	c.mirror_out = p->mirror_out;
 	if (p->dp->kind == DP_PORT_VHOST)
 		vhost_port_set_offloads(p->dp, vhost_offloads(&p->cfg));
 	else if (p->dp->kind == DP_PORT_ETHDEV)
@@ -301,7 +303,9 @@ static int publish_conf(struct sw_port *p)
 	return dp_port_set_conf(p->dp, &c);
 }
 
-static void publish_members(void)
+/* After any change of the open ports: the bridges' member lists and flood
+ * lists, and their mirrors (from db, the configuration being applied). */
+static void publish_members(const struct db *db)
 {
 	static uint16_t ids[DP_MAX_PORTS];
 	unsigned int b, i;
@@ -316,6 +320,7 @@ static void publish_members(void)
 				ids[n++] = sw.ports[i]->dp->id;
 		dp_bridge_set_members(sw.bridges[b]->dp, ids, n);
 	}
+	mirror_publish(db);
 }
 
 /*
@@ -367,7 +372,7 @@ static struct dp_bridge *create_bridge(const char *name, const struct db_bridge_
 /* Close ports being reopened (same socket path or device cannot be open
  * twice).  Their sw_port keeps the old cfg until the commit, so a failed
  * transaction can open them again as they were. */
-static void close_for_reopen(struct sw_port **sps, unsigned int n)
+static void close_for_reopen(const struct db *db, struct sw_port **sps, unsigned int n)
 {
 	static struct dp_port *closing[DP_MAX_PORTS];
 	unsigned int i;
@@ -377,7 +382,7 @@ static void close_for_reopen(struct sw_port **sps, unsigned int n)
 		closing[i] = sps[i]->dp;
 		sps[i]->dp = NULL;
 	}
-	publish_members();
+	publish_members(db);
 	apply_replan();
 	for (i = 0; i < n; i++) {
 		fdb_forget_port(closing[i]->id);
@@ -400,7 +405,7 @@ static void restore_reopened(struct sw_port **sps, unsigned int n)
 		port_filter_restore(sps[i]);
 		dp_port_publish(sps[i]->dp);
 	}
-	publish_members();
+	publish_members(sw.db);
 	apply_replan();
 }
 
@@ -526,7 +531,7 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 		struct db_port_cfg c;
 
 		if (i == n_first_in_place && n_reopen) {
-			close_for_reopen(reopen, n_reopen);
+			close_for_reopen(db, reopen, n_reopen);
 			reopened_closed = true;
 		}
 		db_port_cfg(opens[i].dbp, &c);
@@ -628,7 +633,7 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 		sw.n_ports--;
 		free(sp);
 	}
-	publish_members();
+	publish_members(db);
 	apply_replan(); /* includes a grace period */
 	for (i = 0; i < n_gone; i++) {
 		fdb_forget_port(gone[i]);
@@ -669,6 +674,9 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 			    (sp->cfg.tag != c.tag || sp->cfg.native_vlan != c.native_vlan ||
 			     memcmp(sp->cfg.trunks, c.trunks, sizeof(c.trunks)) != 0))
 				fdb_forget_port(sp->dp->id);
+			if (sp->dp && sp->mirror_out != mirror_is_output(dbb, sp->name))
+				fdb_forget_port(sp->dp->id); /* a mirror's output learns nothing */
+			sp->mirror_out = mirror_is_output(dbb, sp->name);
 			sp->cfg = c;
 			snprintf(sp->bridge, sizeof(sp->bridge), "%s", dbb->name);
 			publish_conf(sp);
@@ -686,7 +694,7 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 			dp_port_publish(sp->dp);
 		}
 	}
-	publish_members();
+	publish_members(db);
 	port_filter_end();
 
 	/* gone bridges: their ports are gone and no conf points at them */

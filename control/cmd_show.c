@@ -223,6 +223,52 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 	return st;
 }
 
+static json_t *names_json(char *const *names, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(names[i]));
+	return a;
+}
+
+/* ", col=[a, b]" after sep, or nothing for no names; the next separator. */
+static const char *names_text(struct buf *b, const char *sep, const char *col, char *const *names,
+			      size_t n)
+{
+	if (n == 0)
+		return sep;
+	buf_printf(b, "%s%s=[", sep, col);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(b, "%s%s", i ? ", " : "", names[i]);
+	buf_printf(b, "]");
+	return ", ";
+}
+
+/* A bridge's mirror: one text line under its ports, and its JSON. */
+static json_t *mirror_view(const struct db_mirror *m, struct buf *b)
+{
+	json_t *vlans = json_array();
+	const char *sep = m->select_all ? ", " : "";
+
+	buf_printf(b, "        Mirror %s: {%s", m->name, m->select_all ? "select_all=true" : "");
+	sep = names_text(b, sep, "select_src_port", m->src_ports, m->n_src);
+	sep = names_text(b, sep, "select_dst_port", m->dst_ports, m->n_dst);
+	/* with no select_all and no ports it copies nothing, as in OVS */
+	if (sep[0] == '\0')
+		buf_printf(b, "selects=nothing");
+	for (uint16_t k = 0; k < m->n_vlans; k++) {
+		buf_printf(b, "%s%u", k ? ", " : ", select_vlan=[", m->select_vlans[k]);
+		json_array_append_new(vlans, json_integer(m->select_vlans[k]));
+	}
+	buf_printf(b, "%s, output_port=%s}\n", m->n_vlans ? "]" : "",
+		   m->output_port ? m->output_port : "");
+	return json_pack("{s:s,s:b,s:o,s:o,s:o,s:s?}", "name", m->name, "select_all", m->select_all,
+			 "select_src_port", names_json(m->src_ports, m->n_src), "select_dst_port",
+			 names_json(m->dst_ports, m->n_dst), "select_vlan", vlans, "output_port",
+			 m->output_port);
+}
+
 json_t *show_config(json_t *params, int *code, char *err, size_t errlen)
 {
 	struct buf b = {0};
@@ -233,7 +279,7 @@ json_t *show_config(json_t *params, int *code, char *err, size_t errlen)
 	json_object_set_new(data, "other_config", smap_json(&sw.db->other_config));
 	for (i = 0; i < sw.db->n_bridges; i++) {
 		const struct db_bridge *dbb = sw.db->bridges[i];
-		json_t *br = json_object(), *ports = json_array();
+		json_t *br = json_object(), *ports = json_array(), *mirrors;
 
 		buf_printf(&b, "    Bridge %s\n", dbb->name);
 		smap_text(&b, 8, "other_config", &dbb->other_config);
@@ -297,6 +343,10 @@ json_t *show_config(json_t *params, int *code, char *err, size_t errlen)
 			json_array_append_new(ports, p);
 		}
 		json_object_set_new(br, "ports", ports);
+		mirrors = json_array();
+		for (j = 0; j < dbb->n_mirrors; j++)
+			json_array_append_new(mirrors, mirror_view(dbb->mirrors[j], &b));
+		json_object_set_new(br, "mirrors", mirrors);
 		json_array_append_new(brs, br);
 	}
 	json_object_set_new(data, "bridges", brs);

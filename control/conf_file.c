@@ -33,6 +33,14 @@
  *           mtu_request: 9000
  *           ingress_policing_rate: 10000   # kbit/s (OVS's Interface column)
  *           ingress_policing_burst: 1000   # kbit
+ *       mirrors:
+ *         m0:                  # mirror name (OVS's Mirror table)
+ *           select_all: false  # every frame of the bridge
+ *           select_src_port: [vm1]     # frames received on these ports
+ *           select_dst_port: [vm1]     # frames sent to these ports
+ *           select_vlan: [10]  # only in these VLANs (none: all)
+ *           output_port: vm2   # required: where the copies go
+ *           output_vlan: 10    # read, and refused by db_validate()
  *
  * Scalars may be plain or quoted; all values are kept as text.  Unknown
  * keys, duplicate keys and a node of the wrong kind are errors.
@@ -214,39 +222,57 @@ static int load_ovs(struct loader *l, yaml_node_t *m)
 	return rc;
 }
 
-/* trunks: [10, 20] or the text forms db_set() takes. */
-static int load_trunks(struct loader *l, const char *port, yaml_node_t *k, yaml_node_t *v)
+static yaml_node_t *item(struct loader *l, yaml_node_t *seq, size_t i)
 {
-	yaml_node_item_t *it;
+	return node(l, seq->data.sequence.items.start[i]);
+}
+
+/* A list of non-empty scalars, or nothing ("key:" alone, an empty list);
+ * n is its length.  what names the record, k the key, items what it lists. */
+static int check_list(struct loader *l, const char *what, yaml_node_t *k, yaml_node_t *v,
+		      const char *items, size_t *n)
+{
+	*n = 0;
+	if (is_empty(v))
+		return 0;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return lerr(l, line_of(v), -EINVAL, "%s: %s must be a list of %s, not %s", what,
+			    text_of(k), items, kind_name(v));
+	for (size_t i = 0; v->data.sequence.items.start + i < v->data.sequence.items.top; i++) {
+		yaml_node_t *it = item(l, v, i);
+
+		if (it->type != YAML_SCALAR_NODE || text_of(it)[0] == '\0')
+			return lerr(l, line_of(it), -EINVAL, "%s: %s items must be %s, not %s",
+				    what, text_of(k), items,
+				    it->type == YAML_SCALAR_NODE ? "an empty value"
+								 : kind_name(it));
+		(*n)++;
+	}
+	return 0;
+}
+
+/* trunks: [10, 20] or the text forms db_set() takes. */
+static int load_trunks(struct loader *l, const char *what, const char *port, yaml_node_t *k,
+		       yaml_node_t *v)
+{
 	char *text;
-	size_t len = 0, cap;
+	size_t n, len = 0, cap = 1;
 	int rc;
 
 	if (v->type == YAML_SCALAR_NODE)
 		return set(l, v, "Port", port, "trunks", NULL, text_of(v), NULL);
-	if (v->type != YAML_SEQUENCE_NODE)
-		return lerr(l, line_of(v), -EINVAL, "port '%s': trunks must be a list, not %s",
-			    port, kind_name(v));
-	cap = 1;
-	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
-		cap += node(l, *it)->type == YAML_SCALAR_NODE ? strlen(text_of(node(l, *it))) + 1
-							      : 0;
+	rc = check_list(l, what, k, v, "VLAN numbers", &n);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		cap += strlen(text_of(item(l, v, i))) + 1;
 	text = malloc(cap);
 	if (text == NULL)
 		return lerr(l, line_of(k), -ENOMEM, "out of memory");
 	text[0] = '\0';
-	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-		yaml_node_t *item = node(l, *it);
-
-		if (item->type != YAML_SCALAR_NODE) {
-			free(text);
-			return lerr(l, line_of(item), -EINVAL,
-				    "port '%s': trunks items must be VLAN numbers, not %s", port,
-				    kind_name(item));
-		}
+	for (size_t i = 0; i < n; i++)
 		len += (size_t)snprintf(text + len, cap - len, "%s%s", len ? "," : "",
-					text_of(item));
-	}
+					text_of(item(l, v, i)));
 	rc = set(l, v, "Port", port, "trunks", NULL, text, NULL);
 	free(text);
 	return rc;
@@ -297,7 +323,7 @@ static int load_port(struct loader *l, const char *bridge, yaml_node_t *name, ya
 			if (rc == 0)
 				rc = set(l, v, "Port", port, key, NULL, value, NULL);
 		} else if (strcmp(key, "trunks") == 0) {
-			rc = load_trunks(l, port, k, v);
+			rc = load_trunks(l, what, port, k, v);
 		} else {
 			rc = lerr(l, line_of(k), -EINVAL,
 				  "port '%s': unknown key '%s' (expected type, options, "
@@ -311,11 +337,132 @@ static int load_port(struct loader *l, const char *bridge, yaml_node_t *name, ya
 	return rc;
 }
 
+/* select_src_port, select_dst_port: port names, pointing into the document
+ * until db_mirror_put() copies them. */
+static int load_names(struct loader *l, const char *what, yaml_node_t *k, yaml_node_t *v,
+		      char ***out, size_t *n_out)
+{
+	size_t n;
+	int rc = check_list(l, what, k, v, "port names", &n);
+
+	if (rc || n == 0)
+		return rc;
+	*out = calloc(n, sizeof(**out));
+	if (*out == NULL)
+		return lerr(l, line_of(k), -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		(*out)[i] = (char *)text_of(item(l, v, i));
+	*n_out = n;
+	return 0;
+}
+
+static int load_vlans(struct loader *l, const char *what, yaml_node_t *k, yaml_node_t *v,
+		      struct db_mirror *mi)
+{
+	size_t n;
+	int rc = check_list(l, what, k, v, "VLAN numbers", &n);
+
+	if (rc || n == 0)
+		return rc;
+	mi->select_vlans = calloc(n, sizeof(*mi->select_vlans));
+	if (mi->select_vlans == NULL)
+		return lerr(l, line_of(k), -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *it = item(l, v, i);
+		uint64_t vlan;
+
+		if (db_parse_uint(text_of(it), 4095, &vlan) != 0)
+			return lerr(l, line_of(it), -EINVAL,
+				    "%s: select_vlan: '%s' is not a VLAN number (0..4095)", what,
+				    text_of(it));
+		mi->select_vlans[i] = (uint16_t)vlan;
+	}
+	mi->n_vlans = (uint16_t)n;
+	return 0;
+}
+
+/* One key of a mirror into mi. */
+static int load_mirror_key(struct loader *l, const char *what, yaml_node_t *k, yaml_node_t *v,
+			   struct db_mirror *mi)
+{
+	const char *key = text_of(k), *value;
+	uint64_t num;
+	int rc;
+
+	if (strcmp(key, "select_src_port") == 0)
+		return load_names(l, what, k, v, &mi->src_ports, &mi->n_src);
+	if (strcmp(key, "select_dst_port") == 0)
+		return load_names(l, what, k, v, &mi->dst_ports, &mi->n_dst);
+	if (strcmp(key, "select_vlan") == 0)
+		return load_vlans(l, what, k, v, mi);
+	if (strcmp(key, "select_all") != 0 && strcmp(key, "output_port") != 0 &&
+	    strcmp(key, "output_vlan") != 0)
+		return lerr(l, line_of(k), -EINVAL,
+			    "%s: unknown key '%s' (expected select_all, select_src_port, "
+			    "select_dst_port, select_vlan or output_port)",
+			    what, key);
+	rc = scalar_value(l, k, v, what, &value);
+	if (rc)
+		return rc;
+	if (strcmp(key, "output_port") == 0) {
+		mi->output_port = (char *)value;
+	} else if (strcmp(key, "select_all") == 0) {
+		if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+			return lerr(l, line_of(v), -EINVAL,
+				    "%s: select_all '%s' is not true or false", what, value);
+		mi->select_all = strcmp(value, "true") == 0;
+	} else {
+		/* read so that db_validate() says why it is refused */
+		if (db_parse_uint(value, 4095, &num) != 0 || num == 0)
+			return lerr(l, line_of(v), -EINVAL,
+				    "%s: output_vlan '%s' is not a VLAN number (1..4095)", what,
+				    value);
+		mi->output_vlan = (uint16_t)num;
+	}
+	return 0;
+}
+
+static int load_mirror(struct loader *l, const char *bridge, yaml_node_t *name, yaml_node_t *m)
+{
+	struct db_mirror mi = {.name = (char *)text_of(name), .line = line_of(name)};
+	char what[128];
+	size_t n;
+	int rc;
+
+	snprintf(what, sizeof(what), "mirror '%s' of bridge '%s'", mi.name, bridge);
+	rc = check_mapping(l, m, what, &n);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = load_mirror_key(l, what, node(l, pair(m, i)->key), node(l, pair(m, i)->value),
+				     &mi);
+	if (rc == 0 && db_mirror_put(l->db, bridge, &mi) < 0)
+		rc = lerr(l, line_of(name), -ENOMEM, "out of memory");
+	/* the names are the document's; only the arrays are ours */
+	free(mi.src_ports);
+	free(mi.dst_ports);
+	free(mi.select_vlans);
+	return rc;
+}
+
+/* A bridge's ports or mirrors: NAME: mapping, each given to load(). */
+static int load_records(struct loader *l, const char *br, yaml_node_t *k, yaml_node_t *v,
+			int (*load)(struct loader *, const char *, yaml_node_t *, yaml_node_t *))
+{
+	char what[96];
+	size_t n;
+	int rc;
+
+	snprintf(what, sizeof(what), "bridge '%s' %s", br, text_of(k));
+	rc = check_mapping(l, v, what, &n);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = load(l, br, node(l, pair(v, i)->key), node(l, pair(v, i)->value));
+	return rc;
+}
+
 static int load_bridge(struct loader *l, yaml_node_t *name, yaml_node_t *m)
 {
 	const char *br = text_of(name);
 	char what[96], msg[DB_ERR_LEN];
-	size_t n, np;
+	size_t n;
 	int rc;
 
 	rc = db_bridge_add(l->db, br, msg, sizeof(msg));
@@ -330,14 +477,13 @@ static int load_bridge(struct loader *l, yaml_node_t *name, yaml_node_t *m)
 			snprintf(what, sizeof(what), "bridge '%s' other_config", br);
 			rc = load_map(l, v, what, "Bridge", br, NULL, "other_config");
 		} else if (strcmp(text_of(k), "ports") == 0) {
-			snprintf(what, sizeof(what), "bridge '%s' ports", br);
-			rc = check_mapping(l, v, what, &np);
-			for (size_t j = 0; rc == 0 && j < np; j++)
-				rc = load_port(l, br, node(l, pair(v, j)->key),
-					       node(l, pair(v, j)->value));
+			rc = load_records(l, br, k, v, load_port);
+		} else if (strcmp(text_of(k), "mirrors") == 0) {
+			rc = load_records(l, br, k, v, load_mirror);
 		} else {
 			rc = lerr(l, line_of(k), -EINVAL,
-				  "bridge '%s': unknown key '%s' (expected other_config or ports)",
+				  "bridge '%s': unknown key '%s' (expected other_config, ports or "
+				  "mirrors)",
 				  br, text_of(k));
 		}
 	}

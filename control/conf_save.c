@@ -147,9 +147,63 @@ static void emit_uint(struct emit *em, const char *name, unsigned int v)
 	scalar(em, buf);
 }
 
-static void emit_port(struct emit *em, const struct db_port *p)
+/* name: [a, b] on one line; nothing when n is 0.  item(i) is the i-th text. */
+static void emit_list(struct emit *em, const char *name, size_t n,
+		      const char *(*item)(const void *, size_t, char *), const void *arg)
 {
 	yaml_event_t ev;
+	char buf[8];
+
+	if (n == 0)
+		return;
+	scalar(em, name);
+	emit_event(
+		em, &ev,
+		yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_FLOW_SEQUENCE_STYLE));
+	for (size_t i = 0; i < n; i++)
+		scalar(em, item(arg, i, buf));
+	emit_event(em, &ev, yaml_sequence_end_event_initialize(&ev));
+}
+
+/* A VLAN of a uint16_t array, in buf (8 bytes). */
+static const char *vlan_item(const void *arg, size_t i, char *buf)
+{
+	snprintf(buf, 8, "%u", (unsigned int)((const uint16_t *)arg)[i]);
+	return buf;
+}
+
+static const char *name_item(const void *arg, size_t i, char *buf)
+{
+	(void)buf;
+	return ((char *const *)arg)[i];
+}
+
+static void emit_mirror(struct emit *em, const void *rec)
+{
+	const struct db_mirror *m = rec;
+
+	scalar(em, m->name);
+	mapping_start(em);
+	if (m->select_all) {
+		scalar(em, "select_all");
+		scalar(em, "true");
+	}
+	emit_list(em, "select_src_port", m->n_src, name_item, m->src_ports);
+	emit_list(em, "select_dst_port", m->n_dst, name_item, m->dst_ports);
+	emit_list(em, "select_vlan", m->n_vlans, vlan_item, m->select_vlans);
+	if (m->output_port != NULL) {
+		scalar(em, "output_port");
+		scalar(em, m->output_port);
+	}
+	/* a valid db has none; written so that the dump of any db loads back */
+	if (m->output_vlan != 0)
+		emit_uint(em, "output_vlan", m->output_vlan);
+	mapping_end(em);
+}
+
+static void emit_port(struct emit *em, const void *rec)
+{
+	const struct db_port *p = rec;
 
 	scalar(em, p->name);
 	mapping_start(em);
@@ -163,19 +217,7 @@ static void emit_port(struct emit *em, const struct db_port *p)
 	emit_smap(em, "filter", &p->filter);
 	if (p->tag != 0)
 		emit_uint(em, "tag", p->tag);
-	if (p->n_trunks != 0) {
-		scalar(em, "trunks");
-		emit_event(em, &ev,
-			   yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
-								YAML_FLOW_SEQUENCE_STYLE));
-		for (size_t i = 0; i < p->n_trunks; i++) {
-			char buf[8];
-
-			snprintf(buf, sizeof(buf), "%u", (unsigned int)p->trunks[i]);
-			scalar(em, buf);
-		}
-		emit_event(em, &ev, yaml_sequence_end_event_initialize(&ev));
-	}
+	emit_list(em, "trunks", p->n_trunks, vlan_item, p->trunks);
 	if (p->vlan_mode != DB_VLAN_MODE_NONE) {
 		scalar(em, "vlan_mode");
 		scalar(em, db_vlan_mode_name(p->vlan_mode));
@@ -186,6 +228,19 @@ static void emit_port(struct emit *em, const struct db_port *p)
 		emit_uint(em, "ingress_policing_rate", p->policing_rate);
 	if (p->policing_burst != 0)
 		emit_uint(em, "ingress_policing_burst", p->policing_burst);
+	mapping_end(em);
+}
+
+/* A bridge's ports or mirrors, name: {NAME: ...}; nothing when n is 0. */
+static void emit_records(struct emit *em, const char *name, void *const *recs, size_t n,
+			 void (*emit_one)(struct emit *, const void *))
+{
+	if (n == 0)
+		return;
+	scalar(em, name);
+	mapping_start(em);
+	for (size_t i = 0; i < n; i++)
+		emit_one(em, recs[i]);
 	mapping_end(em);
 }
 
@@ -212,13 +267,8 @@ static void emit_db(struct emit *em, const struct db *db)
 		scalar(em, br->name);
 		mapping_start(em);
 		emit_smap(em, "other_config", &br->other_config);
-		if (br->n_ports != 0) {
-			scalar(em, "ports");
-			mapping_start(em);
-			for (size_t j = 0; j < br->n_ports; j++)
-				emit_port(em, br->ports[j]);
-			mapping_end(em);
-		}
+		emit_records(em, "ports", (void *const *)br->ports, br->n_ports, emit_port);
+		emit_records(em, "mirrors", (void *const *)br->mirrors, br->n_mirrors, emit_mirror);
 		mapping_end(em);
 	}
 	if (db->n_bridges != 0)

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * db: records of the configuration model (control/db.h): create, clone,
- * destroy, and bridge and port add/del/find/copy.  The generic ovs-vsctl-like
- * edits of their columns are control/db_edit.c.
+ * destroy, bridge and port add/del/find/copy, and a bridge's mirrors.  The
+ * generic ovs-vsctl-like edits of their columns are control/db_edit.c.
  *
- * Bridges and the ports of a bridge are kept sorted by name, so everything
- * derived from a db (show output, the saved file) is in a stable order.
+ * Bridges, the ports of a bridge, its mirrors and the port and VLAN lists of
+ * a mirror are kept sorted, so everything derived from a db (show output,
+ * the saved file) is in a stable order.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -73,6 +74,25 @@ static void port_free(struct db_port *p)
 	free(p);
 }
 
+static void names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static void mirror_free(struct db_mirror *m)
+{
+	if (m == NULL)
+		return;
+	free(m->name);
+	names_free(m->src_ports, m->n_src);
+	names_free(m->dst_ports, m->n_dst);
+	free(m->select_vlans);
+	free(m->output_port);
+	free(m);
+}
+
 static void bridge_free(struct db_bridge *br)
 {
 	if (br == NULL)
@@ -80,6 +100,9 @@ static void bridge_free(struct db_bridge *br)
 	for (size_t i = 0; i < br->n_ports; i++)
 		port_free(br->ports[i]);
 	free(br->ports);
+	for (size_t i = 0; i < br->n_mirrors; i++)
+		mirror_free(br->mirrors[i]);
+	free(br->mirrors);
 	free(br->name);
 	smap_destroy(&br->other_config);
 	free(br);
@@ -140,6 +163,121 @@ nomem:
 	return NULL;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_vlan(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/* A sorted set of copies of n names: 0 or -ENOMEM. */
+static int names_copy(char ***out, size_t *n_out, char *const *src, size_t n)
+{
+	char **v;
+	size_t k = 0;
+
+	*out = NULL;
+	*n_out = 0;
+	if (n == 0) /* qsort's array must not be NULL, even empty */
+		return 0;
+	v = calloc(n, sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	*out = v;
+	for (size_t i = 0; i < n; i++) {
+		v[i] = strdup(src[i] ? src[i] : "");
+		if (v[i] == NULL) {
+			*n_out = i; /* what mirror_free() frees */
+			return -ENOMEM;
+		}
+	}
+	qsort(v, n, sizeof(*v), cmp_name);
+	for (size_t i = 0; i < n; i++) {
+		if (k > 0 && strcmp(v[k - 1], v[i]) == 0)
+			free(v[i]);
+		else
+			v[k++] = v[i];
+	}
+	*n_out = k;
+	return 0;
+}
+
+/* A sorted set of the n VLANs of src: 0 or -ENOMEM. */
+static int vlans_copy(uint16_t **out, uint16_t *n_out, const uint16_t *src, uint16_t n)
+{
+	uint16_t *v, k = 0;
+
+	*out = NULL;
+	*n_out = 0;
+	if (n == 0) /* memcpy's and qsort's arrays must not be NULL, even empty */
+		return 0;
+	v = malloc(n * sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	memcpy(v, src, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_vlan);
+	for (uint16_t i = 0; i < n; i++)
+		if (k == 0 || v[k - 1] != v[i])
+			v[k++] = v[i];
+	*out = v;
+	*n_out = k;
+	return 0;
+}
+
+/* A deep copy of src with its lists made sorted sets (db_mirror_put's
+ * contract, so a caller may give them in any order); NULL if out of memory. */
+static struct db_mirror *mirror_clone(const struct db_mirror *src)
+{
+	struct db_mirror *m = malloc(sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	*m = (struct db_mirror){
+		.select_all = src->select_all, .output_vlan = src->output_vlan, .line = src->line};
+	/* a missing name is kept as "" for db_validate() to name */
+	m->name = strdup(src->name ? src->name : "");
+	if (m->name == NULL || names_copy(&m->src_ports, &m->n_src, src->src_ports, src->n_src) ||
+	    names_copy(&m->dst_ports, &m->n_dst, src->dst_ports, src->n_dst) ||
+	    vlans_copy(&m->select_vlans, &m->n_vlans, src->select_vlans, src->n_vlans))
+		goto nomem;
+	if (src->output_port != NULL && (m->output_port = strdup(src->output_port)) == NULL)
+		goto nomem;
+	return m;
+nomem:
+	mirror_free(m);
+	return NULL;
+}
+
+static void *port_dup(const void *p)
+{
+	return port_clone(p);
+}
+
+static void *mirror_dup(const void *m)
+{
+	return mirror_clone(m);
+}
+
+/* Copies of a bridge's n records (ports or mirrors) into a new *out; *n_out
+ * counts those made, so that bridge_free() frees them on a failure.  0 or
+ * -ENOMEM. */
+static int records_clone(void ***out, size_t *n_out, void *const *src, size_t n,
+			 void *(*dup)(const void *))
+{
+	if (n > 0 && (*out = calloc(n, sizeof(**out))) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		(*out)[i] = dup(src[i]);
+		if ((*out)[i] == NULL)
+			return -ENOMEM;
+		(*n_out)++;
+	}
+	return 0;
+}
+
 static struct db_bridge *bridge_clone(const struct db_bridge *src)
 {
 	struct db_bridge *br = calloc(1, sizeof(*br));
@@ -150,17 +288,11 @@ static struct db_bridge *bridge_clone(const struct db_bridge *src)
 	br->name = strdup(src->name);
 	if (br->name == NULL || smap_clone(&br->other_config, &src->other_config))
 		goto nomem;
-	if (src->n_ports > 0) {
-		br->ports = calloc(src->n_ports, sizeof(*br->ports));
-		if (br->ports == NULL)
-			goto nomem;
-	}
-	for (size_t i = 0; i < src->n_ports; i++) {
-		br->ports[i] = port_clone(src->ports[i]);
-		if (br->ports[i] == NULL)
-			goto nomem;
-		br->n_ports++;
-	}
+	if (records_clone((void ***)&br->ports, &br->n_ports, (void *const *)src->ports,
+			  src->n_ports, port_dup) ||
+	    records_clone((void ***)&br->mirrors, &br->n_mirrors, (void *const *)src->mirrors,
+			  src->n_mirrors, mirror_dup))
+		goto nomem;
 	br->line = src->line;
 	return br;
 nomem:
@@ -250,6 +382,11 @@ static const char *port_name_of(const void *p)
 	return ((const struct db_port *)p)->name;
 }
 
+static const char *mirror_name_of(const void *p)
+{
+	return ((const struct db_mirror *)p)->name;
+}
+
 int db_bridge_add(struct db *db, const char *name, char *err, size_t errlen)
 {
 	struct db_bridge *br;
@@ -335,6 +472,100 @@ int db_port_copy(struct db *db, const char *bridge, const struct db_port *src)
 	return 0;
 }
 
+struct db_mirror *db_mirror_find(const struct db_bridge *br, const char *name)
+{
+	for (size_t i = 0; i < br->n_mirrors; i++)
+		if (strcmp(br->mirrors[i]->name, name) == 0)
+			return br->mirrors[i];
+	return NULL;
+}
+
+int db_mirror_put(struct db *db, const char *bridge, const struct db_mirror *m)
+{
+	struct db_bridge *br = db_bridge_find(db, bridge);
+	struct db_mirror *copy;
+
+	if (br == NULL)
+		return -ENOENT;
+	copy = mirror_clone(m);
+	if (copy == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < br->n_mirrors; i++) {
+		if (strcmp(br->mirrors[i]->name, copy->name) != 0)
+			continue;
+		mirror_free(br->mirrors[i]);
+		br->mirrors[i] = copy;
+		return 0;
+	}
+	if (sorted_insert((void ***)&br->mirrors, &br->n_mirrors, copy, copy->name,
+			  mirror_name_of)) {
+		mirror_free(copy);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void mirror_remove(struct db_bridge *br, size_t i)
+{
+	mirror_free(br->mirrors[i]);
+	memmove(&br->mirrors[i], &br->mirrors[i + 1],
+		(br->n_mirrors - i - 1) * sizeof(*br->mirrors));
+	br->n_mirrors--;
+}
+
+int db_mirror_del(struct db *db, const char *bridge, const char *name)
+{
+	struct db_bridge *br = db_bridge_find(db, bridge);
+	int n = 0;
+
+	if (br == NULL)
+		return -ENOENT;
+	for (size_t i = br->n_mirrors; i-- > 0;) {
+		if (name != NULL && strcmp(br->mirrors[i]->name, name) != 0)
+			continue;
+		mirror_remove(br, i);
+		n++;
+	}
+	return n;
+}
+
+/* Takes name out of a sorted set of names: true if it was there. */
+static bool names_remove(char **names, size_t *n, const char *name)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp(names[i], name) != 0)
+			continue;
+		free(names[i]);
+		memmove(&names[i], &names[i + 1], (*n - i - 1) * sizeof(*names));
+		(*n)--;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A port of br is going: OVS's Mirror columns are weak references, so it
+ * leaves every selection, and a mirror that had it as output port has no
+ * output left and goes too (db_validate() would refuse it).
+ */
+static void mirrors_forget_port(struct db_bridge *br, const char *port)
+{
+	for (size_t i = br->n_mirrors; i-- > 0;) {
+		struct db_mirror *m = br->mirrors[i];
+		bool src, dst;
+
+		if (m->output_port != NULL && strcmp(m->output_port, port) == 0) {
+			mirror_remove(br, i);
+			continue;
+		}
+		src = names_remove(m->src_ports, &m->n_src, port);
+		dst = names_remove(m->dst_ports, &m->n_dst, port);
+		/* no longer what the file said: errors must not point at its line */
+		if (src || dst)
+			m->line = 0;
+	}
+}
+
 int db_port_del(struct db *db, const char *bridge, const char *port, char *err, size_t errlen)
 {
 	struct db_bridge *br = NULL;
@@ -349,6 +580,8 @@ int db_port_del(struct db *db, const char *bridge, const char *port, char *err, 
 		return db_fail(err, errlen, -ENOENT,
 			       "port '%s' is not in bridge '%s' (it is in '%s')", port, bridge,
 			       br->name);
+	/* before port_free(): port may be p->name itself */
+	mirrors_forget_port(br, port);
 	for (size_t i = 0; i < br->n_ports; i++) {
 		if (br->ports[i] != p)
 			continue;

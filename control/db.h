@@ -77,11 +77,36 @@ struct db_port {
 	unsigned int line; /* line in the config file, 0 if not from a file */
 };
 
+/* Most mirrors a bridge runs (dataplane/mirror.h DP_MAX_MIRRORS). */
+#define DB_MAX_MIRRORS 16
+
+/*
+ * A bridge's Mirror, in OVS's columns: frames received on a src port, sent
+ * to a dst port, or any frame (select_all), in one of select_vlans (none:
+ * every VLAN), are copied to output_port, which then carries nothing else.
+ * Ports are named, and must be ports of the same bridge; no port is both
+ * an output port and a selected port of any mirror.  output_vlan is OVS's
+ * column but kvswitch does not run it: db_validate() refuses it, naming it.
+ */
+struct db_mirror {
+	char *name;
+	bool select_all;
+	char **src_ports, **dst_ports; /* sorted, unique */
+	size_t n_src, n_dst;
+	uint16_t *select_vlans; /* sorted, unique, 0..4095 */
+	uint16_t n_vlans;
+	char *output_port;    /* NULL: none (then db_validate refuses the mirror) */
+	uint16_t output_vlan; /* 0 = unset */
+	unsigned int line;
+};
+
 struct db_bridge {
 	char *name;
 	struct smap other_config;
 	struct db_port **ports;
 	size_t n_ports;
+	struct db_mirror **mirrors; /* sorted by name */
+	size_t n_mirrors;
 	unsigned int line;
 };
 
@@ -111,6 +136,15 @@ int db_port_add(struct db *db, const char *bridge, const char *port, char *err, 
 /* A copy of src (a port of another db) into bridge: 0, -ENOENT (no such
  * bridge), -EEXIST (the name is taken), -ENOMEM. */
 int db_port_copy(struct db *db, const char *bridge, const struct db_port *src);
+/* A mirror of bridge: NULL if none. */
+struct db_mirror *db_mirror_find(const struct db_bridge *br, const char *name);
+/* Add a copy of m to bridge (replacing one of the same name): 0, -ENOENT
+ * (no such bridge) or -ENOMEM; judged by db_validate(). */
+int db_mirror_put(struct db *db, const char *bridge, const struct db_mirror *m);
+/* Remove one mirror (name) or, with name NULL, all of bridge's: how many
+ * went, or -ENOENT (no such bridge). */
+int db_mirror_del(struct db *db, const char *bridge, const char *name);
+
 /* bridge may be NULL: any bridge. */
 int db_port_del(struct db *db, const char *bridge, const char *port, char *err, size_t errlen);
 
@@ -152,8 +186,12 @@ int db_key_check(const char *table, const char *record, const char *type, const 
 
 /* Every rule that spans records or needs a range: known keys per type,
  * ranges, unique names, unique socket paths and devargs, affinity syntax,
- * at most DB_MAX_BRIDGES bridges and DB_MAX_PORTS ports. */
+ * at most DB_MAX_BRIDGES bridges and DB_MAX_PORTS ports, mirrors. */
 int db_validate(const struct db *db, char *err, size_t errlen);
+/* db_validate()'s rules for the mirrors of br, a bridge of db: 0, or -EINVAL
+ * with a message naming the mirror.  control/ovsdb_map.c checks each Mirror
+ * row as it adds it, so that a bad one is left out, not the whole database. */
+int db_mirrors_check(const struct db *db, const struct db_bridge *br, char *err, size_t errlen);
 
 /*
  * What a control-socket client may not do, although the configuration file

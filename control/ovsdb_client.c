@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ovsdb_client: the OVSDB session (ovsdb_client.h).  RFC 7047 over one
- * stream (control/jsonrpc.h): "monitor" for a replica of four tables kept in
+ * stream (control/jsonrpc.h): "monitor" for a replica of five tables kept in
  * jansson objects, "lock", "transact" for the write-back, "echo" answered.
  *
  * A change is applied as a whole database, not as a diff: the replica is
@@ -157,15 +157,17 @@ static int try_connect(void)
 	oc.rpc = jsonrpc_open(fd);
 	if (oc.rpc == NULL)
 		return -ENOMEM;
-	tables = json_pack("{s:{s:[ssss]},s:{s:[ssssssssss]},s:{s:[sssssssssss]},s:{s:[ssssssss]}}",
-			   "Open_vSwitch", "columns", "bridges", "other_config", "next_cfg",
-			   "external_ids", "Bridge", "columns", "name", "ports", "other_config",
-			   "datapath_type", "mirrors", "netflow", "sflow", "ipfix", "controller",
-			   "fail_mode", "Port", "columns", "name", "interfaces", "tag", "trunks",
-			   "vlan_mode", "other_config", "qos", "bond_mode", "lacp", "mac",
-			   "fake_bridge", "Interface", "columns", "name", "type", "options",
-			   "other_config", "mtu_request", "external_ids", "ingress_policing_rate",
-			   "ingress_policing_burst");
+	tables = json_pack(
+		"{s:{s:[ssss]},s:{s:[ssssssssss]},s:{s:[sssssssssss]},s:{s:[ssssssss]},"
+		"s:{s:[sssssss]}}",
+		"Open_vSwitch", "columns", "bridges", "other_config", "next_cfg", "external_ids",
+		"Bridge", "columns", "name", "ports", "other_config", "datapath_type", "mirrors",
+		"netflow", "sflow", "ipfix", "controller", "fail_mode", "Port", "columns", "name",
+		"interfaces", "tag", "trunks", "vlan_mode", "other_config", "qos", "bond_mode",
+		"lacp", "mac", "fake_bridge", "Interface", "columns", "name", "type", "options",
+		"other_config", "mtu_request", "external_ids", "ingress_policing_rate",
+		"ingress_policing_burst", "Mirror", "columns", "name", "select_all",
+		"select_src_port", "select_dst_port", "select_vlan", "output_port", "output_vlan");
 	if (send_msg(json_pack("{s:s,s:s,s:[sso]}", "id", "monitor", "method", "monitor", "params",
 			       "Open_vSwitch", "kvs", tables)) < 0 ||
 	    send_msg(json_pack("{s:s,s:s,s:[s]}", "id", "lock", "method", "lock", "params",

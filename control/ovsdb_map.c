@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ovsdb_map: Open_vSwitch, Bridge, Port and Interface rows into a struct db
- * (ovsdb_map.h).  One kvswitch port is one OVS Port with its one Interface,
- * named by the Interface (the vhost socket and the statistics are the
- * Interface's in OVS too).
+ * ovsdb_map: Open_vSwitch, Bridge, Port, Interface and Mirror rows into a
+ * struct db (ovsdb_map.h).  One kvswitch port is one OVS Port with its one
+ * Interface, named by the Interface (the vhost socket and the statistics are
+ * the Interface's in OVS too); a Mirror's Port references are resolved to
+ * those names.
  *
  * Keys are judged one by one (db_key_check), so one bad option takes out
  * its own interface and nothing else, as OVS keeps the rest of a bridge
@@ -462,13 +463,155 @@ static void bridge_errors(struct ovsdb_map_result *out, const json_t *replica, j
 	}
 }
 
+/* The kvswitch port a Port reference of a Mirror names (its Interface's
+ * name, as map_port() names it), if bridge has it; else NULL, and *what says
+ * which port it was, for the note. */
+static const char *mirror_port(const json_t *replica, const struct db_bridge *br, const json_t *ref,
+			       const char **what)
+{
+	const json_t *port = row_by_uuid(replica, "Port", ref);
+	json_t *ifaces = ovsdb_set_atoms(json_object_get(port, "interfaces"));
+	const json_t *iface = row_by_uuid(replica, "Interface", json_array_get(ifaces, 0));
+	const char *name = json_string_value(json_object_get(iface, "name"));
+	size_t n = json_array_size(ifaces);
+
+	json_decref(ifaces); /* name points into the replica */
+	*what = json_string_value(json_object_get(port, "name"));
+	if (*what == NULL)
+		*what = ovsdb_uuid(ref) ? ovsdb_uuid(ref) : "?";
+	if (n != 1 || name == NULL)
+		return NULL;
+	for (size_t i = 0; i < br->n_ports; i++)
+		if (strcmp(br->ports[i]->name, name) == 0)
+			return br->ports[i]->name;
+	return NULL;
+}
+
+/* A Mirror's select_src_port or select_dst_port into *names (an array the
+ * caller frees, of names the db owns): the ports kvswitch runs; the others
+ * are noted and left out.  0 or -ENOMEM. */
+static int mirror_ports(struct ovsdb_map_result *out, const json_t *replica,
+			const struct db_bridge *br, const char *mirror, const json_t *row,
+			const char *col, char ***names, size_t *n)
+{
+	json_t *refs = ovsdb_set_atoms(json_object_get(row, col)), *ref;
+	size_t i;
+
+	*n = 0;
+	*names = calloc(json_array_size(refs) + 1, sizeof(**names));
+	if (*names == NULL) {
+		json_decref(refs);
+		return -ENOMEM;
+	}
+	json_array_foreach(refs, i, ref)
+	{
+		const char *what, *name = mirror_port(replica, br, ref, &what);
+
+		if (name != NULL)
+			(*names)[(*n)++] = (char *)name;
+		else
+			note(out,
+			     "Mirror %s of bridge %s: %s %s (not a port of this bridge that "
+			     "kvswitch runs)",
+			     mirror, br->name, col, what);
+	}
+	json_decref(refs);
+	return 0;
+}
+
+/*
+ * One Mirror row into bridge br, or a note saying why not: OVS skips a
+ * mirror with no usable output the same way and keeps the bridge running,
+ * and so does kvswitch with one db_validate() would refuse (checked here,
+ * against the mirrors taken so far, so that it does not block the rest).
+ */
+static void map_mirror(struct ovsdb_map_result *out, const json_t *replica, struct db_bridge *br,
+		       const json_t *row)
+{
+	const char *name = json_string_value(json_object_get(row, "name"));
+	json_t *outs = ovsdb_set_atoms(json_object_get(row, "output_port"));
+	json_t *vlans = ovsdb_set_atoms(json_object_get(row, "select_vlan")), *v;
+	struct db_mirror m = {.select_all = json_is_true(json_object_get(row, "select_all"))};
+	char err[DB_ERR_LEN];
+	const char *what = NULL;
+	json_int_t ovlan = 0;
+	bool has_ovlan = opt_int(row, "output_vlan", &ovlan);
+	int rc = 0;
+	size_t i;
+
+	if (name == NULL)
+		goto out; /* a row still arriving */
+	m.name = (char *)name;
+	if (json_array_size(outs) > 0)
+		m.output_port = (char *)mirror_port(replica, br, json_array_get(outs, 0), &what);
+	if (json_array_size(outs) == 0 && has_ovlan) {
+		note(out,
+		     "Mirror %s of bridge %s: output_vlan %lld (kvswitch does not run RSPAN; "
+		     "the mirror is not created)",
+		     name, br->name, (long long)ovlan);
+		goto out;
+	}
+	if (json_array_size(outs) == 0) {
+		note(out, "Mirror %s of bridge %s: no output_port (the mirror is not created)",
+		     name, br->name);
+		goto out;
+	}
+	if (m.output_port == NULL) {
+		note(out,
+		     "Mirror %s of bridge %s: output_port %s is not a port of this bridge that "
+		     "kvswitch runs (the mirror is not created)",
+		     name, br->name, what);
+		goto out;
+	}
+	/* OVS too takes output_port and leaves output_vlan aside when both are set */
+	if (has_ovlan)
+		note(out, "Mirror %s of bridge %s: output_vlan (output_port is set)", name,
+		     br->name);
+	if (db_mirror_find(br, name) != NULL) {
+		/* OVS's names need not be unique; kvswitch's do */
+		note(out, "Mirror %s of bridge %s: a second mirror of that name (not created)",
+		     name, br->name);
+		goto out;
+	}
+	m.select_vlans = calloc(json_array_size(vlans) + 1, sizeof(*m.select_vlans));
+	rc = m.select_vlans == NULL ? -ENOMEM : 0;
+	json_array_foreach(vlans, i, v)
+	{
+		/* OVS's schema holds them to 0..4095 */
+		if (rc == 0 && json_is_integer(v) && json_integer_value(v) >= 0 &&
+		    json_integer_value(v) <= 4095)
+			m.select_vlans[m.n_vlans++] = (uint16_t)json_integer_value(v);
+	}
+	if (rc == 0)
+		rc = mirror_ports(out, replica, br, name, row, "select_src_port", &m.src_ports,
+				  &m.n_src);
+	if (rc == 0)
+		rc = mirror_ports(out, replica, br, name, row, "select_dst_port", &m.dst_ports,
+				  &m.n_dst);
+	if (rc == 0)
+		rc = db_mirror_put(out->db, br->name, &m);
+	if (rc < 0)
+		note(out, "Mirror %s of bridge %s: out of memory (not created)", name, br->name);
+	else if (db_mirrors_check(out->db, br, err, sizeof(err)) < 0) {
+		note(out, "%s (the mirror is not created)", err);
+		db_mirror_del(out->db, br->name, name);
+	}
+out:
+	free(m.src_ports);
+	free(m.dst_ports);
+	free(m.select_vlans);
+	json_decref(outs);
+	json_decref(vlans);
+}
+
 static void map_bridge(struct ovsdb_map_result *out, const json_t *replica, const json_t *br)
 {
-	static const char *const unsupported[] = {"mirrors", "netflow",    "sflow",
-						  "ipfix",   "controller", "fail_mode"};
+	static const char *const unsupported[] = {"netflow", "sflow", "ipfix", "controller",
+						  "fail_mode"};
 	const char *name = json_string_value(json_object_get(br, "name"));
 	const char *dpt = opt_string(br, "datapath_type");
 	json_t *ports = ovsdb_set_atoms(json_object_get(br, "ports")), *ref;
+	json_t *mirrors = ovsdb_set_atoms(json_object_get(br, "mirrors"));
 	json_t *pairs = map_pairs(json_object_get(br, "other_config")), *kv;
 	char err[DB_ERR_LEN];
 	size_t i;
@@ -513,8 +656,17 @@ static void map_bridge(struct ovsdb_map_result *out, const json_t *replica, cons
 		if (p != NULL)
 			map_port(out, replica, name, p);
 	}
+	/* after the ports: a mirror names only ports that were taken */
+	json_array_foreach(mirrors, i, ref)
+	{
+		const json_t *row = row_by_uuid(replica, "Mirror", ref);
+
+		if (row != NULL)
+			map_mirror(out, replica, db_bridge_find(out->db, name), row);
+	}
 out:
 	json_decref(ports);
+	json_decref(mirrors);
 }
 
 static int cmp_notes(const void *a, const void *b)

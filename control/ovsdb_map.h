@@ -6,12 +6,12 @@
  * Control thread (control/ovsdb_client.c) and tests.
  *
  * The replica is {"Open_vSwitch": {UUID: row}, "Bridge": {...}, "Port":
- * {...}, "Interface": {...}} with rows in RFC 7047's <row> encoding.  What
- * kvswitch cannot run is left out of the result and said so: an interface
- * it cannot run gets an entry in iface_errors (what ovs-vswitchd would write
- * to its error column), a column or key it does not implement an entry in
- * ignored (logged once by the caller).  docs/ovs-compat.md is the table of
- * both.
+ * {...}, "Interface": {...}, "Mirror": {...}} with rows in RFC 7047's <row>
+ * encoding.  What kvswitch cannot run is left out of the result and said so:
+ * an interface it cannot run gets an entry in iface_errors (what
+ * ovs-vswitchd would write to its error column), a column or key it does not
+ * implement, or a Mirror it cannot run, an entry in ignored (logged once by
+ * the caller).  docs/ovs-compat.md is the table of both.
  */
 #ifndef KVS_CONTROL_OVSDB_MAP_H
 #define KVS_CONTROL_OVSDB_MAP_H
@@ -29,7 +29,7 @@ struct db;
 struct ovsdb_map_result {
 	struct db *db;             /* NULL + errno only when out of memory */
 	json_t *iface_errors;      /* {"Interface name": "why it is not running"} */
-	json_t *ignored;           /* ["Bridge br0: column mirrors", ...], sorted */
+	json_t *ignored;           /* ["Bridge br0: column netflow", ...], sorted */
 	json_t *local_ifaces;      /* {"br0": "br0"}: each bridge's own (internal)
 				      interface, which kvswitch does not create */
 	int64_t stats_interval_ms; /* other_config:stats-update-interval, 5000 default */

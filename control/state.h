@@ -40,6 +40,7 @@ struct sw_port {
 	char bridge[32];
 	struct db_port_cfg cfg;
 	struct dp_port *dp; /* NULL when the device could not be opened */
+	bool mirror_out;    /* an output port of one of its bridge's mirrors */
 	char error[256];    /* why dp is NULL, shown by `show` */
 	/* The applied filter configuration, parsed (control/port_filter.c):
 	 * what each direction asks for and, for rules, the table; the form

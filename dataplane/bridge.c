@@ -9,6 +9,7 @@
 
 #include "dataplane/bridge.h"
 #include "dataplane/fdb.h"
+#include "dataplane/mirror.h"
 #include "dataplane/port.h"
 
 struct dp_bridge *dp_bridge_create(const char *name, const struct fdb_params *fp)
@@ -43,7 +44,36 @@ void dp_bridge_destroy(struct dp_bridge *br)
 	fdb_destroy(br->fdb);
 	rte_free(br->members);
 	rte_free(br->flood);
+	rte_free(br->mirrors);
 	rte_free(br);
+}
+
+int dp_bridge_set_mirrors(struct dp_bridge *br, const struct dp_mirror *m, uint16_t n)
+{
+	struct dp_mirror_set *set = NULL, *old;
+
+	if (n > DP_MAX_MIRRORS)
+		return -EINVAL;
+	if (n > 0) {
+		set = rte_malloc("kvs_mirrors", sizeof(*set) + n * sizeof(set->m[0]),
+				 RTE_CACHE_LINE_SIZE);
+		if (set == NULL)
+			return -ENOMEM;
+		set->n = n;
+		set->dups = false;
+		memcpy(set->m, m, n * sizeof(set->m[0]));
+		for (uint16_t i = 0; i < n; i++) {
+			set->m[i].dup_of = 0;
+			for (uint16_t j = 0; j < i; j++)
+				if (set->m[j].out == set->m[i].out)
+					set->m[i].dup_of |= (uint16_t)(1u << j);
+			set->dups |= set->m[i].dup_of != 0;
+		}
+	}
+	old = __atomic_exchange_n(&br->mirrors, set, __ATOMIC_ACQ_REL);
+	if (old != NULL)
+		dp_rcu_defer(old, rte_free);
+	return 0;
 }
 
 /* The flood list of VLAN vid among the members' confs, into `l`. */

@@ -21,6 +21,8 @@
 
 struct fdb;
 struct fdb_params;
+struct dp_mirror;
+struct dp_mirror_set;
 
 #define DP_VLANS 4096
 
@@ -56,6 +58,7 @@ struct dp_bridge {
 	struct fdb *fdb;
 	struct dp_bridge_members *members; /* RCU */
 	struct dp_flood_table *flood;      /* RCU */
+	struct dp_mirror_set *mirrors;     /* RCU; NULL = none (mirror.h) */
 	char name[32];
 };
 
@@ -68,5 +71,8 @@ void dp_bridge_destroy(struct dp_bridge *br);
  * from the members' current confs (old ones freed after a grace period).
  * Call it again after changing a member's conf.  -errno. */
 int dp_bridge_set_members(struct dp_bridge *br, const uint16_t *ids, uint16_t n);
+/* Control thread: publish n (<= DP_MAX_MIRRORS) mirrors, none with n 0; the
+ * old set is freed after a grace period.  -EINVAL (too many), -ENOMEM. */
+int dp_bridge_set_mirrors(struct dp_bridge *br, const struct dp_mirror *m, uint16_t n);
 
 #endif

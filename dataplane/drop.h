@@ -30,7 +30,9 @@
 	X(FILTER_INGRESS, "filter_ingress", "denied by the port's ingress filter")                 \
 	X(FILTER_EGRESS, "filter_egress", "denied by the port's egress filter")                    \
 	X(BAD_OFFLOAD, "bad_offload", "guest's checksum/segmentation request makes no sense")      \
-	X(POLICED_INGRESS, "policed_ingress", "over the port's ingress_policing_rate")
+	X(POLICED_INGRESS, "policed_ingress", "over the port's ingress_policing_rate")             \
+	X(MIRROR_RX, "mirror_rx", "received on a mirror's output port, which only sends")          \
+	X(MIRROR_FULL, "mirror_full", "mirror output port full: the copy is lost, not the frame")
 
 enum dp_drop {
 #define X(e, n, d) DP_DROP_##e,

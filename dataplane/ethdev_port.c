@@ -103,7 +103,8 @@ static uint16_t eth_send(struct dp_port *p, unsigned int pmd, struct rte_mbuf **
 		bytes -= pkts[i]->pkt_len;
 	p->tx[pmd].packets += sent;
 	p->tx[pmd].bytes += bytes;
-	dp_port_drop_tx(p, pmd, DP_DROP_TX_RING_FULL, pkts + sent, n - sent);
+	if (unlikely(sent < n))
+		dp_port_drop_tx(p, pmd, dp_port_full_reason(p), pkts + sent, n - sent);
 	return sent;
 }
 

@@ -25,6 +25,9 @@
  *   which neither learns nor refreshes (trace.h).  Here the macro is 0.
  * - A policed port (police.h) meters its received burst before step 1,
  *   after its captures, so a capture shows what the guest sent.
+ * - A bridge's mirrors (mirror.h) take their references between steps 2
+ *   and 3, before any frame is sent or tagged in place; a frame another
+ *   holder shares is never tagged in place (flood copies it instead).
  * - A port's captures (capture.h) see its received burst before step 1 and
  *   each tx burst just before the port's tx; a port without one costs a
  *   load and a branch per burst and direction.
@@ -51,6 +54,7 @@
 #include "dataplane/clock.h"
 #include "dataplane/fdb.h"
 #include "dataplane/filter.h"
+#include "dataplane/mirror.h"
 #include "dataplane/offload.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/police.h"
@@ -328,12 +332,17 @@ static void flood(struct dp_pmd_ctx *c, const struct dp_bridge *br, const struct
 		return;
 	}
 	if (n_tag) {
-		tm = n_plain == 0 ? m : rte_pktmbuf_copy(m, c->pool, 0, UINT32_MAX);
+		/* in place only when nothing else holds m (a mirror may) */
+		tm = n_plain == 0 && rte_mbuf_refcnt_read(m) == 1
+			     ? m
+			     : rte_pktmbuf_copy(m, c->pool, 0, UINT32_MAX);
 		if (tm != NULL && vlan_push(tm, tci) < 0) {
 			if (tm != m)
 				rte_pktmbuf_free(tm);
 			tm = NULL;
 		}
+		if (tm != NULL && tm != m && n_plain == 0)
+			rte_pktmbuf_free(m); /* copied only to keep a mirror's intact */
 		if (tm == NULL) {
 			for (i = 0; i < c->n_tag; i++)
 				if (!c->flood_egress || c->flood_ok[DP_MAX_PORTS - 1 - i])
@@ -556,6 +565,110 @@ static inline struct dp_txbuf *decide_pass(struct dp_pmd_ctx *c, const struct dp
 	return direct ? single : NULL;
 }
 
+#if !DP_PIPELINE_TRACE
+/* m (TCI tci) for a mirror's output port when it does not take m in the
+ * form m has, or m asks for offload work: a re-tagged copy, fitted as that
+ * port needs; m is left alone.  Rare: a VLAN trunk on one side only. */
+static void mirror_slow(struct dp_pmd_ctx *c, const struct dp_mirror *mr, struct dp_txbuf *mb,
+			struct rte_mbuf *m, uint16_t tci, bool tagged_now)
+{
+	bool want = dp_mirror_tags(mr, tci & VLAN_VID_MASK);
+	struct rte_mbuf *mm = m;
+
+	if (want == tagged_now) {
+		rte_pktmbuf_refcnt_update(m, 1);
+	} else {
+		mm = rte_pktmbuf_copy(m, c->pool, 0, UINT32_MAX);
+		if (mm == NULL || (want ? vlan_push(mm, tci) : rte_vlan_strip(mm)) < 0) {
+			if (mm != NULL)
+				rte_pktmbuf_free(mm);
+			count_tx_drop(c, mb->port, DP_DROP_CLONE_FAILED);
+			return;
+		}
+	}
+	if (mm->ol_flags & DP_OFL_TX_WORK)
+		flood_fitted(c, &mb, 1, mm); /* a guest's TSO frame, for a port without */
+	else
+		txb_add(c, mb, mm);
+}
+
+/* Does a frame going to o (a port's buffer, or flooded) reach one of mr's
+ * dst ports?  A flooded frame resolves its VLAN's targets, as flood() will
+ * for the same burst. */
+static bool mirror_dst_hit(struct dp_pmd_ctx *c, const struct dp_bridge *br,
+			   const struct dp_port *in, const struct dp_mirror *mr,
+			   const struct dp_txbuf *o, uint16_t tci)
+{
+	uint16_t i;
+
+	if (o != DP_OUT_FLOOD)
+		return dp_mirror_has_port(mr->dst, o->port->id);
+	if (c->flood_tci != tci || c->flood_in != in->id)
+		flood_resolve(c, br, in, tci);
+	for (i = 0; i < c->n_plain; i++)
+		if (dp_mirror_has_port(mr->dst, c->targets[i]->port->id))
+			return true;
+	for (i = 0; i < c->n_tag; i++)
+		if (dp_mirror_has_port(mr->dst, c->targets[DP_MAX_PORTS - 1 - i]->port->id))
+			return true;
+	return false;
+}
+
+/*
+ * The bridge's mirrors over a decided burst, before any frame is sent or
+ * tagged: each selected frame gets one reference (or, rarely, a copy) per
+ * distinct output port.  Mirror by mirror, so what depends only on the
+ * ingress port (select_all, src) is decided once per burst, and the
+ * references go into the output's buffer in one run.  Out of line: a bridge
+ * without mirrors pays one load and a branch.
+ */
+static __rte_noinline void mirror_burst(struct dp_pmd_ctx *c, const struct dp_bridge *br,
+					const struct dp_port *in, const struct dp_mirror_set *ms,
+					const struct dp_burst *bs)
+{
+	uint16_t served[DP_BURST]; /* mirrors that sent frame i, when outputs repeat */
+	uint16_t i, j;
+
+	if (unlikely(ms->dups))
+		memset(served, 0, sizeof(served[0]) * bs->k);
+	for (j = 0; j < ms->n; j++) {
+		const struct dp_mirror *mr = &ms->m[j];
+		const bool whole = mr->all || dp_mirror_has_port(mr->src, in->id);
+		struct dp_txbuf *mb;
+
+		if (!whole && !mr->has_dst)
+			continue;
+		mb = txb_get(c, mr->out);
+		if (mb == NULL)
+			continue; /* the output port is gone: the next set will not name it */
+		for (i = 0; i < bs->k; i++) {
+			const struct dp_txbuf *o = bs->out[i];
+			const uint16_t vid = bs->tci[i] & VLAN_VID_MASK;
+			struct rte_mbuf *m = bs->keep[i];
+			bool tagged_now;
+
+			if (o == DP_OUT_DROPPED || (!mr->any_vlan && !vlan_bit(mr->vlans, vid)) ||
+			    (!whole && !mirror_dst_hit(c, br, in, mr, o, bs->tci[i])))
+				continue;
+			if (unlikely(ms->dups)) {
+				if (served[i] & mr->dup_of)
+					continue; /* this output has its copy */
+				served[i] |= (uint16_t)(1u << j);
+			}
+			/* what the decide pass did to it: tagged for a trunk */
+			tagged_now = o != DP_OUT_FLOOD && vlan_port_tags(&o->conf->vlan, vid);
+			if (likely(tagged_now == dp_mirror_tags(mr, vid) &&
+				   !(m->ol_flags & DP_OFL_TX_WORK))) {
+				rte_pktmbuf_refcnt_update(m, 1);
+				txb_add(c, mb, m);
+			} else {
+				mirror_slow(c, mr, mb, m, bs->tci[i], tagged_now);
+			}
+		}
+	}
+}
+#endif
+
 /* Steps 1 to 3 for n <= DP_BURST frames counted in st. */
 static __rte_always_inline void process(struct dp_pmd_ctx *c, struct dp_port *in,
 					struct dp_rxq_stats *st, struct rte_mbuf **pkts, uint16_t n)
@@ -568,8 +681,10 @@ static __rte_always_inline void process(struct dp_pmd_ctx *c, struct dp_port *in
 	struct dp_burst bs;
 	uint16_t i;
 
-	if (unlikely(conf == NULL || conf->bridge == NULL)) {
-		drop_burst(st, DP_DROP_NO_BRIDGE, pkts, n);
+	if (unlikely(conf == NULL || conf->rx_refused)) {
+		drop_burst(st,
+			   conf != NULL && conf->mirror_out ? DP_DROP_MIRROR_RX : DP_DROP_NO_BRIDGE,
+			   pkts, n);
 		return;
 	}
 	br = conf->bridge;
@@ -593,6 +708,15 @@ static __rte_always_inline void process(struct dp_pmd_ctx *c, struct dp_port *in
 
 	/* 3. output */
 	c->flood_tci = UINT32_MAX; /* flood targets are resolved per burst */
+#if !DP_PIPELINE_TRACE
+	{
+		/* (a trace shows where a frame goes, not its mirrors) */
+		const struct dp_mirror_set *ms = __atomic_load_n(&br->mirrors, __ATOMIC_ACQUIRE);
+
+		if (unlikely(ms != NULL))
+			mirror_burst(c, br, in, ms, &bs);
+	}
+#endif
 	if (DP_PIPELINE_TRACE && single != NULL) {
 		dp_trace_tx(c->trace, single->port->id, bs.keep, bs.k);
 	} else if (single != NULL) {

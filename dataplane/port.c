@@ -160,6 +160,9 @@ int dp_port_set_conf(struct dp_port *p, const struct dp_port_conf *c)
 	if (n == NULL)
 		return -ENOMEM;
 	n->gen = ++conf_gen;
+	if (n->mirror_out) /* in no flood list, never a destination */
+		memset(&n->vlan, 0, sizeof(n->vlan));
+	n->rx_refused = n->bridge == NULL || n->mirror_out;
 	n->untagged_tci = n->vlan.tag ? n->vlan.tag : n->vlan.native;
 	n->untagged_ok = n->untagged_tci != 0 || vlan_bit(n->vlan.trunks, 0);
 	old = __atomic_exchange_n(&p->conf, n, __ATOMIC_ACQ_REL);

@@ -57,7 +57,10 @@ struct dp_port_conf {
 	struct dp_bridge *bridge; /* NULL: not switched */
 	uint32_t max_len;         /* MTU + Ethernet header */
 	uint16_t tx_retries_max;
+	bool mirror_out; /* a mirror's output port: sends mirrored frames only
+			  * (mirror.h); dp_port_set_conf clears its VLANs */
 	/* Set by dp_port_set_conf, not by the caller: */
+	bool rx_refused;       /* no bridge, or mirror_out: received frames are dropped */
 	uint16_t untagged_tci; /* VLAN of an untagged frame (access or native VLAN, or 0) */
 	bool untagged_ok;      /* untagged frames accepted (access, native, or trunk with 0) */
 	uint32_t gen;          /* unique per published conf: flood lists built
@@ -174,6 +177,15 @@ static inline bool dp_txmap_queue(const struct dp_txmap *map, unsigned int pmd, 
 	*q = map->qid[pmd];
 	*shared = map->shared[pmd];
 	return true;
+}
+
+/* PMD, in a burst: the reason for frames a full queue refused (a mirror's
+ * output port counts its own). */
+static inline enum dp_drop dp_port_full_reason(const struct dp_port *p)
+{
+	const struct dp_port_conf *c = __atomic_load_n(&p->conf, __ATOMIC_ACQUIRE);
+
+	return c != NULL && c->mirror_out ? DP_DROP_MIRROR_FULL : DP_DROP_TX_RING_FULL;
 }
 
 /* PMD: count and free frames that will not be sent. */

@@ -366,7 +366,8 @@ static uint16_t vhost_send(struct dp_port *p, unsigned int pmd, struct rte_mbuf 
 	p->tx[pmd].packets += sent;
 	p->tx[pmd].bytes += bytes;
 	p->tx[pmd].retries += retries;
-	p->tx[pmd].drops[DP_DROP_TX_RING_FULL] += n - sent;
+	if (unlikely(sent < n))
+		p->tx[pmd].drops[dp_port_full_reason(p)] += n - sent;
 	/* enqueue copied the frames into guest memory: all n are ours to free
 	 * (in one bulk put when they are plain: 41 -> 15 instructions a frame) */
 	dp_mbuf_free_burst(pkts, n);

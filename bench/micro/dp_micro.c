@@ -33,6 +33,7 @@
 
 #include "dataplane/bridge.h"
 #include "dataplane/capture.h"
+#include "dataplane/mirror.h"
 #include "dataplane/fdb.h"
 #include "dataplane/filter.h"
 #include "dataplane/pipeline.h"
@@ -76,6 +77,7 @@ struct micro_case {
 	bool new_sources; /* a never seen source MAC per frame, drained every burst */
 	bool filters;     /* --rules-rule policies: ingress on port 0, egress on port 1 */
 	bool capture;     /* every frame port 0 receives captured, drained every burst */
+	bool mirror;      /* port 2 is a mirror's output, selecting what port 0 receives */
 };
 
 /* clang-format off */
@@ -127,6 +129,15 @@ static const struct micro_case cases[] = {
 	 .macs = 10,
 	 MICRO_0_TO_1,
 	 .capture = true},
+	{.name = "mirror",
+	 .what = "unicast port 0 -> port 1, every frame port 0 receives mirrored to port 2 "
+		 "(select_src_port, output_port untagged: shared by reference)",
+	 .macs = 10,
+	 .n_ports = 3,
+	 .port = {MICRO_PLAIN, MICRO_PLAIN, MICRO_PLAIN},
+	 .n_dirs = 1,
+	 .dir = {MICRO_FROM_0},
+	 .mirror = true},
 };
 
 /* A port's tx side: counts like a real port and frees, or, while `hold` is
@@ -404,6 +415,7 @@ static void micro_setup(struct micro *b, const struct micro_case *c, uint32_t ma
 			pc.vlan.trunks[cfg->trunk >> 6] |= 1ULL << (cfg->trunk & 63);
 		else
 			vlan_set_all(pc.vlan.trunks);
+		pc.mirror_out = c->mirror && i == 2;
 		if (dp_port_set_conf(b->port[i], &pc) != 0)
 			MICRO_FAIL("port %s: no memory for its conf", name);
 		dp_port_publish(b->port[i]);
@@ -416,6 +428,13 @@ static void micro_setup(struct micro *b, const struct micro_case *c, uint32_t ma
 				   micro_policy(b->rules, false, "ingress"));
 		dp_port_set_filter(b->port[1], FILTER_DIR_EGRESS,
 				   micro_policy(b->rules, true, "egress"));
+	}
+	if (c->mirror) {
+		struct dp_mirror m = {.out = b->port[2]->id, .any_vlan = true};
+
+		dp_mirror_add_port(m.src, b->port[0]->id);
+		if (dp_bridge_set_mirrors(b->br, &m, 1) != 0)
+			MICRO_FAIL("mirror: no memory");
 	}
 	if (c->capture) {
 		b->cap = dp_capture_create(DP_CAPTURE_RX, DP_CAPTURE_SNAPLEN, NULL);
@@ -498,7 +517,8 @@ static uint64_t micro_check_run(const struct micro *b, const struct micro_counts
 		const struct micro_dir *d = &b->c->dir[(MICRO_WARM + i) % b->c->n_dirs];
 
 		for (o = 0; o < b->c->n_ports; o++)
-			if (o != d->in && (b->c->broadcast || o == (d->in == 0 ? 1u : 0u)))
+			if (o != d->in && (b->c->broadcast || o == (d->in == 0 ? 1u : 0u) ||
+					   (b->c->mirror && o == 2 && d->in == 0)))
 				want_out[o] += DP_BURST;
 	}
 	for (o = 0; o < b->c->n_ports; o++) {

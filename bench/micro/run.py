@@ -22,7 +22,7 @@ import subprocess
 import sys
 
 MEASURED = "micro_measured_loop"
-CASES = ["unicast", "unicast-100k", "learn", "flood", "vlan", "filter16", "capture"]
+CASES = ["unicast", "unicast-100k", "learn", "flood", "vlan", "filter16", "capture", "mirror"]
 # A fixed cache model (32 KiB L1s, a 2 MiB LL: a core's share of a server
 # L3), so miss counts are the same on every host.
 CACHE = ["--cache-sim=yes", "--I1=32768,8,64", "--D1=32768,8,64", "--LL=2097152,16,64"]
@@ -41,6 +41,7 @@ STAGES = [
     ("rte_pktmbuf_copy", "rte_pktmbuf_copy (tagged flood copy)"),
     ("flood", "flood (refcount, pushes)"),
     ("flood_resolve", "  flood_resolve (targets, once per burst and VLAN)"),
+    ("mirror_burst", "mirror_burst (selection, one reference per mirrored frame)"),
     ("micro_tx", "port tx (stats + free)"),
     ("fdb_learn_drain", "control side: fdb_learn_drain"),
     ("dp_capture_burst", "dp_capture_burst (capture copies onto the ring)"),

@@ -109,6 +109,30 @@ static inline uint16_t test_tx_count(struct dp_port *p, unsigned int pmd, struct
 	return n;
 }
 
+/* A test port's tx that keeps up to `limit` frames (the test frees them),
+ * refusing the rest as a full queue does: p->priv is a struct test_sink. */
+struct test_sink {
+	struct rte_mbuf *pkts[512];
+	unsigned int n;
+	unsigned int limit; /* accept at most this many in total */
+};
+
+static inline uint16_t test_sink_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts,
+				    uint16_t n)
+{
+	struct test_sink *c = p->priv;
+	uint16_t i, ok = 0;
+
+	for (i = 0; i < n && c->n < c->limit; i++, ok++) {
+		c->pkts[c->n++] = pkts[i];
+		p->tx[pmd].packets++;
+		p->tx[pmd].bytes += pkts[i]->pkt_len;
+	}
+	if (ok < n)
+		dp_port_drop_tx(p, pmd, dp_port_full_reason(p), pkts + ok, n - ok);
+	return ok;
+}
+
 /* p in br, access VLAN tag, or (tag 0) trunk of the VLANs trunks[] (NULL:
  * every VLAN). */
 static inline void test_port_vlan(struct dp_port *p, struct dp_bridge *br, uint16_t tag,

@@ -146,6 +146,62 @@ static void test_load_empty(void **state)
 	db_destroy(db);
 }
 
+static void test_load_mirrors(void **state)
+{
+	static const char text[] = "bridges:\n"
+				   "  br0:\n"
+				   "    mirrors:\n"
+				   "      m1:\n"
+				   "        select_src_port: [vm2, vm1]\n"
+				   "        select_dst_port:\n"
+				   "          - vm1\n"
+				   "        select_vlan: [20, \"10\", 20]\n"
+				   "        output_port: mon\n"
+				   "      m0: {select_all: true, output_port: mon}\n"
+				   "      idle:\n"
+				   "        select_src_port: []\n"
+				   "        select_all: false\n"
+				   "        output_port: mon\n"
+				   "    ports:\n"
+				   "      vm1: {type: dpdkvhostuser}\n"
+				   "      vm2: {type: dpdkvhostuser}\n"
+				   "      mon: {type: dpdkvhostuser}\n";
+	struct db *db = load_ok(text), *back;
+	struct db_bridge *br = db_bridge_find(db, "br0");
+	char *dump, *dump2, err[DB_ERR_LEN] = "";
+
+	(void)state;
+	assert_int_equal(br->n_mirrors, 3);
+	/* records remember where they were defined */
+	assert_int_equal(db_mirror_find(br, "m1")->line, 4);
+	assert_int_equal(db_mirror_find(br, "m0")->line, 10);
+	assert_false(db_mirror_find(br, "idle")->select_all);
+
+	/* what was read, in the dump's fixed order (names, the lists made
+	 * sorted sets, no empty lists), and read back the same */
+	dump = conf_dump(db);
+	assert_has(dump, "    mirrors:\n"
+			 "      idle:\n"
+			 "        output_port: mon\n"
+			 "      m0:\n"
+			 "        select_all: true\n"
+			 "        output_port: mon\n"
+			 "      m1:\n"
+			 "        select_src_port: [vm1, vm2]\n"
+			 "        select_dst_port: [vm1]\n"
+			 "        select_vlan: [10, 20]\n"
+			 "        output_port: mon\n");
+	back = conf_load_string(dump, "dump", err, sizeof(err));
+	if (back == NULL)
+		fail_msg("%s\n%s", err, dump);
+	dump2 = conf_dump(back);
+	assert_string_equal(dump, dump2);
+	db_destroy(back);
+	free(dump);
+	free(dump2);
+	db_destroy(db);
+}
+
 struct ecase {
 	const char *text;
 	const char *where; /* "t.yaml:LINE:" */
@@ -253,6 +309,71 @@ static const struct ecase ecases[] = {
 	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
 	 "        filter: deny\n",
 	 "t.yaml:6:", "must be a mapping", EINVAL},
+/* Mirrors: keys and types at their line, the rules at the mirror's */
+#define MIRROR_PORTS                                                                               \
+	"    ports:\n      vm1: {type: dpdkvhostuser}\n      vm2: {type: dpdkvhostuser}\n"
+	{"bridges:\n  br0:\n" MIRROR_PORTS "    mirrors:\n      m0:\n        output_port: vm2\n"
+	 "        select_port: [vm1]\n",
+	 "t.yaml:9:",
+	 "mirror 'm0' of bridge 'br0': unknown key 'select_port' (expected select_all, "
+	 "select_src_port, select_dst_port, select_vlan or output_port)",
+	 EINVAL},
+	{"bridges:\n  br0:\n" MIRROR_PORTS "    mirrors:\n      m0:\n        output_port: vm2\n"
+	 "        select_src_port: vm1\n",
+	 "t.yaml:9:",
+	 "mirror 'm0' of bridge 'br0': select_src_port must be a list of port names, not a scalar",
+	 EINVAL},
+	{"bridges:\n  br0:\n" MIRROR_PORTS "    mirrors:\n      m0:\n        output_port: vm2\n"
+	 "        select_dst_port:\n          - [vm1]\n",
+	 "t.yaml:10:", "select_dst_port items must be port names, not a sequence", EINVAL},
+	{"bridges:\n  br0:\n" MIRROR_PORTS "    mirrors:\n      m0:\n        output_port: vm2\n"
+	 "        select_dst_port: [vm1, \"\"]\n",
+	 "t.yaml:9:", "select_dst_port items must be port names, not an empty value", EINVAL},
+	{"bridges:\n  br0:\n" MIRROR_PORTS "    mirrors:\n      m0:\n        output_port: vm2\n"
+	 "        select_all: yes\n",
+	 "t.yaml:9:", "mirror 'm0' of bridge 'br0': select_all 'yes' is not true or false", EINVAL},
+	{"bridges:\n  br0:\n" MIRROR_PORTS "    mirrors:\n      m0:\n        output_port: vm2\n"
+	 "        select_vlan:\n          - 10\n          - 4096\n",
+	 "t.yaml:11:",
+	 "mirror 'm0' of bridge 'br0': select_vlan: '4096' is not a VLAN number (0..4095)", EINVAL},
+	{"bridges:\n  br0:\n" MIRROR_PORTS "    mirrors:\n      m0:\n        output_port: vm2\n"
+	 "        select_vlan: 10\n",
+	 "t.yaml:9:", "select_vlan must be a list of VLAN numbers, not a scalar", EINVAL},
+	{"bridges:\n  br0:\n" MIRROR_PORTS "    mirrors:\n      m0:\n        output_port: [vm2]\n",
+	 "t.yaml:8:", "mirror 'm0' of bridge 'br0' 'output_port' must be a scalar, not a sequence",
+	 EINVAL},
+	{"bridges:\n  br0:\n" MIRROR_PORTS "    mirrors:\n      m0:\n        output_vlan: 0\n",
+	 "t.yaml:8:", "output_vlan '0' is not a VLAN number (1..4095)", EINVAL},
+	{"bridges:\n  br0:\n" MIRROR_PORTS "    mirrors: [m0]\n",
+	 "t.yaml:6:", "bridge 'br0' mirrors must be a mapping, not a sequence", EINVAL},
+	{"bridges:\n  br0:\n" MIRROR_PORTS "    mirrors:\n      m0: vm2\n",
+	 "t.yaml:7:", "mirror 'm0' of bridge 'br0' must be a mapping, not a scalar", EINVAL},
+	{"bridges:\n  br0:\n" MIRROR_PORTS "    mirrors:\n      m0: {output_port: vm2}\n"
+	 "      m0: {output_port: vm2}\n",
+	 "t.yaml:8:", "duplicate key 'm0' in bridge 'br0' mirrors", EINVAL},
+	{"bridges:\n  br0:\n" MIRROR_PORTS "    mirrors:\n      m0:\n        select_all: true\n"
+	 "        output_vlan: 10\n",
+	 "t.yaml:7:",
+	 "mirror 'm0' of bridge 'br0': output_vlan 10: kvswitch does not run output_vlan", EINVAL},
+	{"bridges:\n  br0:\n" MIRROR_PORTS "    mirrors:\n      m0:\n        select_all: true\n",
+	 "t.yaml:7:", "mirror 'm0' of bridge 'br0' has no output_port", EINVAL},
+	{"bridges:\n  br0:\n" MIRROR_PORTS "    mirrors:\n      m0:\n",
+	 "t.yaml:7:", "mirror 'm0' of bridge 'br0' has no output_port", EINVAL},
+	{"bridges:\n  br0:\n" MIRROR_PORTS "    mirrors:\n      m0: {output_port: vm3}\n",
+	 "t.yaml:7:", "output_port 'vm3' is not a port of bridge 'br0'", EINVAL},
+	{"bridges:\n  br0:\n" MIRROR_PORTS "  br1:\n    ports:\n      vm3: {type: dpdkvhostuser}\n"
+	 "    mirrors:\n"
+	 "      m9: {select_src_port: [vm1], output_port: vm3}\n",
+	 "t.yaml:10:",
+	 "mirror 'm9' of bridge 'br1': select_src_port 'vm1' is a port of bridge 'br0'", EINVAL},
+	{"bridges:\n  br0:\n" MIRROR_PORTS "    mirrors:\n"
+	 "      m0: {select_all: true, output_port: vm2}\n"
+	 "      m1: {select_dst_port: [vm2], output_port: vm1}\n",
+	 "t.yaml:7:",
+	 "mirror 'm0' of bridge 'br0': output port 'vm2' is also a selected port (select_dst_port) "
+	 "of mirror 'm1'",
+	 EINVAL},
+#undef MIRROR_PORTS
 };
 
 static void test_load_errors(void **state)
@@ -312,6 +433,21 @@ static struct db *full_db(void)
 		if (db_set(db, sets[i][0], sets[i][1], sets[i][2], sets[i][3], sets[i][4], err,
 			   sizeof(err)))
 			fail_msg("%s", err);
+	{
+		char *src[] = {"vm2", "vm1"};
+		struct db_mirror m = {.name = "to nic: all",
+				      .select_all = true,
+				      .src_ports = src,
+				      .n_src = 2,
+				      .select_vlans = (uint16_t[]){10, 0, 4095},
+				      .n_vlans = 3,
+				      .output_port = "nic"};
+
+		assert_int_equal(db_mirror_put(db, "br0", &m), 0);
+		m.name = "true";
+		m.n_src = 0;
+		assert_int_equal(db_mirror_put(db, "br0", &m), 0);
+	}
 	if (db_validate(db, err, sizeof(err)))
 		fail_msg("%s", err);
 	return db;
@@ -388,6 +524,15 @@ static void test_save_roundtrip(void **state)
 	assert_string_equal(get(back, "Port", "vm2", "filter", "egress-expression"),
 			    "not ether src 52:54:00:00:00:01");
 	assert_has(dump, "filter:");
+	/* a name that needs quoting, and one a YAML reader takes for a bool: read
+	 * back as text, as every value */
+	assert_has(dump,
+		   "      true:\n        select_all: true\n        select_vlan: [0, 10, 4095]\n");
+	assert_has(dump, "    mirrors:\n      'to nic: all':\n        select_all: true\n"
+			 "        select_src_port: [vm1, vm2]\n        select_vlan: [0, 10, 4095]\n"
+			 "        output_port: nic\n");
+	assert_int_equal(db_bridge_find(back, "br0")->n_mirrors, 2);
+	assert_non_null(db_mirror_find(db_bridge_find(back, "br0"), "true"));
 
 	/* Saving again over the file gives the same bytes. */
 	assert_int_equal(conf_save(back, path, err, sizeof(err)), 0);
@@ -644,6 +789,8 @@ static void test_full_file(void **state)
 	assert_int_equal(pc.tag, 10);
 	assert_int_equal(pc.mac_limit, 1024);
 	assert_string_equal(get(db, "Port", "vm1", "filter", "ingress-default"), "deny");
+	assert_int_equal(db_bridge_find(db, "br0")->n_mirrors, 1);
+	assert_string_equal(db_bridge_find(db, "br0")->mirrors[0]->output_port, "mon");
 
 	dump = conf_dump(db);
 	back = conf_load_string(dump, "dump", err, sizeof(err));
@@ -665,7 +812,7 @@ int main(void)
 		cmocka_unit_test(test_load_errors),    cmocka_unit_test(test_save_roundtrip),
 		cmocka_unit_test(test_save_atomic),    cmocka_unit_test(test_load_file_errors),
 		cmocka_unit_test(test_save_stale_tmp), cmocka_unit_test(test_demo_file),
-		cmocka_unit_test(test_full_file),
+		cmocka_unit_test(test_full_file),      cmocka_unit_test(test_load_mirrors),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);

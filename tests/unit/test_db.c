@@ -2,8 +2,8 @@
 /*
  * Unit tests of the configuration model (control/smap.c, control/db.c,
  * control/db_schema.c): the sorted map, records, the generic edits, every
- * validation rule with the text of its error, clone independence and the
- * typed views' defaults.  No DPDK; run by meson test.
+ * validation rule with the text of its error, clone independence, mirrors
+ * and the typed views' defaults.  No DPDK; run by meson test.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -794,6 +794,246 @@ static void test_clone(void **state)
 	db_destroy(c);
 }
 
+/* br0 of mkdb_all_types() with vm2 and vm3 too: ports for mirrors. */
+static struct db *mkdb_mirrors(void)
+{
+	char err[DB_ERR_LEN];
+	struct db *db = mkdb_all_types();
+
+	assert_int_equal(db_port_add(db, "br0", "vm2", err, sizeof(err)), 0);
+	assert_int_equal(db_port_add(db, "br0", "vm3", err, sizeof(err)), 0);
+	set_ok(db, "Port", "vm2", "type", NULL, "dpdkvhostuser");
+	set_ok(db, "Port", "vm3", "type", NULL, "dpdkvhostuser");
+	return db;
+}
+
+static void put_ok(struct db *db, const char *bridge, const struct db_mirror *m)
+{
+	assert_int_equal(db_mirror_put(db, bridge, m), 0);
+}
+
+static void test_mirrors(void **state)
+{
+	char err[DB_ERR_LEN] = "";
+	char *src[] = {"vm2", "vm1", "vm2"}, *dst[] = {"vm2"};
+	uint16_t vlans[] = {20, 10, 20};
+	struct db_mirror m1 = {.name = "m1",
+			       .src_ports = src,
+			       .n_src = 3,
+			       .dst_ports = dst,
+			       .n_dst = 1,
+			       .select_vlans = vlans,
+			       .n_vlans = 3,
+			       .output_port = "vm3",
+			       .line = 7};
+	struct db_mirror m0 = {.name = "m0", .select_all = true, .output_port = "nic"};
+	struct db *db = mkdb_mirrors(), *c;
+	struct db_bridge *br = db_bridge_find(db, "br0");
+	struct db_mirror *m;
+	char *before, *after;
+
+	(void)state;
+	assert_int_equal(db_mirror_put(db, "br9", &m0), -ENOENT);
+	assert_null(db_mirror_find(br, "m1"));
+	put_ok(db, "br0", &m1);
+	put_ok(db, "br0", &m0);
+	assert_int_equal(br->n_mirrors, 2);
+	assert_string_equal(br->mirrors[0]->name, "m0"); /* sorted by name */
+	m = db_mirror_find(br, "m1");
+	assert_ptr_equal(m, br->mirrors[1]);
+	/* a copy, its lists made sorted sets; the caller's arrays are untouched */
+	assert_ptr_not_equal(m->src_ports, src);
+	assert_int_equal(m->n_src, 2);
+	assert_string_equal(m->src_ports[0], "vm1");
+	assert_string_equal(m->src_ports[1], "vm2");
+	assert_string_equal(src[0], "vm2");
+	assert_int_equal(m->n_dst, 1);
+	assert_int_equal(m->n_vlans, 2);
+	assert_int_equal(m->select_vlans[0], 10);
+	assert_int_equal(m->select_vlans[1], 20);
+	assert_int_equal(vlans[0], 20);
+	assert_ptr_not_equal(m->output_port, m1.output_port);
+	assert_string_equal(m->output_port, "vm3");
+	assert_int_equal(m->line, 7);
+	assert_false(m->select_all);
+	assert_true(db_mirror_find(br, "m0")->select_all);
+	assert_int_equal(db_validate(db, err, sizeof(err)), 0);
+
+	/* the same name replaces */
+	m0.output_port = "vm3";
+	put_ok(db, "br0", &m0);
+	assert_int_equal(br->n_mirrors, 2);
+	assert_string_equal(db_mirror_find(br, "m0")->output_port, "vm3");
+
+	/* a clone owns its mirrors */
+	before = conf_dump(db);
+	c = db_clone(db);
+	assert_non_null(c);
+	m = db_mirror_find(db_bridge_find(c, "br0"), "m1");
+	assert_ptr_not_equal(m, db_mirror_find(br, "m1"));
+	assert_ptr_not_equal(m->src_ports, db_mirror_find(br, "m1")->src_ports);
+	assert_int_equal(m->line, 7);
+	assert_int_equal(db_mirror_del(c, "br0", "m1"), 1);
+	assert_int_equal(db_port_del(c, NULL, "vm1", err, sizeof(err)), 0);
+	after = conf_dump(db);
+	assert_string_equal(before, after);
+	free(after);
+	/* a bridge deleted with its mirrors (and ASan counting what is left) */
+	assert_int_equal(db_bridge_del(c, "br0", err, sizeof(err)), 0);
+	db_destroy(c);
+	c = db_clone(db);
+	after = conf_dump(c);
+	assert_string_equal(before, after);
+	free(after);
+	free(before);
+
+	/* del: one, none, all */
+	assert_int_equal(db_mirror_del(c, "br9", NULL), -ENOENT);
+	assert_int_equal(db_mirror_del(c, "br0", "m9"), 0);
+	assert_int_equal(db_mirror_del(c, "br0", "m0"), 1);
+	assert_null(db_mirror_find(db_bridge_find(c, "br0"), "m0"));
+	put_ok(c, "br0", &m0);
+	assert_int_equal(db_mirror_del(c, "br0", NULL), 2);
+	assert_int_equal(db_bridge_find(c, "br0")->n_mirrors, 0);
+	db_destroy(c);
+
+	/* A port that goes leaves every selection (weak references, as in
+	 * OVS) and the record's file line with it; the mirror it was the
+	 * output of goes too. */
+	m0.output_port = "vm2";
+	put_ok(db, "br0", &m0);
+	assert_int_equal(db_port_del(db, "br0", "vm2", err, sizeof(err)), 0);
+	assert_null(db_mirror_find(br, "m0"));
+	m = db_mirror_find(br, "m1");
+	assert_non_null(m);
+	assert_int_equal(m->n_src, 1);
+	assert_string_equal(m->src_ports[0], "vm1");
+	assert_int_equal(m->n_dst, 0);
+	assert_int_equal(m->line, 0);
+	assert_int_equal(db_validate(db, err, sizeof(err)), 0);
+	/* the port name given may be the port's own */
+	assert_int_equal(
+		db_port_del(db, NULL, db_port_find(db, "vm3", NULL)->name, err, sizeof(err)), 0);
+	assert_int_equal(br->n_mirrors, 0);
+	/* a port of another bridge leaves br0's mirrors alone */
+	put_ok(db, "br0", &(struct db_mirror){.name = "m2", .output_port = "vm1"});
+	assert_int_equal(db_port_del(db, NULL, "cl2", err, sizeof(err)), 0);
+	assert_int_equal(br->n_mirrors, 1);
+	db_destroy(db);
+}
+
+static char *ports_vm1[] = {"vm1"}, *ports_vm3[] = {"vm3"}, *ports_vm9[] = {"vm9"},
+	    *ports_cl2[] = {"cl2"};
+
+/* A mirror db_validate() refuses, put next to the valid m0, idle and all. */
+static const struct mirror_case {
+	struct db_mirror m;
+	const char *error;
+} mirror_cases[] = {
+	/* ports: of the same bridge, and existing */
+	{{.name = "m0", .src_ports = ports_vm9, .n_src = 1, .output_port = "vm3"},
+	 "mirror 'm0' of bridge 'br0': select_src_port 'vm9' is not a port of bridge 'br0'"},
+	{{.name = "m0", .dst_ports = ports_cl2, .n_dst = 1, .output_port = "vm3"},
+	 "mirror 'm0' of bridge 'br0': select_dst_port 'cl2' is a port of bridge 'br1'"},
+	{{.name = "m0", .output_port = "nic2"},
+	 "mirror 'm0' of bridge 'br0': output_port 'nic2' is a port of bridge 'br1'"},
+	{{.name = "m0", .output_port = "vm9"}, "output_port 'vm9' is not a port of bridge 'br0'"},
+	{{.name = "m0", .select_all = true}, "mirror 'm0' of bridge 'br0' has no output_port"},
+	/* RSPAN: named, whether or not an output port is given too */
+	{{.name = "m0", .select_all = true, .output_vlan = 10},
+	 "mirror 'm0' of bridge 'br0': output_vlan 10: kvswitch does not run output_vlan (RSPAN, "
+	 "mirroring into a VLAN); give output_port"},
+	{{.name = "m0", .output_port = "vm3", .output_vlan = 4095},
+	 "output_vlan 4095: kvswitch does not run output_vlan"},
+	/* an output port is never a selected port, of any mirror */
+	{{.name = "m0", .src_ports = ports_vm3, .n_src = 1, .output_port = "vm1"},
+	 "mirror 'all' of bridge 'br0': output port 'vm3' is also a selected port "
+	 "(select_src_port) of mirror 'm0'"},
+	{{.name = "m0", .dst_ports = ports_vm1, .n_dst = 1, .output_port = "vm1"},
+	 "mirror 'm0' of bridge 'br0': output port 'vm1' is also a selected port "
+	 "(select_dst_port) of mirror 'm0'"},
+	{{.output_port = "vm3"}, "bridge 'br0': a mirror has an empty name"},
+};
+
+static void test_validate_mirrors(void **state)
+{
+	char err[DB_ERR_LEN] = "", name[16];
+	struct db *db = mkdb_mirrors(), *c;
+	struct db_bridge *br = db_bridge_find(db, "br0");
+	struct db_mirror m0 = {.name = "m0",
+			       .src_ports = ports_vm1,
+			       .n_src = 1,
+			       .dst_ports = ports_vm1,
+			       .n_dst = 1,
+			       .output_port = "vm3"};
+	struct db_mirror *m;
+	int i;
+
+	(void)state;
+	put_ok(db, "br0", &m0);
+	assert_int_equal(db_validate(db, err, sizeof(err)), 0);
+	/* selecting nothing is accepted: inert, as in OVS */
+	put_ok(db, "br0", &(struct db_mirror){.name = "idle", .output_port = "vm3"});
+	/* so is select_all, and a second mirror to the same output */
+	put_ok(db, "br0",
+	       &(struct db_mirror){.name = "all", .select_all = true, .output_port = "vm3"});
+	assert_int_equal(db_validate(db, err, sizeof(err)), 0);
+	for (size_t k = 0; k < sizeof(mirror_cases) / sizeof(mirror_cases[0]); k++) {
+		c = db_clone(db);
+		assert_non_null(c);
+		put_ok(c, "br0", &mirror_cases[k].m);
+		expect_invalid(c, mirror_cases[k].error);
+		db_destroy(c);
+	}
+
+	/* names are unique (broken behind db_mirror_put's back) */
+	m = db_mirror_find(br, "idle");
+	free(m->name);
+	m->name = strdup("m0");
+	expect_invalid(db, "bridge 'br0': mirror 'm0' is defined twice");
+	free(m->name);
+	m->name = strdup("idle");
+
+	/* VLANs: 0..4095, a sorted set */
+	put_ok(db, "br0",
+	       &(struct db_mirror){.name = "v",
+				   .select_vlans = (uint16_t[]){0, 4095},
+				   .n_vlans = 2,
+				   .output_port = "vm3"});
+	assert_int_equal(db_validate(db, err, sizeof(err)), 0);
+	m = db_mirror_find(br, "v");
+	m->select_vlans[1] = 4096;
+	expect_invalid(db, "mirror 'v' of bridge 'br0': select_vlan: VLAN '4096' is out of range "
+			   "0..4095");
+	m->select_vlans[1] = 0;
+	expect_invalid(db, "mirror 'v' of bridge 'br0': select_vlan is not sorted and unique");
+	m->select_vlans[1] = 1;
+	assert_int_equal(db_validate(db, err, sizeof(err)), 0);
+
+	/* records from a file carry their line */
+	m->line = 40;
+	m->select_vlans[1] = 4096;
+	expect_invalid(db, "line 40: mirror 'v'");
+	m->select_vlans[1] = 1;
+
+	/* at most DB_MAX_MIRRORS per bridge */
+	assert_int_equal(db_mirror_del(db, "br0", NULL), 4);
+	for (i = 0; i < DB_MAX_MIRRORS; i++) {
+		snprintf(name, sizeof(name), "m%02d", i);
+		put_ok(db, "br0", &(struct db_mirror){.name = name, .output_port = "vm3"});
+	}
+	assert_int_equal(db_validate(db, err, sizeof(err)), 0);
+	put_ok(db, "br0", &(struct db_mirror){.name = "more", .output_port = "vm3"});
+	br->line = 3;
+	expect_invalid(db, "line 3: bridge 'br0': 17 mirrors: kvswitch runs at most 16 mirrors "
+			   "per bridge");
+	/* another bridge has its own 16 */
+	assert_int_equal(db_mirror_del(db, "br0", "more"), 1);
+	put_ok(db, "br1", &(struct db_mirror){.name = "m00", .output_port = "nic2"});
+	assert_int_equal(db_validate(db, err, sizeof(err)), 0);
+	db_destroy(db);
+}
+
 static bool bit(const uint64_t *map, unsigned int i)
 {
 	return (map[i / 64] >> (i % 64)) & 1;
@@ -1086,6 +1326,8 @@ int main(void)
 		cmocka_unit_test(test_validate_limits),
 		cmocka_unit_test(test_devargs_allowlist),
 		cmocka_unit_test(test_socket_change),
+		cmocka_unit_test(test_mirrors),
+		cmocka_unit_test(test_validate_mirrors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -51,9 +51,9 @@ static json_t *replica(const char *text)
 #define BASE_ROWS                                                                                  \
 	"'Open_vSwitch': {'o1': {'bridges': ['uuid', 'b1'], 'next_cfg': 7, "                       \
 	"  'other_config': ['map', [['pmd-cpu-mask', '0x2'], ['dpdk-init', 'true'], "              \
-	"  ['pmd-maxsleep', '50'], ['vhost-sock-dir', 'vhu'], ['hw-offload', 'true'], "           \
+	"  ['pmd-maxsleep', '50'], ['vhost-sock-dir', 'vhu'], ['hw-offload', 'true'], "            \
 	"  ['dpdk-socket-mem', '1024,0'], ['dpdk-hugepage-dir', '/dev/hugepages'], "               \
-	"  ['dpdk-socket-limit', '2048 -d /tmp/evil.so']]]}},"         \
+	"  ['dpdk-socket-limit', '2048 -d /tmp/evil.so']]]}},"                                     \
 	"'Bridge': {'b1': {'name': 'br0', 'datapath_type': 'netdev', "                             \
 	"  'ports': ['set', [['uuid', 'p1'], ['uuid', 'p2'], ['uuid', 'p3'], ['uuid', 'p0']]], "   \
 	"  'other_config': ['map', [['mac-aging-time', '60']]], 'mirrors': ['set', []]}},"
@@ -211,6 +211,138 @@ static void test_map_incomplete_rows(void **state)
 	json_decref(r);
 }
 
+/* The note of m.ignored that contains text, or a failure listing them. */
+static const char *find_note(const json_t *ignored, const char *text)
+{
+	const json_t *n;
+	size_t i;
+
+	json_array_foreach(ignored, i, n)
+	{
+		if (strstr(json_string_value(n), text) != NULL)
+			return json_string_value(n);
+	}
+	fail_msg("no note has '%s': %s", text, json_dumps(ignored, 0));
+	return NULL;
+}
+
+static void test_map_mirrors(void **state)
+{
+	struct ovsdb_map_result m;
+	struct db_bridge *br;
+	struct db_mirror *mi;
+	char err[DB_ERR_LEN];
+	json_t *r = replica(
+		"{'Open_vSwitch': {'o1': {'bridges': ['set', [['uuid', 'b1'], ['uuid', 'b2']]]}},"
+		"'Bridge': {"
+		" 'b1': {'name': 'br0', 'datapath_type': 'netdev',"
+		"        'ports': ['set', [['uuid', 'p0'], ['uuid', 'p1'], ['uuid', 'p2'],"
+		"                  ['uuid', 'p3'], ['uuid', 'p4'], ['uuid', 'p5']]],"
+		"        'mirrors': ['set', [['uuid', 'mA'], ['uuid', 'mB'], ['uuid', 'mC'],"
+		"                    ['uuid', 'mD'], ['uuid', 'mE'], ['uuid', 'mF'], ['uuid', "
+		"'mG'],"
+		"                    ['uuid', 'not-yet']]]},"
+		" 'b2': {'name': 'br1', 'ports': ['set', [['uuid', 'p6'], ['uuid', 'p7']]],"
+		"        'mirrors': ['uuid', 'mH']}},"
+		"'Port': {"
+		" 'p0': {'name': 'br0', 'interfaces': ['uuid', 'i0']},"
+		" 'p1': {'name': 'vm1', 'interfaces': ['uuid', 'i1']},"
+		" 'p2': {'name': 'vm2', 'interfaces': ['uuid', 'i2']},"
+		" 'p3': {'name': 'vm3', 'interfaces': ['uuid', 'i3']},"
+		" 'p4': {'name': 'port-mon', 'interfaces': ['uuid', 'i4']},"
+		" 'p5': {'name': 'g', 'interfaces': ['uuid', 'i5']},"
+		" 'p6': {'name': 'vm6', 'interfaces': ['uuid', 'i6']},"
+		" 'p7': {'name': 'vm7', 'interfaces': ['uuid', 'i7']}},"
+		"'Interface': {"
+		" 'i0': {'name': 'br0', 'type': 'internal'},"
+		" 'i1': {'name': 'vm1', 'type': 'dpdkvhostuser'},"
+		" 'i2': {'name': 'vm2', 'type': 'dpdkvhostuser'},"
+		" 'i3': {'name': 'vm3', 'type': 'dpdkvhostuser'},"
+		" 'i4': {'name': 'mon', 'type': 'dpdkvhostuser'},"
+		" 'i5': {'name': 'g', 'type': 'gre'},"
+		" 'i6': {'name': 'vm6', 'type': 'dpdkvhostuser'},"
+		" 'i7': {'name': 'vm7', 'type': 'dpdkvhostuser'}},"
+		"'Mirror': {"
+		/* ports by uuid, a set of one as the bare atom, VLANs */
+		" 'mA': {'name': 'm0', 'select_all': false, 'select_src_port': ['uuid', 'p1'],"
+		"        'select_dst_port': ['set', [['uuid', 'p2'], ['uuid', 'p5']]],"
+		"        'select_vlan': ['set', [20, 10]], 'output_port': ['uuid', 'p4'],"
+		"        'output_vlan': ['set', []], 'statistics': ['map', [['tx_packets', 5]]]},"
+		" 'mB': {'name': 'all', 'select_all': true, 'select_src_port': ['set', []],"
+		"        'select_dst_port': ['set', []], 'select_vlan': 10,"
+		"        'output_port': ['uuid', 'p3'], 'output_vlan': ['set', []]},"
+		/* no output: the port was deleted (a weak reference), or RSPAN */
+		" 'mC': {'name': 'gone', 'select_all': true, 'output_port': ['set', []]},"
+		" 'mD': {'name': 'rspan', 'select_all': true, 'output_port': ['set', []],"
+		"        'output_vlan': 5},"
+		/* an output kvswitch does not run */
+		" 'mE': {'name': 'to-gre', 'select_all': true, 'output_port': ['uuid', 'p5']},"
+		/* db_validate() would refuse it: m0's output is its selected port */
+		" 'mF': {'name': 'loop', 'select_src_port': ['uuid', 'p4'],"
+		"        'output_port': ['uuid', 'p1']},"
+		/* both outputs: OVS takes the port */
+		" 'mG': {'name': 'both', 'select_all': true, 'output_port': ['uuid', 'p3'],"
+		"        'output_vlan': 7},"
+		/* a port of another bridge is not this bridge's */
+		" 'mH': {'name': 'x', 'select_src_port': ['set', [['uuid', 'p1'], ['uuid', 'p6']]],"
+		"        'output_port': ['uuid', 'p7']}}}");
+
+	(void)state;
+	assert_int_equal(ovsdb_map_db(r, "/run/ovs", &m), 0);
+	assert_int_equal(db_validate(m.db, err, sizeof(err)), 0);
+	br = db_bridge_find(m.db, "br0");
+	assert_non_null(br);
+	assert_int_equal(br->n_ports, 4);
+	assert_int_equal(br->n_mirrors, 3); /* all, both, m0 */
+	mi = db_mirror_find(br, "m0");
+	assert_non_null(mi);
+	assert_false(mi->select_all);
+	assert_int_equal(mi->n_src, 1);
+	assert_string_equal(mi->src_ports[0], "vm1");
+	/* the gre interface is not a port: left out of the selection */
+	assert_int_equal(mi->n_dst, 1);
+	assert_string_equal(mi->dst_ports[0], "vm2");
+	assert_int_equal(mi->n_vlans, 2);
+	assert_int_equal(mi->select_vlans[0], 10);
+	assert_int_equal(mi->select_vlans[1], 20);
+	/* named by the Interface, as every kvswitch port */
+	assert_string_equal(mi->output_port, "mon");
+	assert_int_equal(mi->output_vlan, 0);
+	mi = db_mirror_find(br, "all");
+	assert_true(mi->select_all);
+	assert_int_equal(mi->n_vlans, 1);
+	assert_int_equal(mi->select_vlans[0], 10);
+	assert_string_equal(mi->output_port, "vm3");
+	mi = db_mirror_find(br, "both");
+	assert_string_equal(mi->output_port, "vm3");
+	assert_int_equal(mi->output_vlan, 0);
+	br = db_bridge_find(m.db, "br1");
+	mi = db_mirror_find(br, "x");
+	assert_non_null(mi);
+	assert_int_equal(mi->n_src, 1);
+	assert_string_equal(mi->src_ports[0], "vm6");
+
+	/* what was not taken says why; the column is no longer ignored as a whole */
+	find_note(m.ignored, "Mirror gone of bridge br0: no output_port (the mirror is not "
+			     "created)");
+	find_note(m.ignored, "Mirror rspan of bridge br0: output_vlan 5 (kvswitch does not run "
+			     "RSPAN; the mirror is not created)");
+	find_note(m.ignored, "Mirror to-gre of bridge br0: output_port g is not a port of this "
+			     "bridge that kvswitch runs (the mirror is not created)");
+	find_note(m.ignored,
+		  "Mirror m0 of bridge br0: select_dst_port g (not a port of this bridge");
+	find_note(m.ignored,
+		  "Mirror x of bridge br1: select_src_port vm1 (not a port of this bridge");
+	find_note(m.ignored, "Mirror both of bridge br0: output_vlan (output_port is set)");
+	assert_has(find_note(m.ignored, "mirror 'loop'"), "(the mirror is not created)");
+	assert_has(find_note(m.ignored, "mirror 'loop'"), "is also a selected port");
+	if (json_array_size(m.ignored) != 7)
+		fail_msg("notes: %s", json_dumps(m.ignored, 0));
+	assert_int_equal(json_object_size(m.iface_errors), 1); /* g: gre */
+	ovsdb_map_result_free(&m);
+	json_decref(r);
+}
+
 static void test_jsonrpc_framing(void **state)
 {
 	const char *glued =
@@ -281,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_map_bridge_ports_and_keys),
 		cmocka_unit_test(test_map_refuses_per_interface),
 		cmocka_unit_test(test_map_incomplete_rows),
+		cmocka_unit_test(test_map_mirrors),
 		cmocka_unit_test(test_jsonrpc_framing),
 	};
 

@@ -19,86 +19,18 @@
 #include "dataplane/filter.h"
 #include "dataplane/pipeline.h"
 
-#define MAC_A  "52:54:00:00:00:0a"
-#define MAC_B  "52:54:00:00:00:0b"
-#define MAC_C  "52:54:00:00:00:0c"
-#define BCAST  "ff:ff:ff:ff:ff:ff"
-#define NPORTS 4
-
-struct sink {
-	struct rte_mbuf *pkts[512];
-	unsigned int n;
-	unsigned int limit; /* accept at most this many in total */
-};
-
-static struct sink sinks[NPORTS];
-static struct dp_port *ports[NPORTS];
-static struct dp_bridge *br;
-static struct dp_pmd_ctx *ctx;
-
-static uint16_t sink_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts, uint16_t n)
-{
-	struct sink *c = p->priv;
-	uint16_t i, ok = 0;
-
-	for (i = 0; i < n && c->n < c->limit; i++, ok++) {
-		c->pkts[c->n++] = pkts[i];
-		p->tx[pmd].packets++;
-		p->tx[pmd].bytes += pkts[i]->pkt_len;
-	}
-	dp_port_drop_tx(p, pmd, DP_DROP_TX_RING_FULL, pkts + ok, n - ok);
-	return ok;
-}
-
-static const struct dp_port_ops sink_ops = {.rx_burst = test_rx_none, .tx_burst = sink_tx};
+#define MAC_A      "52:54:00:00:00:0a"
+#define MAC_B      "52:54:00:00:00:0b"
+#define MAC_C      "52:54:00:00:00:0c"
+#define BCAST      "ff:ff:ff:ff:ff:ff"
+#define NPORTS     4
+#define SINK_PORTS NPORTS
+#include "tests/unit/dp_sink.h"
 
 /* tag: access VLAN or 0; trunks: NULL = all VLANs */
 static void port_conf(int i, uint16_t tag, const uint16_t *trunks, int n_trunks)
 {
 	test_port_vlan(ports[i], br, tag, trunks, n_trunks);
-}
-
-static int setup(void **state)
-{
-	void *priv[NPORTS];
-	int i;
-
-	(void)state;
-	for (i = 0; i < NPORTS; i++) {
-		memset(&sinks[i], 0, sizeof(sinks[i]));
-		sinks[i].limit = 512;
-		priv[i] = &sinks[i];
-	}
-	br = test_bridge_create(NPORTS, &sink_ops, priv, ports, &ctx);
-	return 0;
-}
-
-static void free_sinks(void)
-{
-	int i;
-
-	for (i = 0; i < NPORTS; i++) {
-		rte_pktmbuf_free_bulk(sinks[i].pkts, sinks[i].n);
-		sinks[i].n = 0;
-	}
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	free_sinks();
-	test_bridge_destroy(br, NPORTS, ports, ctx);
-	return 0;
-}
-
-static void send1(int in, struct rte_mbuf *m)
-{
-	dp_process_burst(ctx, ports[in], 0, &m, 1);
-}
-
-static void learn(void)
-{
-	fdb_learn_drain(br->fdb, ctx->now);
 }
 
 static void test_flood_then_unicast(void **state)
