@@ -666,6 +666,7 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 		for (i = 0; i < dbb->n_ports; i++) {
 			struct sw_port *sp = sw_port_find(dbb->ports[i]->name);
 			struct db_port_cfg c;
+			bool forget_out;
 
 			if (sp == NULL)
 				continue;
@@ -674,12 +675,13 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 			    (sp->cfg.tag != c.tag || sp->cfg.native_vlan != c.native_vlan ||
 			     memcmp(sp->cfg.trunks, c.trunks, sizeof(c.trunks)) != 0))
 				fdb_forget_port(sp->dp->id);
-			if (sp->dp && sp->mirror_out != mirror_is_output(dbb, sp->name))
-				fdb_forget_port(sp->dp->id); /* a mirror's output learns nothing */
+			forget_out = sp->dp && sp->mirror_out != mirror_is_output(dbb, sp->name);
 			sp->mirror_out = mirror_is_output(dbb, sp->name);
 			sp->cfg = c;
 			snprintf(sp->bridge, sizeof(sp->bridge), "%s", dbb->name);
 			publish_conf(sp);
+			if (forget_out) /* after its conf: what it learned until then goes */
+				fdb_forget_port(sp->dp->id);
 			port_filter_commit(sp, dbb->ports[i]); /* before its first frame */
 			if (sp->dp == NULL)
 				continue;

@@ -364,6 +364,9 @@ static int load_vlans(struct loader *l, const char *what, yaml_node_t *k, yaml_n
 
 	if (rc || n == 0)
 		return rc;
+	if (n > 4096) /* n_vlans is 16 bits; there are 4096 VLANs */
+		return lerr(l, line_of(k), -EINVAL, "%s: select_vlan: %zu items, at most 4096",
+			    what, n);
 	mi->select_vlans = calloc(n, sizeof(*mi->select_vlans));
 	if (mi->select_vlans == NULL)
 		return lerr(l, line_of(k), -ENOMEM, "out of memory");

@@ -39,7 +39,10 @@ static int open_id(const char *bridge, const char *port)
 	return sp->dp->id;
 }
 
-/* dm from m: false when its output port is not open. */
+/* dm from m: false when its output port is not open, or its conf does not
+ * yet say it is a mirror's output (control/apply.c publishes that conf
+ * before the last publish of a transaction): until then it still switches
+ * frames of its own, and must not also get copies. */
 static bool mirror_build(const char *bridge, const struct db_mirror *m, struct dp_mirror *dm)
 {
 	const struct sw_port *out = sw_port_find(m->output_port ? m->output_port : "");
@@ -48,7 +51,7 @@ static bool mirror_build(const char *bridge, const struct db_mirror *m, struct d
 
 	memset(dm, 0, sizeof(*dm));
 	id = m->output_port ? open_id(bridge, m->output_port) : -1;
-	if (id < 0)
+	if (id < 0 || !out->mirror_out)
 		return false;
 	dm->out = (uint16_t)id;
 	dm->out_vlan.tag = out->cfg.tag;
@@ -93,6 +96,7 @@ void mirror_publish(const struct db *db)
 		for (i = 0; i < dbb->n_mirrors && n < DP_MAX_MIRRORS; i++)
 			if (mirror_build(dbb->name, dbb->mirrors[i], &dm[n]))
 				n++;
+		dp_mirror_mark_dups(dm, n); /* as published, for set_equal */
 		if (set_equal(sb->dp->mirrors, dm, n))
 			continue;
 		if (n < dbb->n_mirrors)
@@ -102,9 +106,14 @@ void mirror_publish(const struct db *db)
 				journal_prefix(LOG_WARNING), dbb->name, dbb->n_mirrors - n,
 				dbb->n_mirrors);
 		rc = dp_bridge_set_mirrors(sb->dp, dm, n);
-		if (rc < 0) /* the old set stays; the next apply tries again */
+		if (rc < 0) {
+			/* none rather than the old set, whose port ids may be
+			 * closed and reused; the next apply tries again */
+			dp_bridge_set_mirrors(sb->dp, NULL, 0);
 			fprintf(stderr,
-				"%skvswitchd: bridge '%s': cannot publish its mirrors: %s\n",
+				"%skvswitchd: bridge '%s': cannot publish its mirrors, none "
+				"run: %s\n",
 				journal_prefix(LOG_ERR), dbb->name, strerror(-rc));
+		}
 	}
 }

@@ -60,15 +60,8 @@ int dp_bridge_set_mirrors(struct dp_bridge *br, const struct dp_mirror *m, uint1
 		if (set == NULL)
 			return -ENOMEM;
 		set->n = n;
-		set->dups = false;
 		memcpy(set->m, m, n * sizeof(set->m[0]));
-		for (uint16_t i = 0; i < n; i++) {
-			set->m[i].dup_of = 0;
-			for (uint16_t j = 0; j < i; j++)
-				if (set->m[j].out == set->m[i].out)
-					set->m[i].dup_of |= (uint16_t)(1u << j);
-			set->dups |= set->m[i].dup_of != 0;
-		}
+		set->dups = dp_mirror_mark_dups(set->m, n);
 	}
 	old = __atomic_exchange_n(&br->mirrors, set, __ATOMIC_ACQ_REL);
 	if (old != NULL)

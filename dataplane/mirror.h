@@ -12,9 +12,9 @@
  * mirrors with one output port send it one copy.
  *
  * Consequences worth knowing:
- * - The output port takes a frame untagged when its VLAN is 0, the port's
- *   access VLAN or its native-untagged VLAN, tagged otherwise (OVS's rule
- *   for an output port).  Frames inside the switch are untagged, so the
+ * - The output port takes frames as any port takes them in OVS: an access
+ *   port untagged whatever their VLAN, a trunk tagged unless VLAN 0 or its
+ *   native-untagged VLAN.  Frames inside the switch are untagged, so the
  *   common case shares the frame by reference count: no copy.  A copy is
  *   made only when the frame's form differs (a unicast frame already tagged
  *   for a trunk, mirrored to a port that takes it untagged, or the reverse).
@@ -23,6 +23,9 @@
  *   is dropped as mirror_rx (port.h dp_port_set_conf).
  * - A full output port drops the copy, counted there as mirror_full; the
  *   mirrored ports are never held up (vhost and ethdev tx do not wait).
+ * - Frames the switch drops before output (hairpin, an egress filter's
+ *   refusal of a unicast frame) are not mirrored; the output port's own
+ *   egress filter is not asked about copies.
  * - With no mirror on the bridge a burst costs one load and one branch.
  */
 #ifndef KVS_DP_MIRROR_H
@@ -57,6 +60,21 @@ struct dp_mirror_set {
 	struct dp_mirror m[];
 };
 
+/* Set each mirror's dup_of from the ones before it; true if any has one. */
+static inline bool dp_mirror_mark_dups(struct dp_mirror *m, uint16_t n)
+{
+	bool dups = false;
+
+	for (uint16_t i = 0; i < n; i++) {
+		m[i].dup_of = 0;
+		for (uint16_t j = 0; j < i; j++)
+			if (m[j].out == m[i].out)
+				m[i].dup_of |= (uint16_t)(1u << j);
+		dups |= m[i].dup_of != 0;
+	}
+	return dups;
+}
+
 static inline bool dp_mirror_has_port(const uint64_t *set, uint16_t id)
 {
 	return (set[id >> 6] >> (id & 63)) & 1;
@@ -67,12 +85,12 @@ static inline void dp_mirror_add_port(uint64_t *set, uint16_t id)
 	set[id >> 6] |= UINT64_C(1) << (id & 63);
 }
 
-/* Does a frame of VLAN vid leave mirror m's output port tagged? */
+/* Does a frame of VLAN vid leave mirror m's output port tagged?  As any
+ * frame leaves a port in OVS: never from an access port (whatever its VLAN),
+ * from a trunk unless VLAN 0 or its native-untagged VLAN. */
 static inline bool dp_mirror_tags(const struct dp_mirror *m, uint16_t vid)
 {
-	const struct vlan_port *v = &m->out_vlan;
-
-	return vid != 0 && vid != v->tag && !(v->native_untagged && vid == v->native);
+	return vlan_port_tags(&m->out_vlan, vid);
 }
 
 #endif

@@ -306,6 +306,9 @@ static void flood(struct dp_pmd_ctx *c, const struct dp_bridge *br, const struct
 	struct dp_txbuf **t = c->targets;
 	uint16_t i, n_plain, n_tag, n_filtered = 0;
 	struct rte_mbuf *tm = NULL;
+	/* read now: our reference on m may go below, and a mirror's may be
+	 * freed by another PMD reaping a shared tx queue */
+	const bool work = m->ol_flags & DP_OFL_TX_WORK;
 
 	if (c->flood_tci != tci || c->flood_in != in->id)
 		flood_resolve(c, br, in, tci);
@@ -355,7 +358,7 @@ static void flood(struct dp_pmd_ctx *c, const struct dp_bridge *br, const struct
 			n_tag = 0;
 		}
 	}
-	if (unlikely(m->ol_flags & DP_OFL_TX_WORK)) {
+	if (unlikely(work)) {
 		flood_offload(c, m, tm, n_plain, n_tag);
 		return;
 	}

@@ -805,14 +805,45 @@ static void test_full_file(void **state)
 	free(text);
 }
 
+/* A select_vlan list longer than there are VLANs is refused: its count is
+ * 16 bits, and 65536 items once loaded as none, i.e. every VLAN. */
+static void test_mirror_vlan_list_bound(void **state)
+{
+	static const char head[] =
+		"bridges:\n  br0:\n    ports:\n      vm1: {type: dpdkvhostuser}\n"
+		"      vm2: {type: dpdkvhostuser}\n"
+		"    mirrors:\n      m0:\n        output_port: vm2\n"
+		"        select_vlan: [";
+	size_t cap = sizeof(head) + 65536 * 3 + 8, len;
+	char *text = malloc(cap), err[DB_ERR_LEN];
+	struct db *db;
+
+	(void)state;
+	assert_non_null(text);
+	len = (size_t)snprintf(text, cap, "%s", head);
+	for (int i = 0; i < 65536; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%s10", i ? "," : "");
+	snprintf(text + len, cap - len, "]\n");
+	db = conf_load_string(text, "t.yaml", err, sizeof(err));
+	assert_null(db);
+	assert_non_null(strstr(err, "select_vlan: 65536 items, at most 4096"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_load),           cmocka_unit_test(test_load_empty),
-		cmocka_unit_test(test_load_errors),    cmocka_unit_test(test_save_roundtrip),
-		cmocka_unit_test(test_save_atomic),    cmocka_unit_test(test_load_file_errors),
-		cmocka_unit_test(test_save_stale_tmp), cmocka_unit_test(test_demo_file),
-		cmocka_unit_test(test_full_file),      cmocka_unit_test(test_load_mirrors),
+		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_load_empty),
+		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_save_roundtrip),
+		cmocka_unit_test(test_save_atomic),
+		cmocka_unit_test(test_load_file_errors),
+		cmocka_unit_test(test_save_stale_tmp),
+		cmocka_unit_test(test_demo_file),
+		cmocka_unit_test(test_full_file),
+		cmocka_unit_test(test_load_mirrors),
+		cmocka_unit_test(test_mirror_vlan_list_bound),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);

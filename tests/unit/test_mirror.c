@@ -162,8 +162,8 @@ static void test_mirror_dst(void **state)
 }
 
 /* select_vlan with select_all: only VLAN 10; the output port, a trunk,
- * takes VLAN 10 tagged (a copy) and an access output port of VLAN 10 takes
- * it untagged, by reference. */
+ * takes VLAN 10 tagged (a copy) and an access output port takes it, and
+ * any other VLAN's frames, untagged, by reference. */
 static void test_mirror_vlan(void **state)
 {
 	uint16_t t[] = {10, 20};
@@ -197,6 +197,15 @@ static void test_mirror_vlan(void **state)
 	/* the trunks got the tagged copy, untouched by the mirror's share */
 	assert_int_equal(test_frame_vlan(sinks[1].pkts[0]), 10);
 	assert_int_equal(sinks[1].pkts[0]->pkt_len, 64);
+	free_sinks();
+
+	/* an access port takes every VLAN's frames untagged, as in OVS */
+	m.vlans[0] |= 1ULL << 20;
+	set_mirrors(&m, 1);
+	send1(0, test_frame(BCAST, MAC_A, 20, RTE_ETHER_TYPE_ARP, 64));
+	assert_int_equal(sinks[OUT].n, 1);
+	assert_int_equal(test_frame_vlan(sinks[OUT].pkts[0]), -1);
+	assert_int_equal(sinks[OUT].pkts[0]->pkt_len, 60);
 }
 
 /* A frame the decide pass tagged in place (unicast to a trunk) reaches an
