@@ -27,15 +27,14 @@ import json
 import os
 import re
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "system"))
+from rounds import med, run_interleaved, write_csv  # noqa: E402 (bench/, the script's own)
 
 CELLS = ("off", "file", "pipe")
 
@@ -155,28 +154,15 @@ def main():
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     base = Path(tempfile.mkdtemp(prefix="capture_cost-"))
-    rows = []
-    for r in range(1, a.rounds + 1):
-        for cell in CELLS:
-            log(f"round {r}: {cell}")
-            row = run_cell(cell, build, a.rate, a.duration, base, f"{r}{cell}")
-            row["round"] = r
-            log(json.dumps(row))
-            rows.append(row)
-    keys = ["round", "cell", "offered", "received", "lost", "gen_tx_fail", "rx_mpps",
-            "pmd_busy_cycles_per_frame", "pmd_busy_pct", "cap_written", "cap_dropped_ring",
-            "cap_dropped_reader", "pcap_bytes", "switch_drops"]
-    with open(out / "results.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, keys, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
+    rows = run_interleaved("capture_cost", CELLS, a.rounds,
+                           lambda cell, r: run_cell(cell, build, a.rate, a.duration, base,
+                                                    f"{r}{cell}"))
+    write_csv(out / "results.csv",
+              ["round", "cell", "offered", "received", "lost", "gen_tx_fail", "rx_mpps",
+               "pmd_busy_cycles_per_frame", "pmd_busy_pct", "cap_written", "cap_dropped_ring",
+               "cap_dropped_reader", "pcap_bytes", "switch_drops"], rows)
     write_summary(out, a, rows)
     log(f"wrote {out}/summary.md and results.csv")
-
-
-def med(rows, cell, key):
-    v = [r[key] for r in rows if r["cell"] == cell and key in r]
-    return statistics.median(v) if v else float("nan")
 
 
 def write_summary(out, a, rows):

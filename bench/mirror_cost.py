@@ -21,11 +21,9 @@ bottleneck, and the report says which.
       [--out bench/results/DATE/mirror_cost]
 """
 import argparse
-import csv
 import datetime
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,6 +31,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "system"))
+from rounds import med, run_interleaved, write_csv  # noqa: E402 (bench/, the script's own)
 
 CELLS = ("off", "src", "all")
 MIRRORS = {
@@ -93,11 +92,6 @@ def run_cell(cell, build, duration, base, tag):
         sw.stop()
 
 
-def med(rows, cell, key):
-    v = [r[key] for r in rows if r["cell"] == cell]
-    return statistics.median(v) if v else float("nan")
-
-
 def write_summary(out, a, rows):
     rev = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
                          capture_output=True, text=True).stdout.strip()
@@ -138,20 +132,11 @@ def main():
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     base = Path(tempfile.mkdtemp(prefix="mirror_cost-"))
-    rows = []
-    for r in range(1, a.rounds + 1):
-        for cell in CELLS:
-            log(f"round {r}: {cell}")
-            row = run_cell(cell, build, a.duration, base, f"{r}{cell}")
-            row["round"] = r
-            log(json.dumps(row))
-            rows.append(row)
-    keys = ["round", "cell", "rx_frames", "rx_mpps", "gen_idle_pct",
-            "pmd_busy_cycles_per_frame", "pmd_busy_pct", "mirrored", "mirror_drops"]
-    with open(out / "results.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, keys, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
+    rows = run_interleaved("mirror_cost", CELLS, a.rounds,
+                           lambda cell, r: run_cell(cell, build, a.duration, base, f"{r}{cell}"))
+    write_csv(out / "results.csv",
+              ["round", "cell", "rx_frames", "rx_mpps", "gen_idle_pct",
+               "pmd_busy_cycles_per_frame", "pmd_busy_pct", "mirrored", "mirror_drops"], rows)
     write_summary(out, a, rows)
     log(f"wrote {out}/summary.md and results.csv")
 

@@ -288,10 +288,7 @@ static int publish_conf(struct sw_port *p)
 
 	if (p->dp == NULL)
 		return 0;
-	c.vlan.tag = p->cfg.tag;
-	c.vlan.native = p->cfg.native_vlan;
-	c.vlan.native_untagged = p->cfg.native_untagged;
-	memcpy(c.vlan.trunks, p->cfg.trunks, sizeof(c.vlan.trunks));
+	sw_port_vlan(p, &c.vlan);
 	c.max_len = p->cfg.mtu + RTE_ETHER_HDR_LEN;
 	c.bridge = bridge_ptr(p->bridge);
 	c.tx_retries_max = p->cfg.tx_retries_max;
@@ -666,7 +663,7 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 		for (i = 0; i < dbb->n_ports; i++) {
 			struct sw_port *sp = sw_port_find(dbb->ports[i]->name);
 			struct db_port_cfg c;
-			bool forget_out;
+			bool forget_out, out;
 
 			if (sp == NULL)
 				continue;
@@ -675,8 +672,9 @@ int apply_db(struct db *db, bool strict, char *err, size_t errlen)
 			    (sp->cfg.tag != c.tag || sp->cfg.native_vlan != c.native_vlan ||
 			     memcmp(sp->cfg.trunks, c.trunks, sizeof(c.trunks)) != 0))
 				fdb_forget_port(sp->dp->id);
-			forget_out = sp->dp && sp->mirror_out != mirror_is_output(dbb, sp->name);
-			sp->mirror_out = mirror_is_output(dbb, sp->name);
+			out = mirror_is_output(dbb, sp->name);
+			forget_out = sp->dp && sp->mirror_out != out;
+			sp->mirror_out = out;
 			sp->cfg = c;
 			snprintf(sp->bridge, sizeof(sp->bridge), "%s", dbb->name);
 			publish_conf(sp);

@@ -16,6 +16,10 @@
 /* Write the message into err (if any) and return rc (db.c). */
 int db_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* -EINVAL with the message in err, "line N: " first when line is not 0
+ * (a record read from a file) (db_schema.c). */
+int db_verr(char *err, size_t errlen, unsigned int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* 0 if name is a valid bridge or port name, else -EINVAL with a message
  * naming what (db.c). */
 int db_check_name(const char *what, const char *name, char *err, size_t errlen);

@@ -417,11 +417,8 @@ static const struct key_def *find_def(const struct key_def *defs, const char *ke
 	return NULL;
 }
 
-static int verr(char *err, size_t errlen, unsigned int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
 /* "line N: " first when the record came from a file. */
-static int verr(char *err, size_t errlen, unsigned int line, const char *fmt, ...)
+int db_verr(char *err, size_t errlen, unsigned int line, const char *fmt, ...)
 {
 	va_list ap;
 	int n = 0;
@@ -458,33 +455,34 @@ static int check_key(enum place place, const char *record, int type, const char 
 	if (d == NULL) {
 		switch (place) {
 		case P_OVS:
-			return verr(err, errlen, line,
-				    "Open_vSwitch: unknown other_config key '%s'", key);
+			return db_verr(err, errlen, line,
+				       "Open_vSwitch: unknown other_config key '%s'", key);
 		case P_BRIDGE:
-			return verr(err, errlen, line, "bridge '%s': unknown other_config key '%s'",
-				    record, key);
+			return db_verr(err, errlen, line,
+				       "bridge '%s': unknown other_config key '%s'", record, key);
 		case P_OPTIONS:
-			return verr(err, errlen, line, "port '%s': unknown option '%s' for type %s",
-				    record, key, type_names[type]);
+			return db_verr(err, errlen, line,
+				       "port '%s': unknown option '%s' for type %s", record, key,
+				       type_names[type]);
 		case P_PORT_OTHER:
-			return verr(err, errlen, line, "port '%s': unknown other_config key '%s'",
-				    record, key);
+			return db_verr(err, errlen, line,
+				       "port '%s': unknown other_config key '%s'", record, key);
 		}
 	}
 	if (check_value(d, value, why, sizeof(why)) == 0)
 		return 0;
 	switch (place) {
 	case P_OVS:
-		return verr(err, errlen, line, "Open_vSwitch other_config '%s': %s", key, why);
+		return db_verr(err, errlen, line, "Open_vSwitch other_config '%s': %s", key, why);
 	case P_BRIDGE:
-		return verr(err, errlen, line, "bridge '%s' other_config '%s': %s", record, key,
-			    why);
+		return db_verr(err, errlen, line, "bridge '%s' other_config '%s': %s", record, key,
+			       why);
 	case P_OPTIONS:
-		return verr(err, errlen, line, "port '%s': option '%s': %s", record, key, why);
+		return db_verr(err, errlen, line, "port '%s': option '%s': %s", record, key, why);
 	case P_PORT_OTHER:
 		break;
 	}
-	return verr(err, errlen, line, "port '%s': other_config '%s': %s", record, key, why);
+	return db_verr(err, errlen, line, "port '%s': other_config '%s': %s", record, key, why);
 }
 
 int db_schema_check_key(const char *table, const char *record, const char *type, const char *column,
@@ -498,12 +496,12 @@ int db_schema_check_key(const char *table, const char *record, const char *type,
 		char why[DB_ERR_LEN / 2];
 
 		if (filter_cfg_check_key(key, value, why, sizeof(why)) < 0)
-			return verr(err, errlen, 0, "port '%s': %s", record, why);
+			return db_verr(err, errlen, 0, "port '%s': %s", record, why);
 		return 0;
 	}
 	if (strcmp(column, "options") == 0) {
 		if (type_of(type) < 0)
-			return verr(err, errlen, 0, "port '%s' has no type", record);
+			return db_verr(err, errlen, 0, "port '%s' has no type", record);
 		return check_key(P_OPTIONS, record, type_of(type), key, value, 0, err, errlen);
 	}
 	return check_key(P_PORT_OTHER, record, 0, key, value, 0, err, errlen);
@@ -536,7 +534,7 @@ static int validate_bridge(const struct db_bridge *br, char *err, size_t errlen)
 	int rc = db_check_name("bridge", br->name, why, sizeof(why));
 
 	if (rc)
-		return verr(err, errlen, br->line, "%s", why);
+		return db_verr(err, errlen, br->line, "%s", why);
 	for (size_t i = 0; i < br->other_config.n; i++) {
 		const struct smap_node *kv = &br->other_config.nodes[i];
 
@@ -546,10 +544,10 @@ static int validate_bridge(const struct db_bridge *br, char *err, size_t errlen)
 	}
 	db_bridge_cfg(br, &cfg);
 	if (cfg.mac_port_limit > cfg.mac_table_size)
-		return verr(err, errlen, br->line,
-			    "bridge '%s' other_config 'mac-port-limit': '%u' is out of range "
-			    "1..%u (mac-table-size)",
-			    br->name, cfg.mac_port_limit, cfg.mac_table_size);
+		return db_verr(err, errlen, br->line,
+			       "bridge '%s' other_config 'mac-port-limit': '%u' is out of range "
+			       "1..%u (mac-table-size)",
+			       br->name, cfg.mac_port_limit, cfg.mac_table_size);
 	return 0;
 }
 
@@ -561,15 +559,15 @@ static int validate_port(const struct db_port *p, char *err, size_t errlen)
 
 	rc = db_check_name("port", name, why, sizeof(why));
 	if (rc)
-		return verr(err, errlen, p->line, "%s", why);
+		return db_verr(err, errlen, p->line, "%s", why);
 	if (p->type == NULL || p->type[0] == '\0')
-		return verr(err, errlen, p->line, "port '%s' has no type", name);
+		return db_verr(err, errlen, p->line, "port '%s' has no type", name);
 	type = type_of(p->type);
 	if (type < 0)
-		return verr(err, errlen, p->line,
-			    "port '%s': unknown type '%s' (expected dpdkvhostuser, "
-			    "dpdkvhostuserclient or dpdk)",
-			    name, p->type);
+		return db_verr(err, errlen, p->line,
+			       "port '%s': unknown type '%s' (expected dpdkvhostuser, "
+			       "dpdkvhostuserclient or dpdk)",
+			       name, p->type);
 	for (size_t i = 0; i < p->options.n; i++) {
 		rc = check_key(P_OPTIONS, name, type, p->options.nodes[i].key,
 			       p->options.nodes[i].value, p->line, err, errlen);
@@ -578,9 +576,9 @@ static int validate_port(const struct db_port *p, char *err, size_t errlen)
 	}
 	for (const struct key_def *d = port_options; d->key != NULL; d++)
 		if (d->required && (d->types & (1u << type)) && !smap_get(&p->options, d->key))
-			return verr(err, errlen, p->line,
-				    "port '%s': option '%s' is required for type %s", name, d->key,
-				    p->type);
+			return db_verr(err, errlen, p->line,
+				       "port '%s': option '%s' is required for type %s", name,
+				       d->key, p->type);
 	for (size_t i = 0; i < p->other_config.n; i++) {
 		rc = check_key(P_PORT_OTHER, name, type, p->other_config.nodes[i].key,
 			       p->other_config.nodes[i].value, p->line, err, errlen);
@@ -588,181 +586,64 @@ static int validate_port(const struct db_port *p, char *err, size_t errlen)
 			return rc;
 	}
 	if (filter_cfg_check(&p->filter, why, sizeof(why)) < 0)
-		return verr(err, errlen, p->line, "port '%s': %s", name, why);
+		return db_verr(err, errlen, p->line, "port '%s': %s", name, why);
 	if (p->tag > 4094)
-		return verr(err, errlen, p->line, "port '%s': tag '%u' is out of range 1..4094",
-			    name, p->tag);
+		return db_verr(err, errlen, p->line, "port '%s': tag '%u' is out of range 1..4094",
+			       name, p->tag);
 	if (p->n_trunks > 0 && p->trunks == NULL)
-		return verr(err, errlen, p->line, "port '%s': trunks list is missing", name);
+		return db_verr(err, errlen, p->line, "port '%s': trunks list is missing", name);
 	for (size_t i = 0; i < p->n_trunks; i++) {
 		if (p->trunks[i] > 4095)
-			return verr(err, errlen, p->line,
-				    "port '%s': trunks: VLAN '%u' is out of range 0..4095", name,
-				    p->trunks[i]);
+			return db_verr(err, errlen, p->line,
+				       "port '%s': trunks: VLAN '%u' is out of range 0..4095", name,
+				       p->trunks[i]);
 		/* Everything downstream relies on the list being a set. */
 		if (i > 0 && p->trunks[i] <= p->trunks[i - 1])
-			return verr(err, errlen, p->line,
-				    "port '%s': trunks are not sorted and unique", name);
+			return db_verr(err, errlen, p->line,
+				       "port '%s': trunks are not sorted and unique", name);
 	}
 	if (p->mtu_request != 0 && (p->mtu_request < 68 || p->mtu_request > 9710))
-		return verr(err, errlen, p->line,
-			    "port '%s': mtu_request '%u' is out of range 68..9710", name,
-			    p->mtu_request);
+		return db_verr(err, errlen, p->line,
+			       "port '%s': mtu_request '%u' is out of range 68..9710", name,
+			       p->mtu_request);
 	/* A bucket smaller than one frame at the MTU (tagged: 4 more bytes
 	 * metered) would drop every such frame, whatever the rate. */
 	if (p->policing_burst != 0 &&
 	    (uint64_t)p->policing_burst * 125 < (p->mtu_request ? p->mtu_request : 1500) + 4u)
-		return verr(err, errlen, p->line,
-			    "port '%s': ingress_policing_burst %u kbit is smaller than one frame "
-			    "(%u bytes at mtu_request %u: give at least %u kbit, or 0 for 8000)",
-			    name, p->policing_burst, (p->mtu_request ? p->mtu_request : 1500) + 4u,
-			    p->mtu_request ? p->mtu_request : 1500,
-			    ((p->mtu_request ? p->mtu_request : 1500) + 4u + 124) / 125);
+		return db_verr(
+			err, errlen, p->line,
+			"port '%s': ingress_policing_burst %u kbit is smaller than one frame "
+			"(%u bytes at mtu_request %u: give at least %u kbit, or 0 for 8000)",
+			name, p->policing_burst, (p->mtu_request ? p->mtu_request : 1500) + 4u,
+			p->mtu_request ? p->mtu_request : 1500,
+			((p->mtu_request ? p->mtu_request : 1500) + 4u + 124) / 125);
 	switch (p->vlan_mode) {
 	case DB_VLAN_MODE_NONE:
 		if (p->tag != 0 && p->n_trunks != 0)
-			return verr(err, errlen, p->line,
-				    "port '%s': tag and trunks are exclusive (or set vlan_mode "
-				    "native-tagged or native-untagged)",
-				    name);
+			return db_verr(err, errlen, p->line,
+				       "port '%s': tag and trunks are exclusive (or set vlan_mode "
+				       "native-tagged or native-untagged)",
+				       name);
 		break;
 	case DB_VLAN_MODE_ACCESS:
 		if (p->tag == 0 || p->n_trunks != 0)
-			return verr(err, errlen, p->line,
-				    "port '%s': vlan_mode access needs a tag and no trunks", name);
+			return db_verr(err, errlen, p->line,
+				       "port '%s': vlan_mode access needs a tag and no trunks",
+				       name);
 		break;
 	case DB_VLAN_MODE_TRUNK:
 		if (p->tag != 0)
-			return verr(err, errlen, p->line,
-				    "port '%s': vlan_mode trunk takes no tag (native-tagged or "
-				    "native-untagged give a trunk a native VLAN)",
-				    name);
+			return db_verr(err, errlen, p->line,
+				       "port '%s': vlan_mode trunk takes no tag (native-tagged or "
+				       "native-untagged give a trunk a native VLAN)",
+				       name);
 		break;
 	default:
 		if (p->tag == 0)
-			return verr(err, errlen, p->line,
-				    "port '%s': vlan_mode %s needs a tag, the native VLAN", name,
-				    db_vlan_mode_name(p->vlan_mode));
+			return db_verr(err, errlen, p->line,
+				       "port '%s': vlan_mode %s needs a tag, the native VLAN", name,
+				       db_vlan_mode_name(p->vlan_mode));
 		break;
-	}
-	return 0;
-}
-
-/* port as a mirror of br names it in column: 0 if it is a port of br. */
-static int mirror_port_check(const struct db *db, const struct db_bridge *br,
-			     const struct db_mirror *m, const char *column, const char *port,
-			     char *err, size_t errlen)
-{
-	struct db_bridge *other = NULL;
-
-	for (size_t i = 0; i < br->n_ports; i++)
-		if (strcmp(br->ports[i]->name, port) == 0)
-			return 0;
-	if (db != NULL && db_port_find(db, port, &other) != NULL)
-		return verr(err, errlen, m->line,
-			    "mirror '%s' of bridge '%s': %s '%s' is a port of bridge '%s': a "
-			    "mirror's ports are ports of its own bridge",
-			    m->name, br->name, column, port, other->name);
-	return verr(err, errlen, m->line,
-		    "mirror '%s' of bridge '%s': %s '%s' is not a port of bridge '%s'", m->name,
-		    br->name, column, port, br->name);
-}
-
-static bool names_have(char *const *names, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			return true;
-	return false;
-}
-
-/* One mirror of br alone: name, output, ports, VLANs. */
-static int validate_mirror(const struct db *db, const struct db_bridge *br,
-			   const struct db_mirror *m, char *err, size_t errlen)
-{
-	int rc = 0;
-
-	if (m->name == NULL || m->name[0] == '\0')
-		return verr(err, errlen, m->line, "bridge '%s': a mirror has an empty name",
-			    br->name);
-	/* OVS sends such a mirror's copies to a VLAN on every other port */
-	if (m->output_vlan != 0)
-		return verr(
-			err, errlen, m->line,
-			"mirror '%s' of bridge '%s': output_vlan %u: kvswitch does not run "
-			"output_vlan (RSPAN, mirroring into a VLAN); give output_port, the port "
-			"that receives the copies",
-			m->name, br->name, m->output_vlan);
-	if (m->output_port == NULL || m->output_port[0] == '\0')
-		return verr(err, errlen, m->line, "mirror '%s' of bridge '%s' has no output_port",
-			    m->name, br->name);
-	rc = mirror_port_check(db, br, m, "output_port", m->output_port, err, errlen);
-	for (size_t i = 0; rc == 0 && i < m->n_src; i++)
-		rc = mirror_port_check(db, br, m, "select_src_port", m->src_ports[i], err, errlen);
-	for (size_t i = 0; rc == 0 && i < m->n_dst; i++)
-		rc = mirror_port_check(db, br, m, "select_dst_port", m->dst_ports[i], err, errlen);
-	if (rc)
-		return rc;
-	if (m->n_vlans > 0 && m->select_vlans == NULL)
-		return verr(err, errlen, m->line,
-			    "mirror '%s' of bridge '%s': select_vlan is missing", m->name,
-			    br->name);
-	for (uint16_t i = 0; i < m->n_vlans; i++) {
-		if (m->select_vlans[i] > 4095)
-			return verr(err, errlen, m->line,
-				    "mirror '%s' of bridge '%s': select_vlan: VLAN '%u' is out of "
-				    "range 0..4095",
-				    m->name, br->name, m->select_vlans[i]);
-		if (i > 0 && m->select_vlans[i] <= m->select_vlans[i - 1])
-			return verr(
-				err, errlen, m->line,
-				"mirror '%s' of bridge '%s': select_vlan is not sorted and unique",
-				m->name, br->name);
-	}
-	return 0;
-}
-
-int db_mirrors_check(const struct db *db, const struct db_bridge *br, char *err, size_t errlen)
-{
-	int rc;
-
-	/* apply builds each bridge's mirrors into a table of this size */
-	if (br->n_mirrors > DB_MAX_MIRRORS)
-		return verr(err, errlen, br->line,
-			    "bridge '%s': %zu mirrors: kvswitch runs at most %d mirrors per bridge",
-			    br->name, br->n_mirrors, DB_MAX_MIRRORS);
-	for (size_t i = 0; i < br->n_mirrors; i++) {
-		const struct db_mirror *m = br->mirrors[i];
-
-		rc = validate_mirror(db, br, m, err, errlen);
-		if (rc)
-			return rc;
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(br->mirrors[j]->name, m->name) == 0)
-				return verr(err, errlen, m->line,
-					    "bridge '%s': mirror '%s' is defined twice", br->name,
-					    m->name);
-	}
-	/* An output port carries the copies and nothing else: copying its own
-	 * traffic would feed the copies back into a mirror. */
-	for (size_t i = 0; i < br->n_mirrors; i++) {
-		const struct db_mirror *m = br->mirrors[i];
-
-		for (size_t j = 0; j < br->n_mirrors; j++) {
-			const struct db_mirror *o = br->mirrors[j];
-			const char *col = names_have(o->src_ports, o->n_src, m->output_port)
-						  ? "select_src_port"
-					  : names_have(o->dst_ports, o->n_dst, m->output_port)
-						  ? "select_dst_port"
-						  : NULL;
-
-			if (col != NULL)
-				return verr(
-					err, errlen, m->line,
-					"mirror '%s' of bridge '%s': output port '%s' is also a "
-					"selected port (%s) of mirror '%s'",
-					m->name, br->name, m->output_port, col, o->name);
-		}
 	}
 	return 0;
 }
@@ -786,8 +667,8 @@ static int validate_unique(const struct db *db, char *err, size_t errlen)
 
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(bi->name, db->bridges[j]->name) == 0)
-				return verr(err, errlen, bi->line, "bridge '%s' is defined twice",
-					    bi->name);
+				return db_verr(err, errlen, bi->line,
+					       "bridge '%s' is defined twice", bi->name);
 		for (size_t pi = 0; pi < bi->n_ports; pi++) {
 			const struct db_port *p = bi->ports[pi];
 			const char *opt = unique_option(p);
@@ -803,18 +684,18 @@ static int validate_unique(const struct db *db, char *err, size_t errlen)
 					const char *ov;
 
 					if (strcmp(o->name, p->name) == 0)
-						return verr(err, errlen, p->line,
-							    "port '%s' already exists in bridge "
-							    "'%s'",
-							    p->name, bj->name);
+						return db_verr(err, errlen, p->line,
+							       "port '%s' already exists in bridge "
+							       "'%s'",
+							       p->name, bj->name);
 					if (val == NULL || strcmp(o->type, p->type) != 0)
 						continue;
 					ov = smap_get(&o->options, opt);
 					if (ov != NULL && strcmp(ov, val) == 0)
-						return verr(err, errlen, p->line,
-							    "port '%s': %s '%s' is already used "
-							    "by port '%s'",
-							    p->name, opt, val, o->name);
+						return db_verr(err, errlen, p->line,
+							       "port '%s': %s '%s' is already used "
+							       "by port '%s'",
+							       p->name, opt, val, o->name);
 				}
 			}
 		}
@@ -831,11 +712,11 @@ int db_validate(const struct db *db, char *err, size_t errlen)
 	for (size_t i = 0; i < db->n_bridges; i++)
 		n_ports += db->bridges[i]->n_ports;
 	if (db->n_bridges > DB_MAX_BRIDGES)
-		return verr(err, errlen, 0, "%zu bridges: kvswitch runs at most %d bridges",
-			    db->n_bridges, DB_MAX_BRIDGES);
+		return db_verr(err, errlen, 0, "%zu bridges: kvswitch runs at most %d bridges",
+			       db->n_bridges, DB_MAX_BRIDGES);
 	if (n_ports > DB_MAX_PORTS)
-		return verr(err, errlen, 0, "%zu ports: kvswitch runs at most %d ports", n_ports,
-			    DB_MAX_PORTS);
+		return db_verr(err, errlen, 0, "%zu ports: kvswitch runs at most %d ports", n_ports,
+			       DB_MAX_PORTS);
 
 	for (size_t i = 0; i < db->other_config.n; i++) {
 		rc = check_key(P_OVS, ".", 0, db->other_config.nodes[i].key,

@@ -54,10 +54,7 @@ static bool mirror_build(const char *bridge, const struct db_mirror *m, struct d
 	if (id < 0 || !out->mirror_out)
 		return false;
 	dm->out = (uint16_t)id;
-	dm->out_vlan.tag = out->cfg.tag;
-	dm->out_vlan.native = out->cfg.native_vlan;
-	dm->out_vlan.native_untagged = out->cfg.native_untagged;
-	memcpy(dm->out_vlan.trunks, out->cfg.trunks, sizeof(dm->out_vlan.trunks));
+	sw_port_vlan(out, &dm->out_vlan);
 	dm->all = m->select_all;
 	for (i = 0; i < m->n_src; i++)
 		if ((id = open_id(bridge, m->src_ports[i])) >= 0)

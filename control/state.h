@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "control/db.h"
@@ -78,6 +79,17 @@ static inline unsigned int sw_ofport(const struct dp_port *p)
 
 struct sw_bridge *sw_bridge_find(const char *name);
 struct sw_port *sw_port_find(const char *name);
+
+/* The VLANs p's configuration gives it, in the dataplane's terms: what its
+ * conf carries (control/apply.c) and, for a mirror's output port, how it
+ * takes copies (control/mirror.c). */
+static inline void sw_port_vlan(const struct sw_port *p, struct vlan_port *v)
+{
+	v->tag = p->cfg.tag;
+	v->native = p->cfg.native_vlan;
+	v->native_untagged = p->cfg.native_untagged;
+	memcpy(v->trunks, p->cfg.trunks, sizeof(v->trunks));
+}
 struct sw_port *sw_port_by_id(uint16_t id);
 
 /*
