@@ -26,6 +26,10 @@ static const char usage_text[] =
 	"  remove TABLE RECORD COLUMN KEY          remove one key of a map column (a VLAN of "
 	"trunks)\n"
 	"  clear TABLE RECORD COLUMN               reset a column\n"
+	"  --id=@NAME create QoS|Mirror COLUMN[:KEY]=VALUE...   a record to refer to as @NAME\n"
+	"  --id=@NAME get Port PORT                 name a port for a Mirror's columns\n"
+	"      e.g. -- --id=@q create QoS type=egress-policer other-config:cir=125000 \\\n"
+	"              other-config:cbs=15000 -- set Port vm1 qos=@q\n"
 	"\n"
 	"Frame filters (edit the Port filter column; docs/filters.md):\n"
 	"  lock-port PORT MAC[,MAC...]             PORT may send from these MACs only\n"
@@ -106,8 +110,10 @@ static bool table_prefix(const char *table, const char *name, size_t n)
 	return true;
 }
 
-/* The table name argv means, or NULL with err set. */
-static const char *canon_table(const char *name, char *err, size_t errlen)
+/* The table name argv means, or NULL with err set; with created, also the
+ * two tables whose records kvswitch keeps inside others (QoS, Mirror),
+ * which only create names. */
+static const char *canon_table_of(const char *name, bool created, char *err, size_t errlen)
 {
 	const char *found = NULL;
 	size_t n = strlen(name), matches = 0, i;
@@ -137,11 +143,18 @@ static const char *canon_table(const char *name, char *err, size_t errlen)
 	for (i = 0; i < N_KVS_TABLES; i++)
 		if (found == ovs_tables[i])
 			return found;
+	if (created && (strcmp(found, "QoS") == 0 || strcmp(found, "Mirror") == 0))
+		return found;
 	snprintf(err, errlen,
 		 "table '%s' is not supported by kvswitch (it has Open_vSwitch, "
 		 "Bridge, Port and Interface)",
 		 found);
 	return NULL;
+}
+
+static const char *canon_table(const char *name, char *err, size_t errlen)
+{
+	return canon_table_of(name, false, err, errlen);
 }
 
 /* "column[:key]=value" → {"column","key","value"}; quotes around the value
@@ -272,15 +285,32 @@ static json_t *parse_filter_write(const char *c, int n, char **argv, char *err, 
 	return NULL;
 }
 
-/* One write command (argv[0] is its name, options already removed). */
-static json_t *parse_write(int argc, char **argv, bool may_exist, bool if_exists, char *err,
-			   size_t errlen)
+/* One write command (argv[0] is its name, options already removed; id:
+ * its --id=@name or NULL). */
+static json_t *parse_write(int argc, char **argv, bool may_exist, bool if_exists, const char *id,
+			   char *err, size_t errlen)
 {
 	const char *c = argv[0], *table;
 	int n = argc - 1;
 	json_t *op = NULL, *sets;
 
-	if (strcmp(c, "add-br") == 0) {
+	if (id != NULL && strcmp(c, "create") != 0 && strcmp(c, "get") != 0) {
+		snprintf(err, errlen, "--id names the record of a create or get, not of '%s'", c);
+		return NULL;
+	}
+	if (strcmp(c, "create") == 0) {
+		if (!nargs(c, n, 1, -1, err, errlen) ||
+		    (table = canon_table_of(argv[1], true, err, errlen)) == NULL)
+			return NULL;
+		sets = parse_sets(n - 1, argv + 2, err, errlen);
+		if (sets)
+			op = json_pack("{s:s,s:s,s:o}", "op", c, "table", table, "sets", sets);
+	} else if (strcmp(c, "get") == 0) {
+		/* in a chain, get names a record for the others (--id=@p get Port P) */
+		if (nargs(c, n, 2, 2, err, errlen) &&
+		    (table = canon_table(argv[1], err, errlen)) != NULL)
+			op = json_pack("{s:s,s:s,s:s}", "op", c, "table", table, "record", argv[2]);
+	} else if (strcmp(c, "add-br") == 0) {
 		if (!nargs(c, n, 1, -1, err, errlen))
 			return NULL;
 		sets = parse_sets(n - 1, argv + 2, err, errlen);
@@ -621,17 +651,24 @@ json_t *cli_parse(int argc, char **argv, char *err, size_t errlen)
 	ops = json_array();
 	while (start < argc) {
 		bool may_exist = false, if_exists = false;
+		const char *id = NULL;
 		json_t *op;
 		int end = start;
 
 		while (end < argc && strcmp(argv[end], "--") != 0)
 			end++;
+		if (end == 0) { /* ovs-vsctl -- --id=@p ...: an empty first command */
+			start = 1;
+			continue;
+		}
 		k = start;
 		while (k < end && strncmp(argv[k], "--", 2) == 0) {
 			if (strcmp(argv[k], "--may-exist") == 0)
 				may_exist = true;
 			else if (strcmp(argv[k], "--if-exists") == 0)
 				if_exists = true;
+			else if (strncmp(argv[k], "--id=", 5) == 0)
+				id = argv[k] + 5;
 			else {
 				snprintf(err, errlen, "unknown option '%s'", argv[k]);
 				json_decref(ops);
@@ -644,7 +681,9 @@ json_t *cli_parse(int argc, char **argv, char *err, size_t errlen)
 			json_decref(ops);
 			return NULL;
 		}
-		op = parse_write(end - k, argv + k, may_exist, if_exists, err, errlen);
+		op = parse_write(end - k, argv + k, may_exist, if_exists, id, err, errlen);
+		if (op != NULL && id != NULL)
+			json_object_set_new(op, "id", json_string(id));
 		if (op == NULL) {
 			if (err[0] == '\0')
 				snprintf(err, errlen, "'%s': cannot be encoded", argv[k]);

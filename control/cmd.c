@@ -20,6 +20,7 @@
 #include "control/balance.h"
 #include "control/capture.h"
 #include "control/cmd.h"
+#include "control/cmd_ref.h"
 #include "control/state.h"
 #include "control/trace.h"
 
@@ -43,8 +44,8 @@ static int need_str(json_t *o, const char *k, const char **out, char *err, size_
 	return 0;
 }
 
-static int op_sets(struct db *db, const char *table, const char *record, json_t *sets, char *err,
-		   size_t errlen)
+static int op_sets(struct cmd_refs *refs, struct db *db, const char *table, const char *record,
+		   json_t *sets, char *err, size_t errlen)
 {
 	size_t i;
 	json_t *s;
@@ -64,14 +65,17 @@ static int op_sets(struct db *db, const char *table, const char *record, json_t 
 			snprintf(err, errlen, "each set needs \"column\" and \"value\"");
 			return -EINVAL;
 		}
-		rc = db_set(db, table, record, col, jstr(s, "key"), val, err, errlen);
+		if (jstr(s, "key") == NULL && cmd_refs_is_ref(val))
+			rc = cmd_refs_set(refs, db, table, record, col, val, false, err, errlen);
+		else
+			rc = db_set(db, table, record, col, jstr(s, "key"), val, err, errlen);
 		if (rc < 0)
 			return rc;
 	}
 	return 0;
 }
 
-static int do_op(struct db *db, json_t *op, char *err, size_t errlen)
+static int do_op(struct cmd_refs *refs, struct db *db, json_t *op, char *err, size_t errlen)
 {
 	const char *name = jstr(op, "op"), *br, *port, *table, *record, *column;
 	bool may_exist = json_is_true(json_object_get(op, "may_exist"));
@@ -89,7 +93,8 @@ static int do_op(struct db *db, json_t *op, char *err, size_t errlen)
 			return 0;
 		rc = db_bridge_add(db, br, err, errlen);
 		return rc < 0 ? rc
-			      : op_sets(db, "Bridge", br, json_object_get(op, "sets"), err, errlen);
+			      : op_sets(refs, db, "Bridge", br, json_object_get(op, "sets"), err,
+					errlen);
 	}
 	if (strcmp(name, "del-br") == 0) {
 		if ((rc = need_str(op, "bridge", &br, err, errlen)) < 0)
@@ -108,7 +113,8 @@ static int do_op(struct db *db, json_t *op, char *err, size_t errlen)
 			return 0;
 		rc = db_port_add(db, br, port, err, errlen);
 		return rc < 0 ? rc
-			      : op_sets(db, "Port", port, json_object_get(op, "sets"), err, errlen);
+			      : op_sets(refs, db, "Port", port, json_object_get(op, "sets"), err,
+					errlen);
 	}
 	if (strcmp(name, "del-port") == 0) {
 		if ((rc = need_str(op, "port", &port, err, errlen)) < 0)
@@ -121,7 +127,19 @@ static int do_op(struct db *db, json_t *op, char *err, size_t errlen)
 		if ((rc = need_str(op, "table", &table, err, errlen)) < 0 ||
 		    (rc = need_str(op, "record", &record, err, errlen)) < 0)
 			return rc;
-		return op_sets(db, table, record, json_object_get(op, "sets"), err, errlen);
+		return op_sets(refs, db, table, record, json_object_get(op, "sets"), err, errlen);
+	}
+	if (strcmp(name, "create") == 0) {
+		if ((rc = need_str(op, "table", &table, err, errlen)) < 0)
+			return rc;
+		return cmd_refs_create(refs, table, jstr(op, "id"), json_object_get(op, "sets"),
+				       err, errlen);
+	}
+	if (strcmp(name, "get") == 0) {
+		if ((rc = need_str(op, "table", &table, err, errlen)) < 0 ||
+		    (rc = need_str(op, "record", &record, err, errlen)) < 0)
+			return rc;
+		return cmd_refs_get(refs, db, table, record, jstr(op, "id"), err, errlen);
 	}
 	if (strcmp(name, "add") == 0) {
 		json_t *vals = json_object_get(op, "values"), *v;
@@ -133,7 +151,12 @@ static int do_op(struct db *db, json_t *op, char *err, size_t errlen)
 			return rc;
 		json_array_foreach(vals, i, v)
 		{
-			rc = db_add(db, table, record, column, json_string_value(v), err, errlen);
+			const char *val = json_string_value(v);
+
+			rc = cmd_refs_is_ref(val)
+				     ? cmd_refs_set(refs, db, table, record, column, val, true, err,
+						    errlen)
+				     : db_add(db, table, record, column, val, err, errlen);
 			if (rc < 0)
 				return rc;
 		}
@@ -157,6 +180,7 @@ static json_t *transact(json_t *params, int *code, char *err, size_t errlen)
 {
 	char err2[DB_ERR_LEN];
 	struct db *ndb, *old = NULL;
+	struct cmd_refs *refs;
 	json_t *op;
 	size_t i;
 	int rc;
@@ -182,12 +206,20 @@ static json_t *transact(json_t *params, int *code, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	refs = cmd_refs_new();
+	rc = refs ? 0 : -ENOMEM;
+	if (refs == NULL)
+		snprintf(err, errlen, "out of memory");
 	json_array_foreach(params, i, op)
 	{
-		rc = do_op(ndb, op, err, errlen);
-		if (rc < 0)
-			goto fail;
+		if (rc == 0)
+			rc = do_op(refs, ndb, op, err, errlen);
 	}
+	if (rc == 0)
+		rc = cmd_refs_end(refs, err, errlen);
+	cmd_refs_free(refs);
+	if (rc < 0)
+		goto fail;
 	rc = db_validate(ndb, err, errlen);
 	if (rc == 0)
 		rc = db_check_socket_change(sw.db, ndb, err, errlen);

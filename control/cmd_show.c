@@ -269,6 +269,29 @@ static json_t *mirror_view(const struct db_mirror *m, struct buf *b)
 			 m->output_port);
 }
 
+/* A Port's QoS as `show` gives it: a line in b, its JSON (null if none). */
+static json_t *qos_view(const struct db_qos *q, struct buf *b)
+{
+	struct smap oc;
+	json_t *j;
+
+	if (q->type == DB_QOS_NONE)
+		return json_null();
+	smap_init(&oc);
+	if (db_qos_other_config(q, &oc) != 0) {
+		smap_destroy(&oc);
+		return json_null();
+	}
+	buf_printf(b, "            qos: %s", db_qos_type_name(q->type));
+	for (size_t i = 0; i < oc.n; i++)
+		buf_printf(b, " %s=%s", oc.nodes[i].key, oc.nodes[i].value);
+	buf_printf(b, "\n");
+	j = json_pack("{s:s,s:o}", "type", db_qos_type_name(q->type), "other_config",
+		      smap_json(&oc));
+	smap_destroy(&oc);
+	return j;
+}
+
 json_t *show_config(json_t *params, int *code, char *err, size_t errlen)
 {
 	struct buf b = {0};
@@ -305,6 +328,7 @@ json_t *show_config(json_t *params, int *code, char *err, size_t errlen)
 			if (dp->vlan_mode)
 				buf_printf(&b, "            vlan_mode: %s\n",
 					   db_vlan_mode_name(dp->vlan_mode));
+			json_object_set_new(p, "qos", qos_view(&dp->qos, &b));
 			buf_printf(&b, "            Interface %s\n", dp->name);
 			buf_printf(&b, "            type: %s\n", dp->type);
 			smap_text(&b, 12, "options", &dp->options);

@@ -33,6 +33,9 @@
  *           mtu_request: 9000
  *           ingress_policing_rate: 10000   # kbit/s (OVS's Interface column)
  *           ingress_policing_burst: 1000   # kbit
+ *           qos:               # OVS's QoS row of the Port (docs/ovs-compat.md)
+ *             type: egress-policer        # or trtcm-policer (cir cbs eir ebs)
+ *             other_config: {cir: 1250000, cbs: 15000}   # bytes/s, bytes
  *       mirrors:
  *         m0:                  # mirror name (OVS's Mirror table)
  *           select_all: false  # every frame of the bridge
@@ -278,6 +281,49 @@ static int load_trunks(struct loader *l, const char *what, const char *port, yam
 	return rc;
 }
 
+/* qos: {type: egress-policer, other_config: {cir: N, cbs: N}}, OVS's QoS row
+ * inline in its port. */
+static int load_qos(struct loader *l, const char *port, yaml_node_t *at, yaml_node_t *m)
+{
+	const char *type = NULL, *value;
+	char what[96], msg[DB_ERR_LEN];
+	struct smap oc;
+	size_t n, no;
+	int rc;
+
+	snprintf(what, sizeof(what), "port '%s': qos", port);
+	rc = check_mapping(l, m, what, &n);
+	smap_init(&oc);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		yaml_node_t *k = node(l, pair(m, i)->key), *v = node(l, pair(m, i)->value);
+
+		if (strcmp(text_of(k), "type") == 0) {
+			rc = scalar_value(l, k, v, what, &type);
+		} else if (strcmp(text_of(k), "other_config") == 0) {
+			rc = check_mapping(l, v, what, &no);
+			for (size_t j = 0; rc == 0 && j < no; j++) {
+				yaml_node_t *ok = node(l, pair(v, j)->key);
+
+				rc = scalar_value(l, ok, node(l, pair(v, j)->value), what, &value);
+				if (rc == 0 && smap_set(&oc, text_of(ok), value) != 0)
+					rc = lerr(l, line_of(ok), -ENOMEM, "out of memory");
+			}
+		} else {
+			rc = lerr(l, line_of(k), -EINVAL,
+				  "%s: unknown key '%s' (expected type or other_config)", what,
+				  text_of(k));
+		}
+	}
+	if (rc == 0) {
+		rc = db_qos_parse(type, &oc, &db_port_find(l->db, port, NULL)->qos, what, msg,
+				  sizeof(msg));
+		if (rc)
+			rc = lerr(l, line_of(at), rc, "%s", msg);
+	}
+	smap_destroy(&oc);
+	return rc;
+}
+
 static int load_port(struct loader *l, const char *bridge, yaml_node_t *name, yaml_node_t *m)
 {
 	const char *port = text_of(name), *value, *type = NULL;
@@ -324,11 +370,13 @@ static int load_port(struct loader *l, const char *bridge, yaml_node_t *name, ya
 				rc = set(l, v, "Port", port, key, NULL, value, NULL);
 		} else if (strcmp(key, "trunks") == 0) {
 			rc = load_trunks(l, what, port, k, v);
+		} else if (strcmp(key, "qos") == 0) {
+			rc = load_qos(l, port, k, v);
 		} else {
 			rc = lerr(l, line_of(k), -EINVAL,
 				  "port '%s': unknown key '%s' (expected type, options, "
 				  "other_config, filter, tag, trunks, vlan_mode, mtu_request, "
-				  "ingress_policing_rate or ingress_policing_burst)",
+				  "ingress_policing_rate, ingress_policing_burst or qos)",
 				  port, key);
 		}
 	}

@@ -228,6 +228,20 @@ static void emit_port(struct emit *em, const void *rec)
 		emit_uint(em, "ingress_policing_rate", p->policing_rate);
 	if (p->policing_burst != 0)
 		emit_uint(em, "ingress_policing_burst", p->policing_burst);
+	if (p->qos.type != DB_QOS_NONE) {
+		struct smap oc;
+
+		smap_init(&oc);
+		scalar(em, "qos");
+		mapping_start(em);
+		scalar(em, "type");
+		scalar(em, db_qos_type_name(p->qos.type));
+		if (db_qos_other_config(&p->qos, &oc) != 0)
+			em->ok = false;
+		emit_smap(em, "other_config", &oc);
+		mapping_end(em);
+		smap_destroy(&oc);
+	}
 	mapping_end(em);
 }
 

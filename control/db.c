@@ -156,6 +156,7 @@ static struct db_port *port_clone(const struct db_port *src)
 	p->mtu_request = src->mtu_request;
 	p->policing_rate = src->policing_rate;
 	p->policing_burst = src->policing_burst;
+	p->qos = src->qos;
 	p->line = src->line;
 	return p;
 nomem:

@@ -60,6 +60,20 @@ enum db_vlan_mode {
 const char *db_vlan_mode_name(enum db_vlan_mode m);
 int db_vlan_mode_parse(const char *s, enum db_vlan_mode *out);
 
+/*
+ * A Port's QoS: the QoS row its qos column references in OVS, for the two
+ * types OVS-DPDK runs and kvswitch too (control/db_qos.c):
+ * - egress-policer: other_config cir (bytes/s) and cbs (bytes), srTCM;
+ * - trtcm-policer: cir, cbs, eir, ebs, RFC 4115 trTCM (green and yellow
+ *   pass).  Its per-queue policers (OVS's Queue rows) are not run.
+ * Rates and bursts count bytes less the Ethernet header, as OVS's do.
+ */
+enum db_qos_type { DB_QOS_NONE, DB_QOS_EGRESS_POLICER, DB_QOS_TRTCM_POLICER };
+struct db_qos {
+	uint8_t type;                /* enum db_qos_type */
+	uint64_t cir, cbs, eir, ebs; /* 0 = not given */
+};
+
 struct db_port {
 	char *name;
 	char *type;               /* "dpdkvhostuser", "dpdkvhostuserclient", "dpdk" */
@@ -74,6 +88,7 @@ struct db_port {
 	/* Interface ingress_policing_rate (kbit/s, 0 = not policed) and
 	 * ingress_policing_burst (kbit, 0 = 8000), as in OVS */
 	uint32_t policing_rate, policing_burst;
+	struct db_qos qos; /* Port qos; type DB_QOS_NONE = none */
 	unsigned int line; /* line in the config file, 0 if not from a file */
 };
 
@@ -145,6 +160,23 @@ int db_mirror_put(struct db *db, const char *bridge, const struct db_mirror *m);
  * went, or -ENOENT (no such bridge). */
 int db_mirror_del(struct db *db, const char *bridge, const char *name);
 
+/* "egress-policer", "trtcm-policer"; NULL for DB_QOS_NONE. */
+const char *db_qos_type_name(enum db_qos_type t);
+/* A QoS row as OVS has it (its type, and other_config cir, cbs, and for
+ * trtcm-policer eir and ebs) into *out: 0, or -EINVAL with a message that
+ * starts with what ("port 'vm1': qos") and names the type kvswitch does not
+ * run, the key the type does not have, or the value that is not a number.
+ * Ranges against the port are db_validate()'s. */
+int db_qos_parse(const char *type, const struct smap *other_config, struct db_qos *out,
+		 const char *what, char *err, size_t errlen);
+/* db_validate()'s rule for p's QoS: a rate, and buckets that hold one frame
+ * at p's MTU; 0 or -EINVAL naming the port and the key.  control/ovsdb_map.c
+ * checks each QoS as it maps it, so that a bad one is left out alone. */
+int db_qos_check(const struct db_port *p, char *err, size_t errlen);
+/* q's other_config, OVS's keys with decimal values, into out (empty on
+ * entry): 0 or -ENOMEM. */
+int db_qos_other_config(const struct db_qos *q, struct smap *out);
+
 /* bridge may be NULL: any bridge. */
 int db_port_del(struct db *db, const char *bridge, const char *port, char *err, size_t errlen);
 
@@ -153,7 +185,9 @@ int db_port_del(struct db *db, const char *bridge, const char *port, char *err, 
  * "Bridge", "Port" or "Interface" (the same record for kvswitch).  column:
  * "other_config", "options", "filter" (with a key), "type", "tag", "trunks",
  * "vlan_mode", "mtu_request", "ingress_policing_rate", "ingress_policing_burst";
- * "name" is read-only.  key is NULL for plain columns.
+ * "name" is read-only; Port "qos" and Bridge "mirrors" are cleared and read
+ * here, and set only with a record reference (control/cmd_ref.c).  key is
+ * NULL for plain columns.
  * Values are text as typed on the command line ("10", "10,20", "[10,20]",
  * "0x6", "dpdk").  Syntax is checked here (unknown table/column, not a
  * number); ranges and cross-record rules in db_validate().
@@ -263,6 +297,7 @@ struct db_port_cfg {
 	uint32_t mtu;               /* mtu_request, default 1500, 68..9710 */
 	uint32_t policing_rate;     /* ingress_policing_rate, kbit/s, 0 = off */
 	uint32_t policing_burst;    /* ingress_policing_burst, kbit, 0 = 8000 */
+	struct db_qos qos;          /* Port qos: the egress policer, if any */
 	uint32_t mac_limit;         /* other_config:mac-limit, 0 = bridge default */
 	uint16_t n_affinity;        /* other_config:pmd-rxq-affinity "0:3,1:7" */
 	struct db_affinity affinity[DB_MAX_AFFINITY];

@@ -117,6 +117,7 @@ void db_port_cfg(const struct db_port *p, struct db_port_cfg *out)
 	out->mtu = p->mtu_request ? p->mtu_request : 1500;
 	out->policing_rate = p->policing_rate;
 	out->policing_burst = p->policing_burst;
+	out->qos = p->qos;
 	out->mac_limit = (uint32_t)get_uint(&p->other_config, "mac-limit", 0);
 	v = smap_get(&p->options, "promiscuous");
 	out->promiscuous = v == NULL || strcmp(v, "false") != 0;

@@ -67,7 +67,9 @@ enum column {
 	C_MTU,
 	C_POLICING_RATE,
 	C_POLICING_BURST,
-	C_DATAPATH_TYPE
+	C_DATAPATH_TYPE,
+	C_QOS,
+	C_MIRRORS
 };
 
 struct column_def {
@@ -94,6 +96,10 @@ static const struct column_def columns[] = {
 	/* OVS-DPDK guides start with datapath_type=netdev: the only kind
 	 * kvswitch has, so it is accepted and not stored */
 	{"datapath_type", C_DATAPATH_TYPE, T_BRIDGE, false, false},
+	/* references in OVS: set only with one (control/cmd_ref.c), cleared
+	 * and read here */
+	{"qos", C_QOS, T_PORT, false, false},
+	{"mirrors", C_MIRRORS, T_BRIDGE, false, false},
 };
 
 /* The record an edit addresses, and the words used to name it in errors. */
@@ -352,6 +358,12 @@ int db_set(struct db *db, const char *table, const char *record, const char *col
 		*(c->col == C_POLICING_RATE ? &t.port->policing_rate : &t.port->policing_burst) =
 			(uint32_t)num;
 		break;
+	case C_QOS:
+	case C_MIRRORS:
+		return fail(err, errlen, -EINVAL,
+			    "%s: column '%s' takes a record created in the same command, as "
+			    "%s=@name after -- --id=@name create %s ... (kvsctl --help)",
+			    t.what, column, column, c->col == C_QOS ? "QoS" : "Mirror");
 	default:
 		return fail(err, errlen, -EINVAL, "%s: column '%s' is read-only", t.what, column);
 	}
@@ -426,6 +438,12 @@ int db_clear(struct db *db, const char *table, const char *record, const char *c
 	case C_POLICING_BURST:
 		t.port->policing_burst = 0;
 		break;
+	case C_QOS:
+		t.port->qos = (struct db_qos){0};
+		break;
+	case C_MIRRORS:
+		db_mirror_del(db, t.br->name, NULL);
+		return 0;
 	default:
 		return fail(err, errlen, -EINVAL, "%s: column '%s' is read-only", t.what, column);
 	}
@@ -615,6 +633,29 @@ int db_get(const struct db *db, const char *table, const char *record, const cha
 		break;
 	case C_POLICING_BURST:
 		ok = append(out, outlen, &pos, "%u", (unsigned int)t.port->policing_burst);
+		break;
+	case C_QOS: {
+		struct smap oc;
+
+		if (t.port->qos.type == DB_QOS_NONE)
+			return fail(err, errlen, -ENOENT, "%s: qos is not set", t.what);
+		smap_init(&oc);
+		ok = db_qos_other_config(&t.port->qos, &oc) == 0 &&
+		     append(out, outlen, &pos, "type=%s other_config={",
+			    db_qos_type_name(t.port->qos.type));
+		for (size_t i = 0; ok && i < oc.n; i++)
+			ok = append(out, outlen, &pos, "%s%s=%s", i ? ", " : "", oc.nodes[i].key,
+				    oc.nodes[i].value);
+		ok = ok && append(out, outlen, &pos, "}");
+		smap_destroy(&oc);
+		break;
+	}
+	case C_MIRRORS:
+		ok = append(out, outlen, &pos, "[");
+		for (size_t i = 0; ok && i < t.br->n_mirrors; i++)
+			ok = append(out, outlen, &pos, "%s%s", i ? ", " : "",
+				    t.br->mirrors[i]->name);
+		ok = ok && append(out, outlen, &pos, "]");
 		break;
 	}
 	if (!ok)

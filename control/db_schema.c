@@ -617,6 +617,11 @@ static int validate_port(const struct db_port *p, char *err, size_t errlen)
 			name, p->policing_burst, (p->mtu_request ? p->mtu_request : 1500) + 4u,
 			p->mtu_request ? p->mtu_request : 1500,
 			((p->mtu_request ? p->mtu_request : 1500) + 4u + 124) / 125);
+	if (p->qos.type != DB_QOS_NONE) {
+		rc = db_qos_check(p, err, errlen);
+		if (rc)
+			return rc;
+	}
 	switch (p->vlan_mode) {
 	case DB_VLAN_MODE_NONE:
 		if (p->tag != 0 && p->n_trunks != 0)

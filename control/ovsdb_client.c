@@ -157,17 +157,18 @@ static int try_connect(void)
 	oc.rpc = jsonrpc_open(fd);
 	if (oc.rpc == NULL)
 		return -ENOMEM;
-	tables = json_pack(
-		"{s:{s:[ssss]},s:{s:[ssssssssss]},s:{s:[sssssssssss]},s:{s:[ssssssss]},"
-		"s:{s:[sssssss]}}",
-		"Open_vSwitch", "columns", "bridges", "other_config", "next_cfg", "external_ids",
-		"Bridge", "columns", "name", "ports", "other_config", "datapath_type", "mirrors",
-		"netflow", "sflow", "ipfix", "controller", "fail_mode", "Port", "columns", "name",
-		"interfaces", "tag", "trunks", "vlan_mode", "other_config", "qos", "bond_mode",
-		"lacp", "mac", "fake_bridge", "Interface", "columns", "name", "type", "options",
-		"other_config", "mtu_request", "external_ids", "ingress_policing_rate",
-		"ingress_policing_burst", "Mirror", "columns", "name", "select_all",
-		"select_src_port", "select_dst_port", "select_vlan", "output_port", "output_vlan");
+	tables = json_pack("{s:{s:[ssss]},s:{s:[ssssssssss]},s:{s:[sssssssssss]},s:{s:[ssssssss]},"
+			   "s:{s:[sssssss]},s:{s:[sss]}}",
+			   "Open_vSwitch", "columns", "bridges", "other_config", "next_cfg",
+			   "external_ids", "Bridge", "columns", "name", "ports", "other_config",
+			   "datapath_type", "mirrors", "netflow", "sflow", "ipfix", "controller",
+			   "fail_mode", "Port", "columns", "name", "interfaces", "tag", "trunks",
+			   "vlan_mode", "other_config", "qos", "bond_mode", "lacp", "mac",
+			   "fake_bridge", "Interface", "columns", "name", "type", "options",
+			   "other_config", "mtu_request", "external_ids", "ingress_policing_rate",
+			   "ingress_policing_burst", "Mirror", "columns", "name", "select_all",
+			   "select_src_port", "select_dst_port", "select_vlan", "output_port",
+			   "output_vlan", "QoS", "columns", "type", "other_config", "queues");
 	if (send_msg(json_pack("{s:s,s:s,s:[sso]}", "id", "monitor", "method", "monitor", "params",
 			       "Open_vSwitch", "kvs", tables)) < 0 ||
 	    send_msg(json_pack("{s:s,s:s,s:[s]}", "id", "lock", "method", "lock", "params",
@@ -255,7 +256,8 @@ static bool port_unchanged(const struct db *ndb, const char *name)
 	       smap_same(&n->other_config, &o->other_config) && smap_same(&n->filter, &o->filter) &&
 	       n->tag == o->tag && n->vlan_mode == o->vlan_mode &&
 	       n->mtu_request == o->mtu_request && n->policing_rate == o->policing_rate &&
-	       n->policing_burst == o->policing_burst && n->n_trunks == o->n_trunks &&
+	       n->policing_burst == o->policing_burst &&
+	       memcmp(&n->qos, &o->qos, sizeof(n->qos)) == 0 && n->n_trunks == o->n_trunks &&
 	       (n->n_trunks == 0 ||
 		memcmp(n->trunks, o->trunks, n->n_trunks * sizeof(*n->trunks)) == 0);
 }

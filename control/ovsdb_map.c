@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ovsdb_map: Open_vSwitch, Bridge, Port, Interface and Mirror rows into a
+ * ovsdb_map: Open_vSwitch, Bridge, Port, Interface, QoS and Mirror rows into a
  * struct db (ovsdb_map.h).  One kvswitch port is one OVS Port with its one
  * Interface, named by the Interface (the vhost socket and the statistics are
  * the Interface's in OVS too); a Mirror's Port references are resolved to
@@ -21,6 +21,7 @@
 
 #include "control/db.h"
 #include "control/ovsdb_map.h"
+#include "control/ovsdb_map_priv.h"
 
 json_t *ovsdb_set_atoms(const json_t *v)
 {
@@ -33,7 +34,7 @@ json_t *ovsdb_set_atoms(const json_t *v)
 	return json_pack("[O]", v);
 }
 
-static json_t *map_pairs(const json_t *map)
+json_t *ovsdb_map_pairs(const json_t *map)
 {
 	if (json_is_array(map) && json_array_size(map) == 2 &&
 	    json_is_string(json_array_get(map, 0)) &&
@@ -44,7 +45,7 @@ static json_t *map_pairs(const json_t *map)
 }
 
 /* One [key, value] of a string map. */
-static bool map_pair(const json_t *kv, const char **k, const char **v)
+bool ovsdb_map_pair(const json_t *kv, const char **k, const char **v)
 {
 	*k = json_string_value(json_array_get(kv, 0));
 	*v = json_string_value(json_array_get(kv, 1));
@@ -53,7 +54,7 @@ static bool map_pair(const json_t *kv, const char **k, const char **v)
 
 const char *ovsdb_map_get(const json_t *map, const char *key)
 {
-	json_t *pairs = map_pairs(map), *kv;
+	json_t *pairs = ovsdb_map_pairs(map), *kv;
 	size_t i;
 
 	json_array_foreach(pairs, i, kv)
@@ -75,7 +76,7 @@ const char *ovsdb_uuid(const json_t *v)
 }
 
 /* A column holding at most one string or integer (optional, min 0 max 1). */
-static const char *opt_string(const json_t *row, const char *col)
+const char *ovsdb_row_string(const json_t *row, const char *col)
 {
 	json_t *atoms = ovsdb_set_atoms(json_object_get(row, col));
 	const char *s = json_string_value(json_array_get(atoms, 0));
@@ -84,7 +85,7 @@ static const char *opt_string(const json_t *row, const char *col)
 	return s;
 }
 
-static bool opt_int(const json_t *row, const char *col, json_int_t *out)
+bool ovsdb_row_int(const json_t *row, const char *col, json_int_t *out)
 {
 	json_t *atoms = ovsdb_set_atoms(json_object_get(row, col));
 	json_t *a = json_array_get(atoms, 0);
@@ -96,7 +97,7 @@ static bool opt_int(const json_t *row, const char *col, json_int_t *out)
 	return ok;
 }
 
-static bool set_nonempty(const json_t *row, const char *col)
+bool ovsdb_row_nonempty(const json_t *row, const char *col)
 {
 	const json_t *v = json_object_get(row, col);
 	json_t *atoms;
@@ -104,25 +105,22 @@ static bool set_nonempty(const json_t *row, const char *col)
 
 	if (v == NULL)
 		return false;
-	if (map_pairs(v) != NULL)
-		return json_array_size(map_pairs(v)) > 0;
+	if (ovsdb_map_pairs(v) != NULL)
+		return json_array_size(ovsdb_map_pairs(v)) > 0;
 	atoms = ovsdb_set_atoms(v);
 	r = json_array_size(atoms) > 0;
 	json_decref(atoms);
 	return r;
 }
 
-static const json_t *row_by_uuid(const json_t *replica, const char *table, const json_t *ref)
+const json_t *ovsdb_row_by_uuid(const json_t *replica, const char *table, const json_t *ref)
 {
 	const char *u = ovsdb_uuid(ref);
 
 	return u ? json_object_get(json_object_get(replica, table), u) : NULL;
 }
 
-static void note(struct ovsdb_map_result *out, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void note(struct ovsdb_map_result *out, const char *fmt, ...)
+void ovsdb_map_note(struct ovsdb_map_result *out, const char *fmt, ...)
 {
 	char text[512];
 	va_list ap;
@@ -180,7 +178,7 @@ static int take_key(struct ovsdb_map_result *out, const char *table, const char 
 	int rc = db_key_check(table, record, type, column, k, v, err, errlen);
 
 	if (rc == -ENOENT) {
-		note(out, "%s %s %s:%s", table, record, column, k);
+		ovsdb_map_note(out, "%s %s %s:%s", table, record, column, k);
 		return rc;
 	}
 	return rc < 0 ? rc : db_set(out->db, table, record, column, k, v, err, errlen);
@@ -204,8 +202,9 @@ static bool eal_key(struct ovsdb_map_result *out, const char *k, const char *v)
 			continue;
 		if (v[0] == '\0' || (keys[i].chars ? strspn(v, keys[i].chars) != strlen(v)
 						   : v[0] != '/' || strpbrk(v, " \t") != NULL)) {
-			note(out, "Open_vSwitch . other_config:%s '%s' (not %s)", k, v,
-			     keys[i].chars ? "numbers separated by commas" : "an absolute path");
+			ovsdb_map_note(out, "Open_vSwitch . other_config:%s '%s' (not %s)", k, v,
+				       keys[i].chars ? "numbers separated by commas"
+						     : "an absolute path");
 			return true;
 		}
 		snprintf(out->eal_args + len, sizeof(out->eal_args) - len, "%s%s %s",
@@ -217,7 +216,7 @@ static bool eal_key(struct ovsdb_map_result *out, const char *k, const char *v)
 
 static int map_open_vswitch(const json_t *ovs, const char *rundir, struct ovsdb_map_result *out)
 {
-	json_t *pairs = map_pairs(json_object_get(ovs, "other_config")), *kv;
+	json_t *pairs = ovsdb_map_pairs(json_object_get(ovs, "other_config")), *kv;
 	char err[DB_ERR_LEN], path[PATH_MAX];
 	bool sock_dir = false;
 	size_t i;
@@ -227,7 +226,7 @@ static int map_open_vswitch(const json_t *ovs, const char *rundir, struct ovsdb_
 		const char *k, *v;
 		int rc;
 
-		if (!map_pair(kv, &k, &v))
+		if (!ovsdb_map_pair(kv, &k, &v))
 			continue;
 		if (strcmp(k, "stats-update-interval") == 0) {
 			/* OVS: milliseconds, at least 5000 */
@@ -251,7 +250,7 @@ static int map_open_vswitch(const json_t *ovs, const char *rundir, struct ovsdb_
 		if (rc == -ENOMEM)
 			return rc;
 		if (rc == -EINVAL)
-			note(out, "%s (ignored)", err);
+			ovsdb_map_note(out, "%s (ignored)", err);
 		if (rc < 0)
 			continue;
 		sock_dir = sock_dir || strcmp(k, "vhost-sock-dir") == 0;
@@ -266,7 +265,7 @@ static int map_open_vswitch(const json_t *ovs, const char *rundir, struct ovsdb_
 static void map_keys(struct ovsdb_map_result *out, const char *iface, const char *type,
 		     const char *column, const json_t *map, bool *bad)
 {
-	json_t *pairs = map_pairs(map), *kv;
+	json_t *pairs = ovsdb_map_pairs(map), *kv;
 	char err[DB_ERR_LEN];
 	size_t i;
 
@@ -275,7 +274,7 @@ static void map_keys(struct ovsdb_map_result *out, const char *iface, const char
 		const char *k, *v;
 		int rc;
 
-		if (!map_pair(kv, &k, &v))
+		if (!ovsdb_map_pair(kv, &k, &v))
 			continue;
 		rc = take_key(out, "Interface", iface, type, column, k, v, err, sizeof(err));
 		if (rc == -ENOENT)
@@ -294,12 +293,12 @@ static const char *const supported_types = "dpdk, dpdkvhostuser, dpdkvhostusercl
  * trunk ignores the tag. */
 static void map_vlan(struct ovsdb_map_result *out, const char *iface, const json_t *port, bool *bad)
 {
-	const char *mode = opt_string(port, "vlan_mode");
+	const char *mode = ovsdb_row_string(port, "vlan_mode");
 	json_t *trunks = ovsdb_set_atoms(json_object_get(port, "trunks")), *t;
 	char err[DB_ERR_LEN], text[8 * 4096 + 1] = "", num[16];
 	bool access = false, use_tag = true, use_trunks = true;
 	json_int_t tag = 0;
-	bool has_tag = opt_int(port, "tag", &tag);
+	bool has_tag = ovsdb_row_int(port, "tag", &tag);
 	int rc = 0;
 	size_t i;
 
@@ -315,11 +314,11 @@ static void map_vlan(struct ovsdb_map_result *out, const char *iface, const json
 		access = has_tag;
 	}
 	if (access && json_array_size(trunks) > 0) {
-		note(out, "Port %s: trunks (an access port, as in OVS)", iface);
+		ovsdb_map_note(out, "Port %s: trunks (an access port, as in OVS)", iface);
 		use_trunks = false;
 	}
 	if (has_tag && !use_tag)
-		note(out, "Port %s: tag (vlan_mode trunk)", iface);
+		ovsdb_map_note(out, "Port %s: tag (vlan_mode trunk)", iface);
 	if (rc == 0 && has_tag && use_tag) {
 		snprintf(num, sizeof(num), "%lld", (long long)tag);
 		rc = db_set(out->db, "Port", iface, "tag", NULL, num, err, sizeof(err));
@@ -344,13 +343,13 @@ static void map_vlan(struct ovsdb_map_result *out, const char *iface, const json
 /* Port columns whose OVS feature kvswitch lacks, noted when set. */
 static void note_port_columns(struct ovsdb_map_result *out, const char *name, const json_t *port)
 {
-	static const char *const cols[] = {"qos", "bond_mode", "lacp", "mac", "fake_bridge"};
+	static const char *const cols[] = {"bond_mode", "lacp", "mac", "fake_bridge"};
 
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
 		const json_t *v = json_object_get(port, cols[i]);
 
-		if (json_is_true(v) || (!json_is_boolean(v) && set_nonempty(port, cols[i])))
-			note(out, "Port %s: column %s", name, cols[i]);
+		if (json_is_true(v) || (!json_is_boolean(v) && ovsdb_row_nonempty(port, cols[i])))
+			ovsdb_map_note(out, "Port %s: column %s", name, cols[i]);
 	}
 }
 
@@ -359,7 +358,7 @@ static void map_port(struct ovsdb_map_result *out, const json_t *replica, const 
 {
 	json_t *ifaces = ovsdb_set_atoms(json_object_get(port, "interfaces"));
 	const char *pname = json_string_value(json_object_get(port, "name"));
-	const json_t *iface = row_by_uuid(replica, "Interface", json_array_get(ifaces, 0));
+	const json_t *iface = ovsdb_row_by_uuid(replica, "Interface", json_array_get(ifaces, 0));
 	const char *name = json_string_value(json_object_get(iface, "name"));
 	const char *type = json_string_value(json_object_get(iface, "type"));
 	char err[DB_ERR_LEN], num[16];
@@ -372,7 +371,7 @@ static void map_port(struct ovsdb_map_result *out, const json_t *replica, const 
 	if (json_array_size(ifaces) > 1) {
 		for (i = 0; i < json_array_size(ifaces); i++) {
 			const json_t *r =
-				row_by_uuid(replica, "Interface", json_array_get(ifaces, i));
+				ovsdb_row_by_uuid(replica, "Interface", json_array_get(ifaces, i));
 
 			iface_error(out, json_string_value(json_object_get(r, "name")),
 				    "port %s has %zu interfaces: kvswitch has no bonds", pname,
@@ -411,7 +410,7 @@ static void map_port(struct ovsdb_map_result *out, const json_t *replica, const 
 			       sizeof(err));
 	}
 	map_vlan(out, name, port, &bad);
-	if (opt_int(iface, "mtu_request", &mtu)) {
+	if (ovsdb_row_int(iface, "mtu_request", &mtu)) {
 		snprintf(num, sizeof(num), "%lld", (long long)mtu);
 		if (db_set(out->db, "Interface", name, "mtu_request", NULL, num, err, sizeof(err)) <
 		    0) {
@@ -424,7 +423,7 @@ static void map_port(struct ovsdb_map_result *out, const json_t *replica, const 
 		const char *col = i ? "ingress_policing_burst" : "ingress_policing_rate";
 		json_int_t v;
 
-		if (!opt_int(iface, col, &v) || v == 0)
+		if (!ovsdb_row_int(iface, col, &v) || v == 0)
 			continue;
 		snprintf(num, sizeof(num), "%lld", (long long)v);
 		if (db_set(out->db, "Interface", name, col, NULL, num, err, sizeof(err)) < 0) {
@@ -432,6 +431,8 @@ static void map_port(struct ovsdb_map_result *out, const json_t *replica, const 
 			bad = true;
 		}
 	}
+	if (!bad)
+		ovsdb_map_qos(out, replica, name, port);
 	note_port_columns(out, name, port);
 	if (bad)
 		db_port_del(out->db, bridge, name, err, sizeof(err));
@@ -448,13 +449,13 @@ static void bridge_errors(struct ovsdb_map_result *out, const json_t *replica, j
 
 	json_array_foreach(ports, i, ref)
 	{
-		const json_t *p = row_by_uuid(replica, "Port", ref);
+		const json_t *p = ovsdb_row_by_uuid(replica, "Port", ref);
 		json_t *ifs = ovsdb_set_atoms(json_object_get(p, "interfaces")), *iref;
 		size_t k;
 
 		json_array_foreach(ifs, k, iref)
 		{
-			const json_t *ifr = row_by_uuid(replica, "Interface", iref);
+			const json_t *ifr = ovsdb_row_by_uuid(replica, "Interface", iref);
 
 			iface_error(out, json_string_value(json_object_get(ifr, "name")), "%s",
 				    why);
@@ -463,156 +464,15 @@ static void bridge_errors(struct ovsdb_map_result *out, const json_t *replica, j
 	}
 }
 
-/* The kvswitch port a Port reference of a Mirror names (its Interface's
- * name, as map_port() names it), if bridge has it; else NULL, and *what says
- * which port it was, for the note. */
-static const char *mirror_port(const json_t *replica, const struct db_bridge *br, const json_t *ref,
-			       const char **what)
-{
-	const json_t *port = row_by_uuid(replica, "Port", ref);
-	json_t *ifaces = ovsdb_set_atoms(json_object_get(port, "interfaces"));
-	const json_t *iface = row_by_uuid(replica, "Interface", json_array_get(ifaces, 0));
-	const char *name = json_string_value(json_object_get(iface, "name"));
-	size_t n = json_array_size(ifaces);
-
-	json_decref(ifaces); /* name points into the replica */
-	*what = json_string_value(json_object_get(port, "name"));
-	if (*what == NULL)
-		*what = ovsdb_uuid(ref) ? ovsdb_uuid(ref) : "?";
-	if (n != 1 || name == NULL)
-		return NULL;
-	for (size_t i = 0; i < br->n_ports; i++)
-		if (strcmp(br->ports[i]->name, name) == 0)
-			return br->ports[i]->name;
-	return NULL;
-}
-
-/* A Mirror's select_src_port or select_dst_port into *names (an array the
- * caller frees, of names the db owns): the ports kvswitch runs; the others
- * are noted and left out.  0 or -ENOMEM. */
-static int mirror_ports(struct ovsdb_map_result *out, const json_t *replica,
-			const struct db_bridge *br, const char *mirror, const json_t *row,
-			const char *col, char ***names, size_t *n)
-{
-	json_t *refs = ovsdb_set_atoms(json_object_get(row, col)), *ref;
-	size_t i;
-
-	*n = 0;
-	*names = calloc(json_array_size(refs) + 1, sizeof(**names));
-	if (*names == NULL) {
-		json_decref(refs);
-		return -ENOMEM;
-	}
-	json_array_foreach(refs, i, ref)
-	{
-		const char *what, *name = mirror_port(replica, br, ref, &what);
-
-		if (name != NULL)
-			(*names)[(*n)++] = (char *)name;
-		else
-			note(out,
-			     "Mirror %s of bridge %s: %s %s (not a port of this bridge that "
-			     "kvswitch runs)",
-			     mirror, br->name, col, what);
-	}
-	json_decref(refs);
-	return 0;
-}
-
-/*
- * One Mirror row into bridge br, or a note saying why not: OVS skips a
- * mirror with no usable output the same way and keeps the bridge running,
- * and so does kvswitch with one db_validate() would refuse (checked here,
- * against the mirrors taken so far, so that it does not block the rest).
- */
-static void map_mirror(struct ovsdb_map_result *out, const json_t *replica, struct db_bridge *br,
-		       const json_t *row)
-{
-	const char *name = json_string_value(json_object_get(row, "name"));
-	json_t *outs = ovsdb_set_atoms(json_object_get(row, "output_port"));
-	json_t *vlans = ovsdb_set_atoms(json_object_get(row, "select_vlan")), *v;
-	struct db_mirror m = {.select_all = json_is_true(json_object_get(row, "select_all"))};
-	char err[DB_ERR_LEN];
-	const char *what = NULL;
-	json_int_t ovlan = 0;
-	bool has_ovlan = opt_int(row, "output_vlan", &ovlan);
-	int rc = 0;
-	size_t i;
-
-	if (name == NULL)
-		goto out; /* a row still arriving */
-	m.name = (char *)name;
-	if (json_array_size(outs) > 0)
-		m.output_port = (char *)mirror_port(replica, br, json_array_get(outs, 0), &what);
-	if (json_array_size(outs) == 0 && has_ovlan) {
-		note(out,
-		     "Mirror %s of bridge %s: output_vlan %lld (kvswitch does not run RSPAN; "
-		     "the mirror is not created)",
-		     name, br->name, (long long)ovlan);
-		goto out;
-	}
-	if (json_array_size(outs) == 0) {
-		note(out, "Mirror %s of bridge %s: no output_port (the mirror is not created)",
-		     name, br->name);
-		goto out;
-	}
-	if (m.output_port == NULL) {
-		note(out,
-		     "Mirror %s of bridge %s: output_port %s is not a port of this bridge that "
-		     "kvswitch runs (the mirror is not created)",
-		     name, br->name, what);
-		goto out;
-	}
-	/* OVS too takes output_port and leaves output_vlan aside when both are set */
-	if (has_ovlan)
-		note(out, "Mirror %s of bridge %s: output_vlan (output_port is set)", name,
-		     br->name);
-	if (db_mirror_find(br, name) != NULL) {
-		/* OVS's names need not be unique; kvswitch's do */
-		note(out, "Mirror %s of bridge %s: a second mirror of that name (not created)",
-		     name, br->name);
-		goto out;
-	}
-	m.select_vlans = calloc(json_array_size(vlans) + 1, sizeof(*m.select_vlans));
-	rc = m.select_vlans == NULL ? -ENOMEM : 0;
-	json_array_foreach(vlans, i, v)
-	{
-		/* OVS's schema holds them to 0..4095 */
-		if (rc == 0 && json_is_integer(v) && json_integer_value(v) >= 0 &&
-		    json_integer_value(v) <= 4095)
-			m.select_vlans[m.n_vlans++] = (uint16_t)json_integer_value(v);
-	}
-	if (rc == 0)
-		rc = mirror_ports(out, replica, br, name, row, "select_src_port", &m.src_ports,
-				  &m.n_src);
-	if (rc == 0)
-		rc = mirror_ports(out, replica, br, name, row, "select_dst_port", &m.dst_ports,
-				  &m.n_dst);
-	if (rc == 0)
-		rc = db_mirror_put(out->db, br->name, &m);
-	if (rc < 0)
-		note(out, "Mirror %s of bridge %s: out of memory (not created)", name, br->name);
-	else if (db_mirrors_check(out->db, br, err, sizeof(err)) < 0) {
-		note(out, "%s (the mirror is not created)", err);
-		db_mirror_del(out->db, br->name, name);
-	}
-out:
-	free(m.src_ports);
-	free(m.dst_ports);
-	free(m.select_vlans);
-	json_decref(outs);
-	json_decref(vlans);
-}
-
 static void map_bridge(struct ovsdb_map_result *out, const json_t *replica, const json_t *br)
 {
 	static const char *const unsupported[] = {"netflow", "sflow", "ipfix", "controller",
 						  "fail_mode"};
 	const char *name = json_string_value(json_object_get(br, "name"));
-	const char *dpt = opt_string(br, "datapath_type");
+	const char *dpt = ovsdb_row_string(br, "datapath_type");
 	json_t *ports = ovsdb_set_atoms(json_object_get(br, "ports")), *ref;
 	json_t *mirrors = ovsdb_set_atoms(json_object_get(br, "mirrors"));
-	json_t *pairs = map_pairs(json_object_get(br, "other_config")), *kv;
+	json_t *pairs = ovsdb_map_pairs(json_object_get(br, "other_config")), *kv;
 	char err[DB_ERR_LEN];
 	size_t i;
 
@@ -625,7 +485,8 @@ static void map_bridge(struct ovsdb_map_result *out, const json_t *replica, cons
 			 "(userspace) datapath",
 			 name, dpt);
 		bridge_errors(out, replica, ports, err);
-		note(out, "Bridge %s: datapath_type %s (the bridge is not created)", name, dpt);
+		ovsdb_map_note(out, "Bridge %s: datapath_type %s (the bridge is not created)", name,
+			       dpt);
 		goto out;
 	}
 	if (db_bridge_add(out->db, name, err, sizeof(err)) < 0) {
@@ -640,18 +501,18 @@ static void map_bridge(struct ovsdb_map_result *out, const json_t *replica, cons
 		const char *k, *v;
 		int rc;
 
-		if (!map_pair(kv, &k, &v))
+		if (!ovsdb_map_pair(kv, &k, &v))
 			continue;
 		rc = take_key(out, "Bridge", name, NULL, "other_config", k, v, err, sizeof(err));
 		if (rc < 0 && rc != -ENOENT)
-			note(out, "%s (ignored)", err);
+			ovsdb_map_note(out, "%s (ignored)", err);
 	}
 	for (i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
-		if (set_nonempty(br, unsupported[i]))
-			note(out, "Bridge %s: column %s", name, unsupported[i]);
+		if (ovsdb_row_nonempty(br, unsupported[i]))
+			ovsdb_map_note(out, "Bridge %s: column %s", name, unsupported[i]);
 	json_array_foreach(ports, i, ref)
 	{
-		const json_t *p = row_by_uuid(replica, "Port", ref);
+		const json_t *p = ovsdb_row_by_uuid(replica, "Port", ref);
 
 		if (p != NULL)
 			map_port(out, replica, name, p);
@@ -659,10 +520,10 @@ static void map_bridge(struct ovsdb_map_result *out, const json_t *replica, cons
 	/* after the ports: a mirror names only ports that were taken */
 	json_array_foreach(mirrors, i, ref)
 	{
-		const json_t *row = row_by_uuid(replica, "Mirror", ref);
+		const json_t *row = ovsdb_row_by_uuid(replica, "Mirror", ref);
 
 		if (row != NULL)
-			map_mirror(out, replica, db_bridge_find(out->db, name), row);
+			ovsdb_map_mirror(out, replica, db_bridge_find(out->db, name), row);
 	}
 out:
 	json_decref(ports);
@@ -700,14 +561,14 @@ int ovsdb_map_db(const json_t *replica, const char *rundir, struct ovsdb_map_res
 	}
 	if (ovs == NULL)
 		return 0;
-	if (opt_int(ovs, "next_cfg", &cfg))
+	if (ovsdb_row_int(ovs, "next_cfg", &cfg))
 		out->next_cfg = cfg;
 	if (map_open_vswitch(ovs, rundir, out) < 0)
 		goto nomem;
 	bridges = ovsdb_set_atoms(json_object_get(ovs, "bridges"));
 	json_array_foreach(bridges, i, ref)
 	{
-		const json_t *br = row_by_uuid(replica, "Bridge", ref);
+		const json_t *br = ovsdb_row_by_uuid(replica, "Bridge", ref);
 
 		if (br != NULL)
 			map_bridge(out, replica, br);

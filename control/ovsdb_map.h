@@ -6,7 +6,7 @@
  * Control thread (control/ovsdb_client.c) and tests.
  *
  * The replica is {"Open_vSwitch": {UUID: row}, "Bridge": {...}, "Port":
- * {...}, "Interface": {...}, "Mirror": {...}} with rows in RFC 7047's <row>
+ * {...}, "Interface": {...}, "Mirror": {...}, "QoS": {...}} with rows in RFC 7047's <row>
  * encoding.  What kvswitch cannot run is left out of the result and said so:
  * an interface it cannot run gets an entry in iface_errors (what
  * ovs-vswitchd would write to its error column), a column or key it does not

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Ingress policers of the running switch (police.h).  Control thread only.
+ * Policers of the running switch (police.h).  Control thread only.
  *
  * A policer is rebuilt, with full buckets, only when what it is made of
- * changes: the rate, the burst, the port's device (reopened), or the number
- * of PMDs polling the port.  So a rate change takes effect at the next burst
- * and an unrelated change (another port, a VLAN) leaves the buckets alone.
+ * changes: a rate or burst, the port's device (reopened), the number of
+ * PMDs it is split over, or the largest frame that can reach it.  So a rate
+ * change takes effect at the next burst and an unrelated change (another
+ * port's VLAN) leaves the buckets alone.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,22 +21,38 @@
 #include "dataplane/police.h"
 #include "pmd/pmd.h"
 
-/* PMDs whose poll list has a queue of p (at least 1: a port no PMD polls
- * yet gets the whole rate, and is rebuilt once one does). */
-static unsigned int pmds_polling(const struct dp_port *p)
+#define DEFAULT_BURST_KBIT 8000 /* OVS's, for an ingress_policing_burst of 0 */
+
+/* Does PMD slot s poll a queue of a port of bridge (other than except), or
+ * with bridge NULL, of except itself? */
+static bool pmd_polls(unsigned int s, const char *bridge, const struct sw_port *except)
+{
+	const struct pmd_rxq_list *l = sw.pmds[s] ? sw.pmds[s]->rxqs : NULL;
+
+	for (uint16_t i = 0; l != NULL && i < l->n; i++) {
+		const struct dp_port *dp = l->q[i].port;
+
+		for (unsigned int j = 0; j < sw.n_ports; j++) {
+			const struct sw_port *o = sw.ports[j];
+
+			if (o->dp != dp)
+				continue;
+			if (bridge == NULL ? o == except
+					   : o != except && strcmp(o->bridge, bridge) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* PMDs a policer of sp is split over (at least 1: a port no PMD polls yet
+ * gets the whole rate, and is rebuilt once one does). */
+static unsigned int pmds_sharing(const struct sw_port *sp, enum dp_police_dir dir)
 {
 	unsigned int s, n = 0;
 
-	for (s = 0; s < sw.n_pmd_slots; s++) {
-		const struct pmd_rxq_list *l = sw.pmds[s] ? sw.pmds[s]->rxqs : NULL;
-		uint16_t i;
-
-		for (i = 0; l != NULL && i < l->n; i++)
-			if (l->q[i].port == p) {
-				n++;
-				break;
-			}
-	}
+	for (s = 0; s < sw.n_pmd_slots; s++)
+		n += pmd_polls(s, dir == DP_POLICE_INGRESS ? NULL : sp->bridge, sp);
 	return n ? n : 1;
 }
 
@@ -49,48 +67,90 @@ static uint32_t largest_metered(const struct sw_port *sp)
 	return big ? UINT16_MAX + 4u : sp->cfg.mtu + 4u;
 }
 
+/* The largest frame sp can be given to send: what another port of its
+ * bridge can receive, before it is segmented for sp (its tx does that). */
+static uint32_t largest_sent(const struct sw_port *sp)
+{
+	uint32_t m = sp->cfg.mtu + 4u;
+
+	for (unsigned int j = 0; j < sw.n_ports; j++)
+		if (sw.ports[j] != sp && strcmp(sw.ports[j]->bridge, sp->bridge) == 0)
+			m = RTE_MAX(m, largest_metered(sw.ports[j]));
+	return m;
+}
+
+/* What sp's policer of direction dir is to be made of; false: none. */
+static bool wanted(const struct sw_port *sp, enum dp_police_dir dir, struct dp_police_params *w)
+{
+	const struct db_qos *q = &sp->cfg.qos;
+
+	if (dir == DP_POLICE_INGRESS) {
+		uint64_t burst =
+			sp->cfg.policing_burst ? sp->cfg.policing_burst : DEFAULT_BURST_KBIT;
+
+		if (sp->cfg.policing_rate == 0)
+			return false;
+		*w = (struct dp_police_params){
+			.kind = DP_POLICE_SRTCM,
+			.cir = (uint64_t)sp->cfg.policing_rate * 1000 / 8,
+			.cbs = burst * 1000 / 8,
+			.min_bucket = largest_metered(sp),
+		};
+	} else {
+		if (q->type == DB_QOS_NONE)
+			return false;
+		*w = (struct dp_police_params){
+			.kind = q->type == DB_QOS_TRTCM_POLICER ? DP_POLICE_TRTCM : DP_POLICE_SRTCM,
+			.cir = q->cir,
+			.cbs = q->cbs,
+			.eir = q->type == DB_QOS_TRTCM_POLICER ? q->eir : 0,
+			.ebs = q->type == DB_QOS_TRTCM_POLICER ? q->ebs : 0,
+			.min_bucket = largest_sent(sp),
+		};
+	}
+	w->share = pmds_sharing(sp, dir);
+	return true;
+}
+
 static bool same(const struct dp_police_params *a, const struct dp_police_params *b)
 {
-	return a->rate_kbit == b->rate_kbit && a->burst_kbit == b->burst_kbit &&
-	       a->share == b->share && a->min_bucket == b->min_bucket;
+	return a->kind == b->kind && a->cir == b->cir && a->cbs == b->cbs && a->eir == b->eir &&
+	       a->ebs == b->ebs && a->share == b->share && a->min_bucket == b->min_bucket;
+}
+
+static void police_port(struct sw_port *sp, enum dp_police_dir dir)
+{
+	const struct dp_police *cur = __atomic_load_n(&sp->dp->police[dir], __ATOMIC_RELAXED);
+	struct dp_police_params want;
+	struct dp_police *pol = NULL;
+	bool on = wanted(sp, dir, &want);
+
+	/* what the device has now, not what was last built: a reopened port
+	 * is a new device with no policer, wherever it was allocated */
+	if (on ? cur != NULL && same(dp_police_params(cur), &want) : cur == NULL)
+		return;
+	if (on) {
+		pol = dp_police_create(&want);
+		if (pol == NULL) {
+			/* the old policer (if any) stays; the next apply tries again */
+			fprintf(stderr,
+				"%skvswitchd: port '%s': cannot build the %s policer (cir %" PRIu64
+				" B/s, cbs %" PRIu64 " B, over %u PMDs): %s\n",
+				journal_prefix(LOG_ERR), sp->name,
+				dir == DP_POLICE_INGRESS ? "ingress" : "egress", want.cir, want.cbs,
+				want.share, strerror(errno));
+			return;
+		}
+	}
+	dp_port_set_police(sp->dp, dir, pol);
 }
 
 void police_apply(void)
 {
-	unsigned int i;
-
-	for (i = 0; i < sw.n_ports; i++) {
-		struct sw_port *sp = sw.ports[i];
-		const struct dp_police *cur;
-		struct dp_police_params want;
-		struct dp_police *pol = NULL;
-
-		if (sp->dp == NULL)
+	for (unsigned int i = 0; i < sw.n_ports; i++) {
+		if (sw.ports[i]->dp == NULL)
 			continue;
-		cur = __atomic_load_n(&sp->dp->police, __ATOMIC_RELAXED);
-		want = (struct dp_police_params){
-			.rate_kbit = sp->cfg.policing_rate,
-			.burst_kbit = sp->cfg.policing_burst,
-			.share = sp->cfg.policing_rate ? pmds_polling(sp->dp) : 0,
-			.min_bucket = largest_metered(sp),
-		};
-		/* what the device has now, not what was last built: a reopened
-		 * port is a new device with no policer, wherever it was allocated */
-		if (want.rate_kbit == 0 ? cur == NULL
-					: cur != NULL && same(dp_police_params(cur), &want))
-			continue;
-		if (want.rate_kbit != 0) {
-			pol = dp_police_create(&want);
-			if (pol == NULL) {
-				/* the old policer (if any) stays; the next apply tries again */
-				fprintf(stderr,
-					"%skvswitchd: port '%s': cannot build the ingress policer "
-					"(%u kbit/s, burst %u kbit, over %u PMDs): %s\n",
-					journal_prefix(LOG_ERR), sp->name, sp->cfg.policing_rate,
-					sp->cfg.policing_burst, want.share, strerror(errno));
-				continue;
-			}
-		}
-		dp_port_set_police(sp->dp, pol);
+		police_port(sw.ports[i], DP_POLICE_INGRESS);
+		police_port(sw.ports[i], DP_POLICE_EGRESS);
 	}
 }

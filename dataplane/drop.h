@@ -31,6 +31,7 @@
 	X(FILTER_EGRESS, "filter_egress", "denied by the port's egress filter")                    \
 	X(BAD_OFFLOAD, "bad_offload", "guest's checksum/segmentation request makes no sense")      \
 	X(POLICED_INGRESS, "policed_ingress", "over the port's ingress_policing_rate")             \
+	X(POLICED_EGRESS, "policed_egress", "over the port's QoS egress policer")                  \
 	X(MIRROR_RX, "mirror_rx", "received on a mirror's output port, which only sends")          \
 	X(MIRROR_FULL, "mirror_full", "mirror output port full: the copy is lost, not the frame")
 

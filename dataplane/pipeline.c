@@ -23,14 +23,12 @@
  * - pipeline_trace.c compiles this file again with DP_PIPELINE_TRACE set:
  *   dp_trace_frame's copy, whose tx and drops go into a struct dp_trace and
  *   which neither learns nor refreshes (trace.h).  Here the macro is 0.
- * - A policed port (police.h) meters its received burst before step 1,
- *   after its captures, so a capture shows what the guest sent.
+ * - A port's captures and policers (port_hooks.h) run on its received
+ *   burst before step 1 and on each burst just before the port's tx: a port
+ *   without any costs two loads and a branch per burst and direction.
  * - A bridge's mirrors (mirror.h) take their references between steps 2
  *   and 3, before any frame is sent or tagged in place; a frame another
  *   holder shares is never tagged in place (flood copies it instead).
- * - A port's captures (capture.h) see its received burst before step 1 and
- *   each tx burst just before the port's tx; a port without one costs a
- *   load and a branch per burst and direction.
  * - Frames are untagged inside the switch (the TCI kept aside), so a flooded
  *   frame is shared by reference count between all ports that take it
  *   untagged, and at most one tagged copy is made for all trunk ports.
@@ -50,14 +48,13 @@
 #include <rte_prefetch.h>
 
 #include "dataplane/bridge.h"
-#include "dataplane/capture.h"
 #include "dataplane/clock.h"
 #include "dataplane/fdb.h"
 #include "dataplane/filter.h"
 #include "dataplane/mirror.h"
 #include "dataplane/offload.h"
 #include "dataplane/pipeline.h"
-#include "dataplane/police.h"
+#include "dataplane/port_hooks.h"
 #include "dataplane/trace.h"
 #include "dataplane/vlan.h"
 
@@ -125,16 +122,26 @@ static inline struct dp_txbuf *txb_get(struct dp_pmd_ctx *c, uint16_t id)
 	return b;
 }
 
+/* Hand pkts[0..n) to port p, which owns them from here. */
+static __rte_always_inline void port_send(struct dp_pmd_ctx *c, struct dp_port *p,
+					  struct rte_mbuf **pkts, uint16_t n)
+{
+	if (dp_port_tx_hooked(p)) {
+		n = dp_port_tx_hooks(p, c->pmd, pkts, n);
+		if (n == 0)
+			return;
+	}
+	p->ops->tx_burst(p, c->pmd, pkts, n);
+}
+
 static __rte_always_inline void txb_flush(struct dp_pmd_ctx *c, struct dp_txbuf *b)
 {
 	if (b->n == 0)
 		return;
 	if (DP_PIPELINE_TRACE)
 		dp_trace_tx(c->trace, b->port->id, b->pkts, b->n); /* not sent */
-	else {
-		dp_capture_port(b->port, DP_CAPTURE_TX, b->pkts, b->n);
-		b->port->ops->tx_burst(b->port, c->pmd, b->pkts, b->n);
-	}
+	else
+		port_send(c, b->port, b->pkts, b->n);
 	b->n = 0;
 }
 
@@ -724,8 +731,7 @@ static __rte_always_inline void process(struct dp_pmd_ctx *c, struct dp_port *in
 		dp_trace_tx(c->trace, single->port->id, bs.keep, bs.k);
 	} else if (single != NULL) {
 		/* every frame to one port, unmodified: hand the burst over */
-		dp_capture_port(single->port, DP_CAPTURE_TX, bs.keep, bs.k);
-		single->port->ops->tx_burst(single->port, c->pmd, bs.keep, bs.k);
+		port_send(c, single->port, bs.keep, bs.k);
 	} else {
 		for (i = 0; i < bs.k; i++) {
 			if (bs.out[i] == DP_OUT_FLOOD) {
@@ -740,24 +746,6 @@ static __rte_always_inline void process(struct dp_pmd_ctx *c, struct dp_port *in
 }
 
 #if !DP_PIPELINE_TRACE
-/*
- * A port's captures, then its policer, on a received burst; the frames the
- * policer lets through stay at the front, their count returned.  Out of line
- * and behind one test of both pointers: a port with neither keeps the
- * pipeline's code as it was (bench/micro: a separate test per hook cost up to
- * 3 instructions a frame in register pressure, not in the test).
- */
-static __rte_noinline uint16_t rx_hooks(struct dp_pmd_ctx *c, struct dp_port *in,
-					struct dp_rxq_stats *st, struct rte_mbuf **pkts, uint16_t n)
-{
-	struct dp_police *police = __atomic_load_n(&in->police, __ATOMIC_ACQUIRE);
-
-	dp_capture_port(in, DP_CAPTURE_RX, pkts, n);
-	if (police != NULL)
-		n = dp_police_burst(police, c->pmd, rte_rdtsc(), st, pkts, n);
-	return n;
-}
-
 void dp_process_burst(struct dp_pmd_ctx *c, struct dp_port *in, uint16_t qid,
 		      struct rte_mbuf **pkts, uint16_t n)
 {
@@ -768,9 +756,8 @@ void dp_process_burst(struct dp_pmd_ctx *c, struct dp_port *in, uint16_t qid,
 		dp_process_burst(c, in, qid, pkts + DP_BURST, n - DP_BURST);
 		return;
 	}
-	if (unlikely(((uintptr_t)__atomic_load_n(&in->capture, __ATOMIC_RELAXED) |
-		      (uintptr_t)__atomic_load_n(&in->police, __ATOMIC_RELAXED)) != 0)) {
-		n = rx_hooks(c, in, st, pkts, n);
+	if (dp_port_rx_hooked(in)) {
+		n = dp_port_rx_hooks(in, c->pmd, st, pkts, n);
 		if (n == 0)
 			return;
 	}

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Ingress policers (police.h).  dp_police_burst runs on PMDs, the rest on
- * the control thread.
+ * Policers (police.h).  dp_police_burst runs on PMDs, the rest on the
+ * control thread.
  *
- * Cost: a port without a policer pays one load and one branch per received
- * burst.  A policed burst pays, per frame, librte_meter's bucket update
- * (a division by the refill period, hence the per-frame cost is about that
- * of one 64-bit divide) and the compaction of the burst.
+ * Cost: a port without a policer pays one load and one branch per burst
+ * and direction (pipeline.c tests it with its captures).  A policed burst
+ * pays, per frame, librte_meter's bucket update (a division by the refill
+ * period for each bucket it refills, hence about one 64-bit divide for
+ * srTCM and two for trTCM) and the compaction of the burst.
  */
 #include <errno.h>
 #include <string.h>
@@ -20,29 +21,49 @@
 #include "dataplane/police.h"
 
 struct dp_police_meter {
-	struct rte_meter_srtcm m;
+	union {
+		struct rte_meter_srtcm sr;
+		struct rte_meter_trtcm_rfc4115 tr;
+	};
 } __rte_cache_aligned;
 
 struct dp_police {
 	struct dp_police_params prm;
-	struct rte_meter_srtcm_profile prof;
+	union {
+		struct rte_meter_srtcm_profile sr;
+		struct rte_meter_trtcm_rfc4115_profile tr;
+	} prof;
 	struct dp_police_meter pmd[DP_MAX_PMDS]; /* slot s: PMD slot s only */
 };
 
+/* The profile of pol from its params, split over share PMDs. */
+static int police_profile(struct dp_police *pol, unsigned int share)
+{
+	const struct dp_police_params *in = &pol->prm;
+	uint64_t cir = in->cir / share, eir = in->eir / share;
+	uint64_t cbs = RTE_MAX(in->cbs / share, (uint64_t)in->min_bucket), ebs = in->ebs / share;
+
+	if (cir == 0 || cbs == 0)
+		return -EINVAL;
+	if (in->kind == DP_POLICE_SRTCM) {
+		/* no yellow: a frame over the committed rate is dropped */
+		struct rte_meter_srtcm_params p = {.cir = cir, .cbs = cbs, .ebs = 0};
+
+		return rte_meter_srtcm_profile_config(&pol->prof.sr, &p) == 0 ? 0 : -EINVAL;
+	}
+	struct rte_meter_trtcm_rfc4115_params p = {.cir = cir, .cbs = cbs, .eir = eir, .ebs = ebs};
+
+	return rte_meter_trtcm_rfc4115_profile_config(&pol->prof.tr, &p) == 0 ? 0 : -EINVAL;
+}
+
 struct dp_police *dp_police_create(const struct dp_police_params *in)
 {
-	uint64_t burst_kbit = in->burst_kbit ? in->burst_kbit : DP_POLICE_DEFAULT_BURST_KBIT;
 	unsigned int share = in->share ? in->share : 1;
-	struct rte_meter_srtcm_params prm;
 	struct dp_police *pol;
 	unsigned int s;
+	int rc;
 
-	prm = (struct rte_meter_srtcm_params){
-		.cir = in->rate_kbit * 1000 / 8 / share,
-		.cbs = RTE_MAX(burst_kbit * 1000 / 8 / share, (uint64_t)in->min_bucket),
-		.ebs = 0, /* no yellow: a frame over the committed rate is dropped */
-	};
-	if (in->rate_kbit == 0 || prm.cir == 0 || prm.cbs == 0) {
+	if (in->kind != DP_POLICE_SRTCM && in->kind != DP_POLICE_TRTCM) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -51,14 +72,18 @@ struct dp_police *dp_police_create(const struct dp_police_params *in)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (rte_meter_srtcm_profile_config(&pol->prof, &prm) != 0) {
+	pol->prm = *in;
+	rc = police_profile(pol, share);
+	if (rc < 0) {
 		rte_free(pol);
-		errno = EINVAL;
+		errno = -rc;
 		return NULL;
 	}
-	pol->prm = *in;
-	for (s = 0; s < DP_MAX_PMDS; s++)
-		rte_meter_srtcm_config(&pol->pmd[s].m, &pol->prof); /* buckets full */
+	for (s = 0; s < DP_MAX_PMDS; s++) /* buckets full */
+		if (in->kind == DP_POLICE_SRTCM)
+			rte_meter_srtcm_config(&pol->pmd[s].sr, &pol->prof.sr);
+		else
+			rte_meter_trtcm_rfc4115_config(&pol->pmd[s].tr, &pol->prof.tr);
 	return pol;
 }
 
@@ -67,32 +92,45 @@ const struct dp_police_params *dp_police_params(const struct dp_police *pol)
 	return &pol->prm;
 }
 
-void dp_port_set_police(struct dp_port *p, struct dp_police *pol)
+void dp_port_set_police(struct dp_port *p, enum dp_police_dir dir, struct dp_police *pol)
 {
-	struct dp_police *old = __atomic_exchange_n(&p->police, pol, __ATOMIC_ACQ_REL);
+	struct dp_police *old = __atomic_exchange_n(&p->police[dir], pol, __ATOMIC_ACQ_REL);
 
 	dp_rcu_defer(old, rte_free);
 }
 
-uint16_t dp_police_burst(struct dp_police *pol, unsigned int pmd, uint64_t tsc,
-			 struct dp_rxq_stats *st, struct rte_mbuf **pkts, uint16_t n)
+static inline uint32_t metered_len(const struct rte_mbuf *f)
 {
-	struct rte_meter_srtcm *m = &pol->pmd[pmd].m;
-	uint16_t i, k = 0;
+	return f->pkt_len > RTE_ETHER_HDR_LEN ? f->pkt_len - RTE_ETHER_HDR_LEN : 0;
+}
 
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *f = pkts[i];
-		uint32_t len = f->pkt_len > RTE_ETHER_HDR_LEN ? f->pkt_len - RTE_ETHER_HDR_LEN : 0;
+uint16_t dp_police_burst(struct dp_police *pol, unsigned int pmd, uint64_t tsc,
+			 struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **over)
+{
+	struct dp_police_meter *m = &pol->pmd[pmd];
+	uint16_t i, k = 0, o = 0;
 
-		if (rte_meter_srtcm_color_blind_check(m, &pol->prof, tsc, len) == RTE_COLOR_GREEN) {
-			pkts[k++] = f;
-			continue;
+	/* one kind per burst: the test is out of the per-frame loop */
+	if (pol->prm.kind == DP_POLICE_SRTCM) {
+		for (i = 0; i < n; i++) {
+			struct rte_mbuf *f = pkts[i];
+
+			if (rte_meter_srtcm_color_blind_check(&m->sr, &pol->prof.sr, tsc,
+							      metered_len(f)) == RTE_COLOR_GREEN)
+				pkts[k++] = f;
+			else
+				over[o++] = f;
 		}
-		/* received all the same: rx counts it, as any frame dropped */
-		st->packets++;
-		st->bytes += f->pkt_len;
-		st->drops[DP_DROP_POLICED_INGRESS]++;
-		rte_pktmbuf_free(f);
+	} else {
+		for (i = 0; i < n; i++) {
+			struct rte_mbuf *f = pkts[i];
+
+			if (rte_meter_trtcm_rfc4115_color_blind_check(
+				    &m->tr, &pol->prof.tr, tsc, metered_len(f)) != RTE_COLOR_RED)
+				pkts[k++] = f;
+			else
+				over[o++] = f;
+		}
 	}
 	return k;
 }

@@ -1,24 +1,29 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * police: ingress policing of a port, OVS's Interface ingress_policing_rate
- * (kbit/s) and ingress_policing_burst (kbit) on librte_meter's srTCM.
+ * police: the policers of a port, on librte_meter.  Two directions:
+ * - ingress: OVS's Interface ingress_policing_rate and _burst, an srTCM
+ *   meter on what the port receives, drops counted as policed_ingress on the
+ *   queue the frame came in on (with the frame counted as received);
+ * - egress: OVS's QoS types egress-policer (srTCM: cir, cbs) and
+ *   trtcm-policer (RFC 4115 trTCM: cir, cbs, eir, ebs; green and yellow
+ *   pass, red is dropped), on what the port is about to send, drops counted
+ *   as policed_egress on the sending PMD's tx slot.
  * What is metered is what OVS-DPDK meters: each frame's length less its
- * 14-byte Ethernet header.  A frame that finds too few tokens is dropped and
- * counted as policed_ingress on the queue it came in on.
+ * 14-byte Ethernet header.  An srTCM policer passes green only.
  *
  * Per PMD, not per port: every PMD slot has its own meter (its own cache
- * line), so no PMD locks or waits for another.  A port polled by k PMDs
- * gives each meter 1/k of the rate and burst (control/police.c counts the
- * PMDs from the rx queue plan), which is exact for the usual one PMD per
- * port and an even split when a port's queues are spread over several: a
- * guest whose traffic all lands on one of them then gets 1/k of the rate
- * (OVS's one meter behind a lock gives it the whole rate).  Each meter's
- * bucket holds at least the largest frame the port can receive (a 64 KB
- * TSO or GRO frame where those arrive), else such a frame could never pass
- * and a guest's bulk TCP would stop.
+ * line), so no PMD locks or waits for another.  A policer shared by k PMDs
+ * gives each meter 1/k of the rates and bursts (control/police.c counts
+ * them: the PMDs polling the port for ingress, those polling the other
+ * ports of its bridge for egress), which is exact for the usual one PMD and
+ * an even split otherwise: traffic that all goes through one of them gets
+ * 1/k of the rate (OVS's one meter behind a lock gives it the whole rate).
+ * Each meter's committed bucket holds at least the largest frame that can
+ * reach it (a 64 KB TSO or GRO frame where those can come), else such a
+ * frame could never pass and a guest's bulk TCP would stop.
  *
  * Thread rules: a struct dp_police is built by the control thread and
- * published in port->police (RCU, NULL = not policed).  Only PMD slot s
+ * published in port->police[dir] (RCU, NULL = not policed).  Only PMD slot s
  * touches meter s.  A new rate or burst is a new object with full buckets,
  * so it takes effect at the next burst; the old one is freed after a grace
  * period.
@@ -33,33 +38,36 @@
 struct rte_mbuf;
 struct dp_police;
 
-#define DP_POLICE_DEFAULT_BURST_KBIT 8000 /* OVS's, for a burst of 0 */
-
-/* What a policer is made of. */
-struct dp_police_params {
-	uint64_t rate_kbit;  /* kbit/s */
-	uint64_t burst_kbit; /* 0: DP_POLICE_DEFAULT_BURST_KBIT */
-	unsigned int share;  /* PMDs the rate and burst are split over, >= 1 */
-	uint32_t min_bucket; /* bytes each meter's bucket holds at least: the
-			      * largest frame the port can receive, metered */
+enum dp_police_kind {
+	DP_POLICE_SRTCM, /* cir, cbs: ingress policing and egress-policer */
+	DP_POLICE_TRTCM, /* cir, cbs, eir, ebs: trtcm-policer (RFC 4115) */
 };
 
-/* Control thread: a policer of params (copied).  NULL + errno (EINVAL: rate
- * 0 or a bucket librte_meter refuses; ENOMEM). */
+/* What a policer is made of, for the whole port (before the split). */
+struct dp_police_params {
+	enum dp_police_kind kind;
+	uint64_t cir, cbs;   /* committed rate (bytes/s) and burst (bytes) */
+	uint64_t eir, ebs;   /* trTCM's excess rate and burst; srTCM: 0 */
+	unsigned int share;  /* PMDs the rates and bursts are split over, >= 1 */
+	uint32_t min_bucket; /* bytes each meter's committed bucket holds at
+			      * least: the largest frame that can reach it */
+};
+
+/* Control thread: a policer of params (copied).  NULL + errno (EINVAL: cir
+ * 0, or a profile librte_meter refuses; ENOMEM). */
 struct dp_police *dp_police_create(const struct dp_police_params *prm);
 /* Control thread: what pol was made of. */
 const struct dp_police_params *dp_police_params(const struct dp_police *pol);
-/* Control thread: install (or with NULL remove) p's policer; the old one is
- * freed after the next grace period. */
-void dp_port_set_police(struct dp_port *p, struct dp_police *pol);
+/* Control thread: install (or with NULL remove) p's policer of direction
+ * dir; the old one is freed after the next grace period. */
+void dp_port_set_police(struct dp_port *p, enum dp_police_dir dir, struct dp_police *pol);
 
 /*
- * PMD: meter pkts[0..n) received on a queue of stats st, on PMD slot pmd at
- * TSC tsc.  The frames within the rate are moved to the front, in order, and
- * their count returned; the others are freed and counted (rx packets and
- * bytes, and policed_ingress).
+ * PMD: meter pkts[0..n) on PMD slot pmd at TSC tsc.  The frames within the
+ * rate are moved to the front, in order, and their count k returned; the
+ * n - k others are put in over[], for the caller to count and free.
  */
 uint16_t dp_police_burst(struct dp_police *pol, unsigned int pmd, uint64_t tsc,
-			 struct dp_rxq_stats *st, struct rte_mbuf **pkts, uint16_t n);
+			 struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **over);
 
 #endif

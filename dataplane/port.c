@@ -128,7 +128,8 @@ void dp_port_free(struct dp_port *p)
 	filter_destroy(p->filter[FILTER_DIR_INGRESS]);
 	filter_destroy(p->filter[FILTER_DIR_EGRESS]);
 	rte_free(p->capture); /* its captures belong to their sessions */
-	rte_free(p->police);
+	rte_free(p->police[DP_POLICE_INGRESS]);
+	rte_free(p->police[DP_POLICE_EGRESS]);
 	rte_free(p->conf);
 	rte_free(p->txmap);
 	rte_free(p);

@@ -39,6 +39,10 @@ struct dp_police;
 
 enum dp_port_kind { DP_PORT_VHOST, DP_PORT_ETHDEV, DP_PORT_TEST };
 
+/* A port's policers (police.h), by what they meter: what it receives, what
+ * it is about to send. */
+enum dp_police_dir { DP_POLICE_INGRESS, DP_POLICE_EGRESS, DP_POLICE_DIR_MAX };
+
 struct dp_rxq_stats {
 	uint64_t packets, bytes;
 	uint64_t drops[DP_DROP_MAX];
@@ -112,12 +116,13 @@ struct dp_port {
 	uint16_t id;
 	enum dp_port_kind kind;
 	const struct dp_port_ops *ops;
-	struct dp_capture_set *capture; /* RCU; NULL = none (capture.h) */
-	struct dp_police *police;       /* RCU; NULL = not policed (police.h) */
-	struct dp_port_conf *conf;      /* RCU */
-	struct dp_txmap *txmap;         /* RCU */
-	struct filter *filter[2];       /* RCU, by enum filter_dir; NULL = pass all */
-	void *priv;                     /* the driver's state */
+	struct dp_capture_set *capture;              /* RCU; NULL = none (capture.h) */
+	struct dp_police *police[DP_POLICE_DIR_MAX]; /* RCU, by enum dp_police_dir;
+						      * NULL = not policed (police.h) */
+	struct dp_port_conf *conf;                   /* RCU */
+	struct dp_txmap *txmap;                      /* RCU */
+	struct filter *filter[2];                    /* RCU, by enum filter_dir; NULL = pass all */
+	void *priv;                                  /* the driver's state */
 	char name[32];
 	int numa;         /* node of the queues, SOCKET_ID_ANY if unknown */
 	uint32_t ol_caps; /* DP_OFL_* the output takes (offload.h); written by

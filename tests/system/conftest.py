@@ -81,3 +81,20 @@ def guests(tmp_path):
     yield make
     for g in made:
         g.close()
+
+
+@pytest.fixture
+def osw(tmp_path):
+    """kvswitchd in OVSDB mode on a real ovsdb-server of its own, the database
+    initialised as ovs-ctl does; checked as `running` checks any switch."""
+    from ovs_tools import OvsdbServer, OvsSwitch, need_ovs
+
+    need_ovs()
+    need_hugepages()
+    srv = OvsdbServer(tmp_path).start()
+    ovs = OvsSwitch(tmp_path, srv)
+    ovs.ovs_vsctl("--no-wait", "init")
+    try:
+        yield from running(ovs)
+    finally:
+        srv.stop()

@@ -12,23 +12,9 @@ import pytest
 
 from conftest import need_hugepages, running
 from kvs import Switch
-from ovs_tools import OvsdbServer, OvsSwitch, need_ovs
 from test_switching import BCAST, MAC, expect_rx, rx_from, settle, wait_learned
 
 OUT = "vm4"
-
-
-@pytest.fixture
-def osw(tmp_path):
-    need_ovs()
-    need_hugepages()
-    srv = OvsdbServer(tmp_path).start()
-    ovs = OvsSwitch(tmp_path, srv)
-    ovs.ovs_vsctl("--no-wait", "init")
-    try:
-        yield from running(ovs)
-    finally:
-        srv.stop()
 
 
 def four_guests(sw, guests):
@@ -199,21 +185,27 @@ def fsw(tmp_path):
     yield from running(sw)
 
 
+def vm1_mirrored_to_vm3(sw, guests, n):
+    """Guests on vm1..vm3; n broadcasts from vm1 reach vm3, vm2's 4 do not."""
+    g = {name: guests(sw.sock(name), MAC[i], gid=i, name=name)
+         for i, name in enumerate(("vm1", "vm2", "vm3"), 1)}
+    for name, gg in g.items():
+        gg.link()
+        sw.wait_connected(name)
+    g["vm1"].send(dst=BCAST, count=n)
+    g["vm2"].send(dst=BCAST, count=4)
+    expect_rx(g["vm3"], MAC[1], n)
+    assert rx_from(g["vm3"], MAC[2]) == 0
+    return g
+
+
 def test_mirror_in_the_configuration_file(fsw, guests):
     sw = fsw
     shown = sw.json("show")["bridges"][0]
     assert shown["mirrors"][0]["name"] == "m0"
     assert "m0" in sw.vsctl("show")
-    g = {n: guests(sw.sock(n), MAC[i], gid=i, name=n)
-         for i, n in enumerate(("vm1", "vm2", "vm3"), 1)}
-    for n, gg in g.items():
-        gg.link()
-        sw.wait_connected(n)
-    g["vm1"].send(dst=BCAST, count=12)
-    g["vm2"].send(dst=BCAST, count=4)
+    g = vm1_mirrored_to_vm3(sw, guests, 12)
     expect_rx(g["vm2"], MAC[1], 12)
-    expect_rx(g["vm3"], MAC[1], 12)
-    assert rx_from(g["vm3"], MAC[2]) == 0
     # a reload (SIGHUP) with a bad mirror is refused by name, and changes nothing
     sw.write_config(CONF.format(sock=sw.sockdir, out="vm1"))
     sw.proc.send_signal(signal.SIGHUP)
@@ -231,3 +223,47 @@ def test_bad_mirror_in_the_file_stops_the_start(tmp_path):
     p = sw.start(expect_ok=False)
     assert p.wait(30) != 0
     assert "mirror 'm0'" in sw.log_text() and "vm1" in sw.log_text(), sw.log_text()[-2000:]
+
+
+def test_mirror_made_by_kvsctl_in_ovs_shape(switch, guests):
+    """Standalone mode: kvsctl takes OVS's command shape (--id=@name records, create
+    Mirror, set and add Bridge mirrors, clear), keeps the mirror in the file, and refuses
+    a reference it cannot resolve with nothing changed."""
+    sw = switch
+    sw.vsctl("add-br", "br0")
+    for n in ("vm1", "vm2", "vm3"):
+        sw.vsctl("add-port", "br0", n, "type=dpdkvhostuser")
+    sw.vsctl("--", "--id=@s", "get", "Port", "vm1", "--", "--id=@p", "get", "Port", "vm3",
+             "--", "--id=@m", "create", "Mirror", "name=m0", "select-src-port=@s",
+             "output-port=@p", "--", "set", "Bridge", "br0", "mirrors=@m")
+    assert sw.vsctl("get", "Bridge", "br0", "mirrors").strip() == "[m0]"
+    assert "select_src_port: [vm1]" in sw.conf.read_text()
+    for args, msg in [
+        (["--", "--id=@m", "create", "Mirror", "name=m1", "output-port=@nope", "--", "add",
+          "Bridge", "br0", "mirrors", "@m"], 'row id "@nope" is referenced but never created'),
+        (["--", "--id=@p", "get", "Port", "vm2", "--", "--id=@m", "create", "Mirror",
+          "name=m1", "select-src-port=@p", "output-port=@p", "--", "add", "Bridge", "br0",
+          "mirrors", "@m"], "output port 'vm2' is also a selected port"),
+        (["--", "--id=@p", "get", "Port", "vm9"], "port 'vm9' does not exist"),
+        (["--", "--id=@p", "get", "Port", "vm2", "--", "--id=@m", "create", "Mirror",
+          "name=m1", "output-port=@p"], "Mirror @m is created but nothing refers to it"),
+        (["--", "--id=@p", "create", "Mirror", "name=m1", "--", "set", "Port", "vm2",
+          "qos=@p"], '"@p" is a Mirror, not a QoS'),
+        (["set", "Bridge", "br0", "mirrors=m0"], "column 'mirrors' takes a record created"),
+    ]:
+        r = sw.vsctl(*args, check=False)
+        assert r.returncode == 1 and msg in r.stderr, (args, r.stderr)
+        assert sw.vsctl("get", "Bridge", "br0", "mirrors").strip() == "[m0]"
+    g = vm1_mirrored_to_vm3(sw, guests, 6)
+    # add: a second mirror beside the first (vm2's frames too)
+    sw.vsctl("--", "--id=@s", "get", "Port", "vm2", "--", "--id=@p", "get", "Port", "vm3",
+             "--", "--id=@m", "create", "Mirror", "name=m1", "select-src-port=@s",
+             "output-port=@p", "--", "add", "Bridge", "br0", "mirrors", "@m")
+    assert sw.vsctl("get", "Bridge", "br0", "mirrors").strip() == "[m0, m1]"
+    g["vm2"].send(dst=BCAST, count=4)
+    expect_rx(g["vm3"], MAC[2], 4)
+    sw.vsctl("clear", "Bridge", "br0", "mirrors")
+    assert sw.vsctl("get", "Bridge", "br0", "mirrors").strip() == "[]"
+    assert "mirrors:" not in sw.conf.read_text()
+    g["vm2"].send(dst=BCAST, count=2)  # vm3 is an ordinary port again
+    expect_rx(g["vm3"], MAC[2], 6)

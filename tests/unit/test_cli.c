@@ -311,6 +311,43 @@ static void test_capture(void **state)
 	assert_non_null(strstr(err, "-w needs a value"));
 }
 
+static void test_records_by_id(void **state)
+{
+	json_t *r = parse("-- --id=@q create QoS type=egress-policer other-config:cir=10 -- set "
+			  "Port vm1 qos=@q");
+	json_t *sets;
+
+	(void)state;
+	assert_non_null(r);
+	assert_string_equal(method(r), "transact");
+	assert_int_equal(json_array_size(json_object_get(r, "params")), 2);
+	assert_string_equal(s(op(r, 0), "op"), "create");
+	assert_string_equal(s(op(r, 0), "table"), "QoS");
+	assert_string_equal(s(op(r, 0), "id"), "@q");
+	sets = json_object_get(op(r, 0), "sets");
+	assert_string_equal(s(json_array_get(sets, 1), "column"), "other-config");
+	assert_string_equal(s(json_array_get(sets, 1), "key"), "cir");
+	assert_string_equal(s(op(r, 1), "op"), "set");
+	assert_null(json_object_get(op(r, 1), "id"));
+	json_decref(r);
+	/* a get in a chain names a port; table names as ovs-vsctl takes them */
+	r = parse("--id=@p get port vm4 -- --id=@m create mirror name=m0 output-port=@p");
+	assert_non_null(r);
+	assert_string_equal(s(op(r, 0), "op"), "get");
+	assert_string_equal(s(op(r, 0), "table"), "Port");
+	assert_string_equal(s(op(r, 0), "record"), "vm4");
+	assert_string_equal(s(op(r, 1), "table"), "Mirror");
+	json_decref(r);
+	assert_null(parse("--id=@q set Port vm1 tag=1"));
+	assert_string_equal(err, "--id names the record of a create or get, not of 'set'");
+	assert_null(parse("--id=@q create Controller target=x"));
+	assert_non_null(strstr(err, "'Controller' is not supported by kvswitch"));
+	assert_null(parse("set QoS q1 type=x")); /* only create names those tables */
+	assert_non_null(strstr(err, "'QoS' is not supported by kvswitch"));
+	assert_null(parse("-- --"));
+	assert_string_equal(err, "empty command between '--' separators");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_reads),           cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_filter_commands), cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_table_names),     cmocka_unit_test(test_list_find),
+		cmocka_unit_test(test_records_by_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

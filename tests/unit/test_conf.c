@@ -202,6 +202,55 @@ static void test_load_mirrors(void **state)
 	db_destroy(db);
 }
 
+static void test_load_qos(void **state)
+{
+	static const char text[] =
+		"bridges:\n"
+		"  br0:\n"
+		"    ports:\n"
+		"      vm1:\n"
+		"        type: dpdkvhostuser\n"
+		"        qos:\n"
+		"          type: trtcm-policer\n"
+		"          other_config: {cir: 1000, cbs: \"2000\", eir: 5, ebs: 1600}\n"
+		"      vm2:\n"
+		"        type: dpdkvhostuser\n"
+		"        qos: {type: egress-policer, other_config: {cir: 125000, "
+		"cbs: 15000}}\n";
+	struct db *db = load_ok(text), *back;
+	const struct db_port *p = db_port_find(db, "vm1", NULL);
+	char *dump, *dump2, err[DB_ERR_LEN] = "";
+
+	(void)state;
+	assert_int_equal(p->qos.type, DB_QOS_TRTCM_POLICER);
+	assert_int_equal(p->qos.cir, 1000);
+	assert_int_equal(p->qos.cbs, 2000);
+	assert_int_equal(p->qos.eir, 5);
+	assert_int_equal(p->qos.ebs, 1600);
+	p = db_port_find(db, "vm2", NULL);
+	assert_int_equal(p->qos.type, DB_QOS_EGRESS_POLICER);
+	assert_int_equal(p->qos.eir, 0);
+	dump = conf_dump(db);
+	assert_has(dump, "      vm2:\n"
+			 "        type: dpdkvhostuser\n"
+			 "        qos:\n"
+			 "          type: egress-policer\n"
+			 "          other_config:\n"
+			 "            cbs: 15000\n"
+			 "            cir: 125000\n");
+	back = conf_load_string(dump, "dump", err, sizeof(err));
+	if (back == NULL)
+		fail_msg("%s\n%s", err, dump);
+	dump2 = conf_dump(back);
+	assert_string_equal(dump, dump2);
+	assert_memory_equal(&db_port_find(back, "vm1", NULL)->qos,
+			    &db_port_find(db, "vm1", NULL)->qos, sizeof(struct db_qos));
+	db_destroy(back);
+	free(dump);
+	free(dump2);
+	db_destroy(db);
+}
+
 struct ecase {
 	const char *text;
 	const char *where; /* "t.yaml:LINE:" */
@@ -227,6 +276,25 @@ static const struct ecase ecases[] = {
 	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n        vlan: 1\n",
 	 "t.yaml:6:", "port 'vm1': unknown key 'vlan'", EINVAL},
 	{"bridges:\n  - br0\n", "t.yaml:2:", "bridges must be a mapping, not a sequence", EINVAL},
+	/* QoS: the line of the qos key for what its row says, of the key for its shape */
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
+	 "        qos: {type: linux-htb}\n",
+	 "t.yaml:6:", "port 'vm1': qos: type 'linux-htb' is not one kvswitch runs", EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
+	 "        qos:\n          type: egress-policer\n          rate: 5\n",
+	 "t.yaml:8:", "port 'vm1': qos: unknown key 'rate' (expected type or other_config)",
+	 EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
+	 "        qos: {type: egress-policer, other_config: {cir: 1000, ebs: 2000}}\n",
+	 "t.yaml:6:", "egress-policer has no other_config key 'ebs' (it takes cir and cbs)",
+	 EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
+	 "        qos: {type: egress-policer, other_config: {cir: 1000, cbs: 200}}\n",
+	 "t.yaml:4:", "qos egress-policer: other_config:cbs 200 bytes is smaller than one frame",
+	 EINVAL},
+	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
+	 "        qos: {type: egress-policer, other_config: {cbs: 2000}}\n",
+	 "t.yaml:4:", "other_config:cir (bytes/s) must be given and not 0", EINVAL},
 	{"- a\n", "t.yaml:1:", "the top level must be a mapping, not a sequence", EINVAL},
 	{"bridges: br0\n", "t.yaml:1:", "bridges must be a mapping, not a scalar", EINVAL},
 	{"bridges:\n  br0:\n    ports:\n      vm1:\n        type: dpdkvhostuser\n"
@@ -789,6 +857,9 @@ static void test_full_file(void **state)
 	assert_int_equal(pc.tag, 10);
 	assert_int_equal(pc.mac_limit, 1024);
 	assert_string_equal(get(db, "Port", "vm1", "filter", "ingress-default"), "deny");
+	assert_int_equal(pc.policing_rate, 1000000);
+	assert_int_equal(pc.qos.type, DB_QOS_EGRESS_POLICER);
+	assert_int_equal(pc.qos.cbs, 12500000);
 	assert_int_equal(db_bridge_find(db, "br0")->n_mirrors, 1);
 	assert_string_equal(db_bridge_find(db, "br0")->mirrors[0]->output_port, "mon");
 
@@ -843,6 +914,7 @@ int main(void)
 		cmocka_unit_test(test_demo_file),
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_load_mirrors),
+		cmocka_unit_test(test_load_qos),
 		cmocka_unit_test(test_mirror_vlan_list_bound),
 	};
 

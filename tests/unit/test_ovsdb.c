@@ -343,6 +343,65 @@ static void test_map_mirrors(void **state)
 	json_decref(r);
 }
 
+static void test_map_qos(void **state)
+{
+	struct ovsdb_map_result m;
+	struct db_port *p;
+	char err[DB_ERR_LEN];
+	json_t *r = replica(
+		"{'Open_vSwitch': {'o1': {'bridges': ['uuid', 'b1']}},"
+		"'Bridge': {'b1': {'name': 'br0', 'ports': ['set', [['uuid', 'p1'], ['uuid', "
+		"'p2'], ['uuid', 'p3'], ['uuid', 'p4'], ['uuid', 'p5']]]}},"
+		"'Port': {"
+		" 'p1': {'name': 'vm1', 'interfaces': ['uuid', 'i1'], 'qos': ['uuid', 'q1']},"
+		" 'p2': {'name': 'vm2', 'interfaces': ['uuid', 'i2'], 'qos': ['uuid', 'q2']},"
+		" 'p3': {'name': 'vm3', 'interfaces': ['uuid', 'i3'], 'qos': ['uuid', 'q3']},"
+		" 'p4': {'name': 'vm4', 'interfaces': ['uuid', 'i4'], 'qos': ['uuid', 'q4']},"
+		" 'p5': {'name': 'vm5', 'interfaces': ['uuid', 'i5'], 'qos': ['set', []]}},"
+		"'Interface': {"
+		" 'i1': {'name': 'vm1', 'type': 'dpdkvhostuser'},"
+		" 'i2': {'name': 'vm2', 'type': 'dpdkvhostuser'},"
+		" 'i3': {'name': 'vm3', 'type': 'dpdkvhostuser'},"
+		" 'i4': {'name': 'vm4', 'type': 'dpdkvhostuser'},"
+		" 'i5': {'name': 'vm5', 'type': 'dpdkvhostuser'}},"
+		"'QoS': {"
+		" 'q1': {'type': 'egress-policer', 'other_config': ['map', [['cir', '125000'],"
+		"        ['cbs', '3000']]], 'queues': ['map', []]},"
+		" 'q2': {'type': 'trtcm-policer', 'other_config': ['map', [['cir', '1000'],"
+		"        ['cbs', '2000'], ['eir', '500'], ['ebs', '1600']]],"
+		"        'queues': ['map', [[0, ['uuid', 'qq']]]]},"
+		" 'q3': {'type': 'linux-htb', 'other_config': ['map', [['max-rate', '1']]]},"
+		" 'q4': {'type': 'egress-policer', 'other_config': ['map', [['cir', '1000'],"
+		"        ['cbs', '100']]]}}}");
+
+	(void)state;
+	assert_int_equal(ovsdb_map_db(r, "/run/ovs", &m), 0);
+	assert_int_equal(db_validate(m.db, err, sizeof(err)), 0);
+	p = db_port_find(m.db, "vm1", NULL);
+	assert_int_equal(p->qos.type, DB_QOS_EGRESS_POLICER);
+	assert_int_equal(p->qos.cir, 125000);
+	assert_int_equal(p->qos.cbs, 3000);
+	p = db_port_find(m.db, "vm2", NULL);
+	assert_int_equal(p->qos.type, DB_QOS_TRTCM_POLICER);
+	assert_int_equal(p->qos.eir, 500);
+	assert_int_equal(p->qos.ebs, 1600);
+	find_note(m.ignored, "Port vm2: qos trtcm-policer: queues (kvswitch runs the port's "
+			     "policer only)");
+	/* refused rows: the port runs, without QoS, and the note says why */
+	p = db_port_find(m.db, "vm3", NULL);
+	assert_non_null(p);
+	assert_int_equal(p->qos.type, DB_QOS_NONE);
+	find_note(m.ignored, "Port vm3: qos: type 'linux-htb' is not one kvswitch runs");
+	p = db_port_find(m.db, "vm4", NULL);
+	assert_non_null(p);
+	assert_int_equal(p->qos.type, DB_QOS_NONE);
+	find_note(m.ignored, "qos egress-policer: other_config:cbs 100 bytes is smaller than one "
+			     "frame");
+	assert_int_equal(db_port_find(m.db, "vm5", NULL)->qos.type, DB_QOS_NONE);
+	ovsdb_map_result_free(&m);
+	json_decref(r);
+}
+
 static void test_jsonrpc_framing(void **state)
 {
 	const char *glued =
@@ -414,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_map_refuses_per_interface),
 		cmocka_unit_test(test_map_incomplete_rows),
 		cmocka_unit_test(test_map_mirrors),
+		cmocka_unit_test(test_map_qos),
 		cmocka_unit_test(test_jsonrpc_framing),
 	};
 

@@ -1,27 +1,37 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Component tests of ingress policers (dataplane/police.h) with an injected
- * clock (TSC values handed to dp_police_burst): the bucket, its refill, the
- * split over PMDs, each PMD's own meter, what is metered, and the policer in
- * the pipeline with its drops counted.  Teardown checks no mbuf leaked.
+ * Component tests of policers (dataplane/police.h) with an injected clock
+ * (TSC values handed to dp_police_burst): the bucket, its refill, the split
+ * over PMDs, each PMD's own meter, what is metered, srTCM and RFC 4115
+ * trTCM, and both directions in the pipeline (port_hooks.h) with their drops
+ * counted where the operator looks for them.  Teardown checks no mbuf
+ * leaked.
  */
 #include "tests/unit/dp_test.h"
 
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 
+#include "dataplane/bridge.h"
+#include "dataplane/fdb.h"
 #include "dataplane/police.h"
 
 #define MAC_A  "52:54:00:00:00:0a"
+#define MAC_B  "52:54:00:00:00:0b"
 #define BCAST  "ff:ff:ff:ff:ff:ff"
 #define NPORTS 2
 #define LEN    114 /* 100 bytes metered: the Ethernet header is not */
 
 static struct dp_port *ports[NPORTS];
 
+/* An srTCM policer: rate kbit/s, burst kbit, as ingress policing gives them. */
 static struct dp_police *make(uint64_t rate, uint64_t burst, unsigned int share, uint32_t min)
 {
-	struct dp_police_params p = {rate, burst, share, min};
+	struct dp_police_params p = {.kind = DP_POLICE_SRTCM,
+				     .cir = rate * 1000 / 8,
+				     .cbs = burst * 1000 / 8,
+				     .share = share,
+				     .min_bucket = min};
 
 	return dp_police_create(&p);
 }
@@ -57,18 +67,21 @@ static void burst_of(struct rte_mbuf **pkts, uint16_t n, uint16_t len)
 }
 
 /* Meter a burst of 32 frames of LEN bytes on slot pmd at tsc: frames kept. */
-static uint16_t meter(struct dp_police *pol, unsigned int pmd, uint64_t tsc,
-		      struct dp_rxq_stats *st)
+static uint16_t meter(struct dp_police *pol, unsigned int pmd, uint64_t tsc)
 {
-	struct rte_mbuf *pkts[DP_BURST];
+	struct rte_mbuf *pkts[DP_BURST], *over[DP_BURST];
 	uint16_t k, i;
 
 	burst_of(pkts, DP_BURST, LEN);
-	k = dp_police_burst(pol, pmd, tsc, st, pkts, DP_BURST);
+	k = dp_police_burst(pol, pmd, tsc, pkts, DP_BURST, over);
 	for (i = 0; i < k; i++) /* the first ones, in order */
 		assert_int_equal(*rte_pktmbuf_mtod_offset(pkts[i], uint8_t *, RTE_ETHER_HDR_LEN),
 				 i);
+	for (i = 0; i < DP_BURST - k; i++) /* the rest, in order, for the caller */
+		assert_int_equal(*rte_pktmbuf_mtod_offset(over[i], uint8_t *, RTE_ETHER_HDR_LEN),
+				 k + i);
 	rte_pktmbuf_free_bulk(pkts, k);
+	rte_pktmbuf_free_bulk(over, DP_BURST - k);
 	return k;
 }
 
@@ -76,52 +89,82 @@ static void test_bucket_refill_and_pmds(void **state)
 {
 	/* 800 kbit/s = 100000 B/s, burst 8 kbit = 1000 B: 10 frames */
 	struct dp_police *pol = make(800, 8, 1, LEN);
-	struct dp_rxq_stats st = {0};
 	uint64_t hz = rte_get_tsc_hz(), t0;
 
 	(void)state;
 	assert_non_null(pol);
 	t0 = rte_get_tsc_cycles() + hz; /* after the meters were filled */
-	assert_int_equal(meter(pol, 0, t0, &st), 10);
-	assert_int_equal(st.drops[DP_DROP_POLICED_INGRESS], 22);
-	assert_int_equal(st.packets, 22); /* received, though dropped */
-	assert_int_equal(st.bytes, 22 * LEN);
+	assert_int_equal(meter(pol, 0, t0), 10);
 	/* empty now: nothing at the same time, 10 ms later 1000 B more */
-	assert_int_equal(meter(pol, 0, t0, &st), 0);
-	assert_int_equal(meter(pol, 0, t0 + hz / 100, &st), 10);
+	assert_int_equal(meter(pol, 0, t0), 0);
+	assert_int_equal(meter(pol, 0, t0 + hz / 100), 10);
 	/* never more than the burst, however long the pause */
-	assert_int_equal(meter(pol, 0, t0 + 100 * hz, &st), 10);
+	assert_int_equal(meter(pol, 0, t0 + 100 * hz), 10);
 	/* PMD slot 1 has its own meter, still full */
-	assert_int_equal(meter(pol, 1, t0, &st), 10);
+	assert_int_equal(meter(pol, 1, t0), 10);
 	rte_free(pol);
 }
 
 static void test_split_over_pmds_and_defaults(void **state)
 {
 	struct dp_police *pol = make(800, 8, 2, LEN); /* per PMD: 50000 B/s, 500 B */
-	struct dp_rxq_stats st = {0};
 	uint64_t hz = rte_get_tsc_hz(), t0;
 
 	(void)state;
 	assert_non_null(pol);
 	t0 = rte_get_tsc_cycles() + hz;
-	assert_int_equal(meter(pol, 0, t0, &st), 5);
-	assert_int_equal(meter(pol, 0, t0 + hz / 100, &st), 5);
+	assert_int_equal(meter(pol, 0, t0), 5);
+	assert_int_equal(meter(pol, 0, t0 + hz / 100), 5);
 	rte_free(pol);
 	/* each meter's bucket holds the largest frame, split or not (here 10
 	 * of ours: as if the port took 1000-byte frames) */
 	pol = make(800, 8, 2, 1000);
 	assert_non_null(pol);
-	assert_int_equal(meter(pol, 0, rte_get_tsc_cycles() + hz, &st), 10);
+	assert_int_equal(meter(pol, 0, rte_get_tsc_cycles() + hz), 10);
 	assert_int_equal(dp_police_params(pol)->min_bucket, 1000);
-	rte_free(pol);
-	/* burst 0: OVS's 8000 kbit, a million bytes: 32 frames pass at once */
-	pol = make(800, 0, 1, LEN);
-	assert_non_null(pol);
-	assert_int_equal(meter(pol, 0, rte_get_tsc_cycles() + hz, &st), DP_BURST);
 	rte_free(pol);
 	errno = 0;
 	assert_null(make(0, 8, 1, LEN));
+	assert_int_equal(errno, EINVAL);
+}
+
+static void test_trtcm_passes_green_and_yellow(void **state)
+{
+	/* committed 100000 B/s, 1000 B (10 frames); excess 50000 B/s, 500 B (5) */
+	struct dp_police_params prm = {.kind = DP_POLICE_TRTCM,
+				       .cir = 100000,
+				       .cbs = 1000,
+				       .eir = 50000,
+				       .ebs = 500,
+				       .share = 1,
+				       .min_bucket = LEN};
+	struct dp_police *pol = dp_police_create(&prm);
+	uint64_t hz = rte_get_tsc_hz(), t0;
+
+	(void)state;
+	assert_non_null(pol);
+	t0 = rte_get_tsc_cycles() + hz;
+	assert_int_equal(meter(pol, 0, t0), 15); /* red only is dropped */
+	assert_int_equal(meter(pol, 0, t0), 0);
+	/* 10 ms: 1000 B committed and 500 B excess come back */
+	assert_int_equal(meter(pol, 0, t0 + hz / 100), 15);
+	rte_free(pol);
+	/* split over 2 PMDs: each has half of both buckets */
+	prm.share = 2;
+	pol = dp_police_create(&prm);
+	assert_non_null(pol);
+	assert_int_equal(meter(pol, 1, rte_get_tsc_cycles() + hz), 5 + 2);
+	rte_free(pol);
+	/* no excess rate: the committed bucket alone, as srTCM */
+	prm.share = 1;
+	prm.eir = prm.ebs = 0;
+	pol = dp_police_create(&prm);
+	assert_non_null(pol);
+	assert_int_equal(meter(pol, 0, rte_get_tsc_cycles() + hz), 10);
+	rte_free(pol);
+	prm.cir = 0;
+	errno = 0;
+	assert_null(dp_police_create(&prm));
 	assert_int_equal(errno, EINVAL);
 }
 
@@ -133,24 +176,64 @@ static void test_policer_in_the_pipeline(void **state)
 	(void)state;
 	/* 8 kbit/s: the clock is real here, and 1 byte a millisecond cannot
 	 * let a frame more through however slow the run */
-	dp_port_set_police(ports[0], make(8, 8, 1, LEN));
+	dp_port_set_police(ports[0], DP_POLICE_INGRESS, make(8, 8, 1, LEN));
 	dp_rcu_flush();
 	burst_of(pkts, DP_BURST, LEN);
 	dp_process_burst(ctx, ports[0], 0, pkts, DP_BURST);
 	assert_int_equal(sent[1], 10); /* the bucket's worth was flooded to p1 */
 	dp_port_totals(ports[0], &t);
-	assert_int_equal(t.rx_packets, DP_BURST);
+	assert_int_equal(t.rx_packets, DP_BURST); /* received, though dropped */
+	assert_int_equal(t.rx_bytes, DP_BURST * LEN);
 	assert_int_equal(t.rx_drops[DP_DROP_POLICED_INGRESS], 22);
 	/* the other direction is not policed */
 	burst_of(pkts, DP_BURST, LEN);
 	dp_process_burst(ctx, ports[1], 0, pkts, DP_BURST);
 	assert_int_equal(sent[0], DP_BURST);
 	/* removed: everything passes again */
-	dp_port_set_police(ports[0], NULL);
+	dp_port_set_police(ports[0], DP_POLICE_INGRESS, NULL);
 	dp_rcu_flush();
 	burst_of(pkts, DP_BURST, LEN);
 	dp_process_burst(ctx, ports[0], 0, pkts, DP_BURST);
 	assert_int_equal(sent[1], 10 + DP_BURST);
+}
+
+static void test_egress_policer_in_the_pipeline(void **state)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	struct dp_port_totals t;
+
+	(void)state;
+	/* p1's egress: 10 frames' bucket, 1 byte a millisecond (real clock) */
+	dp_port_set_police(ports[1], DP_POLICE_EGRESS, make(8, 8, 1, LEN));
+	dp_rcu_flush();
+	burst_of(pkts, DP_BURST, LEN);
+	dp_process_burst(ctx, ports[0], 0, pkts, DP_BURST);
+	assert_int_equal(sent[1], 10);
+	dp_port_totals(ports[1], &t);
+	assert_int_equal(t.tx_drops[DP_DROP_POLICED_EGRESS], 22); /* on the sender's side */
+	assert_int_equal(t.rx_drops[DP_DROP_POLICED_INGRESS], 0);
+	dp_port_totals(ports[0], &t); /* p0 received all, dropped nothing */
+	assert_int_equal(t.rx_packets, DP_BURST);
+	for (int r = 0; r < DP_DROP_MAX; r++)
+		assert_int_equal(t.rx_drops[r], 0);
+	/* what p1 sends is policed, not what it receives */
+	burst_of(pkts, DP_BURST, LEN);
+	dp_process_burst(ctx, ports[1], 0, pkts, DP_BURST);
+	assert_int_equal(sent[0], DP_BURST);
+	/* unicast handed over as a whole burst goes through it too */
+	dp_port_set_police(ports[1], DP_POLICE_EGRESS, make(8, 8, 1, LEN));
+	dp_rcu_flush();
+	pkts[0] = test_frame(BCAST, MAC_B, -1, 0x88b5, LEN); /* MAC_B is on p1 */
+	dp_process_burst(ctx, ports[1], 0, pkts, 1);
+	fdb_learn_drain(br->fdb, ctx->now);
+	for (uint16_t i = 0; i < DP_BURST; i++)
+		pkts[i] = test_frame(MAC_B, MAC_A, -1, 0x88b5, LEN);
+	dp_process_burst(ctx, ports[0], 0, pkts, DP_BURST);
+	assert_int_equal(sent[1], 20);
+	dp_port_totals(ports[1], &t);
+	assert_int_equal(t.tx_drops[DP_DROP_POLICED_EGRESS], 44);
+	dp_port_set_police(ports[1], DP_POLICE_EGRESS, NULL);
+	dp_rcu_flush();
 }
 
 int main(void)
@@ -158,7 +241,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bucket_refill_and_pmds),
 		cmocka_unit_test(test_split_over_pmds_and_defaults),
+		cmocka_unit_test(test_trtcm_passes_green_and_yellow),
 		cmocka_unit_test_setup_teardown(test_policer_in_the_pipeline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_egress_policer_in_the_pipeline, setup,
+						teardown),
 	};
 
 	test_eal_init("test_police");
