@@ -65,8 +65,8 @@ static int op_sets(struct cmd_refs *refs, struct db *db, const char *table, cons
 			snprintf(err, errlen, "each set needs \"column\" and \"value\"");
 			return -EINVAL;
 		}
-		if (jstr(s, "key") == NULL && cmd_refs_is_ref(val))
-			rc = cmd_refs_set(refs, db, table, record, col, val, false, err, errlen);
+		if (jstr(s, "key") == NULL && cmd_refs_is_ref(table, col, val))
+			rc = cmd_refs_set(refs, table, record, col, val, false, err, errlen);
 		else
 			rc = db_set(db, table, record, col, jstr(s, "key"), val, err, errlen);
 		if (rc < 0)
@@ -153,8 +153,8 @@ static int do_op(struct cmd_refs *refs, struct db *db, json_t *op, char *err, si
 		{
 			const char *val = json_string_value(v);
 
-			rc = cmd_refs_is_ref(val)
-				     ? cmd_refs_set(refs, db, table, record, column, val, true, err,
+			rc = cmd_refs_is_ref(table, column, val)
+				     ? cmd_refs_set(refs, table, record, column, val, true, err,
 						    errlen)
 				     : db_add(db, table, record, column, val, err, errlen);
 			if (rc < 0)
@@ -216,7 +216,7 @@ static json_t *transact(json_t *params, int *code, char *err, size_t errlen)
 			rc = do_op(refs, ndb, op, err, errlen);
 	}
 	if (rc == 0)
-		rc = cmd_refs_end(refs, err, errlen);
+		rc = cmd_refs_end(refs, ndb, err, errlen);
 	cmd_refs_free(refs);
 	if (rc < 0)
 		goto fail;

@@ -13,8 +13,10 @@
  * that references it and a Mirror in its bridge, so a created record that
  * nothing references when the transaction ends is refused rather than lost
  * (OVS would keep an unreferenced QoS row; its Mirror rows go the same way
- * as here).  A reference is resolved when it is used: a create that names
- * @p must come after the get that defines it, as in ovs-vsctl.
+ * as here).  A set or add that refers to records runs after every command
+ * of the transaction, so it may come before the create it names, as
+ * ovs-vsctl allows; a create that names @p (a Port) must come after the get
+ * that defines it.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -39,9 +41,19 @@ struct ref {
 				  * or into refs[], lists are malloc'd here */
 };
 
+/* A set or add that refers to records: applied when the transaction's
+ * commands have all run, so that a reference may come before its create,
+ * as ovs-vsctl takes it.  Strings point into the request. */
+struct pending {
+	const char *table, *record, *column, *value;
+	bool add;
+};
+
 struct cmd_refs {
 	struct ref r[REF_MAX];
 	unsigned int n;
+	struct pending pending[REF_MAX];
+	unsigned int n_pending;
 };
 
 struct cmd_refs *cmd_refs_new(void)
@@ -156,6 +168,7 @@ struct item_ctx {
 	const char *col;
 	struct db *db;
 	const char *bridge;
+	bool add;
 	char *err;
 	size_t errlen;
 };
@@ -344,10 +357,28 @@ int cmd_refs_get(struct cmd_refs *t, const struct db *db, const char *table, con
 static int put_mirror(void *ctx, const char *item)
 {
 	struct item_ctx *s = ctx;
-	struct ref *r = ref_use(s->t, item, REF_MIRROR, "mirrors", s->err, s->errlen);
+	struct ref *r;
+	const char *name;
 
+	if (item[0] != '@') {
+		snprintf(s->err, s->errlen,
+			 "bridge '%s': mirrors takes records created in the same command, as "
+			 "mirrors=@name after -- --id=@name create Mirror ... (kvsctl --help), "
+			 "or []",
+			 s->bridge);
+		return -EINVAL;
+	}
+	r = ref_use(s->t, item, REF_MIRROR, "mirrors", s->err, s->errlen);
 	if (r == NULL)
 		return -EINVAL;
+	name = r->mirror.name ? r->mirror.name : "";
+	/* add beside the others: a second mirror of a name is refused, not
+	 * taken for the first (kvswitch's mirror names are unique) */
+	if (s->add && db_mirror_find(db_bridge_find(s->db, s->bridge), name) != NULL) {
+		snprintf(s->err, s->errlen, "bridge '%s' already has a mirror named '%s'",
+			 s->bridge, name);
+		return -EEXIST;
+	}
 	if (db_mirror_put(s->db, s->bridge, &r->mirror) < 0) {
 		snprintf(s->err, s->errlen, "out of memory");
 		return -ENOMEM;
@@ -355,51 +386,94 @@ static int put_mirror(void *ctx, const char *item)
 	return 0;
 }
 
-bool cmd_refs_is_ref(const char *value)
+static bool ref_column(const char *table, const char *column)
 {
-	return value != NULL && (value[0] == '@' || (value[0] == '[' && value[1] == '@'));
-}
-
-int cmd_refs_set(struct cmd_refs *t, struct db *db, const char *table, const char *record,
-		 const char *column, const char *value, bool add, char *err, size_t errlen)
-{
-	struct item_ctx ms = {.t = t, .db = db, .bridge = record, .err = err, .errlen = errlen};
 	char col[64];
 
 	column_name(column, col, sizeof(col));
-	if ((strcmp(table, "Port") == 0 || strcmp(table, "Interface") == 0) &&
-	    strcmp(col, "qos") == 0 && !add) {
-		struct db_port *p = db_port_find(db, record, NULL);
-		struct ref *r;
-
-		if (p == NULL) {
-			snprintf(err, errlen, "port '%s' does not exist", record);
-			return -ENOENT;
-		}
-		r = ref_use(t, value, REF_QOS, "qos", err, errlen);
-		if (r == NULL)
-			return -EINVAL;
-		p->qos = r->qos;
-		return 0;
-	}
-	if (strcmp(table, "Bridge") == 0 && strcmp(col, "mirrors") == 0) {
-		if (db_bridge_find(db, record) == NULL) {
-			snprintf(err, errlen, "bridge '%s' does not exist", record);
-			return -ENOENT;
-		}
-		if (!add) /* set: the bridge's mirrors are these and no others */
-			db_mirror_del(db, record, NULL);
-		return for_each_item(value, put_mirror, &ms);
-	}
-	snprintf(err, errlen,
-		 "%s %s: '%s' is a record reference, which kvswitch takes for Port qos and "
-		 "Bridge mirrors only",
-		 table, record, value);
-	return -EINVAL;
+	return ((strcmp(table, "Port") == 0 || strcmp(table, "Interface") == 0) &&
+		strcmp(col, "qos") == 0) ||
+	       (strcmp(table, "Bridge") == 0 && strcmp(col, "mirrors") == 0);
 }
 
-int cmd_refs_end(struct cmd_refs *t, char *err, size_t errlen)
+bool cmd_refs_is_ref(const char *table, const char *column, const char *value)
 {
+	return (value != NULL && (value[0] == '@' || (value[0] == '[' && value[1] == '@'))) ||
+	       ref_column(table, column);
+}
+
+int cmd_refs_set(struct cmd_refs *t, const char *table, const char *record, const char *column,
+		 const char *value, bool add, char *err, size_t errlen)
+{
+	struct pending *p;
+
+	if (!ref_column(table, column) || (add && strcmp(table, "Bridge") != 0)) {
+		snprintf(err, errlen,
+			 "%s %s: '%s' is a record reference, which kvswitch takes for Port qos "
+			 "(set) and Bridge mirrors (set, add) only",
+			 table, record, value);
+		return -EINVAL;
+	}
+	if (t->n_pending == REF_MAX) {
+		snprintf(err, errlen, "more than %d references in one command", REF_MAX);
+		return -EINVAL;
+	}
+	p = &t->pending[t->n_pending++];
+	*p = (struct pending){table, record, column, value, add};
+	return 0;
+}
+
+/* One set or add that refers to records, now that every record is made. */
+static int apply_pending(struct cmd_refs *t, struct db *db, const struct pending *p, char *err,
+			 size_t errlen)
+{
+	struct item_ctx ms = {
+		.t = t, .db = db, .bridge = p->record, .add = p->add, .err = err, .errlen = errlen};
+	bool none = strcmp(p->value, "[]") == 0;
+	struct db_port *port;
+	struct ref *r;
+
+	if (strcmp(p->table, "Bridge") == 0) {
+		if (db_bridge_find(db, p->record) == NULL) {
+			snprintf(err, errlen, "bridge '%s' does not exist", p->record);
+			return -ENOENT;
+		}
+		if (!p->add) /* set: the bridge's mirrors are these and no others */
+			db_mirror_del(db, p->record, NULL);
+		return for_each_item(p->value, put_mirror, &ms);
+	}
+	port = db_port_find(db, p->record, NULL);
+	if (port == NULL) {
+		snprintf(err, errlen, "port '%s' does not exist", p->record);
+		return -ENOENT;
+	}
+	if (none) {
+		port->qos = (struct db_qos){0};
+		return 0;
+	}
+	if (p->value[0] != '@') {
+		snprintf(err, errlen,
+			 "port '%s': qos takes one record created in the same command, as "
+			 "qos=@name after -- --id=@name create QoS ... (kvsctl --help), or []",
+			 p->record);
+		return -EINVAL;
+	}
+	r = ref_use(t, p->value, REF_QOS, "qos", err, errlen);
+	if (r == NULL)
+		return -EINVAL;
+	port->qos = r->qos;
+	return 0;
+}
+
+int cmd_refs_end(struct cmd_refs *t, struct db *db, char *err, size_t errlen)
+{
+	int rc;
+
+	for (unsigned int i = 0; i < t->n_pending; i++) {
+		rc = apply_pending(t, db, &t->pending[i], err, errlen);
+		if (rc < 0)
+			return rc;
+	}
 	for (unsigned int i = 0; i < t->n; i++)
 		if (!t->r[i].used) {
 			snprintf(err, errlen,

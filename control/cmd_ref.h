@@ -27,13 +27,16 @@ int cmd_refs_create(struct cmd_refs *t, const char *table, const char *id, json_
 /* --id=ID get Port RECORD: ID names the port. */
 int cmd_refs_get(struct cmd_refs *t, const struct db *db, const char *table, const char *record,
 		 const char *id, char *err, size_t errlen);
-/* Is value a reference ("@q", "[@a,@b]")? */
-bool cmd_refs_is_ref(const char *value);
+/* Is this set or add one of references: value "@q" or "[@a,@b]", or any
+ * value of a column that holds them (Port qos, Bridge mirrors; "[]")? */
+bool cmd_refs_is_ref(const char *table, const char *column, const char *value);
 /* set (or with add, add) TABLE RECORD COLUMN=VALUE where value references
- * records of t: Port qos=@q, Bridge mirrors=@m or [@m1,@m2]. */
-int cmd_refs_set(struct cmd_refs *t, struct db *db, const char *table, const char *record,
-		 const char *column, const char *value, bool add, char *err, size_t errlen);
-/* At the end of the transaction: every created record is referred to. */
-int cmd_refs_end(struct cmd_refs *t, char *err, size_t errlen);
+ * records of t: Port qos=@q or [], Bridge mirrors=@m, [@m1,@m2] or [].
+ * Kept and applied by cmd_refs_end; the strings must outlive t. */
+int cmd_refs_set(struct cmd_refs *t, const char *table, const char *record, const char *column,
+		 const char *value, bool add, char *err, size_t errlen);
+/* At the end of the transaction, on db: the sets and adds kept, then the
+ * check that every created record is referred to. */
+int cmd_refs_end(struct cmd_refs *t, struct db *db, char *err, size_t errlen);
 
 #endif

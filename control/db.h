@@ -173,6 +173,12 @@ int db_qos_parse(const char *type, const struct smap *other_config, struct db_qo
  * at p's MTU; 0 or -EINVAL naming the port and the key.  control/ovsdb_map.c
  * checks each QoS as it maps it, so that a bad one is left out alone. */
 int db_qos_check(const struct db_port *p, char *err, size_t errlen);
+/* The type a QoS type name means; DB_QOS_NONE for one kvswitch lacks. */
+enum db_qos_type db_qos_type_of(const char *type);
+/* Does a QoS of type take other_config key? */
+bool db_qos_key_known(const char *type, const char *key);
+/* Same type, rates and buckets. */
+bool db_qos_equal(const struct db_qos *a, const struct db_qos *b);
 /* q's other_config, OVS's keys with decimal values, into out (empty on
  * entry): 0 or -ENOMEM. */
 int db_qos_other_config(const struct db_qos *q, struct smap *out);

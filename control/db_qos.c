@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +31,11 @@ static const unsigned int n_keys[] = {
 	[DB_QOS_TRTCM_POLICER] = 4,
 };
 
+/* Most a rate or bucket may be: dataplane/police.h's DP_POLICE_*_MAX (2^40
+ * bytes/s, 8.8 Tbit/s, and 2^40 bytes), beyond which librte_meter's
+ * arithmetic overflows. */
+#define QOS_VALUE_MAX (1ull << 40)
+
 static uint64_t *field(struct db_qos *q, unsigned int k)
 {
 	uint64_t *f[] = {&q->cir, &q->cbs, &q->eir, &q->ebs};
@@ -42,17 +48,38 @@ const char *db_qos_type_name(enum db_qos_type t)
 	return t == DB_QOS_EGRESS_POLICER || t == DB_QOS_TRTCM_POLICER ? type_names[t] : NULL;
 }
 
+enum db_qos_type db_qos_type_of(const char *type)
+{
+	for (unsigned int t = DB_QOS_EGRESS_POLICER; type != NULL && t <= DB_QOS_TRTCM_POLICER; t++)
+		if (strcmp(type, type_names[t]) == 0)
+			return (enum db_qos_type)t;
+	return DB_QOS_NONE;
+}
+
+bool db_qos_key_known(const char *type, const char *key)
+{
+	enum db_qos_type t = db_qos_type_of(type);
+
+	for (unsigned int k = 0; t != DB_QOS_NONE && k < n_keys[t]; k++)
+		if (strcmp(key, keys[k]) == 0)
+			return true;
+	return false;
+}
+
+bool db_qos_equal(const struct db_qos *a, const struct db_qos *b)
+{
+	return a->type == b->type && a->cir == b->cir && a->cbs == b->cbs && a->eir == b->eir &&
+	       a->ebs == b->ebs;
+}
+
 int db_qos_parse(const char *type, const struct smap *oc, struct db_qos *out, const char *what,
 		 char *err, size_t errlen)
 {
 	struct db_qos q = {0};
 	unsigned int k;
 
-	if (type != NULL && strcmp(type, "egress-policer") == 0)
-		q.type = DB_QOS_EGRESS_POLICER;
-	else if (type != NULL && strcmp(type, "trtcm-policer") == 0)
-		q.type = DB_QOS_TRTCM_POLICER;
-	else
+	q.type = (uint8_t)db_qos_type_of(type);
+	if (q.type == DB_QOS_NONE)
 		return db_fail(err, errlen, -EINVAL,
 			       "%s: type '%s' is not one kvswitch runs (egress-policer or "
 			       "trtcm-policer)",
@@ -69,10 +96,11 @@ int db_qos_parse(const char *type, const struct smap *oc, struct db_qos *out, co
 				       type_names[q.type], key,
 				       q.type == DB_QOS_EGRESS_POLICER ? "cir and cbs"
 								       : "cir, cbs, eir and ebs");
-		if (db_parse_uint(v, UINT64_MAX, field(&q, k)) != 0)
+		if (db_parse_uint(v, QOS_VALUE_MAX, field(&q, k)) != 0)
 			return db_fail(err, errlen, -EINVAL,
-				       "%s: other_config:%s '%s' is not a number of %s", what, key,
-				       v, k % 2 ? "bytes" : "bytes per second");
+				       "%s: other_config:%s '%s' is not a number of %s up to %llu",
+				       what, key, v, k % 2 ? "bytes" : "bytes per second",
+				       QOS_VALUE_MAX);
 	}
 	*out = q;
 	return 0;

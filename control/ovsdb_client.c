@@ -257,7 +257,7 @@ static bool port_unchanged(const struct db *ndb, const char *name)
 	       n->tag == o->tag && n->vlan_mode == o->vlan_mode &&
 	       n->mtu_request == o->mtu_request && n->policing_rate == o->policing_rate &&
 	       n->policing_burst == o->policing_burst &&
-	       memcmp(&n->qos, &o->qos, sizeof(n->qos)) == 0 && n->n_trunks == o->n_trunks &&
+	       db_qos_equal(&n->qos, &o->qos) && n->n_trunks == o->n_trunks &&
 	       (n->n_trunks == 0 ||
 		memcmp(n->trunks, o->trunks, n->n_trunks * sizeof(*n->trunks)) == 0);
 }

@@ -15,10 +15,26 @@
 #include "control/ovsdb_map_priv.h"
 
 /*
- * The QoS row a Port references into the port, or a note saying why not: as
- * OVS-DPDK does with a QoS it cannot set, the port runs without one.  A
- * trtcm-policer's queues (OVS's per-queue policers) are noted and left out.
+ * The QoS row a Port references into the port.  As ovs-vswitchd does:
+ * other_config keys its type does not take are ignored (noted), and a row it
+ * cannot run (a type kvswitch lacks, no cir) leaves the port running without
+ * QoS (noted).  A bucket smaller than one frame at the port's MTU is raised
+ * to one frame (noted) rather than leaving the port unpoliced; kvsctl and
+ * the file refuse it instead.  A trtcm-policer's queues (OVS's per-queue
+ * policers) are noted and left out.
  */
+/* A bucket (given, or needed since its rate is) smaller than one frame is
+ * raised to one, with a note. */
+static void raise_to_frame(struct ovsdb_map_result *out, const char *what, const char *type,
+			   const char *key, bool needed, uint64_t *bucket, uint64_t frame)
+{
+	if (!needed || *bucket >= frame)
+		return;
+	ovsdb_map_note(out, "%s %s: other_config:%s %llu raised to one frame, %llu", what, type,
+		       key, (unsigned long long)*bucket, (unsigned long long)frame);
+	*bucket = frame;
+}
+
 void ovsdb_map_qos(struct ovsdb_map_result *out, const json_t *replica, const char *name,
 		   const json_t *port)
 {
@@ -28,6 +44,8 @@ void ovsdb_map_qos(struct ovsdb_map_result *out, const json_t *replica, const ch
 	const json_t *pairs; /* borrowed from the row */
 	json_t *kv;
 	char err[DB_ERR_LEN], what[64];
+	const char *type;
+	uint64_t frame;
 	struct smap oc;
 	struct db_qos q;
 	size_t i;
@@ -35,19 +53,27 @@ void ovsdb_map_qos(struct ovsdb_map_result *out, const json_t *replica, const ch
 	if (row == NULL || p == NULL)
 		goto out;
 	smap_init(&oc);
+	type = ovsdb_row_string(row, "type");
+	snprintf(what, sizeof(what), "Port %s: qos", name);
 	pairs = ovsdb_map_pairs(json_object_get(row, "other_config"));
 	json_array_foreach(pairs, i, kv)
 	{
 		const char *k, *v;
 
-		if (ovsdb_map_pair(kv, &k, &v) && smap_set(&oc, k, v) != 0)
+		if (!ovsdb_map_pair(kv, &k, &v))
+			continue;
+		if (db_qos_type_of(type) != DB_QOS_NONE && !db_qos_key_known(type, k))
+			ovsdb_map_note(out, "%s %s: other_config:%s", what, type, k);
+		else if (smap_set(&oc, k, v) != 0)
 			break;
 	}
-	snprintf(what, sizeof(what), "Port %s: qos", name);
-	if (db_qos_parse(ovsdb_row_string(row, "type"), &oc, &q, what, err, sizeof(err)) == 0) {
+	if (db_qos_parse(type, &oc, &q, what, err, sizeof(err)) == 0) {
+		frame = (p->mtu_request ? p->mtu_request : 1500) + 4u;
+		raise_to_frame(out, what, type, "cbs", q.cbs != 0, &q.cbs, frame);
+		raise_to_frame(out, what, type, "ebs", q.eir != 0, &q.ebs, frame);
 		p->qos = q;
 		if (db_qos_check(p, err, sizeof(err)) < 0)
-			p->qos.type = DB_QOS_NONE;
+			p->qos = (struct db_qos){0};
 	}
 	if (p->qos.type == DB_QOS_NONE)
 		ovsdb_map_note(out, "%s (the port runs without QoS)", err);

@@ -3,8 +3,8 @@
  * Policers of the running switch (police.h).  Control thread only.
  *
  * A policer is rebuilt, with full buckets, only when what it is made of
- * changes: a rate or burst, the port's device (reopened), the number of
- * PMDs it is split over, or the largest frame that can reach it.  So a rate
+ * changes: a rate or burst, the port's device (reopened), whether more
+ * than one PMD meters through it, or the largest frame that can reach it.  So a rate
  * change takes effect at the next burst and an unrelated change (another
  * port's VLAN) leaves the buckets alone.
  */
@@ -45,15 +45,15 @@ static bool pmd_polls(unsigned int s, const char *bridge, const struct sw_port *
 	return false;
 }
 
-/* PMDs a policer of sp is split over (at least 1: a port no PMD polls yet
- * gets the whole rate, and is rebuilt once one does). */
-static unsigned int pmds_sharing(const struct sw_port *sp, enum dp_police_dir dir)
+/* Can more than one PMD meter through sp's policer of direction dir?  A
+ * port no PMD polls yet is not shared, and is rebuilt once it is. */
+static bool pmds_share(const struct sw_port *sp, enum dp_police_dir dir)
 {
 	unsigned int s, n = 0;
 
 	for (s = 0; s < sw.n_pmd_slots; s++)
 		n += pmd_polls(s, dir == DP_POLICE_INGRESS ? NULL : sp->bridge, sp);
-	return n ? n : 1;
+	return n > 1;
 }
 
 /* The largest frame port sp can receive, as a policer meters it (less the
@@ -108,14 +108,14 @@ static bool wanted(const struct sw_port *sp, enum dp_police_dir dir, struct dp_p
 			.min_bucket = largest_sent(sp),
 		};
 	}
-	w->share = pmds_sharing(sp, dir);
+	w->shared = pmds_share(sp, dir);
 	return true;
 }
 
 static bool same(const struct dp_police_params *a, const struct dp_police_params *b)
 {
 	return a->kind == b->kind && a->cir == b->cir && a->cbs == b->cbs && a->eir == b->eir &&
-	       a->ebs == b->ebs && a->share == b->share && a->min_bucket == b->min_bucket;
+	       a->ebs == b->ebs && a->shared == b->shared && a->min_bucket == b->min_bucket;
 }
 
 static void police_port(struct sw_port *sp, enum dp_police_dir dir)
@@ -135,10 +135,10 @@ static void police_port(struct sw_port *sp, enum dp_police_dir dir)
 			/* the old policer (if any) stays; the next apply tries again */
 			fprintf(stderr,
 				"%skvswitchd: port '%s': cannot build the %s policer (cir %" PRIu64
-				" B/s, cbs %" PRIu64 " B, over %u PMDs): %s\n",
+				" B/s, cbs %" PRIu64 " B): %s\n",
 				journal_prefix(LOG_ERR), sp->name,
 				dir == DP_POLICE_INGRESS ? "ingress" : "egress", want.cir, want.cbs,
-				want.share, strerror(errno));
+				strerror(errno));
 			return;
 		}
 	}

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * police: puts each port's policers (dataplane/police.h) in line with its
- * configuration and with the PMDs their rates are split over:
+ * configuration and with the PMDs that meter through them (more than one:
+ * a shared, locked meter):
  * - ingress: Interface ingress_policing_rate and ingress_policing_burst
- *   (kbit), split over the PMDs polling the port's rx queues;
- * - egress: the Port's QoS (egress-policer, trtcm-policer; bytes), split
- *   over the PMDs polling the other ports of its bridge, which are the ones
+ *   (kbit), metered by the PMDs polling the port's rx queues;
+ * - egress: the Port's QoS (egress-policer, trtcm-policer; bytes), metered
+ *   by the PMDs polling the other ports of its bridge, which are the ones
  *   that send to it.
  * Control thread only.
  */

@@ -7,7 +7,8 @@
  * and direction (pipeline.c tests it with its captures).  A policed burst
  * pays, per frame, librte_meter's bucket update (a division by the refill
  * period for each bucket it refills, hence about one 64-bit divide for
- * srTCM and two for trTCM) and the compaction of the burst.
+ * srTCM and two for trTCM) and the compaction of the burst; a shared one
+ * also its lock, once per burst.
  */
 #include <errno.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_meter.h>
+#include <rte_spinlock.h>
 
 #include "dataplane/police.h"
 
@@ -33,32 +35,40 @@ struct dp_police {
 		struct rte_meter_srtcm_profile sr;
 		struct rte_meter_trtcm_rfc4115_profile tr;
 	} prof;
-	struct dp_police_meter pmd[DP_MAX_PMDS]; /* slot s: PMD slot s only */
+	rte_spinlock_t lock; /* shared: held while meter 0 meters a burst */
+	uint64_t last_tsc;   /* shared: the latest time meter 0 was given */
+	/* unshared: slot s for PMD slot s only; shared: meter 0 for all */
+	struct dp_police_meter pmd[DP_MAX_PMDS];
 };
 
-/* The profile of pol from its params, split over share PMDs. */
-static int police_profile(struct dp_police *pol, unsigned int share)
+/* The profile of pol from its params: 0 or -EINVAL. */
+static int police_profile(struct dp_police *pol)
 {
 	const struct dp_police_params *in = &pol->prm;
-	uint64_t cir = in->cir / share, eir = in->eir / share;
-	uint64_t cbs = RTE_MAX(in->cbs / share, (uint64_t)in->min_bucket), ebs = in->ebs / share;
+	uint64_t cbs = RTE_MAX(in->cbs, (uint64_t)in->min_bucket);
 
-	if (cir == 0 || cbs == 0)
+	if (in->cir == 0 || in->cir > DP_POLICE_RATE_MAX || in->eir > DP_POLICE_RATE_MAX ||
+	    cbs > DP_POLICE_BUCKET_MAX || in->ebs > DP_POLICE_BUCKET_MAX)
 		return -EINVAL;
 	if (in->kind == DP_POLICE_SRTCM) {
 		/* no yellow: a frame over the committed rate is dropped */
-		struct rte_meter_srtcm_params p = {.cir = cir, .cbs = cbs, .ebs = 0};
+		struct rte_meter_srtcm_params p = {.cir = in->cir, .cbs = cbs, .ebs = 0};
 
-		return rte_meter_srtcm_profile_config(&pol->prof.sr, &p) == 0 ? 0 : -EINVAL;
+		if (rte_meter_srtcm_profile_config(&pol->prof.sr, &p) != 0)
+			return -EINVAL;
+		/* the meter divides by it on every frame */
+		return pol->prof.sr.cir_period != 0 ? 0 : -EINVAL;
 	}
-	struct rte_meter_trtcm_rfc4115_params p = {.cir = cir, .cbs = cbs, .eir = eir, .ebs = ebs};
+	struct rte_meter_trtcm_rfc4115_params p = {
+		.cir = in->cir, .cbs = cbs, .eir = in->eir, .ebs = in->ebs};
 
-	return rte_meter_trtcm_rfc4115_profile_config(&pol->prof.tr, &p) == 0 ? 0 : -EINVAL;
+	if (rte_meter_trtcm_rfc4115_profile_config(&pol->prof.tr, &p) != 0)
+		return -EINVAL;
+	return pol->prof.tr.cir_period != 0 && pol->prof.tr.eir_period != 0 ? 0 : -EINVAL;
 }
 
 struct dp_police *dp_police_create(const struct dp_police_params *in)
 {
-	unsigned int share = in->share ? in->share : 1;
 	struct dp_police *pol;
 	unsigned int s;
 	int rc;
@@ -73,7 +83,8 @@ struct dp_police *dp_police_create(const struct dp_police_params *in)
 		return NULL;
 	}
 	pol->prm = *in;
-	rc = police_profile(pol, share);
+	rte_spinlock_init(&pol->lock);
+	rc = police_profile(pol);
 	if (rc < 0) {
 		rte_free(pol);
 		errno = -rc;
@@ -107,8 +118,18 @@ static inline uint32_t metered_len(const struct rte_mbuf *f)
 uint16_t dp_police_burst(struct dp_police *pol, unsigned int pmd, uint64_t tsc,
 			 struct rte_mbuf **pkts, uint16_t n, struct rte_mbuf **over)
 {
-	struct dp_police_meter *m = &pol->pmd[pmd];
+	bool shared = pol->prm.shared;
+	struct dp_police_meter *m = &pol->pmd[shared ? 0 : pmd];
 	uint16_t i, k = 0, o = 0;
+
+	if (shared) {
+		rte_spinlock_lock(&pol->lock);
+		/* another PMD's later reading may have gone first: time must not
+		 * go back for the meter (its unsigned difference would refill
+		 * the buckets) */
+		tsc = RTE_MAX(tsc, pol->last_tsc);
+		pol->last_tsc = tsc;
+	}
 
 	/* one kind per burst: the test is out of the per-frame loop */
 	if (pol->prm.kind == DP_POLICE_SRTCM) {
@@ -132,5 +153,7 @@ uint16_t dp_police_burst(struct dp_police *pol, unsigned int pmd, uint64_t tsc,
 				over[o++] = f;
 		}
 	}
+	if (shared)
+		rte_spinlock_unlock(&pol->lock);
 	return k;
 }

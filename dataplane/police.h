@@ -11,26 +11,28 @@
  * What is metered is what OVS-DPDK meters: each frame's length less its
  * 14-byte Ethernet header.  An srTCM policer passes green only.
  *
- * Per PMD, not per port: every PMD slot has its own meter (its own cache
- * line), so no PMD locks or waits for another.  A policer shared by k PMDs
- * gives each meter 1/k of the rates and bursts (control/police.c counts
- * them: the PMDs polling the port for ingress, those polling the other
- * ports of its bridge for egress), which is exact for the usual one PMD and
- * an even split otherwise: traffic that all goes through one of them gets
- * 1/k of the rate (OVS's one meter behind a lock gives it the whole rate).
- * Each meter's committed bucket holds at least the largest frame that can
- * reach it (a 64 KB TSO or GRO frame where those can come), else such a
- * frame could never pass and a guest's bulk TCP would stop.
+ * One meter per policer, with the whole rate, whichever PMDs meter through
+ * it, so the rate holds exactly however traffic is spread over PMDs.  Where
+ * only one PMD can reach the policer (control/police.c knows: the PMDs
+ * polling the port for ingress, those polling the other ports of its bridge
+ * for egress), that PMD's meter is its own and takes no lock, the usual
+ * case; a policer more than one PMD can reach is `shared` and each burst
+ * takes its spinlock, as OVS-DPDK's policers do (about 20 cycles a burst
+ * uncontended; PMDs wait for each other only while both police a burst for
+ * the same port).  The committed bucket holds at least the largest frame
+ * that can reach it (a 64 KB TSO or GRO frame where those can come), else
+ * such a frame could never pass and a guest's bulk TCP would stop.
  *
  * Thread rules: a struct dp_police is built by the control thread and
- * published in port->police[dir] (RCU, NULL = not policed).  Only PMD slot s
- * touches meter s.  A new rate or burst is a new object with full buckets,
- * so it takes effect at the next burst; the old one is freed after a grace
- * period.
+ * published in port->police[dir] (RCU, NULL = not policed).  Unshared, PMD
+ * slot s touches meter s only; shared, every PMD uses meter 0 under the
+ * lock.  A new rate or burst is a new object with full buckets, so it takes
+ * effect at the next burst; the old one is freed after a grace period.
  */
 #ifndef KVS_DP_POLICE_H
 #define KVS_DP_POLICE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dataplane/port.h"
@@ -43,18 +45,25 @@ enum dp_police_kind {
 	DP_POLICE_TRTCM, /* cir, cbs, eir, ebs: trtcm-policer (RFC 4115) */
 };
 
-/* What a policer is made of, for the whole port (before the split). */
+/* Rates and buckets beyond these are refused: librte_meter's arithmetic
+ * overflows near 2^57 B/s (a period of 0: a division by zero per frame) and
+ * its buckets wrap near 2^64.  2^40 B/s is 8.8 Tbit/s. */
+#define DP_POLICE_RATE_MAX   (1ull << 40) /* bytes/s */
+#define DP_POLICE_BUCKET_MAX (1ull << 40) /* bytes */
+
+/* What a policer is made of. */
 struct dp_police_params {
 	enum dp_police_kind kind;
 	uint64_t cir, cbs;   /* committed rate (bytes/s) and burst (bytes) */
 	uint64_t eir, ebs;   /* trTCM's excess rate and burst; srTCM: 0 */
-	unsigned int share;  /* PMDs the rates and bursts are split over, >= 1 */
-	uint32_t min_bucket; /* bytes each meter's committed bucket holds at
-			      * least: the largest frame that can reach it */
+	bool shared;         /* more than one PMD may meter through it: lock */
+	uint32_t min_bucket; /* bytes the committed bucket holds at least: the
+			      * largest frame that can reach it */
 };
 
 /* Control thread: a policer of params (copied).  NULL + errno (EINVAL: cir
- * 0, or a profile librte_meter refuses; ENOMEM). */
+ * 0, a rate or bucket over the maxima, or a profile librte_meter refuses;
+ * ENOMEM). */
 struct dp_police *dp_police_create(const struct dp_police_params *prm);
 /* Control thread: what pol was made of. */
 const struct dp_police_params *dp_police_params(const struct dp_police *pol);

@@ -249,20 +249,25 @@ def test_mirror_made_by_kvsctl_in_ovs_shape(switch, guests):
           "name=m1", "output-port=@p"], "Mirror @m is created but nothing refers to it"),
         (["--", "--id=@p", "create", "Mirror", "name=m1", "--", "set", "Port", "vm2",
           "qos=@p"], '"@p" is a Mirror, not a QoS'),
-        (["set", "Bridge", "br0", "mirrors=m0"], "column 'mirrors' takes a record created"),
+        (["set", "Bridge", "br0", "mirrors=m0"], "mirrors takes records created in the same"),
+        (["--", "--id=@p", "get", "Port", "vm2", "--", "--id=@m", "create", "Mirror",
+          "name=m0", "output-port=@p", "--", "add", "Bridge", "br0", "mirrors", "@m"],
+         "bridge 'br0' already has a mirror named 'm0'"),
     ]:
         r = sw.vsctl(*args, check=False)
         assert r.returncode == 1 and msg in r.stderr, (args, r.stderr)
         assert sw.vsctl("get", "Bridge", "br0", "mirrors").strip() == "[m0]"
     g = vm1_mirrored_to_vm3(sw, guests, 6)
-    # add: a second mirror beside the first (vm2's frames too)
-    sw.vsctl("--", "--id=@s", "get", "Port", "vm2", "--", "--id=@p", "get", "Port", "vm3",
+    # add: a second mirror beside the first (vm2's frames too), the reference first and
+    # the get after it, as ovs-vsctl(8)'s own example orders them
+    sw.vsctl("--", "add", "Bridge", "br0", "mirrors", "@m",
+             "--", "--id=@s", "get", "Port", "vm2", "--", "--id=@p", "get", "Port", "vm3",
              "--", "--id=@m", "create", "Mirror", "name=m1", "select-src-port=@s",
-             "output-port=@p", "--", "add", "Bridge", "br0", "mirrors", "@m")
+             "output-port=@p")
     assert sw.vsctl("get", "Bridge", "br0", "mirrors").strip() == "[m0, m1]"
     g["vm2"].send(dst=BCAST, count=4)
     expect_rx(g["vm3"], MAC[2], 4)
-    sw.vsctl("clear", "Bridge", "br0", "mirrors")
+    sw.vsctl("set", "Bridge", "br0", "mirrors=[]")
     assert sw.vsctl("get", "Bridge", "br0", "mirrors").strip() == "[]"
     assert "mirrors:" not in sw.conf.read_text()
     g["vm2"].send(dst=BCAST, count=2)  # vm3 is an ordinary port again

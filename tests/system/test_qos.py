@@ -98,13 +98,20 @@ def test_qos_configuration_checked_and_kept(switch):
         (["--id=@q", "create", "QoS", "type=egress-policer", "other-config:cir=1000",
           "other-config:cbs=2000"], "QoS @q is created but nothing refers to it"),
         (["set", "Port", "vm1", "qos=@nope"], "row id \"@nope\" is referenced but never"),
-        (["set", "Port", "vm1", "qos=fast"], "column 'qos' takes a record created in the"),
+        (["set", "Port", "vm1", "qos=fast"], "port 'vm1': qos takes one record created in"),
+        (["add", "Port", "vm1", "qos", "@q"], "takes for Port qos (set) and Bridge mirrors"),
         (qos_args("vm9", "egress-policer", cir=1000, cbs=2000), "port 'vm9' does not exist"),
     ]
     for args, msg in bad:
         r = switch.vsctl(*args, check=False)
         assert r.returncode == 1 and msg in r.stderr, (args, r.stderr)
         assert switch.vsctl("get", "Port", "vm1", "qos").strip() == want  # nothing changed
+    # OVS's own documented order: the reference before the create; [] clears
+    switch.vsctl("set", "port", "vm1", "qos=@newqos", "--", "--id=@newqos", "create", "qos",
+                 "type=egress-policer", "other-config:cir=46000000", "other-config:cbs=2048")
+    assert "cir=46000000" in switch.vsctl("get", "Port", "vm1", "qos")
+    switch.vsctl("set", "Port", "vm1", "qos=[]")
+    assert switch.vsctl("get", "Port", "vm1", "qos").strip() == "[]"
     # a larger MTU needs a larger bucket
     switch.vsctl(*qos_args("vm1", "egress-policer", cir=125000, cbs=5000))
     r = switch.vsctl("set", "Interface", "vm1", "mtu_request=9000", check=False)

@@ -372,7 +372,7 @@ static void test_map_qos(void **state)
 		"        'queues': ['map', [[0, ['uuid', 'qq']]]]},"
 		" 'q3': {'type': 'linux-htb', 'other_config': ['map', [['max-rate', '1']]]},"
 		" 'q4': {'type': 'egress-policer', 'other_config': ['map', [['cir', '1000'],"
-		"        ['cbs', '100']]]}}}");
+		"        ['cbs', '100'], ['eir', '5']]]}}}");
 
 	(void)state;
 	assert_int_equal(ovsdb_map_db(r, "/run/ovs", &m), 0);
@@ -392,11 +392,15 @@ static void test_map_qos(void **state)
 	assert_non_null(p);
 	assert_int_equal(p->qos.type, DB_QOS_NONE);
 	find_note(m.ignored, "Port vm3: qos: type 'linux-htb' is not one kvswitch runs");
+	/* as ovs-vswitchd: a key the type does not take is ignored, and a bucket
+	 * below one frame is raised to one rather than the port left unpoliced */
 	p = db_port_find(m.db, "vm4", NULL);
-	assert_non_null(p);
-	assert_int_equal(p->qos.type, DB_QOS_NONE);
-	find_note(m.ignored, "qos egress-policer: other_config:cbs 100 bytes is smaller than one "
-			     "frame");
+	assert_int_equal(p->qos.type, DB_QOS_EGRESS_POLICER);
+	assert_int_equal(p->qos.cbs, 1504);
+	assert_int_equal(p->qos.eir, 0);
+	find_note(m.ignored, "Port vm4: qos egress-policer: other_config:eir");
+	find_note(m.ignored, "Port vm4: qos egress-policer: other_config:cbs 100 raised to one "
+			     "frame, 1504");
 	assert_int_equal(db_port_find(m.db, "vm5", NULL)->qos.type, DB_QOS_NONE);
 	ovsdb_map_result_free(&m);
 	json_decref(r);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Component tests of policers (dataplane/police.h) with an injected clock
- * (TSC values handed to dp_police_burst): the bucket, its refill, the split
- * over PMDs, each PMD's own meter, what is metered, srTCM and RFC 4115
+ * (TSC values handed to dp_police_burst): the bucket, its refill, each
+ * PMD's own meter or one shared meter, the limits librte_meter can time, what is metered, srTCM and RFC 4115
  * trTCM, and both directions in the pipeline (port_hooks.h) with their drops
  * counted where the operator looks for them.  Teardown checks no mbuf
  * leaked.
@@ -25,12 +25,12 @@
 static struct dp_port *ports[NPORTS];
 
 /* An srTCM policer: rate kbit/s, burst kbit, as ingress policing gives them. */
-static struct dp_police *make(uint64_t rate, uint64_t burst, unsigned int share, uint32_t min)
+static struct dp_police *make(uint64_t rate, uint64_t burst, bool shared, uint32_t min)
 {
 	struct dp_police_params p = {.kind = DP_POLICE_SRTCM,
 				     .cir = rate * 1000 / 8,
 				     .cbs = burst * 1000 / 8,
-				     .share = share,
+				     .shared = shared,
 				     .min_bucket = min};
 
 	return dp_police_create(&p);
@@ -88,7 +88,7 @@ static uint16_t meter(struct dp_police *pol, unsigned int pmd, uint64_t tsc)
 static void test_bucket_refill_and_pmds(void **state)
 {
 	/* 800 kbit/s = 100000 B/s, burst 8 kbit = 1000 B: 10 frames */
-	struct dp_police *pol = make(800, 8, 1, LEN);
+	struct dp_police *pol = make(800, 8, false, LEN);
 	uint64_t hz = rte_get_tsc_hz(), t0;
 
 	(void)state;
@@ -105,27 +105,59 @@ static void test_bucket_refill_and_pmds(void **state)
 	rte_free(pol);
 }
 
-static void test_split_over_pmds_and_defaults(void **state)
+static void test_shared_meter_and_limits(void **state)
 {
-	struct dp_police *pol = make(800, 8, 2, LEN); /* per PMD: 50000 B/s, 500 B */
+	/* 800 kbit/s, 1000 B, more than one PMD: one bucket for all, whole rate */
+	struct dp_police *pol = make(800, 8, true, LEN);
+	struct dp_police_params prm = {.kind = DP_POLICE_SRTCM, .cbs = 4000, .min_bucket = LEN};
 	uint64_t hz = rte_get_tsc_hz(), t0;
 
 	(void)state;
 	assert_non_null(pol);
 	t0 = rte_get_tsc_cycles() + hz;
-	assert_int_equal(meter(pol, 0, t0), 5);
+	assert_int_equal(meter(pol, 0, t0), 10);
+	assert_int_equal(meter(pol, 1, t0), 0); /* the same bucket, empty */
+	assert_int_equal(meter(pol, 1, t0 + hz / 200), 5);
+	/* a PMD whose reading is older than the last one does not turn the
+	 * meter's clock back (which would refill it) */
+	assert_int_equal(meter(pol, 0, t0), 0);
 	assert_int_equal(meter(pol, 0, t0 + hz / 100), 5);
 	rte_free(pol);
-	/* each meter's bucket holds the largest frame, split or not (here 10
-	 * of ours: as if the port took 1000-byte frames) */
-	pol = make(800, 8, 2, 1000);
+	/* the bucket holds the largest frame (here 10 of ours: as if the port
+	 * took 1000-byte frames) */
+	pol = make(800, 1, false, 1000);
 	assert_non_null(pol);
 	assert_int_equal(meter(pol, 0, rte_get_tsc_cycles() + hz), 10);
 	assert_int_equal(dp_police_params(pol)->min_bucket, 1000);
 	rte_free(pol);
 	errno = 0;
-	assert_null(make(0, 8, 1, LEN));
+	assert_null(make(0, 8, false, LEN));
 	assert_int_equal(errno, EINVAL);
+	/* rates librte_meter cannot time (a period of 0: a division by zero on
+	 * every frame) and buckets near its wrap are refused */
+	prm.cir = DP_POLICE_RATE_MAX;
+	pol = dp_police_create(&prm);
+	assert_non_null(pol);
+	assert_int_equal(meter(pol, 0, rte_get_tsc_cycles() + hz), DP_BURST);
+	rte_free(pol);
+	for (int i = 0; i < 4; i++) {
+		prm = (struct dp_police_params){.kind = i < 2 ? DP_POLICE_SRTCM : DP_POLICE_TRTCM,
+						.cir = 1000,
+						.cbs = 2000,
+						.ebs = 2000,
+						.min_bucket = LEN};
+		if (i == 0)
+			prm.cir = UINT64_MAX;
+		else if (i == 1)
+			prm.cbs = DP_POLICE_BUCKET_MAX + 1;
+		else if (i == 2)
+			prm.eir = 1ull << 63;
+		else
+			prm.cir = 184467440737095516ull;
+		errno = 0;
+		assert_null(dp_police_create(&prm));
+		assert_int_equal(errno, EINVAL);
+	}
 }
 
 static void test_trtcm_passes_green_and_yellow(void **state)
@@ -136,7 +168,6 @@ static void test_trtcm_passes_green_and_yellow(void **state)
 				       .cbs = 1000,
 				       .eir = 50000,
 				       .ebs = 500,
-				       .share = 1,
 				       .min_bucket = LEN};
 	struct dp_police *pol = dp_police_create(&prm);
 	uint64_t hz = rte_get_tsc_hz(), t0;
@@ -149,14 +180,16 @@ static void test_trtcm_passes_green_and_yellow(void **state)
 	/* 10 ms: 1000 B committed and 500 B excess come back */
 	assert_int_equal(meter(pol, 0, t0 + hz / 100), 15);
 	rte_free(pol);
-	/* split over 2 PMDs: each has half of both buckets */
-	prm.share = 2;
+	/* shared by PMDs: one pair of buckets for all */
+	prm.shared = true;
 	pol = dp_police_create(&prm);
 	assert_non_null(pol);
-	assert_int_equal(meter(pol, 1, rte_get_tsc_cycles() + hz), 5 + 2);
+	t0 = rte_get_tsc_cycles() + hz;
+	assert_int_equal(meter(pol, 1, t0), 15);
+	assert_int_equal(meter(pol, 0, t0), 0);
 	rte_free(pol);
 	/* no excess rate: the committed bucket alone, as srTCM */
-	prm.share = 1;
+	prm.shared = false;
 	prm.eir = prm.ebs = 0;
 	pol = dp_police_create(&prm);
 	assert_non_null(pol);
@@ -176,7 +209,7 @@ static void test_policer_in_the_pipeline(void **state)
 	(void)state;
 	/* 8 kbit/s: the clock is real here, and 1 byte a millisecond cannot
 	 * let a frame more through however slow the run */
-	dp_port_set_police(ports[0], DP_POLICE_INGRESS, make(8, 8, 1, LEN));
+	dp_port_set_police(ports[0], DP_POLICE_INGRESS, make(8, 8, false, LEN));
 	dp_rcu_flush();
 	burst_of(pkts, DP_BURST, LEN);
 	dp_process_burst(ctx, ports[0], 0, pkts, DP_BURST);
@@ -204,7 +237,7 @@ static void test_egress_policer_in_the_pipeline(void **state)
 
 	(void)state;
 	/* p1's egress: 10 frames' bucket, 1 byte a millisecond (real clock) */
-	dp_port_set_police(ports[1], DP_POLICE_EGRESS, make(8, 8, 1, LEN));
+	dp_port_set_police(ports[1], DP_POLICE_EGRESS, make(8, 8, false, LEN));
 	dp_rcu_flush();
 	burst_of(pkts, DP_BURST, LEN);
 	dp_process_burst(ctx, ports[0], 0, pkts, DP_BURST);
@@ -221,7 +254,7 @@ static void test_egress_policer_in_the_pipeline(void **state)
 	dp_process_burst(ctx, ports[1], 0, pkts, DP_BURST);
 	assert_int_equal(sent[0], DP_BURST);
 	/* unicast handed over as a whole burst goes through it too */
-	dp_port_set_police(ports[1], DP_POLICE_EGRESS, make(8, 8, 1, LEN));
+	dp_port_set_police(ports[1], DP_POLICE_EGRESS, make(8, 8, false, LEN));
 	dp_rcu_flush();
 	pkts[0] = test_frame(BCAST, MAC_B, -1, 0x88b5, LEN); /* MAC_B is on p1 */
 	dp_process_burst(ctx, ports[1], 0, pkts, 1);
@@ -240,7 +273,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bucket_refill_and_pmds),
-		cmocka_unit_test(test_split_over_pmds_and_defaults),
+		cmocka_unit_test(test_shared_meter_and_limits),
 		cmocka_unit_test(test_trtcm_passes_green_and_yellow),
 		cmocka_unit_test_setup_teardown(test_policer_in_the_pipeline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_egress_policer_in_the_pipeline, setup,
