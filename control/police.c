@@ -23,36 +23,45 @@
 
 #define DEFAULT_BURST_KBIT 8000 /* OVS's, for an ingress_policing_burst of 0 */
 
-/* Does PMD slot s poll a queue of a port of bridge (other than except), or
- * with bridge NULL, of except itself? */
-static bool pmd_polls(unsigned int s, const char *bridge, const struct sw_port *except)
+/* Does PMD slot s poll a queue of a port of bridge br other than self, or
+ * with br NULL, of self?  One pass over its queues: the dataplane port's
+ * own conf says its bridge. */
+static bool pmd_polls(unsigned int s, const struct dp_bridge *br, const struct dp_port *self)
 {
 	const struct pmd_rxq_list *l = sw.pmds[s] ? sw.pmds[s]->rxqs : NULL;
 
 	for (uint16_t i = 0; l != NULL && i < l->n; i++) {
 		const struct dp_port *dp = l->q[i].port;
+		const struct dp_port_conf *c;
 
-		for (unsigned int j = 0; j < sw.n_ports; j++) {
-			const struct sw_port *o = sw.ports[j];
-
-			if (o->dp != dp)
-				continue;
-			if (bridge == NULL ? o == except
-					   : o != except && strcmp(o->bridge, bridge) == 0)
+		if (br == NULL) {
+			if (dp == self)
 				return true;
+			continue;
 		}
+		c = __atomic_load_n(&dp->conf, __ATOMIC_RELAXED); /* ours to write */
+		if (dp != self && c != NULL && c->bridge == br)
+			return true;
 	}
 	return false;
 }
 
 /* Can more than one PMD meter through sp's policer of direction dir?  A
- * port no PMD polls yet is not shared, and is rebuilt once it is. */
+ * port no PMD polls yet, or no other port of a bridge sends to, is not
+ * shared, and is rebuilt once it is. */
 static bool pmds_share(const struct sw_port *sp, enum dp_police_dir dir)
 {
+	const struct dp_port_conf *c = __atomic_load_n(&sp->dp->conf, __ATOMIC_RELAXED);
+	const struct dp_bridge *br = NULL;
 	unsigned int s, n = 0;
 
+	if (dir == DP_POLICE_EGRESS) {
+		if (c == NULL || c->bridge == NULL)
+			return false;
+		br = c->bridge;
+	}
 	for (s = 0; s < sw.n_pmd_slots; s++)
-		n += pmd_polls(s, dir == DP_POLICE_INGRESS ? NULL : sp->bridge, sp);
+		n += pmd_polls(s, br, sp->dp);
 	return n > 1;
 }
 
