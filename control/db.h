@@ -69,6 +69,10 @@ int db_vlan_mode_parse(const char *s, enum db_vlan_mode *out);
  * Rates and bursts count bytes less the Ethernet header, as OVS's do.
  */
 enum db_qos_type { DB_QOS_NONE, DB_QOS_EGRESS_POLICER, DB_QOS_TRTCM_POLICER };
+/* Most a rate (bytes/s: 8.8 Tbit/s) or bucket (bytes) may be: what the
+ * dataplane's policer takes (control/police.c asserts it), beyond which
+ * librte_meter's arithmetic overflows. */
+#define DB_QOS_VALUE_MAX (1ull << 40)
 struct db_qos {
 	uint8_t type;                /* enum db_qos_type */
 	uint64_t cir, cbs, eir, ebs; /* 0 = not given */

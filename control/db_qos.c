@@ -31,11 +31,6 @@ static const unsigned int n_keys[] = {
 	[DB_QOS_TRTCM_POLICER] = 4,
 };
 
-/* Most a rate or bucket may be: dataplane/police.h's DP_POLICE_*_MAX (2^40
- * bytes/s, 8.8 Tbit/s, and 2^40 bytes), beyond which librte_meter's
- * arithmetic overflows. */
-#define QOS_VALUE_MAX (1ull << 40)
-
 static uint64_t *field(struct db_qos *q, unsigned int k)
 {
 	uint64_t *f[] = {&q->cir, &q->cbs, &q->eir, &q->ebs};
@@ -96,11 +91,11 @@ int db_qos_parse(const char *type, const struct smap *oc, struct db_qos *out, co
 				       type_names[q.type], key,
 				       q.type == DB_QOS_EGRESS_POLICER ? "cir and cbs"
 								       : "cir, cbs, eir and ebs");
-		if (db_parse_uint(v, QOS_VALUE_MAX, field(&q, k)) != 0)
+		if (db_parse_uint(v, DB_QOS_VALUE_MAX, field(&q, k)) != 0)
 			return db_fail(err, errlen, -EINVAL,
 				       "%s: other_config:%s '%s' is not a number of %s up to %llu",
 				       what, key, v, k % 2 ? "bytes" : "bytes per second",
-				       QOS_VALUE_MAX);
+				       DB_QOS_VALUE_MAX);
 	}
 	*out = q;
 	return 0;

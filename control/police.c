@@ -23,6 +23,14 @@
 
 #define DEFAULT_BURST_KBIT 8000 /* OVS's, for an ingress_policing_burst of 0 */
 
+/* What the configuration accepts, the dataplane must build: a rate or bucket
+ * between the two limits would be taken, then fail to build and leave the
+ * port with its old policer. */
+_Static_assert(DB_QOS_VALUE_MAX <= DP_POLICE_RATE_MAX && DB_QOS_VALUE_MAX <= DP_POLICE_BUCKET_MAX,
+	       "QoS limits of the configuration exceed the dataplane's");
+_Static_assert((uint64_t)UINT32_MAX * 1000 / 8 <= DP_POLICE_RATE_MAX,
+	       "ingress_policing_rate (kbit/s, 32 bits) exceeds the dataplane's limit");
+
 /* Does PMD slot s poll a queue of a port of bridge br other than self, or
  * with br NULL, of self?  One pass over its queues: the dataplane port's
  * own conf says its bridge. */
