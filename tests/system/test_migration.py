@@ -1,9 +1,16 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Live migration of a QEMU/Linux guest (TCG) between two kvswitch ports on one host: the
-source QEMU on port vmA, the destination QEMU (-incoming) on port vmA-dst, a peer guest
-pinging the migrating one every 0.1 s across the switch-over.  Reports the echoes lost
-(QEMU's stop-and-copy downtime) and checks that the MAC table follows the guest and that
-TCP works on the destination (md5 on both ends).
+"""Live migration of a QEMU/Linux guest (TCG) between two kvswitch ports on one host, in
+both socket modes: the source QEMU on port vmA, the destination QEMU (-incoming) on port
+vmA-dst, a peer guest streaming TCP into the migrating one and pinging it every 0.1 s
+across the switch-over.
+
+The proof that the switch's writes into guest memory were logged as dirty: the
+destination is held (-S) once it has the state, and its RAM is compared page by page with
+the stopped source's.  A page the switch wrote during the migration and did not log would
+differ.  So that the comparison is shown to see such a page, the test writes one itself
+from outside QEMU, unlogged, while QEMU waits before the switch-over
+(pause-before-switchover): exactly that page must differ.  Then the guest runs on the
+destination: the stream's md5, the MAC's move (the announcement) and the echoes lost.
 
 Failure paths: a migration cancelled half-way (the source keeps running and keeps its
 network), the destination QEMU killed during the migration (the same), and kvswitchd
@@ -12,18 +19,14 @@ or fails, and the guest runs on the side QEMU says, reachable through the switch
 ends with the switch alive, its configuration intact and, through the switch fixture, no
 mbuf leaked.
 
-KVS_MIGRATION_STREAM_MB=N (default 0) also runs an N MB TCP stream into the migrating
-guest across the switch-over: its md5 is meant as the proof that the switch's writes into
-guest memory during the migration were logged as dirty.  With 24 MB the destination guest
-often breaks (`virtio_net virtio0: output.0:id N is not a head!`, or a kernel BUG) on
-this machine, and it does the same on OVS-DPDK and over a virtio-net device QEMU emulates
-itself with no switch involved: a QEMU 7.2 TCG migration fault, not the switch's
-(bench/migration_stream.py, docs/vm.md)."""
+KVS_KEEP_RAM=1 keeps both RAM images in the test's directory."""
 import json
 import os
 import re
 import socket
+import struct
 import time
+from pathlib import Path
 
 import pytest
 
@@ -64,54 +67,154 @@ class QMP:
         self.s.close()
 
 
-def test_live_migration_keeps_the_network_and_every_byte(switch, vms, tmp_path):
-    switch.vsctl("add-br", "br0")
-    for p in ("vm1", "vmA", "vmA-dst"):
-        switch.vsctl("add-port", "br0", p, "--", "set", "Interface", p, "type=dpdkvhostuser")
-    mig = tmp_path / "migrate.sock"
-    qmp_src, qmp_dst = tmp_path / "qmp-src.sock", tmp_path / "qmp-dst.sock"
-    peer = vms("vm1", switch.sock("vm1"), "client", mac=MAC[1], ip=IP[1], queues=1)
-    src = vms("vmA", switch.sock("vmA"), "client", mac=MAC[2], ip=IP[2], queues=1,
-              extra_args=["-qmp", f"unix:{qmp_src},server=on,wait=off"])
-    for v in (peer, src):
-        v.wait_boot()
-        v.wait_link()
-    ping(peer, src)
-    # the destination: the same machine, another port, waiting for the state
-    dst_dir = tmp_path / "dst"
-    dst_dir.mkdir()
-    dst = vms("vmA", switch.sock("vmA-dst"), "client", mac=MAC[2], ip=IP[2], queues=1,
-              workdir=dst_dir,
-              extra_args=["-qmp", f"unix:{qmp_dst},server=on,wait=off",
-                          "-incoming", f"unix:{mig}"])
-    qd = QMP(qmp_dst)  # kvswitch's port starts once the guest runs there
+STREAM_MB = 16
+MEM_MB = 256
+# The migrating guest's kernel uses the RAM below USABLE_MB only (mem=), so the page at
+# CANARY is RAM that QEMU migrates and the guest never touches: the test writes it from
+# outside, unlogged, as a switch that did not log its writes would.  QEMU's first pass
+# sends RAM in address order and may switch over with up to bandwidth x downtime limit
+# (128 MB/s x 300 ms, QEMU's defaults) of it unsent, so the canary sits well before the
+# end: the write proves something only if the page went out before it.
+USABLE_MB = 128
+CANARY = 192 << 20
+PAGE = 4096
+
+
+def guest_ram(pid):
+    """The path through which QEMU pid's guest RAM (memory-backend-memfd 'mem') can be
+    opened by another process, as kvswitch maps it."""
+    fds = Path(f"/proc/{pid}/fd")
+    for fd in fds.iterdir():
+        try:
+            if os.readlink(fd).startswith("/memfd:mem"):
+                return fd
+        except OSError:
+            continue
+    raise AssertionError(f"QEMU {pid} has no memfd named mem")
+
+
+def ram_images(q_src, q_dst, tmp_path):
+    """Both QEMUs' guest RAM (both stopped), as bytes indexed by guest-physical address."""
+    images = []
+    for q, name in ((q_src, "src"), (q_dst, "dst")):
+        f = tmp_path / f"{name}.ram"
+        q.cmd("pmemsave", val=0, size=MEM_MB << 20, filename=str(f))
+        images.append(f.read_bytes())
+        if not os.environ.get("KVS_KEEP_RAM"):
+            f.unlink()
+    assert len(images[0]) == len(images[1]) == MEM_MB << 20
+    return images
+
+
+def switch_writes(q, ram):
+    """The byte ranges of guest RAM the switch wrote last, read from the stopped source's
+    virtqueues: both used rings, and the buffers of the rx queue's last vring-num used
+    entries (each used entry: the head of a descriptor chain and the bytes written) that
+    still hold the frame the switch wrote there (a 12-byte virtio-net header, then an
+    Ethernet header to the guest's MAC): a buffer the guest has consumed may since hold
+    anything the guest wrote."""
+    mac = bytes.fromhex(MAC[2].replace(":", ""))
+    path = [d["path"] for d in q.cmd("x-query-virtio") if "net" in d.get("name", "")][0]
+    ranges = []
+    for i in (0, 1):
+        st = q.cmd("x-query-virtio-queue-status", path=path, queue=i)
+        num, desc, used = st["vring-num"], st["vring-desc"], st["vring-used"]
+        ranges.append((used, 4 + 8 * num + 2))
+        if i:
+            continue
+        idx = struct.unpack_from("<H", ram, used + 2)[0]
+        for k in range(num):
+            head, left = struct.unpack_from("<II", ram, used + 4 + 8 * ((idx - 1 - k) % num))
+            d, chain = head, []
+            for _ in range(num):
+                addr, length, flags, nxt = struct.unpack_from("<QIHH", ram, desc + 16 * d)
+                chain.append((addr, min(length, left)))
+                left -= min(length, left)
+                if not left or not flags & 1:  # VRING_DESC_F_NEXT
+                    break
+                d = nxt
+            if chain and ram[chain[0][0] + 12:chain[0][0] + 18] == mac:
+                ranges += chain
+    return ranges
+
+
+@pytest.mark.parametrize("mode", ["server", "client"])
+def test_live_migration_keeps_the_network_and_every_byte(switch, vms, tmp_path, mode):
+    """A TCP stream into the migrating guest crosses the switch-over, with a ping every
+    0.1 s.  QEMU pauses the destination (-S) once it has the state, so its RAM can be
+    compared with the stopped source's page by page: every page the switch wrote into the
+    guest during the migration must have been logged and sent again, and a page written
+    from outside without logging (the canary, during QEMU's pre-switchover pause) must
+    show, which proves the comparison would see a switch that did not log."""
+    peer, src, dst, q, qd, mig = three_guests(switch, vms, tmp_path, mode, migrating=dict(
+        mem_mb=MEM_MB, cmdline=f"mem={USABLE_MB}M"), dst_args=["-S"])
     assert qd.cmd("query-status")["status"] == "inmigrate"
 
-    # traffic across the switch-over: echoes every 0.1 s, and optionally a TCP stream
-    mb = int(os.environ.get("KVS_MIGRATION_STREAM_MB", "0")) or 4
-    stream = os.environ.get("KVS_MIGRATION_STREAM_MB", "0") != "0"
     start_receiver(src)
-    want = peer.check(f"dd if=/dev/urandom of=/tmp/data bs=1M count={mb} 2>/dev/null && "
-                      "md5sum < /tmp/data").split()[0]
+    want = peer.check(f"dd if=/dev/urandom of=/tmp/data bs=1M count={STREAM_MB} 2>/dev/null"
+                      " && md5sum < /tmp/data").split()[0]
     peer.check(f"ping -i 0.1 -c 400 {src.ip()} > /tmp/ping.log 2>&1 &")
-    if stream:
-        peer.check(f"nc {src.ip()} {PORT} < /tmp/data > /tmp/nc.log 2>&1 &")
+    peer.check(f"nc {src.ip()} {PORT} < /tmp/data > /tmp/nc.log 2>&1 &")
     time.sleep(1)
+    into0 = switch.port_stats("vmA")["tx_packets"]
 
-    q = QMP(qmp_src)
+    q.cmd("migrate-set-capabilities",
+          capabilities=[{"capability": "pause-before-switchover", "state": True}])
     t0 = time.time()
     q.cmd("migrate", uri=f"unix:{mig}")
+    deadline = time.time() + 240
+    while q.cmd("query-migrate").get("status") != "pre-switchover":
+        assert time.time() < deadline, q.cmd("query-migrate")
+        time.sleep(0.05)
+    # the source is stopped, its last dirty pages not yet sent: an unlogged write now
+    # reaches the destination only if something else dirtied the page.  Less left to send
+    # than the RAM above the canary: the first pass went past it.
+    left = q.cmd("query-migrate")["ram"]["remaining"]
+    assert left < (MEM_MB << 20) - CANARY, f"{left} bytes unsent: the canary may be too"
+    ram = os.open(guest_ram(src.proc.pid), os.O_RDWR)
+    try:
+        os.pwrite(ram, os.urandom(64), CANARY)
+    finally:
+        os.close(ram)
+    q.cmd("migrate-continue", state="pre-switchover")
     status = wait_final(q)
-    q.close()
     took = time.time() - t0
     assert status.get("status") == "completed", status
+    into = switch.port_stats("vmA")["tx_packets"] - into0
     downtime = status.get("downtime")
-    print(f"migration: {took:.1f} s, QEMU's downtime {downtime} ms, "
-          f"{status.get('ram', {}).get('dirty-sync-count')} dirty syncs")
-    assert qd.cmd("query-status")["status"] == "running"
-    t_done = time.time()
-    qd.close()
-    switch.wait_connected("vmA-dst", timeout=30)
+    print(f"{mode}: migration {took:.1f} s, QEMU's downtime {downtime} ms, "
+          f"{status.get('ram', {}).get('dirty-sync-count')} dirty syncs, "
+          f"{into} frames written into the guest by the switch meanwhile")
+    assert into > 0, "the stream did not reach the guest during the migration"
+
+    t_held = time.time()
+    deadline = time.time() + 30
+    while qd.cmd("query-status")["status"] == "inmigrate":
+        assert time.time() < deadline
+        time.sleep(0.1)
+    a, b = ram_images(q, qd, tmp_path)
+    diff = [i for i in range(0, len(a), PAGE) if a[i:i + PAGE] != b[i:i + PAGE]]
+    assert CANARY in diff, "a page written unlogged reached the destination: the " \
+        "comparison proves nothing"
+    writes = switch_writes(q, a)
+    unlogged = [(hex(at), n) for at, n in writes if a[at:at + n] != b[at:at + n]]
+    print(f"{len(writes)} ranges ({sum(n for _, n in writes)} bytes) the switch wrote last "
+          f"(both used rings, {len(writes) - 2} rx buffers still holding their frames), "
+          f"{len(unlogged)} of them differ; {len(diff)} pages differ in all, the canary's "
+          f"among them")
+    assert not unlogged, f"the switch's writes at {unlogged[:8]} were not logged"
+    foreign = [hex(p) for p in diff if p != CANARY]
+    if foreign:
+        # Seen on this machine in about 1 run in 4 (QEMU 7.2, TCG): pages holding the
+        # guest kernel's jiffies, timers, stacks and skbs differ, written by the guest's
+        # own vCPU in its last milliseconds, which QEMU's dirty tracking missed.
+        pytest.skip(f"QEMU (TCG) did not send {len(foreign)} pages its vCPU wrote "
+                    f"({foreign[:6]}): the destination is not a copy of the source, so what "
+                    f"follows would judge QEMU, not the switch; the switch's own writes "
+                    f"were all logged")
+    qd.cmd("cont")
+    held = time.time() - t_held
+    t_run = time.time()
 
     # the announcement moves the MAC at once, while the paused source QEMU is still
     # there, and nothing from the source's side takes it back
@@ -119,7 +222,7 @@ def test_live_migration_keeps_the_network_and_every_byte(switch, vms, tmp_path):
         return any(e["mac"].lower() == MAC[2] and e["port"] == "vmA-dst"
                    for e in switch.json("fdb/show", "br0"))
     switch.wait_for(on_dst, timeout=20, what="vmA's MAC on vmA-dst")
-    print(f"MAC on vmA-dst {time.time() - t_done:.2f} s after QEMU reported completion, "
+    print(f"MAC on vmA-dst {time.time() - t_run:.2f} s after the destination ran, "
           f"source QEMU {'still alive' if src.alive() else 'gone'}")
     assert src.alive()
     moved = switch.json("fdb/stats-show", "br0")["moved"]
@@ -127,14 +230,14 @@ def test_live_migration_keeps_the_network_and_every_byte(switch, vms, tmp_path):
     time.sleep(1)
     assert on_dst(), "the source port took vmA's MAC back"
     src.close()  # the source QEMU stays paused after a migration: gone now
+    q.close()
+    qd.close()
 
     # the guest runs on the destination with its MAC and IP
     assert MAC[2] in dst.check("cat /sys/class/net/eth0/address")
     assert IP[2].split("/")[0] in dst.check("ip -4 addr show dev eth0")
 
-    # every byte arrived (through the switch-over with a stream: dirty logging)
-    if not stream:
-        peer.check(f"nc {src.ip()} {PORT} < /tmp/data > /tmp/nc.log 2>&1", timeout=240)
+    # every byte of the stream arrived
     deadline, got = time.time() + 240, ""
     while time.time() < deadline and not got:
         got = dst.run("cat /tmp/recv.md5 2>/dev/null", timeout=20)[1].strip()
@@ -142,7 +245,7 @@ def test_live_migration_keeps_the_network_and_every_byte(switch, vms, tmp_path):
     size = dst.run("wc -c < /tmp/recv", timeout=20)[1].strip()
     assert got.split()[:1] == [want], f"md5 {got!r} != {want!r}, {size} bytes received"
 
-    # echoes lost: the switch-over's cost
+    # echoes lost: the switch-over's cost, plus the time the test held the destination
     deadline = time.time() + 120
     while time.time() < deadline and "packets received" not in \
             peer.run("cat /tmp/ping.log", timeout=10)[1]:
@@ -152,10 +255,11 @@ def test_live_migration_keeps_the_network_and_every_byte(switch, vms, tmp_path):
     assert m, log[-500:]
     lost = int(m.group(1)) - int(m.group(2))
     gaps = [float(x) for x in re.findall(r"time=([\d.]+) ms", log)]
-    print(f"echoes: {m.group(1)} sent, {lost} lost, slowest {max(gaps):.0f} ms")
+    print(f"echoes: {m.group(1)} sent, {lost} lost ({held:.1f} s of them while the test "
+          f"held the destination), slowest {max(gaps):.0f} ms")
     # QEMU's stop-and-copy downtime bounds the loss: at most 1 s of echoes under TCG
-    # beyond what that downtime covers
-    allowed = 10 + int((downtime or 0) / 100)
+    # beyond what that downtime and the hold cover
+    allowed = 10 + int(((downtime or 0) / 1000 + held) * 10)
     assert lost <= allowed, f"{lost} echoes lost (downtime {downtime} ms)\n{log[-800:]}"
     ping(peer, dst)
 
@@ -163,10 +267,13 @@ def test_live_migration_keeps_the_network_and_every_byte(switch, vms, tmp_path):
 SLOW = 4 << 20  # bytes/s: a 512 MB guest takes minutes, so the test acts mid-way
 
 
-def three_guests(switch, vms, tmp_path, mode):
+def three_guests(switch, vms, tmp_path, mode, migrating=None, dst_args=()):
     """Ports vm1, vmA, vmA-dst on br0; the peer and the migration source booted, the
     destination waiting (-incoming).  mode "server": kvswitch owns the sockets; "client":
-    QEMU does and kvswitch connects (what survives a kvswitchd restart)."""
+    QEMU does and kvswitch connects (what survives a kvswitchd restart).  migrating: VM
+    arguments of the migrating guest (both sides); dst_args: more QEMU arguments for the
+    destination."""
+    migrating = migrating or {}
     switch.vsctl("add-br", "br0")
     socks = {}
     for p in ("vm1", "vmA", "vmA-dst"):
@@ -180,12 +287,13 @@ def three_guests(switch, vms, tmp_path, mode):
     qs, qd, mig = tmp_path / "qmp-src.sock", tmp_path / "qmp-dst.sock", tmp_path / "mig.sock"
     peer = vms("vm1", socks["vm1"], qemu_mode, mac=MAC[1], ip=IP[1], queues=1)
     src = vms("vmA", socks["vmA"], qemu_mode, mac=MAC[2], ip=IP[2], queues=1,
-              extra_args=["-qmp", f"unix:{qs},server=on,wait=off"])
+              extra_args=["-qmp", f"unix:{qs},server=on,wait=off"], **migrating)
     dst_dir = tmp_path / "dst"
     dst_dir.mkdir()
     dst = vms("vmA", socks["vmA-dst"], qemu_mode, mac=MAC[2], ip=IP[2], queues=1,
               workdir=dst_dir,
-              extra_args=["-qmp", f"unix:{qd},server=on,wait=off", "-incoming", f"unix:{mig}"])
+              extra_args=["-qmp", f"unix:{qd},server=on,wait=off", "-incoming",
+                          f"unix:{mig}", *dst_args], **migrating)
     if mode == "client":
         for p in ("vm1", "vmA", "vmA-dst"):
             switch.vsctl("add-port", "br0", p, "--", "set", "Interface", p,
