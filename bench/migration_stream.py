@@ -43,7 +43,7 @@ os.environ.setdefault("KVS_BUILD_DIR", str(REPO / "build"))
 import vm_tcp  # noqa: E402
 from test_migration import QMP, wait_final  # noqa: E402
 from test_qemu import PORT, start_receiver  # noqa: E402
-from vm import VM, ensure_image  # noqa: E402
+from vm import VM, ensure_image, tcg_safe_ram_kb  # noqa: E402
 
 MAC = {1: "52:54:00:00:01:01", 2: "52:54:00:00:01:02"}
 IP = {1: "10.0.0.1/24", 2: "10.0.0.2/24"}
@@ -70,33 +70,47 @@ def qemu_nic(mac):
             "-device", f"virtio-net-pci,netdev=n2,mac={mac},vectors=0"]
 
 
-def run_cell(kind, rnd, mb, image, base):
-    wd = Path(tempfile.mkdtemp(prefix=f"mig-{kind}-", dir=base))
+def start_trio(sw, wd, image, vms, mem_kb=None, nic=None, mac=MAC, ip=IP):
+    """Three one-queue TCG guests, each the vhost-user server of its socket wd/NAME.sock:
+    the peer vm1, the source vmA (QMP on wd/qs.sock) and its destination vmAdst (QMP on
+    wd/qd.sock, -incoming unix:wd/mig.sock, files in wd/dst).  Then the switch under test
+    is started on the sockets, the two running guests booted with their links up.  Each VM
+    is appended to vms, for the caller to close.  nic(name): more QEMU arguments."""
     socks = {n: wd / f"{n}.sock" for n in ("vm1", "vmA", "vmAdst")}
+
+    def vm(name, sock, workdir, extra):
+        i = 2 if name == "vmA" else 1
+        v = VM(name, sock, mode="server", mac=mac[i], ip=ip[i], queues=1, smp=1, mem_mb=512,
+               mem_kb=mem_kb, workdir=workdir, image=image,
+               extra_args=(nic(name) if nic else []) + extra).start()
+        vms.append(v)
+        return v
+    peer = vm("vm1", socks["vm1"], wd, [])
+    src = vm("vmA", socks["vmA"], wd, ["-qmp", f"unix:{wd}/qs.sock,server=on,wait=off"])
+    dd = wd / "dst"
+    dd.mkdir()
+    dst = vm("vmA", socks["vmAdst"], dd, ["-qmp", f"unix:{wd}/qd.sock,server=on,wait=off",
+                                          "-incoming", f"unix:{wd}/mig.sock"])
+    sw.start(socks)
+    for v in (peer, src):
+        v.wait_boot(timeout=300)
+        v.wait_link(timeout=120)
+    sw.wait_connected(["vm1", "vmA"])
+    return peer, src, dst
+
+
+def run_cell(kind, rnd, mb, image, base, ram):
+    wd = Path(tempfile.mkdtemp(prefix=f"mig-{kind}-", dir=base))
     own = kind == "qemu-nic"
     sw = vm_tcp.make_switch("kvswitch" if own else kind, wd)
     vms = []
-    row = {"switch": kind, "round": rnd, "mb": mb}
+    row = {"switch": kind, "round": rnd, "mb": mb, "ram": ram}
     try:
-        def vm(name, sock, workdir, extra):
-            if own:
-                extra = qemu_nic("52:54:00:00:09:0" + ("2" if name == "vmA" else "1")) + extra
-            v = VM(name, sock, mode="server", mac=MAC[2 if name == "vmA" else 1],
-                   ip=IP[2 if name == "vmA" else 1], queues=1, smp=1, mem_mb=512,
-                   workdir=workdir, image=image, extra_args=extra).start()
-            vms.append(v)
-            return v
-        peer = vm("vm1", socks["vm1"], wd, [])
-        src = vm("vmA", socks["vmA"], wd, ["-qmp", f"unix:{wd}/qs.sock,server=on,wait=off"])
+        nic = (lambda name: qemu_nic("52:54:00:00:09:0" + ("2" if name == "vmA" else "1"))) \
+            if own else None
+        peer, src, dst = start_trio(sw, wd, image, vms, tcg_safe_ram_kb(512)
+                                    if ram == "tcg-safe" else None, nic)
         dd = wd / "dst"
-        dd.mkdir()
-        dst = vm("vmA", socks["vmAdst"], dd, ["-qmp", f"unix:{wd}/qd.sock,server=on,wait=off",
-                                              "-incoming", f"unix:{wd}/mig.sock"])
-        sw.start(socks)
-        for v in (peer, src):
-            v.wait_boot(timeout=300)
-            v.wait_link(timeout=120)
-        sw.wait_connected(["vm1", "vmA"])
         target = src.ip()
         if own:
             for v, ip in ((peer, "10.1.0.1"), (src, "10.1.0.2")):
@@ -151,6 +165,9 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--mb", type=int, default=24)
     ap.add_argument("--switches", default="kvswitch,ovs,qemu-nic")
+    ap.add_argument("--ram", default="tcg-safe", choices=("tcg-safe", "aligned"),
+                    help="guest RAM one page short of 512 MB (tcg-safe, the default: QEMU "
+                    "7.2's TCG dirty tracking works) or 512 MB (aligned: it loses writes)")
     ap.add_argument("--out", default=str(REPO / "bench" / "results" /
                                           str(datetime.date.today()) / "migration_stream"))
     args = ap.parse_args()
@@ -171,7 +188,7 @@ def main():
     try:
         for rnd in range(1, args.rounds + 1):
             for k in kinds:
-                rows.append(run_cell(k, rnd, args.mb, image, base))
+                rows.append(run_cell(k, rnd, args.mb, image, base, args.ram))
     finally:
         shutil.rmtree(base, ignore_errors=True)
         if rows:
@@ -179,7 +196,7 @@ def main():
             lines = [f"# Live migration with a TCP stream across the switch-over, "
                      f"{datetime.date.today()}", "",
                      f"`/usr/bin/python3 bench/migration_stream.py --rounds {args.rounds} "
-                     f"--mb {args.mb} --switches {','.join(kinds)}`", "",
+                     f"--mb {args.mb} --switches {','.join(kinds)} --ram {args.ram}`", "",
                      "| row | migrations completed | md5 right on the destination | "
                      "guest error (`not a head!`, kernel BUG) | source in flight at stop |"
                      " frames the switch wrote into vmA while migrating |",
