@@ -166,7 +166,7 @@ def main():
     ap.add_argument("--mb", type=int, default=24)
     ap.add_argument("--switches", default="kvswitch,ovs,qemu-nic")
     ap.add_argument("--ram", default="tcg-safe", choices=("tcg-safe", "aligned"),
-                    help="guest RAM one page short of 512 MB (tcg-safe, the default: QEMU "
+                    help="guest RAM 8 KiB short of 512 MB (tcg-safe, the default: QEMU "
                     "7.2's TCG dirty tracking works) or 512 MB (aligned: it loses writes)")
     ap.add_argument("--out", default=str(REPO / "bench" / "results" /
                                           str(datetime.date.today()) / "migration_stream"))

@@ -83,16 +83,17 @@ PAGE = 4096
 
 
 def guest_ram(pid):
-    """The path through which QEMU pid's guest RAM (memory-backend-memfd 'mem') can be
-    opened by another process, as kvswitch maps it."""
-    fds = Path(f"/proc/{pid}/fd")
-    for fd in fds.iterdir():
+    """The path through which QEMU pid's guest RAM (its memory-backend-memfd, the only
+    memfd of the guest's RAM size) can be opened by another process, as kvswitch maps it."""
+    found = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
         try:
-            if os.readlink(fd).startswith("/memfd:mem"):
-                return fd
+            if os.readlink(fd).startswith("/memfd:") and os.stat(fd).st_size == MEM_KB << 10:
+                found.append(fd)
         except OSError:
             continue
-    raise AssertionError(f"QEMU {pid} has no memfd named mem")
+    assert len(found) == 1, f"QEMU {pid}: {len(found)} memfds of {MEM_KB} KiB"
+    return found[0]
 
 
 def ram_images(q_src, q_dst, tmp_path):
@@ -155,7 +156,6 @@ def test_live_migration_keeps_the_network_and_every_byte(switch, vms, tmp_path, 
     start_receiver(src)
     want = peer.check(f"dd if=/dev/urandom of=/tmp/data bs=1M count={STREAM_MB} 2>/dev/null"
                       " && md5sum < /tmp/data").split()[0]
-    peer.check(f"ping -i 0.1 -c 400 {src.ip()} > /tmp/ping.log 2>&1 &")
     peer.check(f"nc {src.ip()} {PORT} < /tmp/data > /tmp/nc.log 2>&1 &")
     # the stream up to speed (TCG guests take a while), so the switch writes into the
     # guest all through the migration
@@ -166,15 +166,18 @@ def test_live_migration_keeps_the_network_and_every_byte(switch, vms, tmp_path, 
         if switch.port_stats("vmA")["tx_packets"] - n0 >= 100:
             break
         assert time.time() < deadline, "the stream into the guest did not start"
-    into0 = switch.port_stats("vmA")["tx_packets"]
+    into0 = switch.port_stats("vmA")["tx_bytes"]
+    # echoes every 0.1 s from now until well after the switch-over (60 s)
+    peer.check(f"ping -i 0.1 -c 600 {src.ip()} > /tmp/ping.log 2>&1 &")
 
     q.cmd("migrate-set-capabilities",
           capabilities=[{"capability": "pause-before-switchover", "state": True}])
     t0 = time.time()
     q.cmd("migrate", uri=f"unix:{mig}")
     deadline = time.time() + 240
-    while q.cmd("query-migrate").get("status") != "pre-switchover":
-        assert time.time() < deadline, q.cmd("query-migrate")
+    while (st := q.cmd("query-migrate")).get("status") != "pre-switchover":
+        assert st.get("status") not in ("completed", "failed", "cancelled"), st
+        assert time.time() < deadline, st
         time.sleep(0.05)
     # the source is stopped, its last dirty pages not yet sent: an unlogged write now
     # reaches the destination only if something else dirtied the page.  Less left to send
@@ -190,12 +193,13 @@ def test_live_migration_keeps_the_network_and_every_byte(switch, vms, tmp_path, 
     status = wait_final(q)
     took = time.time() - t0
     assert status.get("status") == "completed", status
-    into = switch.port_stats("vmA")["tx_packets"] - into0
+    into = switch.port_stats("vmA")["tx_bytes"] - into0
     downtime = status.get("downtime")
     print(f"{mode}: migration {took:.1f} s, QEMU's downtime {downtime} ms, "
           f"{status.get('ram', {}).get('dirty-sync-count')} dirty syncs, "
-          f"{into} frames written into the guest by the switch meanwhile")
-    assert into > 0, "the stream did not reach the guest during the migration"
+          f"{into} bytes written into the guest by the switch meanwhile")
+    # the echoes alone are 1 KB/s: the stream must have been flowing
+    assert into >= 256 << 10, "the stream did not reach the guest during the migration"
 
     t_held = time.time()
     deadline = time.time() + 30
@@ -212,12 +216,12 @@ def test_live_migration_keeps_the_network_and_every_byte(switch, vms, tmp_path, 
           f"(both used rings, {len(writes) - 2} rx buffers still holding their frames), "
           f"{len(unlogged)} of them differ; {len(diff)} pages differ in all, the canary's "
           f"among them")
-    assert not unlogged, f"the switch's writes at {unlogged[:8]} were not logged"
     # with tcg_safe_ram_kb(), QEMU sends every page its vCPU dirtied: the destination must
     # be the source's copy but for the canary, whoever wrote the other pages
     others = [hex(p) for p in diff if p != CANARY]
-    assert not others, f"{len(others)} more pages differ ({others[:8]}): written during " \
-        "the migration and never sent again"
+    assert not others, f"{len(others)} more pages differ ({others[:8]}), written during " \
+        f"the migration and never sent again; of the ranges the switch wrote last, " \
+        f"these differ: {unlogged[:8]}"
     qd.cmd("cont")
     held = time.time() - t_held
     t_run = time.time()
@@ -260,12 +264,13 @@ def test_live_migration_keeps_the_network_and_every_byte(switch, vms, tmp_path, 
     m = re.search(r"(\d+) packets transmitted, (\d+) packets received", log)
     assert m, log[-500:]
     lost = int(m.group(1)) - int(m.group(2))
-    gaps = [float(x) for x in re.findall(r"time=([\d.]+) ms", log)]
-    print(f"echoes: {m.group(1)} sent, {lost} lost ({held:.1f} s of them while the test "
-          f"held the destination), slowest {max(gaps):.0f} ms")
-    # QEMU's stop-and-copy downtime bounds the loss: at most 1 s of echoes under TCG
-    # beyond what that downtime and the hold cover
-    allowed = 10 + int(((downtime or 0) / 1000 + held) * 10)
+    gaps = [float(x) for x in re.findall(r"time=([\d.]+) ms", log)] or [0]
+    print(f"echoes: {m.group(1)} sent, {lost} lost; QEMU's downtime and the test's hold of "
+          f"the destination ({held:.1f} s) cover {int(((downtime or 0) / 1000 + held) * 10)}; "
+          f"slowest {max(gaps):.0f} ms")
+    # QEMU's stop-and-copy downtime and the hold bound the loss; beyond them, the MAC's
+    # move and the first echoes on the destination (0.6 s under TCG at most)
+    allowed = 6 + int(((downtime or 0) / 1000 + held) * 10)
     assert lost <= allowed, f"{lost} echoes lost (downtime {downtime} ms)\n{log[-800:]}"
     ping(peer, dst)
 
@@ -279,7 +284,7 @@ def three_guests(switch, vms, tmp_path, mode, migrating=None, dst_args=()):
     QEMU does and kvswitch connects (what survives a kvswitchd restart).  migrating: VM
     arguments of the migrating guest (both sides); dst_args: more QEMU arguments for the
     destination."""
-    migrating = migrating or {}
+    migrating = migrating or {"mem_kb": tcg_safe_ram_kb(256)}
     switch.vsctl("add-br", "br0")
     socks = {}
     for p in ("vm1", "vmA", "vmA-dst"):
