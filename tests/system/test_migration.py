@@ -174,11 +174,8 @@ def test_live_migration_keeps_the_network_and_every_byte(switch, vms, tmp_path, 
           capabilities=[{"capability": "pause-before-switchover", "state": True}])
     t0 = time.time()
     q.cmd("migrate", uri=f"unix:{mig}")
-    deadline = time.time() + 240
-    while (st := q.cmd("query-migrate")).get("status") != "pre-switchover":
-        assert st.get("status") not in ("completed", "failed", "cancelled"), st
-        assert time.time() < deadline, st
-        time.sleep(0.05)
+    st = wait_migration(q, ("pre-switchover",) + FINAL)
+    assert st["status"] == "pre-switchover", st
     # the source is stopped, its last dirty pages not yet sent: an unlogged write now
     # reaches the destination only if something else dirtied the page.  Less left to send
     # than the RAM above the canary: the first pass went past it.
@@ -265,12 +262,12 @@ def test_live_migration_keeps_the_network_and_every_byte(switch, vms, tmp_path, 
     assert m, log[-500:]
     lost = int(m.group(1)) - int(m.group(2))
     gaps = [float(x) for x in re.findall(r"time=([\d.]+) ms", log)] or [0]
+    covered = int(((downtime or 0) / 1000 + held) * 10)
     print(f"echoes: {m.group(1)} sent, {lost} lost; QEMU's downtime and the test's hold of "
-          f"the destination ({held:.1f} s) cover {int(((downtime or 0) / 1000 + held) * 10)}; "
-          f"slowest {max(gaps):.0f} ms")
+          f"the destination ({held:.1f} s) cover {covered}; slowest {max(gaps):.0f} ms")
     # QEMU's stop-and-copy downtime and the hold bound the loss; beyond them, the MAC's
     # move and the first echoes on the destination (0.6 s under TCG at most)
-    allowed = 6 + int(((downtime or 0) / 1000 + held) * 10)
+    allowed = 6 + covered
     assert lost <= allowed, f"{lost} echoes lost (downtime {downtime} ms)\n{log[-800:]}"
     ping(peer, dst)
 
@@ -319,25 +316,30 @@ def three_guests(switch, vms, tmp_path, mode, migrating=None, dst_args=()):
 def start_slow_migration(q, mig):
     q.cmd("migrate-set-parameters", **{"max-bandwidth": SLOW})
     q.cmd("migrate", uri=f"unix:{mig}")
-    deadline = time.time() + 30
-    while q.cmd("query-migrate").get("status") != "active":
-        assert time.time() < deadline, q.cmd("query-migrate")
-        time.sleep(0.2)
+    wait_migration(q, ("active",), timeout=30)
     time.sleep(2)  # some RAM sent, the dirty log on
     st = q.cmd("query-migrate")
     assert st["status"] == "active" and st["ram"]["remaining"] > 0, st
     return st
 
 
-def wait_final(q, timeout=240):
-    """QMP query-migrate until the migration completed, failed or was cancelled."""
+FINAL = ("completed", "failed", "cancelled")
+
+
+def wait_migration(q, statuses, timeout=240):
+    """QMP query-migrate until the migration's status is one of statuses; its reply."""
     deadline = time.time() + timeout
     while True:
         st = q.cmd("query-migrate")
-        if st.get("status") in ("completed", "failed", "cancelled"):
+        if st.get("status") in statuses:
             return st
         assert time.time() < deadline, st
-        time.sleep(0.2)
+        time.sleep(0.05)
+
+
+def wait_final(q, timeout=240):
+    """QMP query-migrate until the migration completed, failed or was cancelled."""
+    return wait_migration(q, FINAL, timeout)
 
 
 def assert_guest_on(switch, peer, guest, port):
