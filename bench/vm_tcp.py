@@ -60,12 +60,16 @@ def log(msg):
 
 
 class KvsUnderTest:
-    def __init__(self, workdir, offload):
+    def __init__(self, workdir, offload, sleep_us):
         self.sw = Switch(workdir, name="kvs")
         self.offload = offload
+        self.sleep_us = sleep_us
 
     def start(self, socks):
         self.sw.start()
+        if self.sleep_us:
+            self.sw.vsctl("set", "Open_vSwitch", ".",
+                          f"other_config:pmd-sleep-max={self.sleep_us}")
         self.sw.vsctl("add-br", "br0")
         for name, path in socks.items():
             opts = [] if self.offload else ["options:csum=false"]
@@ -86,16 +90,20 @@ class KvsUnderTest:
                 out += [f"{n}:{side[:2]}:{k}={v}" for k, v in st.get(side, {}).items() if v]
         return " ".join(out)
 
+    def pid(self):
+        return self.sw.proc.pid
+
     def stop(self):
         self.sw.stop()
 
 
 class OvsUnderTest:
-    def __init__(self, workdir, tso):
+    def __init__(self, workdir, tso, sleep_us):
         self.dir = Path(workdir) / "ovs"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.db = self.dir / "db.sock"
         self.tso = tso
+        self.sleep_us = sleep_us
         self.procs = []
         self.env = dict(os.environ, OVS_RUNDIR=str(self.dir), OVS_LOGDIR=str(self.dir),
                         OVS_DBDIR=str(self.dir))
@@ -132,6 +140,8 @@ class OvsUnderTest:
                "other_config:n-handler-threads=1", "other_config:n-revalidator-threads=1"]
         if self.tso:
             cfg.append("other_config:userspace-tso-enable=true")
+        if self.sleep_us:
+            cfg.append(f"other_config:pmd-maxsleep={self.sleep_us}")
         self.vsctl("set", "Open_vSwitch", ".", *cfg, wait=False)
         self.procs.append(subprocess.Popen(
             [OVS_VSWITCHD, f"unix:{self.db}", f"--unixctl={self.dir / 'vswitchd.ctl'}"],
@@ -165,6 +175,9 @@ class OvsUnderTest:
                     if "drop" in kv or "error" in kv and not kv.strip().endswith("=0")]
         return " ".join(o for o in out if not o.endswith("=0"))
 
+    def pid(self):
+        return self.procs[-1].pid  # ovs-vswitchd, its PMD's process
+
     def stop(self):
         for p in reversed(self.procs):
             p.send_signal(signal.SIGTERM)
@@ -179,14 +192,20 @@ class OvsUnderTest:
             f.unlink(missing_ok=True)
 
 
-def make_switch(kind, workdir):
+def make_switch(kind, workdir, sleep_us=0):
     if kind == "kvswitch":
-        return KvsUnderTest(workdir, offload=True)
+        return KvsUnderTest(workdir, offload=True, sleep_us=sleep_us)
     if kind == "kvswitch-nooff":
-        return KvsUnderTest(workdir, offload=False)
+        return KvsUnderTest(workdir, offload=False, sleep_us=sleep_us)
     if kind == "ovs":
-        return OvsUnderTest(workdir, tso=False)
-    return OvsUnderTest(workdir, tso=True)
+        return OvsUnderTest(workdir, tso=False, sleep_us=sleep_us)
+    return OvsUnderTest(workdir, tso=True, sleep_us=sleep_us)
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of process pid (all its threads) so far."""
+    f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def uptime(vm):
@@ -266,10 +285,10 @@ def ethtool_k(vm):
     return feats
 
 
-def run_cell(kind, rnd, mb, image, base, tool):
+def run_cell(kind, rnd, mb, image, base, tool, sleep_us=0):
     workdir = Path(tempfile.mkdtemp(prefix=f"vmtcp-{kind}-", dir=base))
     socks = {f"vm{i}": workdir / f"vm{i}.sock" for i in (1, 2)}
-    sw = make_switch(kind, workdir)
+    sw = make_switch(kind, workdir, sleep_us)
     vms = {}
     rows = []
     try:
@@ -284,13 +303,28 @@ def run_cell(kind, rnd, mb, image, base, tool):
         feats = ethtool_k(vms[1])
         vms[1].check(f"ping -c 2 -w 20 {vms[2].ip()}", timeout=30)
         for a, b in ((1, 2), (2, 1)):
+            # which side had the cores: CPU the switch, the sending and the receiving
+            # QEMU used over the transfer (iperf3 and the nc run), in cores
+            pids = {"switch": sw.pid(), "sender": vms[a].proc.pid,
+                    "receiver": vms[b].proc.pid}
+            c0 = {k: cpu_seconds(p) for k, p in pids.items()}
+            t0 = time.monotonic()
             r = TRANSFER[tool](vms[a], vms[b], mb)
-            r.update(switch=kind, round=rnd, direction=f"vm{a}->vm{b}", tool=tool,
+            wall = time.monotonic() - t0
+            cores = {k: (cpu_seconds(p) - c0[k]) / wall for k, p in pids.items()}
+            r["switch_cores"] = round(cores["switch"], 2)
+            r["sender_cores"] = round(cores["sender"], 2)
+            r["receiver_cores"] = round(cores["receiver"], 2)
+            r["guest_cores"] = round(cores["sender"] + cores["receiver"], 2)
+            r.update(switch=kind + (f"+sleep{sleep_us}" if sleep_us else ""), round=rnd,
+                     direction=f"vm{a}->vm{b}", tool=tool,
                      **{f"guest_{k}": v for k, v in feats.items()})
-            log(f"round {rnd} {kind:15s} vm{a}->vm{b}: {r['mbit_s']:8.1f} Mbit/s "
+            log(f"round {rnd} {r['switch']:21s} vm{a}->vm{b}: {r['mbit_s']:8.1f} Mbit/s "
                 f"({r['bytes'] >> 20} MB in {r['seconds']} s"
                 + (f", {r['retransmits']} retransmits, nc {r['nc_mbit_s']} Mbit/s"
-                   if "nc_mbit_s" in r else "") + ", md5 "
+                   if "nc_mbit_s" in r else "")
+                + f", cores: switch {r['switch_cores']} sender {r['sender_cores']}"
+                f" receiver {r['receiver_cores']}, md5 "
                 f"{'ok' if r['md5_ok'] else 'MISMATCH'})")
             rows.append(r)
         drops = sw.drops(list(socks))
@@ -318,36 +352,49 @@ def summary(rows, args, out):
     for r in rows:
         by.setdefault(r["switch"], []).append(r["mbit_s"])
     med = {k: statistics.median(v) for k, v in by.items()}
+    sleep = "" if args.pmd_sleep == [0] else f" --pmd-sleep {','.join(map(str, args.pmd_sleep))}"
     lines = [f"# TCP between two QEMU/Linux guests (TCG), {datetime.date.today()}", "",
              f"`/usr/bin/python3 bench/vm_tcp.py --rounds {args.rounds} --mb {args.mb} "
-             f"--switches {','.join(args.switches)} --tool {args.tool}`", "",
+             f"--switches {','.join(args.switches)} --tool {args.tool}{sleep}`", "",
              f"One vCPU and one queue pair per guest, {args.tool}, md5 checked, both directions,"
              " the switches interleaved round by round. Guest CPU (TCG) is the bottleneck on"
-             " every row: this measures what the offloads save the guest.", "",
+             " every row: this measures what the offloads save the guest. The cores columns"
+             " are the CPU the switch process, the sending and the receiving QEMU used over"
+             " each transfer (medians; the machine has 2).", "",
              "| switch | transfers | median Mbit/s | min | max | nc median (md5 run) |"
-             " md5 all ok | guest tso |",
-             "|---|---|---|---|---|---|---|---|"]
-    for k in args.switches:
+             " md5 all ok | guest tso | switch cores | sender cores | receiver cores |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    names = [k + (f"+sleep{us}" if us else "") for k in args.switches for us in args.pmd_sleep]
+    for k in names:
         if k not in by:
             continue
         rs = [r for r in rows if r["switch"] == k]
         ncs = [r["nc_mbit_s"] for r in rs if "nc_mbit_s" in r]
         nc = f"{statistics.median(ncs):.1f}" if ncs else "-"
+        cores = [f"{statistics.median(r[c] for r in rs):.2f}" if all(c in r for r in rs)
+                 else "-" for c in ("switch_cores", "sender_cores", "receiver_cores")]
         lines.append(f"| {k} | {len(rs)} | {med[k]:.1f} | {min(by[k]):.1f} | {max(by[k]):.1f}"
                      f" | {nc} | {all(r['md5_ok'] for r in rs)} | "
-                     f"{rs[0].get('guest_tcp-segmentation-offload', '?')} |")
+                     f"{rs[0].get('guest_tcp-segmentation-offload', '?')} | {cores[0]} |"
+                     f" {cores[1]} | {cores[2]} |")
     lines.append("")
-    if "kvswitch" in med:
+    for us in args.pmd_sleep:
+        sfx = f"+sleep{us}" if us else ""
+        kvs = "kvswitch" + sfx
+        if kvs not in med:
+            continue
+        if sfx:
+            lines.append(f"With every PMD sleeping when idle (up to {us} us):")
         for other in ("kvswitch-nooff", "ovs", "ovs-tso"):
-            if other in med and med[other] > 0:
-                lines.append(f"- kvswitch / {other}: {med['kvswitch'] / med[other]:.2f}x")
-        best_ovs = max([med[k] for k in ("ovs", "ovs-tso") if k in med] or [0])
+            if other + sfx in med and med[other + sfx] > 0:
+                lines.append(f"- {kvs} / {other + sfx}: {med[kvs] / med[other + sfx]:.2f}x")
+        best_ovs = max([med[k + sfx] for k in ("ovs", "ovs-tso") if k + sfx in med] or [0])
         if best_ovs:
-            lines.append(f"- kvswitch / best OVS-DPDK: {med['kvswitch'] / best_ovs:.2f}x "
-                         "(target >= 2)")
-        if "kvswitch-nooff" in med:
-            lines.append(f"- kvswitch / kvswitch without offloads: "
-                         f"{med['kvswitch'] / med['kvswitch-nooff']:.2f}x (target >= 3)")
+            lines.append(f"- {kvs} / best OVS-DPDK: {med[kvs] / best_ovs:.2f}x (target >= 2)")
+        if "kvswitch-nooff" + sfx in med:
+            lines.append(f"- {kvs} / kvswitch without offloads: "
+                         f"{med[kvs] / med['kvswitch-nooff' + sfx]:.2f}x (target >= 3)")
+        lines.append("")
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
@@ -359,10 +406,21 @@ def main():
     ap.add_argument("--switches", default=",".join(ALL))
     ap.add_argument("--tool", choices=sorted(TRANSFER), default="iperf3",
                     help="iperf3 (128 KB writes) then an md5-checked nc transfer (default), or nc alone")
+    ap.add_argument("--pmd-sleep", default="0", metavar="US[,US...]",
+                    help="run every switch with its PMD sleeping when idle up to US"
+                         " microseconds (kvswitch pmd-sleep-max, OVS pmd-maxsleep), once per"
+                         " value, interleaved; 0 = spin (default); rows of a value > 0 are"
+                         " named SWITCH+sleepUS")
     ap.add_argument("--out", default=str(REPO / "bench" / "results" /
                                           str(datetime.date.today()) / "vm_tcp"))
     args = ap.parse_args()
     args.switches = [s for s in args.switches.split(",") if s]
+    try:
+        args.pmd_sleep = [int(v) for v in args.pmd_sleep.split(",")]
+    except ValueError:
+        ap.error(f"--pmd-sleep: not a list of microseconds: {args.pmd_sleep!r}")
+    if any(not 0 <= v <= 10000 for v in args.pmd_sleep):
+        ap.error("--pmd-sleep: each value must be 0..10000 us (OVS's pmd-maxsleep range)")
     for s in args.switches:
         if s not in ALL:
             ap.error(f"unknown switch {s!r} (one of {', '.join(ALL)})")
@@ -381,7 +439,8 @@ def main():
     try:
         for rnd in range(1, args.rounds + 1):
             for kind in args.switches:
-                rows += run_cell(kind, rnd, args.mb, image, base, args.tool)
+                for us in args.pmd_sleep:
+                    rows += run_cell(kind, rnd, args.mb, image, base, args.tool, us)
     finally:
         shutil.rmtree(base, ignore_errors=True)
         if rows:

@@ -75,6 +75,8 @@ json_t *show_pmd_stats(json_t *params, int *code, char *err, size_t errlen)
 		if (st.sleeps)
 			buf_printf(&b, " (avg %.1f us)", (double)sleep_us / (double)st.sleeps);
 		buf_printf(&b, "\n");
+		if (st.sleeps)
+			buf_printf(&b, "  sleeps ended by a guest's kick: %lu\n", st.kick_wakes);
 		if (st.rx_packets) {
 			buf_printf(&b, "  avg cycles per packet: %.2f (%lu/%lu)\n",
 				   (double)total / (double)st.rx_packets, total, st.rx_packets);
@@ -96,6 +98,7 @@ json_t *show_pmd_stats(json_t *params, int *code, char *err, size_t errlen)
 			      st.busy_polls ? (double)st.rx_packets / (double)st.busy_polls : 0.0);
 		json_object_set_new(o, "sleep_cycles", json_integer((json_int_t)st.sleep_cycles));
 		json_object_set_new(o, "sleeps", json_integer((json_int_t)st.sleeps));
+		json_object_set_new(o, "kick_wakes", json_integer((json_int_t)st.kick_wakes));
 		json_object_set_new(o, "sleep_us", json_integer((json_int_t)sleep_us));
 		json_object_set_new(o, "sleep_max_us", json_integer(pmd->sleep_max_us));
 		json_array_append_new(arr, o);

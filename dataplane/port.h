@@ -109,6 +109,16 @@ struct dp_port_ops {
 	 */
 	uint16_t (*tx_burst)(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pkts,
 			     uint16_t n);
+	/*
+	 * Optional (NULL: the queue cannot wake a PMD).  The PMD polling rx
+	 * queue qid, on its idle path only (pmd/pmd_wake.h): on = true asks
+	 * the peer to signal new frames and returns an fd that a signal makes
+	 * readable (edge triggered: nobody reads it; the peer may close and
+	 * replace it at any time, so the number may already be stale), or
+	 * -errno when the queue cannot signal now; on = false asks it to stop
+	 * signalling again (returns 0 or -errno).
+	 */
+	int (*rx_wake)(struct dp_port *p, uint16_t qid, bool on);
 };
 
 struct dp_port {

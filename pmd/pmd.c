@@ -19,7 +19,9 @@
  * the sleep, so at most pmd-sleep-max us more latency per PMD it crosses,
  * on an otherwise idle switch; under steady traffic the back-off never
  * grows far, because any frame resets it (bench/idle_sleep.py measures
- * both sides).  The sleep is charged to sleep_cycles, never to idle.
+ * both sides).  The sleep is charged to sleep_cycles, never to idle.  A
+ * guest's kick ends it early (pmd_wake.h): for vhost-user queues the
+ * latency is then a wake-up, not the rest of the sleep.
  */
 #include <errno.h>
 #include <numa.h>
@@ -41,6 +43,7 @@
 #include "dataplane/pktmbuf.h"
 #include "dataplane/port.h"
 #include "pmd/pmd.h"
+#include "pmd/pmd_wake.h"
 
 #define PMD_LOG(lvl, ...) rte_log(RTE_LOG_##lvl, RTE_LOGTYPE_USER1, "pmd: " __VA_ARGS__)
 
@@ -128,23 +131,25 @@ unsigned int pmd_poll(struct pmd *pmd, struct pmd_rxq_list *l)
  * that holds no reference anyway, since it sleeps after its quiescent state
  * and reads its poll list afresh when it wakes.
  */
-static void pmd_sleep(struct pmd *pmd, struct rte_rcu_qsbr *qsv, uint32_t us)
+static void pmd_sleep(struct pmd *pmd, struct rte_rcu_qsbr *qsv, struct pmd_wake *w, uint32_t us)
 {
-	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
 	uint64_t t0 = rte_rdtsc();
+	bool kicked;
 
 	rte_rcu_qsbr_thread_offline(qsv, pmd->slot);
-	nanosleep(&ts, NULL);
+	kicked = pmd_wake_sleep(w, us);
 	rte_rcu_qsbr_thread_online(qsv, pmd->slot);
 	pmd->tsc_mark = rte_rdtsc(); /* the sleep is neither busy nor idle */
 	pmd->stats.sleep_cycles += pmd->tsc_mark - t0;
 	pmd->stats.sleeps++;
+	pmd->stats.kick_wakes += kicked;
 }
 
 static void *pmd_main(void *arg)
 {
 	struct pmd *pmd = arg;
 	struct rte_rcu_qsbr *qsv = dp_rcu();
+	struct pmd_wake wake;
 	uint32_t sleep_us = 0;
 	cpu_set_t set;
 	char name[16];
@@ -163,11 +168,12 @@ static void *pmd_main(void *arg)
 		PMD_LOG(WARNING, "pmd%u: timer slack not lowered: idle sleeps overshoot\n",
 			pmd->slot);
 
+	pmd_wake_init(&wake);
 	rte_rcu_qsbr_thread_register(qsv, pmd->slot);
 	rte_rcu_qsbr_thread_online(qsv, pmd->slot);
 	while (!__atomic_load_n(&pmd->stop, __ATOMIC_ACQUIRE)) {
 		struct pmd_rxq_list *l = __atomic_load_n(&pmd->rxqs, __ATOMIC_ACQUIRE);
-		uint32_t max_us;
+		uint32_t max_us, next_us;
 		unsigned int got = 0;
 
 		pmd->ctx->now = dp_now();
@@ -177,16 +183,35 @@ static void *pmd_main(void *arg)
 			pmd->tsc_mark = 0; /* a spell without queues is no queue's busy time */
 		pmd->stats.iterations++;
 		rte_rcu_qsbr_quiescent(qsv, pmd->slot);
+		/* past the quiescent state the list read above may be freed: the
+		 * kick arming below takes the current one */
+		l = __atomic_load_n(&pmd->rxqs, __ATOMIC_ACQUIRE);
 
-		/* Idle back-off: 1, 2, 4 .. max us while empty; a frame resets it. */
+		/* Idle back-off: 1, 2, 4 .. max us while empty; a frame resets it,
+		 * and so does a guest's kick, which is on for the empty spell
+		 * only (pmd_wake.h). */
 		max_us = __atomic_load_n(&pmd->sleep_max_us, __ATOMIC_RELAXED);
+		if (pmd_wake_list_changed(&wake, l))
+			pmd_wake_disarm(&wake, l); /* queues may come from an armed PMD */
 		if (got || max_us == 0) {
+			if (wake.armed)
+				pmd_wake_disarm(&wake, l);
 			sleep_us = 0;
 			continue;
 		}
-		sleep_us = sleep_us == 0 ? 1 : RTE_MIN(sleep_us * 2, max_us);
-		pmd_sleep(pmd, qsv, sleep_us);
+		next_us = sleep_us == 0 ? 1 : RTE_MIN(sleep_us * 2, max_us);
+		/* Kicks on only once the spell outlasts the short sleeps: a gap of
+		 * a few us between bursts would otherwise cost the guest a kick
+		 * and the PMD an arming per burst. */
+		if (!wake.armed && next_us >= RTE_MIN(PMD_WAKE_ARM_US, max_us) &&
+		    pmd_wake_arm(&wake, l) > 0)
+			continue; /* what came before the kicks were on kicked nobody */
+		sleep_us = next_us;
+		pmd_sleep(pmd, qsv, &wake, sleep_us);
 	}
+	if (wake.armed)
+		pmd_wake_disarm(&wake, __atomic_load_n(&pmd->rxqs, __ATOMIC_ACQUIRE));
+	pmd_wake_fini(&wake);
 	rte_rcu_qsbr_thread_offline(qsv, pmd->slot);
 	rte_rcu_qsbr_thread_unregister(qsv, pmd->slot);
 	rte_thread_unregister();
@@ -249,6 +274,7 @@ int pmd_set_rxqs(struct pmd *pmd, const struct pmd_rxq *q, uint16_t n)
 			      pmd->numa);
 	if (l == NULL)
 		return -ENOMEM;
+	l->gen = ++pmd->rxqs_gen;
 	l->n = n;
 	l->cursor = l->n_idle = 0;
 	for (uint16_t i = 0; i < n; i++)
@@ -275,6 +301,7 @@ void pmd_stats_get(const struct pmd *pmd, struct pmd_stats *st)
 	st->idle_cycles = pmd->stats.idle_cycles - pmd->base.idle_cycles;
 	st->sleep_cycles = pmd->stats.sleep_cycles - pmd->base.sleep_cycles;
 	st->sleeps = pmd->stats.sleeps - pmd->base.sleeps;
+	st->kick_wakes = pmd->stats.kick_wakes - pmd->base.kick_wakes;
 	st->rx_packets = pmd->stats.rx_packets - pmd->base.rx_packets;
 	st->busy_polls = pmd->stats.busy_polls - pmd->base.busy_polls;
 	for (unsigned int i = 0; i < PMD_HIST_BURST; i++)

@@ -13,7 +13,8 @@
  * Idle sleep (other_config:pmd-sleep-max): a loop that received nothing
  * ends in a sleep, 1 us after the first empty loop, doubling with every
  * further one up to sleep_max_us; any frame ends the back-off.  The PMD
- * is RCU-offline while it sleeps, so grace periods never wait for it.
+ * is RCU-offline while it sleeps, so grace periods never wait for it.  A
+ * kick from a guest whose queue it polls ends a sleep at once (pmd_wake.h).
  */
 #ifndef KVS_PMD_PMD_H
 #define KVS_PMD_PMD_H
@@ -48,6 +49,7 @@ struct pmd_rxq {
 #define PMD_IDLE_BUDGET 4
 
 struct pmd_rxq_list {
+	uint32_t gen; /* pmd_set_rxqs numbers the lists of a PMD: 1, 2, ... */
 	uint16_t n;
 	uint16_t cursor; /* PMD only: first list position of the idle window */
 	uint16_t n_idle; /* PMD only: idle queues seen by the last iteration */
@@ -67,6 +69,7 @@ struct pmd_stats {
 	uint64_t idle_cycles;  /* empty polls */
 	uint64_t sleep_cycles; /* asleep (pmd-sleep-max), TSC cycles */
 	uint64_t sleeps;       /* iterations that ended in a sleep */
+	uint64_t kick_wakes;   /* sleeps a guest's kick ended early (pmd_wake.h) */
 	uint64_t rx_packets;
 	uint64_t busy_polls; /* polls that returned frames */
 	uint64_t burst_hist[PMD_HIST_BURST];
@@ -82,6 +85,7 @@ struct pmd {
 	bool stop;
 	uint32_t sleep_max_us; /* pmd-sleep-max: longest idle sleep, 0 = never */
 	/* control thread only */
+	uint32_t rxqs_gen; /* the last list's gen */
 	unsigned int slot;
 	unsigned int core;
 	int numa;

@@ -379,9 +379,38 @@ static uint16_t vhost_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **
 	return vhost_send(p, pmd, pkts, n, false);
 }
 
+/*
+ * PMD, idle path (pmd/pmd_wake.c): kicks on or off for the ring the guest
+ * sends on (see quiet_kicks for why they are off).  The PMD is RCU-online,
+ * so a vid it reads stays valid (cb_destroy_device waits for it).  Turning
+ * kicks on takes the ring's access lock, which librte_vhost's message
+ * thread holds only while it handles a message, never while it waits for
+ * a PMD (no destroy_device is called under it); a ring reset meanwhile
+ * only makes the returned fd stale, which the caller tolerates.
+ */
+static int vhost_rx_wake(struct dp_port *p, uint16_t qid, bool on)
+{
+	struct vhost_port *vp = p->priv;
+	int vid = __atomic_load_n(&vp->vid, __ATOMIC_ACQUIRE);
+	struct rte_vhost_vring vr;
+
+	/* off even for a disabled ring: librte_vhost keeps the setting and
+	 * applies it when the ring comes back, which must not be with kicks */
+	if (vid < 0 || (on && !bits_get(vp->rx_enabled, qid)))
+		return -ENODEV;
+	if (rte_vhost_enable_guest_notification(vid, GUEST_TX_VRING(qid), on) != 0)
+		return -EIO;
+	if (!on)
+		return 0;
+	if (rte_vhost_get_vhost_vring(vid, GUEST_TX_VRING(qid), &vr) != 0 || vr.kickfd < 0)
+		return -ENOTSUP; /* no kick eventfd: a guest that polls */
+	return vr.kickfd;
+}
+
 static const struct dp_port_ops vhost_ops = {
 	.rx_burst = vhost_rx,
 	.tx_burst = vhost_tx,
+	.rx_wake = vhost_rx_wake,
 };
 
 /* ---- control thread ---- */

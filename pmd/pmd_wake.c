@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * An idle PMD woken by guest kicks (pmd_wake.h says why and the rules).
+ * Caller: pmd.c's loop, on the PMD thread, between busy spells only.
+ *
+ * What it costs: per idle spell, one rx_wake call per queue to turn kicks
+ * on (librte_vhost takes the ring's access lock) and one kcmp(2) to see
+ * that our dup is still the ring's eventfd, and the same calls to turn
+ * them off when the next frame comes; nothing per frame.  A guest pays one
+ * kick (an eventfd write, or an exit in a VM) for its first frame after a
+ * quiet spell, no more.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kcmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_atomic.h>
+#include <rte_common.h>
+#include <rte_log.h>
+
+#include "dataplane/port.h"
+#include "pmd/pmd.h"
+#include "pmd/pmd_wake.h"
+
+#define WAKE_LOG(lvl, ...) rte_log(RTE_LOG_##lvl, RTE_LOGTYPE_USER1, "pmd: " __VA_ARGS__)
+
+void pmd_wake_init(struct pmd_wake *w)
+{
+	*w = (struct pmd_wake){.epfd = epoll_create1(EPOLL_CLOEXEC)};
+	if (w->epfd < 0)
+		WAKE_LOG(WARNING, "epoll_create1: %s: idle sleeps end on their timer only\n",
+			 strerror(errno));
+}
+
+static void fd_drop(struct pmd_wake *w, struct pmd_wake_fd *f)
+{
+	if (f->dup >= 0) {
+		/* epoll forgets a registration only when the file is gone, and
+		 * the ring's own fd keeps it alive: remove it by name first */
+		epoll_ctl(w->epfd, EPOLL_CTL_DEL, f->dup, NULL);
+		close(f->dup);
+	}
+	*f = (struct pmd_wake_fd){.kick = -1, .dup = -1};
+}
+
+static void fds_drop(struct pmd_wake *w)
+{
+	for (uint16_t i = 0; i < w->n; i++)
+		fd_drop(w, &w->fds[i]);
+	free(w->fds);
+	w->fds = NULL;
+	w->n = 0;
+	w->list = NULL;
+	w->gen = 0;
+}
+
+bool pmd_wake_list_changed(struct pmd_wake *w, const struct pmd_rxq_list *l)
+{
+	uint32_t gen = l != NULL ? l->gen : 0;
+
+	if (l == w->seen && gen == w->seen_gen)
+		return false;
+	w->seen = l;
+	w->seen_gen = gen;
+	return true;
+}
+
+void pmd_wake_fini(struct pmd_wake *w)
+{
+	fds_drop(w);
+	if (w->epfd >= 0)
+		close(w->epfd);
+	w->epfd = -1;
+}
+
+/* Is our dup still the file behind the port's fd `kick`?  Without kcmp (a
+ * kernel without CONFIG_KCMP, a seccomp filter) say no: then every arming
+ * re-registers each queue (epoll del and add, a close, a dup, a readlink). */
+static bool same_file(struct pmd_wake *w, int dup, int kick)
+{
+	pid_t me = getpid();
+	long rc = syscall(SYS_kcmp, me, me, KCMP_FILE, dup, kick);
+
+	if (rc < 0 && !w->no_kcmp) {
+		w->no_kcmp = true;
+		WAKE_LOG(INFO, "kcmp: %s: kick eventfds are re-registered at each idle spell\n",
+			 strerror(errno));
+	}
+	return rc == 0;
+}
+
+/* Is fd an eventfd?  A ring reset on librte_vhost's thread can close the
+ * kick fd between rx_wake and our dup, and the number can be reused at
+ * once: a dup of another file (a guest's socket) would keep it open. */
+static bool is_eventfd(int fd)
+{
+	char path[32], link[32];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return false;
+	link[n] = '\0';
+	return strcmp(link, "anon_inode:[eventfd]") == 0;
+}
+
+/* Register the port's fd `kick` at position f, reusing our dup if it is
+ * still that file.  false: it cannot wake us (f left empty). */
+static bool fd_watch(struct pmd_wake *w, struct pmd_wake_fd *f, int kick)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLET};
+
+	if (f->dup >= 0 && f->kick == kick && same_file(w, f->dup, kick))
+		return true;
+	fd_drop(w, f);
+	f->dup = fcntl(kick, F_DUPFD_CLOEXEC, 0);
+	if (f->dup < 0)
+		return false; /* closed under us by a ring reset: the timer stays */
+	if (!is_eventfd(f->dup) || epoll_ctl(w->epfd, EPOLL_CTL_ADD, f->dup, &ev) != 0) {
+		close(f->dup);
+		f->dup = -1;
+		return false;
+	}
+	f->kick = kick;
+	return true;
+}
+
+unsigned int pmd_wake_arm(struct pmd_wake *w, const struct pmd_rxq_list *l)
+{
+	struct epoll_event ev[8];
+
+	w->armed = true;
+	w->n_fds = 0;
+	if (w->epfd < 0 || l == NULL)
+		return 0;
+	if (w->list != l || w->gen != l->gen || w->n != l->n) {
+		fds_drop(w);
+		w->fds = malloc(l->n * sizeof(*w->fds));
+		if (w->fds == NULL)
+			return 0;
+		w->list = l;
+		w->gen = l->gen;
+		w->n = l->n;
+		for (uint16_t i = 0; i < l->n; i++)
+			w->fds[i] = (struct pmd_wake_fd){.kick = -1, .dup = -1};
+	}
+	for (uint16_t i = 0; i < l->n; i++) {
+		struct dp_port *p = l->q[i].port;
+		int kick;
+
+		if (p->ops->rx_wake == NULL)
+			continue;
+		kick = p->ops->rx_wake(p, l->q[i].qid, true);
+		if (kick >= 0 && fd_watch(w, &w->fds[i], kick))
+			w->n_fds++;
+		else
+			fd_drop(w, &w->fds[i]); /* a guest gone: do not keep its file */
+	}
+	/* kicks from before this spell: the caller's next poll covers them */
+	while (epoll_wait(w->epfd, ev, RTE_DIM(ev), 0) == (int)RTE_DIM(ev))
+		;
+	/* the guest must see kicks on before our re-poll reads its ring, or it
+	 * could skip the kick for a frame that poll misses */
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return w->n_fds;
+}
+
+void pmd_wake_disarm(struct pmd_wake *w, const struct pmd_rxq_list *l)
+{
+	w->armed = false;
+	if (l == NULL)
+		return;
+	for (uint16_t i = 0; i < l->n; i++) {
+		struct dp_port *p = l->q[i].port;
+
+		if (p->ops->rx_wake != NULL)
+			p->ops->rx_wake(p, l->q[i].qid, false);
+	}
+}
+
+bool pmd_wake_sleep(struct pmd_wake *w, uint32_t us)
+{
+	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
+	struct epoll_event ev[8];
+
+	int n;
+
+	if (w->n_fds > 0) {
+		n = epoll_pwait2(w->epfd, ev, RTE_DIM(ev), &ts, NULL);
+		if (n >= 0 || errno == EINTR)
+			return n > 0;
+		/* a kernel before 5.11: timed sleeps from now on */
+		WAKE_LOG(WARNING, "epoll_pwait2: %s: idle sleeps end on their timer only\n",
+			 strerror(errno));
+		fds_drop(w);
+		close(w->epfd);
+		w->epfd = -1;
+		w->n_fds = 0;
+	}
+	nanosleep(&ts, NULL);
+	return false;
+}
