@@ -4,13 +4,15 @@ OVS's own command shape, by kvsctl in standalone mode and by the real ovs-vsctl 
 ovsdb-server; a virtio-user guest receiving three times its port's rate gets the rate
 within 5% (trTCM: committed plus excess), the frames over it are counted as
 policed_egress on the receiving port, a new rate applies at once under traffic, clearing
-it lets everything through; bad values are refused by name and change nothing, and the
-QoS is kept in the configuration file.  Rates count bytes less the Ethernet header, as
+it lets everything through; one policer reached by two PMDs holds the rate for both;
+bad values are refused by name and change nothing, and the QoS is kept in the
+configuration file.  Rates count bytes less the Ethernet header, as
 OVS's do."""
 import time
 
 from test_police import FRAME, assert_rate, halved_then_off, metered_mbit, pair
-from test_switching import MAC
+from test_rebalance import placement, two_pmds
+from test_switching import MAC, attach, wait_learned
 
 MBIT = 1e6 / 8  # bytes per second in a Mbit/s
 
@@ -171,3 +173,35 @@ def test_qos_made_by_ovs_vsctl(osw, guests):
         assert osw.alive()
     finally:
         g1.stream_stop()
+
+
+def test_egress_policer_shared_by_two_pmds(switch, guests):
+    """vm1 and vm3 are polled by different PMDs and both send to vm2 at 1.5 times its
+    egress rate: the one meter both PMDs go through (under its lock) holds vm2 to the rate
+    within 5%.  A meter per PMD, each with the whole rate, would let through twice it."""
+    sw = switch
+    sw.vsctl("add-br", "br0")
+    for n in ("vm1", "vm2", "vm3"):
+        sw.vsctl("add-port", "br0", n, "type=dpdkvhostuser")
+    g = attach(sw, guests, ["vm1", "vm2", "vm3"])
+    two_pmds(sw)
+    sw.vsctl("set", "Interface", "vm1", "other_config:pmd-rxq-affinity=0:0")
+    sw.vsctl("set", "Interface", "vm3", "other_config:pmd-rxq-affinity=0:1")
+    sw.wait_for(lambda: placement(sw).get(("vm1", 0)) == 0 and placement(sw).get(("vm3", 0)) == 1,
+                what="vm1 polled on core 0, vm3 on core 1")
+    g["vm2"].send(MAC[1], count=1)  # vm2's MAC learned: the streams are unicast
+    wait_learned(sw, MAC[2], "vm2")
+    sw.vsctl(*qos_args("vm2", "egress-policer", cir=100 * MBIT, cbs=10 * MBIT))
+    pps = int(150e6 / (FRAME * 8))
+    for n in ("vm1", "vm3"):
+        g[n].stream_start(MAC[2], size=FRAME, pps=pps)
+    try:
+        time.sleep(1.5)  # the bucket's 10 Mbit go first
+        assert_rate(g["vm2"], 100)
+        assert policed(sw) > 0
+        # both PMDs really sent to vm2: each sender's frames reached it
+        by_src = g["vm2"].stats()["rx"]["by_src"]
+        assert by_src.get(MAC[1], 0) > 1000 and by_src.get(MAC[3], 0) > 1000, by_src
+    finally:
+        for n in ("vm1", "vm3"):
+            g[n].stream_stop()
