@@ -24,12 +24,19 @@
  * are not bulk data, and some TSO devices refuse smaller segment sizes. */
 #define MIN_SEG 536
 
+/* What run_end compares of a candidate: its TCP flow (addresses and ports)
+ * and sequence number. */
+struct seg {
+	uint32_t saddr, daddr, ports, seq;
+};
+
 /* Checks one frame and, for a candidate, sets what librte_gro reads
  * (packet_type, l2/l3/l4_len), its payload in tso_segsz (the MSS the merged
- * frame will announce) and *tos_ttl: TOS (ECN included) and TTL, which
+ * frame will announce), *tos_ttl: TOS (ECN included) and TTL, which
  * librte_gro does not compare while a merged frame keeps only the head's, so
- * frames that differ never share a run (a CE mark must reach the receiver). */
-static bool candidate(struct rte_mbuf *m, uint16_t *tos_ttl)
+ * frames that differ never share a run (a CE mark must reach the receiver),
+ * and *sg. */
+static bool candidate(struct rte_mbuf *m, uint16_t *tos_ttl, struct seg *sg)
 {
 	const struct rte_ether_hdr *eh;
 	const struct rte_ipv4_hdr *ip;
@@ -68,6 +75,25 @@ static bool candidate(struct rte_mbuf *m, uint16_t *tos_ttl)
 	m->l4_len = l4;
 	m->tso_segsz = (uint16_t)(tot - sizeof(*ip) - l4);
 	*tos_ttl = (uint16_t)(ip->type_of_service << 8 | ip->time_to_live);
+	*sg = (struct seg){.saddr = ip->src_addr,
+			   .daddr = ip->dst_addr,
+			   .ports = (uint32_t)tcp->src_port << 16 | tcp->dst_port,
+			   .seq = rte_be_to_cpu_32(tcp->sent_seq)};
+	return true;
+}
+
+static bool same_flow(const struct seg *a, const struct seg *b)
+{
+	return a->saddr == b->saddr && a->daddr == b->daddr && a->ports == b->ports;
+}
+
+/* Does frame j continue, in sequence, the last frame of its flow in
+ * [i, j)?  (Its first frame in the run always does.) */
+static bool in_order(struct rte_mbuf **pkts, const struct seg *sg, uint16_t i, uint16_t j)
+{
+	for (uint16_t k = j; k-- > i;)
+		if (same_flow(&sg[k], &sg[j]))
+			return sg[j].seq == sg[k].seq + pkts[k]->tso_segsz;
 	return true;
 }
 
@@ -76,15 +102,20 @@ static bool candidate(struct rte_mbuf *m, uint16_t *tos_ttl)
  * payload equals the first one's, which the merged frame announces as its
  * MSS, except that a shorter one may end the run (as Linux GRO does): cut
  * back, a merged frame gives exactly the segments it was made of.  librte_gro
- * itself would append full segments to a short head.
+ * itself would append full segments to a short head, and it also puts a
+ * frame in front of an earlier one whose sequence it precedes: a short
+ * segment that came last but belongs first would then head a merged frame
+ * and announce its short payload as the MSS (fuzz_gro found it: 600 + 1448
+ * bytes cut back into four segments).  So each frame of a run continues its
+ * flow's sequence, and librte_gro only appends.
  */
-static uint16_t run_end(struct rte_mbuf **pkts, const bool *cand, const uint16_t *key, uint16_t i,
-			uint16_t n)
+static uint16_t run_end(struct rte_mbuf **pkts, const bool *cand, const uint16_t *key,
+			const struct seg *sg, uint16_t i, uint16_t n)
 {
 	uint16_t mss = pkts[i]->tso_segsz, j;
 
 	for (j = i + 1; j < n && cand[j]; j++) {
-		if (key[j] != key[i] || pkts[j]->tso_segsz > mss)
+		if (key[j] != key[i] || pkts[j]->tso_segsz > mss || !in_order(pkts, sg, i, j))
 			break;
 		if (pkts[j]->tso_segsz < mss)
 			return j + 1;
@@ -115,6 +146,7 @@ uint16_t dp_gro_burst(struct rte_mbuf **pkts, uint16_t n, uint64_t *absorbed_byt
 	};
 	struct rte_mbuf *out[DP_BURST];
 	uint16_t key[DP_BURST];
+	struct seg sg[DP_BURST];
 	bool cand[DP_BURST];
 	uint64_t before = 0, after = 0;
 	uint16_t i, j, merged, o = 0, n_cand = 0;
@@ -123,7 +155,7 @@ uint16_t dp_gro_burst(struct rte_mbuf **pkts, uint16_t n, uint64_t *absorbed_byt
 	if (n < 2 || n > DP_BURST)
 		return n;
 	for (i = 0; i < n; i++) {
-		cand[i] = candidate(pkts[i], &key[i]);
+		cand[i] = candidate(pkts[i], &key[i], &sg[i]);
 		n_cand += cand[i];
 	}
 	if (n_cand < 2)
@@ -134,7 +166,7 @@ uint16_t dp_gro_burst(struct rte_mbuf **pkts, uint16_t n, uint64_t *absorbed_byt
 			j = i + 1;
 			continue;
 		}
-		j = run_end(pkts, cand, key, i, n);
+		j = run_end(pkts, cand, key, sg, i, n);
 		for (uint16_t x = i; x < j; x++)
 			before += pkts[x]->pkt_len;
 		merged = j - i > 1 ? rte_gro_reassemble_burst(pkts + i, j - i, &gp) : 1;

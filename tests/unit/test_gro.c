@@ -418,6 +418,43 @@ static void test_short_last_segment_merges(void **state)
 	cut_back_all(pkts, n, 10 * MSS + 700, 11);
 }
 
+/* A short segment that arrives after the full one it precedes in sequence:
+ * librte_gro would put it in front and the merged frame would announce its
+ * 600 bytes as the MSS, so 600 + 1448 bytes cut back into four segments
+ * (fuzz_gro, regressions/gro/prepended-short-head).  Out of order, nothing
+ * merges: the two frames leave as they came. */
+static void test_out_of_order_short_segment_stays_alone(void **state)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	uint64_t absorbed;
+	uint16_t n;
+
+	(void)state;
+	pkts[0] = segment(0, 600, MSS, RTE_TCP_ACK_FLAG, -1, 0);
+	pkts[1] = segment(0, 0, 600, RTE_TCP_ACK_FLAG, -1, 0);
+	n = dp_gro_burst(pkts, 2, &absorbed);
+	assert_int_equal(n, 2);
+	assert_int_equal(absorbed, 0);
+	cut_back_all(pkts, n, 600 + MSS, 2);
+}
+
+/* Two flows interleaved segment by segment, each in sequence: each merges
+ * into one frame, and cut back the wire's 16 frames leave as 16. */
+static void test_interleaved_flows_merge_each(void **state)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	uint64_t absorbed;
+	uint16_t i, n;
+
+	(void)state;
+	for (i = 0; i < 16; i++)
+		pkts[i] = segment(i % 2, (i / 2) * MSS, MSS, RTE_TCP_ACK_FLAG, -1, 0);
+	n = dp_gro_burst(pkts, 16, &absorbed);
+	assert_int_equal(n, 2);
+	assert_int_equal(absorbed, 14 * HDR);
+	cut_back_all(pkts, n, 16 * MSS, 16);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +468,8 @@ int main(void)
 		cmocka_unit_test(test_short_first_segment_cut_back),
 		cmocka_unit_test(test_short_first_segment_amplifies),
 		cmocka_unit_test(test_short_last_segment_merges),
+		cmocka_unit_test(test_out_of_order_short_segment_stays_alone),
+		cmocka_unit_test(test_interleaved_flows_merge_each),
 	};
 
 	test_eal_init("test_gro");
