@@ -166,6 +166,16 @@ static void pmds(FILE *f)
 		if (sw.pmds[s])
 			fprintf(f, "kvswitch_pmd_iterations_total{core=\"%u\"} %lu\n",
 				sw.pmds[s]->core, st[s].iterations);
+	family(f, "kvswitch_pmd_sleeps_total", "counter",
+	       "Idle sleeps (pmd-sleep-max), and of those the ones a guest's kick ended "
+	       "(ended=\"kick\"; the others ran to their timer).");
+	for (s = 0; s < sw.n_pmd_slots; s++)
+		if (sw.pmds[s])
+			fprintf(f,
+				"kvswitch_pmd_sleeps_total{core=\"%u\",ended=\"timer\"} %lu\n"
+				"kvswitch_pmd_sleeps_total{core=\"%u\",ended=\"kick\"} %lu\n",
+				sw.pmds[s]->core, st[s].sleeps - st[s].kick_wakes, sw.pmds[s]->core,
+				st[s].kick_wakes);
 }
 
 static void fdbs(FILE *f)

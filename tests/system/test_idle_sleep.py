@@ -6,6 +6,7 @@ once, so a frame after a quiet spell does not wait for the PMD's timer."""
 import pytest
 
 from procstat import pmd_cpu
+from test_metrics import free_port, sample, scrape
 from test_switching import BCAST, MAC, attach, expect_rx, settle
 
 SLEEP_MAX_US = 10000
@@ -62,7 +63,9 @@ def test_guest_kick_ends_the_sleep(switch, guests):
     the timer alone the round trip took 7.0 ms (median of 40; guests without rx_wake), woken
     by the guest's kick 0.3 ms."""
     sw = switch
-    sw.vsctl("set", "Open_vSwitch", ".", f"other_config:pmd-sleep-max={SLEEP_MAX_US}")
+    addr = f"127.0.0.1:{free_port()}"
+    sw.vsctl("set", "Open_vSwitch", ".", f"other_config:pmd-sleep-max={SLEEP_MAX_US}",
+             f"other_config:metrics-address={addr}")
     sw.vsctl("add-br", "br0")
     ips = {1: "10.9.0.1", 2: "10.9.0.2"}
     g = {}
@@ -86,3 +89,8 @@ def test_guest_kick_ends_the_sleep(switch, guests):
     assert st["sleep_cycles"] > st["busy_cycles"] + st["idle_cycles"], st
     assert ans["rtt_us"]["p50"] < SLEEP_MAX_US / 4, ans["rtt_us"]
     assert "sleeps ended by a guest's kick:" in sw.vsctl("pmd-stats-show")
+    # Prometheus: the counters since start, by what ended each sleep
+    text = scrape(addr)
+    kicks = sample(text, "kvswitch_pmd_sleeps_total", core=st["core"], ended="kick")
+    timer = sample(text, "kvswitch_pmd_sleeps_total", core=st["core"], ended="timer")
+    assert kicks >= st["kick_wakes"] and kicks + timer >= st["sleeps"], (kicks, timer, st)
