@@ -57,8 +57,6 @@ static void fds_drop(struct pmd_wake *w)
 	free(w->fds);
 	w->fds = NULL;
 	w->n = 0;
-	w->list = NULL;
-	w->gen = 0;
 }
 
 bool pmd_wake_list_changed(struct pmd_wake *w, const struct pmd_rxq_list *l)
@@ -67,6 +65,7 @@ bool pmd_wake_list_changed(struct pmd_wake *w, const struct pmd_rxq_list *l)
 
 	if (l == w->seen && gen == w->seen_gen)
 		return false;
+	fds_drop(w);
 	w->seen = l;
 	w->seen_gen = gen;
 	return true;
@@ -141,13 +140,10 @@ unsigned int pmd_wake_arm(struct pmd_wake *w, const struct pmd_rxq_list *l)
 	w->n_fds = 0;
 	if (w->epfd < 0 || l == NULL)
 		return 0;
-	if (w->list != l || w->gen != l->gen || w->n != l->n) {
-		fds_drop(w);
+	if (w->fds == NULL) {
 		w->fds = malloc(l->n * sizeof(*w->fds));
 		if (w->fds == NULL)
 			return 0;
-		w->list = l;
-		w->gen = l->gen;
 		w->n = l->n;
 		for (uint16_t i = 0; i < l->n; i++)
 			w->fds[i] = (struct pmd_wake_fd){.kick = -1, .dup = -1};
@@ -190,7 +186,6 @@ bool pmd_wake_sleep(struct pmd_wake *w, uint32_t us)
 {
 	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
 	struct epoll_event ev[8];
-
 	int n;
 
 	if (w->n_fds > 0) {

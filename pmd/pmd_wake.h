@@ -46,27 +46,29 @@ struct pmd_wake_fd {
 
 struct pmd_wake {
 	int epfd; /* -1: no epoll: sleeps are timed only */
-	/* The list fds[] is by position in, and the last list the loop saw;
-	 * pointers are compared, never dereferenced (a list is freed after the
-	 * PMD's quiescent state), and with the list's gen, since a new list
-	 * can be allocated where the old one was. */
-	const struct pmd_rxq_list *list, *seen;
-	uint32_t gen, seen_gen;
-	uint16_t n;
-	struct pmd_wake_fd *fds;
-	bool armed;         /* kicks are on for the current idle spell */
-	unsigned int n_fds; /* armed queues that can kick */
-	bool no_kcmp;       /* kcmp(2) refused: said once */
+	/* The last list the loop saw: compared, never dereferenced (a list is
+	 * freed after the PMD's quiescent state), and with its gen, since a
+	 * new list can be allocated where the old one was. */
+	const struct pmd_rxq_list *seen;
+	uint32_t seen_gen;
+	uint16_t n;              /* fds[] is by position in that list */
+	struct pmd_wake_fd *fds; /* NULL: built at the next arming */
+	bool armed;              /* kicks are on for the current idle spell */
+	unsigned int n_fds;      /* armed queues that can kick */
+	bool no_kcmp;            /* kcmp(2) refused: said once */
 };
 
 void pmd_wake_init(struct pmd_wake *w);
 void pmd_wake_fini(struct pmd_wake *w);
-/* Is l another list than the one the last call saw?  Then the caller turns
- * kicks off for all of l (pmd_wake_disarm): a queue can come from a PMD
- * that had armed it, and a busy PMD would never turn them off. */
+/* Is l another list than the one the last call saw?  Then the watches of
+ * the old one are dropped, and the caller turns kicks off for all of l
+ * (pmd_wake_disarm): a queue can come from a PMD that had armed it, and a
+ * busy PMD would never turn them off.  Called once per loop, before
+ * arming. */
 bool pmd_wake_list_changed(struct pmd_wake *w, const struct pmd_rxq_list *l);
 /*
- * Turn kicks on for every queue of l that can kick.  Returns how many can:
+ * Turn kicks on for every queue of l (the list pmd_wake_list_changed last
+ * saw) that can kick.  Returns how many can:
  * when > 0 the caller polls l once more before it sleeps, since a frame
  * queued before the kicks were on kicked nobody.
  */
