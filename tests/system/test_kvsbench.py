@@ -2,10 +2,14 @@
 """The parts of bench/kvsbench that read other programs' output: OVS's pmd-stats-show (the
 PMD's block only, not the main thread's after it), testpmd's console and its forward
 statistics with --record-core-cycles (a real dpdk-testpmd on null ports, no hugepages), the
-bottleneck verdict, and the report's tables of shapes, guests and counters."""
+bottleneck verdict, the report's tables of shapes, guests and counters, and the core-pair
+probe (the real kvs-bench-topo, and the report pairing only rounds in one state)."""
 import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -14,8 +18,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "lib"))
 
 from kvsb import procs as P  # noqa: E402
-from kvsb import report, testpmd, windows  # noqa: E402
+from kvsb import report, testpmd, topo, windows  # noqa: E402
 from kvsb.switches import parse_ovs_pmd_stats  # noqa: E402
+
+TOPO_BIN = Path(os.environ.get("KVS_BUILD_DIR", Path(__file__).resolve().parents[2] / "build")) \
+    / "bench" / "topo" / "kvs-bench-topo"
 
 # OVS 3.1's dpif-netdev/pmd-stats-show layout; the main thread's block comes after the PMD's
 OVS_STATS = """pmd thread numa_id 0 core_id 1:
@@ -152,3 +159,84 @@ def test_report_rows_carry_shape_guest_and_counters():
     key = "udp: 64 B, 1 PMD, closed loop: kvswitch ≥ 1.2× OVS-DPDK where kvswitch's core is " \
           "the bottleneck"
     assert t[key][1] is True and "[1, 2]" in t[key][0], t[key]
+
+
+def test_topo_labels():
+    assert topo.parse("200 64.1\n400 timeout\n600 350.0\nnoise\n") == [64.1, None, 350.0]
+    assert topo.label([60.0, 70.0])["topo"] == "near"
+    assert topo.label([340.0, 360.0, None])["topo"] == "far"
+    lab = topo.label([60.0, 340.0, 350.0, 360.0])
+    assert (lab["topo"], lab["topo_far_pct"], lab["topo_ns"]) == ("mixed", 75.0, 345.0), lab
+    assert topo.label([None, None])["topo"] == "?"
+    assert topo.label([])["topo"] == "?"
+    assert topo.same(["near", "near", None]) == "near"
+    assert topo.same(["near", "far"]) == "mixed"
+    assert topo.same([None, "?"]) == "?"
+
+
+def test_topo_probe_runs_beside_busy_cores():
+    """The real probe, with both cores busy polling as in a window: it keeps probing (it is
+    SCHED_FIFO), prints one value per interval, and ends cleanly on SIGTERM."""
+    if not os.access(TOPO_BIN, os.X_OK):
+        pytest.skip(f"{TOPO_BIN} is not built")
+    if os.cpu_count() < 2:
+        pytest.skip("needs two cores")
+    spin = [subprocess.Popen(["taskset", "-c", str(c), "sh", "-c", "while :; do :; done"])
+            for c in (0, 1)]
+    try:
+        p = subprocess.Popen([str(TOPO_BIN), "--cores", "0,1", "--interval-ms", "50"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=5)
+    finally:
+        for s in spin:
+            s.kill()
+            s.wait()
+    assert p.returncode == 0, err
+    vals = topo.parse(out)
+    assert len(vals) >= 20, out  # 1.5 s / 50 ms, less start-up
+    ok = [v for v in vals if v is not None]
+    assert len(ok) >= 0.9 * len(vals), out
+    assert all(5.0 < v < 5000.0 for v in ok), out
+    assert topo.label(vals)["topo"] in ("near", "far", "mixed")
+
+
+def test_topo_probe_refuses_bad_options():
+    if not os.access(TOPO_BIN, os.X_OK):
+        pytest.skip(f"{TOPO_BIN} is not built")
+    for argv, what in ((["--cores", "1,1"], "--cores '1,1'"), (["--trips", "1"], "--trips '1'"),
+                       (["--interval-ms", "5"], "--interval-ms '5'"), (["extra"], "'extra'")):
+        r = subprocess.run([str(TOPO_BIN)] + argv, capture_output=True, text=True, timeout=5)
+        assert r.returncode == 2 and what in r.stderr, (argv, r.returncode, r.stderr)
+
+
+def test_report_pairs_rounds_in_one_core_pair_state():
+    """Round 2 ran kvswitch near and testpmd far: its ratio is left out and counted; a round
+    whose window changed state pairs with nothing; with every round apart, not judged."""
+    def row(sw, rnd, cpf, mpps, state):
+        return {"workload": "closed", "switch": sw, "round": rnd, "size": 64, "queues": 1,
+                "shape": "udp", "guest": "gen", "point": None, "value": mpps * 1e6,
+                "sw_cpf": cpf, "sw_busy_pct": 99.0, "guest_busy_pct": 60.0,
+                "bottleneck": "switch", "topo": state}
+    res = [row("kvswitch", 1, 160.0, 14.0, "near"), row("testpmd", 1, 150.0, 15.0, "near"),
+           row("kvswitch", 2, 160.0, 14.0, "near"), row("testpmd", 2, 300.0, 7.0, "far"),
+           row("kvswitch", 3, 320.0, 7.0, "far"), row("testpmd", 3, 300.0, 7.5, "far"),
+           row("kvswitch", 4, 200.0, 9.0, "mixed"), row("testpmd", 4, 300.0, 7.5, "mixed")]
+    ctx = types.SimpleNamespace(results=res, notes={})
+    t = {name: (meas, met) for name, meas, met in report.targets(ctx)}
+    key = "udp: 64 B, 1 PMD, closed loop: kvswitch busy cycles/frame ≤ 1.1× testpmd io's"
+    # rounds 1 and 3: 160/150 = 1.07, 320/300 = 1.07; rounds 2 and 4 apart
+    assert t[key] == ("1.07× (1.07–1.07; 2 rounds apart)", True), t[key]
+    rs, st = report.ratio(res, dict(switch="kvswitch"), dict(switch="testpmd"))
+    assert sorted(rs) == [1, 3] and st["apart"] == 2, (rs, st)
+    lines = []
+    report.counters_table(res, lines)
+    assert any("| near, near, far, mixed |" in ln for ln in lines), lines
+    apart = [r for r in res if r["round"] in (2, 4)]
+    t = {name: (meas, met) for name, meas, met in
+         report.targets(types.SimpleNamespace(results=apart, notes={}))}
+    assert t[key] == ("n/a (every round apart: 2)", None), t[key]
+    old = [dict(r, topo=None) for r in res]  # runs from before the probe pair as before
+    assert sorted(report.ratio(old, dict(switch="kvswitch"), dict(switch="testpmd"))[0]) == \
+        [1, 2, 3, 4]

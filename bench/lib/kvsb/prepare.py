@@ -75,7 +75,8 @@ def build(repo, build_dir, want_guest, want_micro=False):
         subprocess.run(["meson", "setup", str(build_dir), str(repo), "--buildtype=debugoptimized",
                         "-Db_ndebug=true", "-Dtests=true"], check=True, stdin=subprocess.DEVNULL,
                        stdout=subprocess.DEVNULL)
-    targets = ["control/kvswitchd", "control/kvsctl", "bench/gen/kvs-bench-gen"]
+    targets = ["control/kvswitchd", "control/kvsctl", "bench/gen/kvs-bench-gen",
+               "bench/topo/kvs-bench-topo"]
     if want_guest:
         targets.append("tests/tools/kvs-guest")
     if want_micro:

@@ -5,7 +5,10 @@ Aggregation: per (workload, switch, shape, guest, size, queues, point) the kept
 values of the rounds give median, min and max.  Ratios are taken per round (kvswitch's
 value over the peer's value in the same round, which ran minutes apart at
 most) and then summarised the same way; a noisy machine moves both sides of
-a round's ratio together, so the ratio's spread is the honest one.
+a round's ratio together, so the ratio's spread is the honest one.  A round whose
+two sides ran with the core pair in different states (topo.py: sharing a cache or
+not, which moves every switch's closed-loop rate about 2x) is left out of the
+ratio and counted as "apart".
 """
 import csv
 import gzip
@@ -35,11 +38,44 @@ def by_round(results, **match):
     return out
 
 
+def rows_by_round(results, **match):
+    """{round: result} of the results matching every key=value, with a value."""
+    return {r["round"]: r for r in results
+            if all(r.get(k) == v for k, v in match.items()) and r["value"] is not None}
+
+
+def same_state(x, y):
+    """Did two results run with the core pair in one state?  Unknown (older runs, or a probe
+    that did not run) pairs as before; a result whose state changed pairs with nothing."""
+    tx, ty = x.get("topo"), y.get("topo")
+    if tx in (None, "?") or ty in (None, "?"):
+        return True
+    return tx == ty and tx != "mixed"
+
+
+def paired(a, b, value=lambda r: r["value"]):
+    """Per-round ratios of two {round: result} maps, rounds in one state only; their stats carry
+    'apart', the rounds left out (stats of no ratio: {'n': 0, 'apart': k} when k > 0)."""
+    rs, apart = {}, 0
+    for k, x in a.items():
+        y = b.get(k)
+        if y is None or not value(y) or value(x) is None:
+            continue
+        if not same_state(x, y):
+            apart += 1
+            continue
+        rs[k] = value(x) / value(y)
+    st = stats(list(rs.values()))
+    if st:
+        st["apart"] = apart
+    elif apart:
+        st = {"n": 0, "apart": apart}
+    return rs, st
+
+
 def ratio(results, num, den):
-    """Per-round ratios num/den (dicts of match keys) and their stats."""
-    a, b = by_round(results, **num), by_round(results, **den)
-    rs = {k: a[k] / b[k] for k in a if k in b and b[k]}
-    return rs, stats(list(rs.values()))
+    """Per-round ratios num/den (dicts of match keys), same-state rounds only, and their stats."""
+    return paired(rows_by_round(results, **num), rows_by_round(results, **den))
 
 
 def fmt_stat(s, scale=1e6, unit="", digits=3):
@@ -54,9 +90,18 @@ def fmt_stat(s, scale=1e6, unit="", digits=3):
 def fmt_ratio(s):
     if not s:
         return "n/a"
+    apart = (f"; {s['apart']} round{'s' if s['apart'] > 1 else ''} apart"
+             if s.get("apart") else "")
+    if s["n"] == 0:
+        return f"n/a (every round apart: {s['apart']})"
     if s["n"] == 1:
-        return f"{s['median']:.2f}×"
-    return f"{s['median']:.2f}× ({s['min']:.2f}–{s['max']:.2f})"
+        return f"{s['median']:.2f}×" + (f" ({apart[2:]})" if apart else "")
+    return f"{s['median']:.2f}× ({s['min']:.2f}–{s['max']:.2f}{apart})"
+
+
+def judged(s):
+    """A ratio's stats with at least one ratio in them, else None."""
+    return s if s and s.get("n") else None
 
 
 def write_raw(ctx):
@@ -138,8 +183,8 @@ def counters_table(results, lines):
     if not rs:
         return
     lines += ["| workload | shape | guest | frame | qp | point | switch | Mpps | switch cycles/frame "
-              "| switch busy % | guest busy % | bottleneck (per round) | OVS EMC / SMC / megaflow / "
-              "upcall % | OVS caches |", "|---" * 14 + "|"]
+              "| switch busy % | guest busy % | bottleneck (per round) | core pair (per round) | "
+              "OVS EMC / SMC / megaflow / upcall % | OVS caches |", "|---" * 15 + "|"]
     order = {s: i for i, s in enumerate(SWITCH_ORDER)}
     keys = sorted({(r["workload"], r["shape"], r["guest"], r["size"], r["queues"],
                     r.get("point"), r["switch"]) for r in rs},
@@ -162,7 +207,8 @@ def counters_table(results, lines):
             f"{med([r['value'] / 1e6 for r in g], '{:.3f}')} | {med([r.get('sw_cpf') for r in g])} | "
             f"{med([r.get('sw_busy_pct') for r in g])} | "
             f"{med([r.get('guest_busy_pct') for r in g])} | "
-            f"{', '.join(r.get('bottleneck') or '?' for r in g)} | {path} | {cache} |")
+            f"{', '.join(r.get('bottleneck') or '?' for r in g)} | "
+            f"{', '.join(r.get('topo') or '?' for r in g)} | {path} | {cache} |")
     lines.append("")
 
 
@@ -197,22 +243,26 @@ def targets(ctx):
     def add(name, s, goal, what):
         if s is None:
             out.append((name, "not measured" + what, None))
+        elif not judged(s):
+            out.append((name, fmt_ratio(s) + what, None))
         else:
             out.append((name, fmt_ratio(s) + what, s["median"] >= goal))
 
     def add_max(name, s, goal, what):
         if s is None:
             out.append((name, "not measured" + what, None))
+        elif not judged(s):
+            out.append((name, fmt_ratio(s) + what, None))
         else:
             out.append((name, fmt_ratio(s) + what, s["median"] <= goal))
 
     def cpf_ratio(shape, peer):
         k = dict(workload="closed", shape=shape, guest="gen", size=64, queues=1)
-        a = {r["round"]: r["sw_cpf"] for r in R if r.get("sw_cpf") and r["switch"] == "kvswitch"
+        a = {r["round"]: r for r in R if r.get("sw_cpf") and r["switch"] == "kvswitch"
              and all(r.get(x) == v for x, v in k.items())}
-        b = {r["round"]: r["sw_cpf"] for r in R if r.get("sw_cpf") and r["switch"] == peer
+        b = {r["round"]: r for r in R if r.get("sw_cpf") and r["switch"] == peer
              and all(r.get(x) == v for x, v in k.items())}
-        return stats([a[n] / b[n] for n in a if n in b])
+        return paired(a, b, lambda r: r["sw_cpf"])[1]
 
     shapes = [sh for sh in ("udp", "raw") if any(r["shape"] == sh for r in R)] or ["udp"]
     for sh in shapes:
@@ -229,8 +279,8 @@ def targets(ctx):
                           and r.get("guest") == "gen")
         name = (f"{sh}: 64 B, 1 PMD, closed loop: kvswitch ≥ 1.2× OVS-DPDK where kvswitch's "
                 "core is the bottleneck")
-        if not rs:
-            add(name, None, 1.2, "")
+        if not judged(st):
+            add(name, st, 1.2, "")
         elif not sw_bound:
             out.append((name, f"all rounds {fmt_ratio(st)}; kvswitch's core the bottleneck in "
                         "no round: not judged", None))
@@ -280,6 +330,9 @@ def noise(ctx):
     return {"attempts": len(rows), "measurements": len(kept),
             "repeated": sum(1 for r in rows if r["attempt"] == 2),  # one per repeated window
             "kept_dirty": sum(1 for r in kept if not r["clean"]),
+            "topo": {t: sum(1 for r in kept if r.get("topo") == t)
+                     for t in ("near", "far", "mixed", "?")},
+            "topo_changed": sum(1 for r in rows if r.get("topo") == "mixed"),
             "errors": sum(1 for r in rows if r["error"]),
             "foreign_median": statistics.median(fp) if fp else None,
             "foreign_max": max(fp) if fp else None}
@@ -326,14 +379,29 @@ def summary(ctx, plots):
           "ratios are per round, then median (min–max).",
           f"- Clean window: foreign CPU load and steal on cores {ctx.gen_core},{ctx.pmd_core} "
           f"each ≤ {ctx.threshold:g}%, else repeated (up to {ctx.repeats} attempts; then the "
-          "cleanest is kept and flagged).", ""]
+          "cleanest is kept and flagged)."
+          + (" A window during which the core pair changed state is not clean either."
+             if getattr(ctx, "topology", "off") == "same" else ""),
+          "- Core pair: " + (
+              "kvs-bench-topo passes a cache line between the two cores every 200 ms beside "
+              "every window; round trips under 150 ns (about 60 on the VM this bench grew "
+              "on) mean the host has the two vCPUs on cores that share a cache ('near'), "
+              "longer ones (about 360) that it has not ('far'). Every closed loop through a "
+              "virtio ring runs about twice as fast near; ratios pair only rounds whose two "
+              "windows ran in one state ('apart': rounds left out). docs/bench.md explains."
+              if getattr(ctx, "topology", "off") != "off" else "not probed (--topology off)."),
+          ""]
     n = noise(ctx)
     L += ["## Noise", "",
           f"{n['measurements']} measurements from {n['attempts']} windows: {n['repeated']} "
           f"needed a repeat, {n['kept_dirty']} kept although not clean, {n['errors']} windows "
           "with a generator error. Foreign load per window: median "
           + (f"{n['foreign_median']:.1f}%, max {n['foreign_max']:.1f}%."
-             if n["foreign_median"] is not None else "n/a."), ""]
+             if n["foreign_median"] is not None else "n/a.")
+          + (" Core pair in the kept windows: {near} near, {far} far, {mixed} changed state, "
+             "{unknown} unknown; {changed} windows (kept or not) saw it change.".format(
+                 unknown=n["topo"]["?"], changed=n["topo_changed"], **n["topo"])
+             if any(r.get("topo") for r in ctx.rows) else ""), ""]
     L += ["## Targets", "", "| target | measured | met |", "|---|---|---|"]
     for name, meas, met in targets(ctx):
         L.append(f"| {name} | {meas} | {'n/a' if met is None else 'met' if met else 'NOT met'} |")
@@ -347,8 +415,9 @@ def summary(ctx, plots):
     if any(r["workload"] == "latency" for r in R):
         L += ["## Latency (open loop, % of kvswitch's zero-loss rate)", "",
               "Round trip generator → switch → generator, ns; median over rounds.", "",
-              "| shape | frame | qp | load | switch | offered Mpps | p50 | p99 | p99.9 | max | lost |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+              "| shape | frame | qp | load | switch | offered Mpps | p50 | p99 | p99.9 | max | lost "
+              "| core pair (per round) |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for shape, size, q, pct in keys_of(R, "latency", "shape", "size", "queues", "point"):
             for s in switches_in(R, "latency"):
                 rs = [r for r in R if r["workload"] == "latency" and r["switch"] == s
@@ -364,7 +433,8 @@ def summary(ctx, plots):
                 L.append(f"| {shape} | {size} B | {q} | {pct}% | {TITLES[s]} | "
                          f"{(statistics.median(off) / 1e6 if off else 0):.3f} | {med('p50')} | "
                          f"{med('value')} | {med('p999')} | {med('max')} | "
-                         f"{sum(r.get('lost') or 0 for r in rs)} |")
+                         f"{sum(r.get('lost') or 0 for r in rs)} | "
+                         f"{', '.join(r.get('topo') or '?' for r in sorted(rs, key=lambda r: r['round']))} |")
         L.append("")
     for sh in ("udp", "raw"):
         if any(r["workload"] == "macs" and r["shape"] == sh for r in R):

@@ -7,6 +7,10 @@ at or under ctx.threshold percent.  A window that is not clean is run again,
 up to ctx.repeats attempts in all; if none is clean, the cleanest is kept and
 flagged.  Every attempt is a row of windows.csv; the kept one is returned.
 
+Each window also gets the state of the core pair (topo.py: do the generator's and the
+switch's cores share a cache right now?); one whose state changed halfway is not clean
+either, unless ctx.topology is "any".
+
 Each window also gets the switch's own counters (switches.py: cycles per
 frame, busy share of its PMD, OVS's EMC/SMC/megaflow hits), cleared at the
 generator's window_start event and read at its window_end, the guest's busy
@@ -17,6 +21,7 @@ import time
 
 from . import cpu
 from . import guests
+from . import topo
 
 CSV_FIELDS = ["time", "round", "switch", "workload", "shape", "guest", "size", "queues", "macs",
               "flows", "extra_ports", "point", "mode", "offered_pps", "attempt", "kept", "clean",
@@ -25,7 +30,8 @@ CSV_FIELDS = ["time", "round", "switch", "workload", "shape", "guest", "size", "
               "lat_p999_ns", "lat_max_ns", "lat_mean_ns", "sw_cpf", "sw_busy_pct",
               "guest_busy_pct", "guest_rx_burst", "bottleneck", "sw_drops", "ovs_emc_pct",
               "ovs_smc_pct", "ovs_megaflow_pct", "ovs_upcall_pct", "ovs_packets", "ovs_emc", "ovs_smc",
-              "ovs_megaflow", "ovs_upcall", "ovs_cache", "attempts", "error"]
+              "ovs_megaflow", "ovs_upcall", "ovs_cache", "topo", "topo_ns", "topo_far_pct",
+              "topo_timeouts", "attempts", "error"]
 BUSY = 95.0  # a poll loop at or above this busy share has no slack left
 
 
@@ -49,8 +55,10 @@ def _row(ctx, cell, params, attempt, res):
     d = res.data or {}
     lat = d.get("latency_ns") or {}
     a = res.acct or {}
+    tl = getattr(res, "topo", None) or {}
     clean = (res.error is None and a.get("foreign_pct", 100) <= ctx.threshold
-             and a.get("steal_pct", 100) <= ctx.threshold)
+             and a.get("steal_pct", 100) <= ctx.threshold
+             and not (ctx.topology == "same" and tl.get("topo") == "mixed"))
     row = {
         "time": time.strftime("%H:%M:%S"), "round": cell.round, "switch": cell.label,
         "workload": cell.workload, "attempt": attempt, "kept": False, "clean": clean,
@@ -60,6 +68,8 @@ def _row(ctx, cell, params, attempt, res):
         "lat_p999_ns": lat.get("p999"), "lat_max_ns": lat.get("max"),
         "lat_mean_ns": lat.get("mean"),
     }
+    for k in ("topo", "topo_ns", "topo_far_pct", "topo_timeouts"):
+        row[k] = tl.get(k)
     for k in ("rx_pps", "tx_pps", "tx_frames", "rx_frames", "lost", "tx_fail", "reordered"):
         row[k] = d.get(k)
     row.update(params)
@@ -144,18 +154,28 @@ def measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="",
             ctx.progress(f"r{cell.round} {cell.label}: waited {time.monotonic() - t:.1f}s for "
                          "the switch to (re)start and settle")
         pids = sw.pids() + (cell.idle.pids() if cell.idle else [])
-        win = cpu.Window([ctx.gen_core, ctx.pmd_core], pids)
-        on_event, cnt = counters_hooks(ctx, sw)
-        if cell.guest == "testpmd":
-            res = guests.run_testpmd_guest(ctx, sw, socks, cell.queues, size,
-                                           ctx.inflight * cell.queues, win, on_event)
-        else:
-            res = guests.run_gen(
-                ctx, socks, cell.queues, sw.gen_server, mode, size, macs,
-                ctx.trial if mode == "open" else ctx.window, ctx.warmup,
-                inflight=ctx.inflight * cell.queues if mode == "closed" else None,
-                rate=rate_total / 2 if rate_total else None, bidir=mode == "open", window=win,
-                shape=cell.shape, flows=flows, on_event=on_event)
+        with open(ctx.procs.log_path("topo"), "ab") as tlog:
+            probe = (topo.Probe(ctx.topo_bin, (ctx.gen_core, ctx.pmd_core), tlog)
+                     if ctx.topology != "off" else None)
+            if probe:
+                probe.start()
+                pids.append(probe.proc.pid)
+            try:
+                win = cpu.Window([ctx.gen_core, ctx.pmd_core], pids)
+                on_event, cnt = counters_hooks(ctx, sw)
+                if cell.guest == "testpmd":
+                    res = guests.run_testpmd_guest(ctx, sw, socks, cell.queues, size,
+                                                   ctx.inflight * cell.queues, win, on_event)
+                else:
+                    res = guests.run_gen(
+                        ctx, socks, cell.queues, sw.gen_server, mode, size, macs,
+                        ctx.trial if mode == "open" else ctx.window, ctx.warmup,
+                        inflight=ctx.inflight * cell.queues if mode == "closed" else None,
+                        rate=rate_total / 2 if rate_total else None, bidir=mode == "open",
+                        window=win, shape=cell.shape, flows=flows, on_event=on_event)
+            finally:
+                tl = probe.stop() if probe else {}
+        res.topo = tl
         res.counters = cnt
         row, data = _row(ctx, cell, params, attempt, res)
         row["gen"] = data
@@ -172,6 +192,8 @@ def measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="",
                     + (f" guest {row['guest_busy_pct']:.0f}%" if row.get("guest_busy_pct")
                        is not None else "")
                     + (f" -> {row['bottleneck']}" if row["bottleneck"] else "")
+                    + (f" [{row['topo']} {row['topo_ns']:.0f}ns]" if row.get("topo_ns")
+                       else "")
                     + (" emc/smc/mf {emc}/{smc}/{megaflow}%".format(**row["ovs"]["pct"])
                        if row.get("ovs") and row["ovs"].get("pct") else "")
                     + (f" switch drops: {row['sw_drops']}" if row.get("sw_drops") else "")
@@ -179,6 +201,8 @@ def measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="",
                        else ""))
         state = "clean" if row["clean"] else (
             "error" if res.error else
+            f"NOT clean (the core pair changed state: {row['topo_far_pct']}% of probes far)"
+            if row.get("topo") == "mixed" and ctx.topology == "same" else
             f"NOT clean (foreign {a.get('foreign_pct', 0):.1f}%, steal "
             f"{a.get('steal_pct', 0):.1f}%)")
         more = (" -> repeat" if not row["clean"] and attempt < ctx.repeats else

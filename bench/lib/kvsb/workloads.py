@@ -36,6 +36,7 @@ import time
 
 from . import guests
 from . import procs as P
+from . import topo
 from .switches import SWITCHES, FilterUnavailable, extra_names
 from .windows import measure
 
@@ -139,7 +140,7 @@ def plan(ctx):
 
 
 COUNTER_KEYS = ("sw_cpf", "sw_busy_pct", "guest_busy_pct", "guest_rx_burst", "bottleneck",
-                "ovs", "ovs_cache")
+                "ovs", "ovs_cache", "topo", "topo_ns")
 
 
 def result(ctx, cell, row, value, size, point=None, **extra):
@@ -196,7 +197,7 @@ def search(ctx, sw, cell, size):
               and refused <= ctx.refused_tolerance / 100.0 * offered
               and (row["tx_pps"] or 0) >= 0.98 * rate * (1 - ctx.refused_tolerance / 100.0))
         trials.append({"offered_pps": rate, "pass": ok, "lost": row["lost"],
-                       "tx_pps": row["tx_pps"], "clean": row["clean"]})
+                       "tx_pps": row["tx_pps"], "clean": row["clean"], "topo": row.get("topo")})
         return ok, row
 
     ok, row = trial(hi, 0)
@@ -215,8 +216,10 @@ def search(ctx, sw, cell, size):
 def run_zeroloss(ctx, sw, cell):
     for size in cell.sizes:
         rate, trials = search(ctx, sw, cell, size)
-        # no passing trial: 0, so the round shows (and its ratios say n/a)
-        result(ctx, cell, {"macs": BASE_MACS}, rate or 0.0, size, trials=trials)
+        # no passing trial: 0, so the round shows (and its ratios say n/a); the search is
+        # in one state of the core pair only if all its trials were
+        result(ctx, cell, {"macs": BASE_MACS}, rate or 0.0, size, trials=trials,
+               topo=topo.same(t.get("topo") for t in trials))
         if not cell.filter:
             ctx.progress(f"r{cell.round} {cell.label:<16} zeroloss {size}B q{cell.queues}: "
                          f"{(rate or 0) / 1e6:.3f} Mpps")
@@ -239,7 +242,8 @@ def run_latency(ctx, sw, cell):
             if rate:
                 result(ctx, Cell("zeroloss", cell.round, "kvswitch", queues=cell.queues,
                                  shape=cell.shape),
-                       {"macs": BASE_MACS}, rate, size, trials=trials)
+                       {"macs": BASE_MACS}, rate, size, trials=trials,
+                       topo=topo.same(t.get("topo") for t in trials))
             ref = rate
         if not ref:
             ctx.progress(f"latency {size}B q{cell.queues}: no kvswitch zero-loss rate, skipped")
