@@ -21,9 +21,15 @@
  * the probe's value is the median block's time per trip, so that an
  * interrupt or a host hiccup inside one block (a mean over a probe went from
  * 65 to 150-180 ns, or to 10 us, about once in 100 probes on an idle
- * machine) does not flip its label.  Each probe prints one line:
+ * machine) does not flip its label.  Each probe prints one line, its start
+ * time in seconds on CLOCK_MONOTONIC (Python's time.monotonic(), so that
+ * kvsbench keeps the probes of the measured window only):
  *
- *     <ms since start> <ns per round trip>      or      <ms> timeout
+ *     <seconds> <ns per round trip>      or      <seconds> timeout
+ *
+ * A block's time includes one clock_gettime (tens of ns on a TSC or
+ * kvm-clock vDSO) per 31 trips with the default --trips; with very few
+ * trips, or a clocksource without a vDSO fast path, it inflates the value.
  *
  * What it costs the window: --trips round trips per probe on both cores,
  * 256 x 0.36 us = 92 us every 200 ms at the far end, under 0.05% of either
@@ -45,7 +51,7 @@
 #include <string.h>
 #include <time.h>
 
-#define TOPO_TIMEOUT_NS 5000000LL /* a peer not there within 5 ms: the probe is void */
+#define TOPO_TIMEOUT_NS 5000000LL /* no answer within 5 ms of one trip: the probe is void */
 #define TOPO_BLOCKS     8
 
 static struct {
@@ -53,7 +59,7 @@ static struct {
 	char pad[64 - sizeof(uint64_t)];
 } line __attribute__((aligned(64)));
 
-static volatile sig_atomic_t stopping;
+static int stopping; /* set by the signal handler, read by both threads */
 static int core_a = 0, core_b = 1;
 static long interval_ms = 200;
 static uint32_t trips = 256;
@@ -74,9 +80,15 @@ static void cpu_relax(void)
 #endif
 }
 
-/* Pin the calling thread and make it real-time; false (and a message) if
- * either fails: a probe that can be preempted measures the scheduler. */
-static bool thread_setup(int core)
+static bool is_stopping(void)
+{
+	return __atomic_load_n(&stopping, __ATOMIC_RELAXED) != 0;
+}
+
+/* Pinned to core and real-time: as attributes for a new thread, so that a
+ * refusal comes back from pthread_create (a probe that can be preempted
+ * measures the scheduler). */
+static int thread_attr(pthread_attr_t *a, int core)
 {
 	struct sched_param sp = {.sched_priority = 1};
 	cpu_set_t set;
@@ -84,14 +96,16 @@ static bool thread_setup(int core)
 
 	CPU_ZERO(&set);
 	CPU_SET(core, &set);
-	rc = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	rc = pthread_attr_init(a);
 	if (rc == 0)
-		rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
-	if (rc != 0) {
-		fprintf(stderr, "kvs-bench-topo: core %d: %s\n", core, strerror(rc));
-		return false;
-	}
-	return true;
+		rc = pthread_attr_setaffinity_np(a, sizeof(set), &set);
+	if (rc == 0)
+		rc = pthread_attr_setinheritsched(a, PTHREAD_EXPLICIT_SCHED);
+	if (rc == 0)
+		rc = pthread_attr_setschedpolicy(a, SCHED_FIFO);
+	if (rc == 0)
+		rc = pthread_attr_setschedparam(a, &sp);
+	return rc;
 }
 
 /* Sleep until probe k's start time: epoch + k * interval. */
@@ -101,42 +115,51 @@ static void sleep_until_probe(uint64_t k)
 		     (int64_t)k * interval_ms * 1000000LL;
 	struct timespec ts = {.tv_sec = at / 1000000000LL, .tv_nsec = at % 1000000000LL};
 
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR && !stopping)
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR &&
+	       !is_stopping())
 		;
 }
 
-/* Spin until the ball holds want; false after TOPO_TIMEOUT_NS or on a stop. */
-static bool wait_for(uint64_t want, int64_t deadline)
+/* Spin until the ball holds want; false after about TOPO_TIMEOUT_NS or on a
+ * stop.  The clock is first read after 1024 spins, so a trip that is
+ * answered at once reads no clock. */
+static bool wait_for(uint64_t want)
 {
 	unsigned int spins = 0;
+	int64_t deadline = 0;
 
 	while (__atomic_load_n(&line.ball, __ATOMIC_ACQUIRE) != want) {
 		cpu_relax();
-		if (++spins % 1024 == 0 && (ns_now() > deadline || stopping))
+		if (++spins % 1024 != 0)
+			continue;
+		if (deadline == 0)
+			deadline = ns_now() + TOPO_TIMEOUT_NS;
+		else if (ns_now() > deadline || is_stopping())
 			return false;
 	}
 	return true;
 }
 
+/* Cancelled by main on a stop (clock_nanosleep is a cancellation point). */
 static void *responder(void *arg)
 {
 	uint64_t k;
 
 	(void)arg;
-	if (!thread_setup(core_b))
-		exit(2);
-	for (k = 1; !stopping; k++) {
-		int64_t deadline;
+	for (k = 1; !is_stopping(); k++) {
 		uint32_t s;
 
 		sleep_until_probe(k);
-		deadline = ns_now() + TOPO_TIMEOUT_NS;
 		for (s = 0; s < trips; s++) {
 			uint64_t v = (k << 32) | (2u * s + 1);
 
-			if (!wait_for(v, deadline))
+			if (!wait_for(v))
 				break;
-			__atomic_store_n(&line.ball, v + 1, __ATOMIC_RELEASE);
+			/* a compare-exchange: after a timeout the initiator may
+			 * have started the next probe, which this must not undo */
+			if (!__atomic_compare_exchange_n(&line.ball, &v, v + 1, false,
+							 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+				break;
 		}
 	}
 	return NULL;
@@ -152,15 +175,15 @@ static int cmp_double(const void *a, const void *b)
 static void on_signal(int sig)
 {
 	(void)sig;
-	stopping = 1;
+	__atomic_store_n(&stopping, 1, __ATOMIC_RELAXED);
 }
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: kvs-bench-topo [--cores A,B] [--interval-ms MS] [--trips N]\n"
 			"Every MS milliseconds, passes a cache line between cores A and B N times\n"
-			"and prints '<ms since start> <ns per round trip>' (or '<ms> timeout'),\n"
-			"until SIGTERM.  Needs root (SCHED_FIFO).\n");
+			"and prints '<CLOCK_MONOTONIC seconds> <ns per round trip>' (or\n"
+			"'<seconds> timeout'), until SIGTERM.  Needs root (SCHED_FIFO).\n");
 }
 
 static int parse(int argc, char **argv)
@@ -200,8 +223,8 @@ static int parse(int argc, char **argv)
 		case 't': {
 			long t = strtol(optarg, &end, 10);
 
-			if (*optarg == '\0' || *end != '\0' || t < 2 || t > 100000) {
-				fprintf(stderr, "kvs-bench-topo: --trips '%s': want 2..100000\n",
+			if (*optarg == '\0' || *end != '\0' || t < 2 || t > 10000) {
+				fprintf(stderr, "kvs-bench-topo: --trips '%s': want 2..10000\n",
 					optarg);
 				return -EINVAL;
 			}
@@ -226,41 +249,62 @@ static int parse(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = {.sa_handler = on_signal};
+	struct sched_param sp = {.sched_priority = 1};
+	sigset_t stop_sigs, old_sigs;
+	pthread_attr_t attr;
+	cpu_set_t set;
 	pthread_t peer;
 	uint64_t k;
 	int rc;
 
 	if (parse(argc, argv) < 0)
 		return 2;
+	CPU_ZERO(&set);
+	CPU_SET(core_a, &set);
+	rc = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	if (rc == 0)
+		rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+	if (rc != 0) {
+		fprintf(stderr, "kvs-bench-topo: core %d, SCHED_FIFO: %s\n", core_a, strerror(rc));
+		return 2;
+	}
+	/* the signals go to this thread only: the responder starts with them
+	 * blocked and is cancelled */
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGTERM);
+	sigaddset(&stop_sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop_sigs, &old_sigs);
+	clock_gettime(CLOCK_MONOTONIC, &epoch);
+	rc = thread_attr(&attr, core_b);
+	if (rc == 0)
+		rc = pthread_create(&peer, &attr, responder, NULL);
+	if (rc != 0) {
+		fprintf(stderr, "kvs-bench-topo: core %d, SCHED_FIFO: %s\n", core_b, strerror(rc));
+		return 2;
+	}
+	pthread_attr_destroy(&attr);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &epoch);
-	rc = pthread_create(&peer, NULL, responder, NULL);
-	if (rc != 0) {
-		fprintf(stderr, "kvs-bench-topo: thread: %s\n", strerror(rc));
-		return 1;
-	}
-	if (!thread_setup(core_a))
-		return 2;
-	for (k = 1; !stopping; k++) {
+	pthread_sigmask(SIG_SETMASK, &old_sigs, NULL);
+	for (k = 1; !is_stopping(); k++) {
 		/* trips - 1 timed trips in blocks of `per` (the last block takes the rest) */
 		uint32_t per = (trips - 1) / TOPO_BLOCKS ? (trips - 1) / TOPO_BLOCKS : 1;
 		uint32_t nb = (trips - 1) / per < TOPO_BLOCKS ? (trips - 1) / per : TOPO_BLOCKS;
-		double block[TOPO_BLOCKS];
-		int64_t deadline, t0 = 0;
+		double block[TOPO_BLOCKS], at;
+		int64_t t0 = 0;
 		bool ok = true;
 		uint32_t s, b = 0;
 
 		sleep_until_probe(k);
-		if (stopping)
+		if (is_stopping())
 			break;
-		deadline = ns_now() + TOPO_TIMEOUT_NS;
+		at = (double)ns_now() / 1e9;
 		for (s = 0; s < trips && ok; s++) {
 			uint64_t v = (k << 32) | (2u * s + 1);
 			uint32_t in_block = b + 1 < nb ? per : trips - 1 - b * per;
 
 			__atomic_store_n(&line.ball, v, __ATOMIC_RELEASE);
-			ok = wait_for(v + 1, deadline);
+			ok = wait_for(v + 1);
 			if (s == 0) {
 				t0 = ns_now(); /* the first trip waited for the peer's wake-up */
 			} else if (s - b * per == in_block) {
@@ -270,16 +314,15 @@ int main(int argc, char **argv)
 				t0 = t1;
 			}
 		}
-		if (stopping)
-			break;
 		if (ok) {
 			qsort(block, nb, sizeof(block[0]), cmp_double);
-			printf("%lld %.1f\n", (long long)(k * interval_ms), block[nb / 2]);
-		} else {
-			printf("%lld timeout\n", (long long)(k * interval_ms));
+			printf("%.3f %.1f\n", at, block[nb / 2]);
+		} else if (!is_stopping()) {
+			printf("%.3f timeout\n", at);
 		}
 		fflush(stdout);
 	}
+	pthread_cancel(peer);
 	pthread_join(peer, NULL);
 	return 0;
 }

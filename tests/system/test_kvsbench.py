@@ -162,50 +162,97 @@ def test_report_rows_carry_shape_guest_and_counters():
 
 
 def test_topo_labels():
-    assert topo.parse("200 64.1\n400 timeout\n600 350.0\nnoise\n") == [64.1, None, 350.0]
+    assert topo.parse("1.5 64.1\n1.7 timeout\n1.9 350.0\nnoise\nx y\n") == \
+        [(1.5, 64.1), (1.7, None), (1.9, 350.0)]
     assert topo.label([60.0, 70.0])["topo"] == "near"
     assert topo.label([340.0, 360.0, None])["topo"] == "far"
     lab = topo.label([60.0, 340.0, 350.0, 360.0])
     assert (lab["topo"], lab["topo_far_pct"], lab["topo_ns"]) == ("mixed", 75.0, 345.0), lab
     assert topo.label([None, None])["topo"] == "?"
     assert topo.label([])["topo"] == "?"
-    assert topo.same(["near", "near", None]) == "near"
+    assert topo.same(["near", "near", None, "?"]) == "near"
     assert topo.same(["near", "far"]) == "mixed"
     assert topo.same([None, "?"]) == "?"
 
 
+def test_zero_loss_search_takes_the_state_of_the_trials_that_set_it():
+    def t(rate, ok, state):
+        return {"offered_pps": rate, "pass": ok, "topo": state}
+    # 8 fails (far), 4 passes (near), 6 fails (near), 5 passes (near): 5 is set by 5 and 6
+    trials = [t(8, False, "far"), t(4, True, "near"), t(6, False, "near"), t(5, True, "near")]
+    assert topo.search_state(trials, 5) == "near"
+    trials[2]["topo"] = "far"
+    assert topo.search_state(trials, 5) == "mixed"
+    # nothing passed: the lowest failing trial
+    trials = [t(8, False, "near"), t(4, False, "far"), t(2, False, "far")]
+    assert topo.search_state(trials, None) == "far"
+    # passed at the upper bound, no fail above it
+    assert topo.search_state([t(8, True, "near")], 8) == "near"
+
+
+def test_window_whose_core_pair_changed_is_repeated_and_kept_last():
+    ctx = types.SimpleNamespace(threshold=5.0, topology="same")
+    cell = types.SimpleNamespace(round=1, label="kvswitch", workload="closed")
+
+    def attempt(state, foreign=0.5):
+        res = types.SimpleNamespace(data={"rx_pps": 1.0}, acct={"foreign_pct": foreign,
+                                                                 "steal_pct": 0.0},
+                                    error=None, topo=topo.label(
+                                        {"near": [60.0], "far": [350.0],
+                                         "mixed": [60.0, 350.0]}[state]))
+        return windows._row(ctx, cell, {"mode": "closed"}, 1, res)[0]
+    assert attempt("near")["clean"] and attempt("far")["clean"]
+    mixed = attempt("mixed")
+    assert not mixed["clean"] and mixed["topo"] == "mixed" and mixed["topo_far_pct"] == 50.0
+    assert attempt("mixed", foreign=0.1)["clean"] is False
+    dirty_far = attempt("far", foreign=9.0)
+    assert windows.keep([attempt("mixed", foreign=0.1), dirty_far]) is dirty_far
+    ctx.topology = "any"
+    assert attempt("mixed")["clean"]
+
+
 def test_topo_probe_runs_beside_busy_cores():
     """The real probe, with both cores busy polling as in a window: it keeps probing (it is
-    SCHED_FIFO), prints one value per interval, and ends cleanly on SIGTERM."""
+    SCHED_FIFO), prints one value per interval stamped with time.monotonic()'s clock, gives
+    values at the smallest and the largest --trips, and ends cleanly on SIGTERM."""
     if not os.access(TOPO_BIN, os.X_OK):
         pytest.skip(f"{TOPO_BIN} is not built")
     if os.cpu_count() < 2:
         pytest.skip("needs two cores")
+    why = topo.check(TOPO_BIN, (0, 1))
+    if why and "SCHED_FIFO" in why:
+        pytest.skip(f"real-time scheduling refused here: {why}")
+    assert why is None, why
     spin = [subprocess.Popen(["taskset", "-c", str(c), "sh", "-c", "while :; do :; done"])
             for c in (0, 1)]
     try:
-        p = subprocess.Popen([str(TOPO_BIN), "--cores", "0,1", "--interval-ms", "50"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1.5)
-        p.send_signal(signal.SIGTERM)
-        out, err = p.communicate(timeout=5)
+        for trips, n_min in (("256", 20), ("2", 20), ("10000", 3)):
+            t0 = time.monotonic()
+            p = subprocess.Popen([str(TOPO_BIN), "--cores", "0,1", "--interval-ms", "50",
+                                  "--trips", trips],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(1.5)
+            p.send_signal(signal.SIGTERM)
+            out, err = p.communicate(timeout=5)
+            t1 = time.monotonic()
+            assert p.returncode == 0, err
+            probes = topo.parse(out)
+            assert len(probes) >= n_min, (trips, out)
+            assert all(t0 <= t <= t1 for t, _ in probes), (t0, t1, out)
+            ok = [v for _, v in probes if v is not None]
+            assert len(ok) >= 0.9 * len(probes), (trips, out)
+            assert all(5.0 < v < 5000.0 for v in ok), (trips, out)
     finally:
         for s in spin:
             s.kill()
             s.wait()
-    assert p.returncode == 0, err
-    vals = topo.parse(out)
-    assert len(vals) >= 20, out  # 1.5 s / 50 ms, less start-up
-    ok = [v for v in vals if v is not None]
-    assert len(ok) >= 0.9 * len(vals), out
-    assert all(5.0 < v < 5000.0 for v in ok), out
-    assert topo.label(vals)["topo"] in ("near", "far", "mixed")
 
 
 def test_topo_probe_refuses_bad_options():
     if not os.access(TOPO_BIN, os.X_OK):
         pytest.skip(f"{TOPO_BIN} is not built")
     for argv, what in ((["--cores", "1,1"], "--cores '1,1'"), (["--trips", "1"], "--trips '1'"),
+                       (["--trips", "10001"], "--trips '10001'"),
                        (["--interval-ms", "5"], "--interval-ms '5'"), (["extra"], "'extra'")):
         r = subprocess.run([str(TOPO_BIN)] + argv, capture_output=True, text=True, timeout=5)
         assert r.returncode == 2 and what in r.stderr, (argv, r.returncode, r.stderr)
@@ -237,6 +284,24 @@ def test_report_pairs_rounds_in_one_core_pair_state():
     t = {name: (meas, met) for name, meas, met in
          report.targets(types.SimpleNamespace(results=apart, notes={}))}
     assert t[key] == ("n/a (every round apart: 2)", None), t[key]
+    # a mixed window pairs with nothing, not even one not probed
+    res[3]["topo"] = "?"
+    rs, st = report.ratio(res, dict(switch="kvswitch"), dict(switch="testpmd"))
+    assert sorted(rs) == [1, 2, 3] and st["apart"] == 1, (rs, st)
     old = [dict(r, topo=None) for r in res]  # runs from before the probe pair as before
     assert sorted(report.ratio(old, dict(switch="kvswitch"), dict(switch="testpmd"))[0]) == \
         [1, 2, 3, 4]
+
+
+def test_bottleneck_target_with_every_switch_bound_round_apart():
+    res = []
+    for rnd, (a, b) in enumerate((("near", "far"), ("far", "near")), 1):
+        for sw, state, cpf in (("kvswitch", a, 150.0), ("ovs", b, 400.0)):
+            res.append({"workload": "closed", "switch": sw, "round": rnd, "size": 64,
+                        "queues": 1, "shape": "udp", "guest": "gen", "point": None,
+                        "value": 8e6, "sw_cpf": cpf, "bottleneck": "switch", "topo": state})
+    t = {name: (meas, met) for name, meas, met in
+         report.targets(types.SimpleNamespace(results=res, notes={}))}
+    key = "udp: 64 B, 1 PMD, closed loop: kvswitch ≥ 1.2× OVS-DPDK where kvswitch's core is " \
+          "the bottleneck"
+    assert t[key][1] is None and t[key][0].startswith("n/a (every round apart: 2)"), t[key]

@@ -48,9 +48,11 @@ def same_state(x, y):
     """Did two results run with the core pair in one state?  Unknown (older runs, or a probe
     that did not run) pairs as before; a result whose state changed pairs with nothing."""
     tx, ty = x.get("topo"), y.get("topo")
+    if "mixed" in (tx, ty):
+        return False
     if tx in (None, "?") or ty in (None, "?"):
         return True
-    return tx == ty and tx != "mixed"
+    return tx == ty
 
 
 def paired(a, b, value=lambda r: r["value"]):
@@ -285,7 +287,10 @@ def targets(ctx):
             out.append((name, f"all rounds {fmt_ratio(st)}; kvswitch's core the bottleneck in "
                         "no round: not judged", None))
         else:
-            add(name, stats([rs[n] for n in sw_bound if n in rs]), 1.2,
+            bound = stats([rs[n] for n in sw_bound if n in rs])
+            if bound is None:  # every switch-bound round was apart
+                bound = {"n": 0, "apart": len(sw_bound)}
+            add(name, bound, 1.2,
                 f" (rounds where kvswitch's core is the bottleneck: {sw_bound}; all rounds "
                 f"{fmt_ratio(st)})")
         add(f"{sh}: 64 B zero-loss: kvswitch ≥ 1.5× OVS-DPDK",
@@ -340,6 +345,7 @@ def noise(ctx):
 
 def summary(ctx, plots):
     m, R = ctx.meta, normalise(ctx.results)
+    probed = any(r.get("topo") for r in ctx.rows)
     L = [f"# kvswitch benchmark, {m['date']}", ""]
     if m["profile"] == "quick":
         L += ["**Quick profile**: short windows (%g s, trials %g s), %d round(s), few points. "
@@ -381,15 +387,16 @@ def summary(ctx, plots):
           f"each ≤ {ctx.threshold:g}%, else repeated (up to {ctx.repeats} attempts; then the "
           "cleanest is kept and flagged)."
           + (" A window during which the core pair changed state is not clean either."
-             if getattr(ctx, "topology", "off") == "same" else ""),
+             if probed and getattr(ctx, "topology", "off") == "same" else ""),
           "- Core pair: " + (
-              "kvs-bench-topo passes a cache line between the two cores every 200 ms beside "
-              "every window; round trips under 150 ns (about 60 on the VM this bench grew "
+              "kvs-bench-topo passes a cache line between the two cores every 200 ms (1 s in "
+              "open-loop trials) beside every window, which is labelled from the probes "
+              "inside it; round trips under 150 ns (about 60 on the VM this bench grew "
               "on) mean the host has the two vCPUs on cores that share a cache ('near'), "
               "longer ones (about 360) that it has not ('far'). Every closed loop through a "
               "virtio ring runs about twice as fast near; ratios pair only rounds whose two "
               "windows ran in one state ('apart': rounds left out). docs/bench.md explains."
-              if getattr(ctx, "topology", "off") != "off" else "not probed (--topology off)."),
+              if probed else "not probed (--topology off, or a run from before the probe)."),
           ""]
     n = noise(ctx)
     L += ["## Noise", "",

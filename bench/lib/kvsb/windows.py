@@ -31,7 +31,7 @@ CSV_FIELDS = ["time", "round", "switch", "workload", "shape", "guest", "size", "
               "guest_busy_pct", "guest_rx_burst", "bottleneck", "sw_drops", "ovs_emc_pct",
               "ovs_smc_pct", "ovs_megaflow_pct", "ovs_upcall_pct", "ovs_packets", "ovs_emc", "ovs_smc",
               "ovs_megaflow", "ovs_upcall", "ovs_cache", "topo", "topo_ns", "topo_far_pct",
-              "topo_timeouts", "attempts", "error"]
+              "topo_timeouts", "topo_error", "attempts", "error"]
 BUSY = 95.0  # a poll loop at or above this busy share has no slack left
 
 
@@ -68,7 +68,7 @@ def _row(ctx, cell, params, attempt, res):
         "lat_p999_ns": lat.get("p999"), "lat_max_ns": lat.get("max"),
         "lat_mean_ns": lat.get("mean"),
     }
-    for k in ("topo", "topo_ns", "topo_far_pct", "topo_timeouts"):
+    for k in ("topo", "topo_ns", "topo_far_pct", "topo_timeouts", "topo_error"):
         row[k] = tl.get(k)
     for k in ("rx_pps", "tx_pps", "tx_frames", "rx_frames", "lost", "tx_fail", "reordered"):
         row[k] = d.get(k)
@@ -118,9 +118,11 @@ def counters_hooks(ctx, sw):
         try:
             if name == "window_start":
                 cnt["t0"] = time.monotonic()
+                cnt["window_from"] = cnt["t0"]
                 sw.counters_clear()
                 sw.drops_start()
             elif name == "window_end":
+                cnt["window_to"] = time.monotonic()
                 cnt.update(sw.counters_read(time.monotonic() - cnt.get("t0", time.monotonic())))
                 if "sw_drops" not in cnt:
                     cnt["sw_drops"] = sw.drops_since_start()
@@ -155,8 +157,10 @@ def measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="",
                          "the switch to (re)start and settle")
         pids = sw.pids() + (cell.idle.pids() if cell.idle else [])
         with open(ctx.procs.log_path("topo"), "ab") as tlog:
-            probe = (topo.Probe(ctx.topo_bin, (ctx.gen_core, ctx.pmd_core), tlog)
+            probe = (topo.Probe(ctx.topo_bin, (ctx.gen_core, ctx.pmd_core), tlog,
+                                interval_ms=1000 if mode == "open" else 200)
                      if ctx.topology != "off" else None)
+            cnt = {}
             if probe:
                 probe.start()
                 pids.append(probe.proc.pid)
@@ -174,7 +178,7 @@ def measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="",
                         rate=rate_total / 2 if rate_total else None, bidir=mode == "open",
                         window=win, shape=cell.shape, flows=flows, on_event=on_event)
             finally:
-                tl = probe.stop() if probe else {}
+                tl = probe.stop(cnt.get("window_from"), cnt.get("window_to")) if probe else {}
         res.topo = tl
         res.counters = cnt
         row, data = _row(ctx, cell, params, attempt, res)
@@ -193,7 +197,8 @@ def measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="",
                        is not None else "")
                     + (f" -> {row['bottleneck']}" if row["bottleneck"] else "")
                     + (f" [{row['topo']} {row['topo_ns']:.0f}ns]" if row.get("topo_ns")
-                       else "")
+                       else f" [core pair not probed: {row['topo_error'] or 'no probe'}]"
+                       if ctx.topology != "off" else "")
                     + (" emc/smc/mf {emc}/{smc}/{megaflow}%".format(**row["ovs"]["pct"])
                        if row.get("ovs") and row["ovs"].get("pct") else "")
                     + (f" switch drops: {row['sw_drops']}" if row.get("sw_drops") else "")
@@ -213,9 +218,15 @@ def measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="",
             break
         if res.error:
             sw.check()  # a dead switch ends the cell, not the run
-    ok = [r for r in tried if not r["error"]]
-    kept = min(ok or tried, key=lambda r: (not r["clean"],
-                                           (r["foreign_pct"] or 0) + (r["steal_pct"] or 0)))
+    kept = keep(tried)
     kept["kept"] = True
     kept["attempts"] = len(tried)
     return kept
+
+
+def keep(tried):
+    """The attempt a window keeps: a clean one, else one without an error, in one state of the
+    core pair (a mixed one pairs with nothing in the report), with the least foreign load."""
+    ok = [r for r in tried if not r["error"]]
+    return min(ok or tried, key=lambda r: (not r["clean"], r.get("topo") == "mixed",
+                                           (r["foreign_pct"] or 0) + (r["steal_pct"] or 0)))

@@ -219,7 +219,7 @@ def run_zeroloss(ctx, sw, cell):
         # no passing trial: 0, so the round shows (and its ratios say n/a); the search is
         # in one state of the core pair only if all its trials were
         result(ctx, cell, {"macs": BASE_MACS}, rate or 0.0, size, trials=trials,
-               topo=topo.same(t.get("topo") for t in trials))
+               topo=topo.search_state(trials, rate))
         if not cell.filter:
             ctx.progress(f"r{cell.round} {cell.label:<16} zeroloss {size}B q{cell.queues}: "
                          f"{(rate or 0) / 1e6:.3f} Mpps")
@@ -243,7 +243,7 @@ def run_latency(ctx, sw, cell):
                 result(ctx, Cell("zeroloss", cell.round, "kvswitch", queues=cell.queues,
                                  shape=cell.shape),
                        {"macs": BASE_MACS}, rate, size, trials=trials,
-                       topo=topo.same(t.get("topo") for t in trials))
+                       topo=topo.search_state(trials, rate))
             ref = rate
         if not ref:
             ctx.progress(f"latency {size}B q{cell.queues}: no kvswitch zero-loss rate, skipped")
