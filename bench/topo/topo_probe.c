@@ -33,8 +33,10 @@
  *
  * What it costs the window: --trips round trips per probe on both cores,
  * 256 x 0.36 us = 92 us every 200 ms at the far end, under 0.05% of either
- * core, and one pause of that length in the traffic.  Runs until SIGTERM or
- * SIGINT.  Plain C and pthreads: it must not touch the switch's hugepages.
+ * core, and one pause of that length in the traffic.  A trip not answered
+ * within 5 ms voids the probe, and so does a probe still running after half
+ * an interval (a peer that stalls trip after trip).  Runs until SIGTERM or
+ * SIGINT, or until the process that started it dies.  Plain C and pthreads: it must not touch the switch's hugepages.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -49,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #define TOPO_TIMEOUT_NS 5000000LL /* no answer within 5 ms of one trip: the probe is void */
@@ -60,6 +63,9 @@ static struct {
 } line __attribute__((aligned(64)));
 
 static int stopping; /* set by the signal handler, read by both threads */
+/* a probe whose peer stalls again and again ends after this, trips or not:
+ * both threads spin at SCHED_FIFO until it does */
+static int64_t probe_cap_ns;
 static int core_a = 0, core_b = 1;
 static long interval_ms = 200;
 static uint32_t trips = 256;
@@ -120,21 +126,25 @@ static void sleep_until_probe(uint64_t k)
 		;
 }
 
-/* Spin until the ball holds want; false after about TOPO_TIMEOUT_NS or on a
- * stop.  The clock is first read after 1024 spins, so a trip that is
- * answered at once reads no clock. */
-static bool wait_for(uint64_t want)
+/* Spin until the ball holds want; false after about TOPO_TIMEOUT_NS, once
+ * the probe that began at `start` has run probe_cap_ns, or on a stop.  The
+ * clock is first read after 1024 spins, so a trip that is answered at once
+ * reads no clock. */
+static bool wait_for(uint64_t want, int64_t start)
 {
 	unsigned int spins = 0;
 	int64_t deadline = 0;
 
 	while (__atomic_load_n(&line.ball, __ATOMIC_ACQUIRE) != want) {
+		int64_t now;
+
 		cpu_relax();
 		if (++spins % 1024 != 0)
 			continue;
+		now = ns_now();
 		if (deadline == 0)
-			deadline = ns_now() + TOPO_TIMEOUT_NS;
-		else if (ns_now() > deadline || is_stopping())
+			deadline = now + TOPO_TIMEOUT_NS;
+		else if (now > deadline || now - start > probe_cap_ns || is_stopping())
 			return false;
 	}
 	return true;
@@ -147,13 +157,15 @@ static void *responder(void *arg)
 
 	(void)arg;
 	for (k = 1; !is_stopping(); k++) {
+		int64_t start;
 		uint32_t s;
 
 		sleep_until_probe(k);
+		start = ns_now();
 		for (s = 0; s < trips; s++) {
 			uint64_t v = (k << 32) | (2u * s + 1);
 
-			if (!wait_for(v))
+			if (!wait_for(v, start))
 				break;
 			/* a compare-exchange: after a timeout the initiator may
 			 * have started the next probe, which this must not undo */
@@ -250,7 +262,7 @@ int main(int argc, char **argv)
 {
 	struct sigaction sa = {.sa_handler = on_signal};
 	struct sched_param sp = {.sched_priority = 1};
-	sigset_t stop_sigs, old_sigs;
+	sigset_t stop_sigs;
 	pthread_attr_t attr;
 	cpu_set_t set;
 	pthread_t peer;
@@ -259,13 +271,21 @@ int main(int argc, char **argv)
 
 	if (parse(argc, argv) < 0)
 		return 2;
+	probe_cap_ns = interval_ms * 1000000LL / 2 > TOPO_TIMEOUT_NS ? interval_ms * 1000000LL / 2
+								     : TOPO_TIMEOUT_NS;
+	/* a real-time spinner must not outlive the harness that started it */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	CPU_ZERO(&set);
 	CPU_SET(core_a, &set);
 	rc = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	if (rc == 0)
-		rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
 	if (rc != 0) {
-		fprintf(stderr, "kvs-bench-topo: core %d, SCHED_FIFO: %s\n", core_a, strerror(rc));
+		fprintf(stderr, "kvs-bench-topo: core %d: %s\n", core_a, strerror(rc));
+		return 2;
+	}
+	rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+	if (rc != 0) {
+		fprintf(stderr, "kvs-bench-topo: real-time scheduling (SCHED_FIFO) refused: %s\n",
+			strerror(rc));
 		return 2;
 	}
 	/* the signals go to this thread only: the responder starts with them
@@ -273,38 +293,40 @@ int main(int argc, char **argv)
 	sigemptyset(&stop_sigs);
 	sigaddset(&stop_sigs, SIGTERM);
 	sigaddset(&stop_sigs, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &stop_sigs, &old_sigs);
+	pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &epoch);
 	rc = thread_attr(&attr, core_b);
 	if (rc == 0)
 		rc = pthread_create(&peer, &attr, responder, NULL);
 	if (rc != 0) {
-		fprintf(stderr, "kvs-bench-topo: core %d, SCHED_FIFO: %s\n", core_b, strerror(rc));
+		fprintf(stderr, "kvs-bench-topo: core %d: %s%s\n", core_b, strerror(rc),
+			rc == EPERM ? " (real-time scheduling, SCHED_FIFO, refused)" : "");
 		return 2;
 	}
 	pthread_attr_destroy(&attr);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	pthread_sigmask(SIG_SETMASK, &old_sigs, NULL);
+	pthread_sigmask(SIG_UNBLOCK, &stop_sigs, NULL);
 	for (k = 1; !is_stopping(); k++) {
 		/* trips - 1 timed trips in blocks of `per` (the last block takes the rest) */
 		uint32_t per = (trips - 1) / TOPO_BLOCKS ? (trips - 1) / TOPO_BLOCKS : 1;
 		uint32_t nb = (trips - 1) / per < TOPO_BLOCKS ? (trips - 1) / per : TOPO_BLOCKS;
 		double block[TOPO_BLOCKS], at;
-		int64_t t0 = 0;
+		int64_t t0 = 0, start;
 		bool ok = true;
 		uint32_t s, b = 0;
 
 		sleep_until_probe(k);
 		if (is_stopping())
 			break;
-		at = (double)ns_now() / 1e9;
+		start = ns_now();
+		at = (double)start / 1e9;
 		for (s = 0; s < trips && ok; s++) {
 			uint64_t v = (k << 32) | (2u * s + 1);
 			uint32_t in_block = b + 1 < nb ? per : trips - 1 - b * per;
 
 			__atomic_store_n(&line.ball, v, __ATOMIC_RELEASE);
-			ok = wait_for(v + 1);
+			ok = wait_for(v + 1, start);
 			if (s == 0) {
 				t0 = ns_now(); /* the first trip waited for the peer's wake-up */
 			} else if (s - b * per == in_block) {

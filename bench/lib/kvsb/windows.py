@@ -178,7 +178,10 @@ def measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="",
                         rate=rate_total / 2 if rate_total else None, bidir=mode == "open",
                         window=win, shape=cell.shape, flows=flows, on_event=on_event)
             finally:
-                tl = probe.stop(cnt.get("window_from"), cnt.get("window_to")) if probe else {}
+                t_from = cnt.get("window_from")
+                # a generator that died inside its window: the probes up to now
+                t_to = cnt.get("window_to") or (time.monotonic() if t_from else None)
+                tl = probe.stop(t_from, t_to) if probe else {}
         res.topo = tl
         res.counters = cnt
         row, data = _row(ctx, cell, params, attempt, res)
@@ -197,7 +200,10 @@ def measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="",
                        is not None else "")
                     + (f" -> {row['bottleneck']}" if row["bottleneck"] else "")
                     + (f" [{row['topo']} {row['topo_ns']:.0f}ns]" if row.get("topo_ns")
-                       else f" [core pair not probed: {row['topo_error'] or 'no probe'}]"
+                       else f" [core pair unknown: {row['topo_error']}]" if row.get("topo_error")
+                       else f" [core pair unknown: all {row['topo_timeouts']} probes timed out]"
+                       if row.get("topo_timeouts")
+                       else " [core pair unknown: no probe inside the window]"
                        if ctx.topology != "off" else "")
                     + (" emc/smc/mf {emc}/{smc}/{megaflow}%".format(**row["ovs"]["pct"])
                        if row.get("ovs") and row["ovs"].get("pct") else "")

@@ -216,8 +216,8 @@ def search(ctx, sw, cell, size):
 def run_zeroloss(ctx, sw, cell):
     for size in cell.sizes:
         rate, trials = search(ctx, sw, cell, size)
-        # no passing trial: 0, so the round shows (and its ratios say n/a); the search is
-        # in one state of the core pair only if all its trials were
+        # no passing trial: 0, so the round shows (and its ratios say n/a); the search's
+        # core-pair state is that of the trials that set its result (topo.search_state)
         result(ctx, cell, {"macs": BASE_MACS}, rate or 0.0, size, trials=trials,
                topo=topo.search_state(trials, rate))
         if not cell.filter:
