@@ -36,7 +36,8 @@
  * core, and one pause of that length in the traffic.  A trip not answered
  * within 5 ms voids the probe, and so does a probe still running after half
  * an interval (a peer that stalls trip after trip).  Runs until SIGTERM or
- * SIGINT, or until the process that started it dies.  Plain C and pthreads: it must not touch the switch's hugepages.
+ * SIGINT, or until the process that started it dies.  Plain C and pthreads:
+ * it must not touch the switch's hugepages.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
