@@ -18,7 +18,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "lib"))
 
 from kvsb import procs as P  # noqa: E402
-from kvsb import report, testpmd, topo, windows  # noqa: E402
+from kvsb import report, testpmd, topo, windows, workloads  # noqa: E402
 from kvsb.switches import parse_ovs_pmd_stats  # noqa: E402
 
 TOPO_BIN = Path(os.environ.get("KVS_BUILD_DIR", Path(__file__).resolve().parents[2] / "build")) \
@@ -175,19 +175,48 @@ def test_topo_labels():
     assert topo.same([None, "?"]) == "?"
 
 
-def test_zero_loss_search_takes_the_state_of_the_trials_that_set_it():
-    def t(rate, ok, state):
-        return {"offered_pps": rate, "pass": ok, "topo": state}
-    # 8 fails (far), 4 passes (near), 6 fails (near), 5 passes (near): 5 is set by 5 and 6
-    trials = [t(8, False, "far"), t(4, True, "near"), t(6, False, "near"), t(5, True, "near")]
-    assert topo.search_state(trials, 5) == "near"
-    trials[2]["topo"] = "far"
-    assert topo.search_state(trials, 5) == "mixed"
-    # nothing passed: the lowest failing trial
-    trials = [t(8, False, "near"), t(4, False, "far"), t(2, False, "far")]
-    assert topo.search_state(trials, None) == "far"
-    # passed at the upper bound, no fail above it
-    assert topo.search_state([t(8, True, "near")], 8) == "near"
+def test_zero_loss_search_runs_one_bisection_per_core_pair_state(monkeypatch):
+    """The machine passes up to 10 Mpps near and 4 Mpps far; the state changes under the
+    search (and one trial straddles a change).  Each state's search still converges on its
+    own limit, from the trials that ran in it; the straddling trial counts for neither."""
+    limit = {"near": 10e6, "far": 4e6, "mixed": 7e6}
+    states = iter(["near", "near", "far", "far", "mixed", "far", "near", "near", "far", "far",
+                   "near", "near", "far", "far", "far", "near", "near", "near"] + ["near"] * 9)
+    seen = []
+
+    def fake_measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="",
+                     flows=None):
+        st = next(states)
+        seen.append((rate_total, st))
+        ok = rate_total <= limit[st]
+        return {"error": "", "lost": 0 if ok else 1000, "tx_fail": 0,
+                "tx_pps": rate_total, "clean": st != "mixed", "topo": st}
+    monkeypatch.setattr(workloads, "measure", fake_measure)
+    monkeypatch.setattr(workloads, "closed_max", lambda *a: 16e6)
+    ctx = types.SimpleNamespace(trial=5.0, loss_tolerance=0.0, refused_tolerance=1.0,
+                                search_steps=5, topology="same")
+    cell = types.SimpleNamespace(label="kvswitch", queues=1, shape="udp")
+    searches, trials = workloads.search(ctx, None, cell, 64)
+    top, width = 16e6 * 1.05, 16e6 * 1.05 / 32
+    assert sorted(searches) == ["far", "near"], searches
+    near, far = searches["near"], searches["far"]
+    assert near.done() and far.done(), (seen, near.__dict__, far.__dict__)
+    assert 10e6 - width < near.best <= 10e6, (near.best, seen)
+    assert 4e6 - width < far.best <= 4e6, (far.best, seen)
+    assert all(t["topo"] == "near" for t in near.trials)
+    assert all(t["topo"] == "far" for t in far.trials)
+    assert len(trials) == len(near.trials) + len(far.trials) + 1  # the mixed one
+    assert len(trials) <= 3 * (ctx.search_steps + 1)
+    assert seen[0][0] == top  # the upper bound first, as before
+
+    # not probed: one search, as before the probe
+    states = iter([None] * 30)
+    limit[None] = 6e6
+    seen.clear()
+    searches, trials = workloads.search(types.SimpleNamespace(**dict(vars(ctx), topology="off")),
+                                        None, cell, 64)
+    assert list(searches) == ["?"] and 6e6 - width < searches["?"].best <= 6e6
+    assert len(trials) == ctx.search_steps + 1, seen
 
 
 def test_window_whose_core_pair_changed_is_repeated_and_kept_last():

@@ -154,20 +154,25 @@ def normalise(results):
 
 
 def rate_table(results, workload, lines):
+    """A row per shape, guest, size, queues (and core-pair state, for zero-loss searches, which
+    run one per state: their point)."""
     sws = switches_in(results, workload)
     if not sws:
         return
     peers = [s for s in ("ovs", "testpmd") if s in sws and "kvswitch" in sws]
-    lines.append("| shape | guest | frame | queue pairs | "
+    by_state = any(r.get("point") for r in results if r["workload"] == workload)
+    lines.append("| shape | guest | frame | queue pairs | " + ("core pair | " if by_state else "")
                  + " | ".join(f"{TITLES[s]} Mpps" for s in sws)
                  + "".join(f" | kvswitch / {TITLES[p]}" for p in peers) + " |")
-    lines.append("|---" * (4 + len(sws) + len(peers)) + "|")
-    for shape, guest, size, q in keys_of(results, workload, "shape", "guest", "size", "queues"):
-        k = dict(workload=workload, shape=shape, guest=guest, size=size, queues=q)
+    lines.append("|---" * (4 + by_state + len(sws) + len(peers)) + "|")
+    for shape, guest, size, q, pt in keys_of(results, workload, "shape", "guest", "size",
+                                             "queues", "point"):
+        k = dict(workload=workload, shape=shape, guest=guest, size=size, queues=q, point=pt)
         cells = [fmt_stat(stats(by_round(results, switch=s, **k).values())) for s in sws]
         rats = [fmt_ratio(ratio(results, dict(switch="kvswitch", **k), dict(switch=p, **k))[1])
                 for p in peers]
         lines.append(f"| {shape} | {GUEST_TITLES.get(guest, guest)} | {size} B | {q} | "
+                     + (f"{pt or '?'} | " if by_state else "")
                      + " | ".join(cells) + "".join(f" | {x}" for x in rats) + " |")
     lines.append("")
 
@@ -299,9 +304,20 @@ def targets(ctx):
             add(name, bound, 1.2,
                 f" (rounds where kvswitch's core is the bottleneck: {sw_bound}; all rounds "
                 f"{fmt_ratio(st)})")
-        add(f"{sh}: 64 B zero-loss: kvswitch ≥ 1.5× OVS-DPDK",
-            ratio(R, dict(workload="zeroloss", switch="kvswitch", **base),
-                  dict(workload="zeroloss", switch="ovs", **base))[1], 1.5, "")
+        # one search per core-pair state: judged near (the state where the switches, not
+        # the cache line transfers, set the rate), far reported beside it
+        zl = {pt: ratio(R, dict(workload="zeroloss", switch="kvswitch", point=pt, **base),
+                        dict(workload="zeroloss", switch="ovs", point=pt, **base))[1]
+              for pt in ("near", "far", None)}
+        name = f"{sh}: 64 B zero-loss: kvswitch ≥ 1.5× OVS-DPDK"
+        if not any(zl.values()):
+            add(name, None, 1.5, "")
+        else:
+            main = next(pt for pt in ("near", "far", None) if zl[pt])
+            add(name, zl[main], 1.5,
+                ("" if main is None else f" ({main})")
+                + "".join(f"; {pt}: {fmt_ratio(zl[pt])}" for pt in ("near", "far")
+                          if pt != main and zl[pt]))
         add_max(f"{sh}: p99 at 50% of the zero-loss rate: kvswitch ≤ testpmd's (64 B)",
                 ratio(R, dict(workload="latency", switch="kvswitch", point=50, **base),
                       dict(workload="latency", switch="testpmd", point=50, **base))[1], 1.0, "")

@@ -117,13 +117,3 @@ def same(labels):
         return "?"
     return known.pop() if len(known) == 1 else "mixed"
 
-
-def search_state(trials, best):
-    """The state of a zero-loss search that found `best` (None: no trial passed): that of the
-    trials that set the result, the passing one at `best` and the failing one just above it
-    (the lowest failing one when none passed).  The other trials only steered the search."""
-    fails = [t for t in trials if not t["pass"] and (best is None or t["offered_pps"] > best)]
-    set_it = [t for t in trials if t["pass"] and t["offered_pps"] == best]
-    if fails:
-        set_it.append(min(fails, key=lambda t: t["offered_pps"]))
-    return same(t.get("topo") for t in set_it)

@@ -8,7 +8,8 @@ round, A B C A B C ..., so each round compares the switches a few seconds or
 minutes apart and gives its own ratios.
 
   closed    closed loop, inflight frames per direction, Mpps forwarded (both directions)
-  zeroloss  RFC 2544 binary search on the offered rate (open loop, both directions) for
+  zeroloss  RFC 2544 binary search on the offered rate (open loop, both directions), one per
+            state of the core pair (near, far: topo.py), for
             zero loss; upper bound from the closed-loop result
   latency   open loop at 10/50/90% of kvswitch's zero-loss rate, every switch
   macs      closed loop 64B 1 queue pair with N distinct MACs per side
@@ -36,7 +37,6 @@ import time
 
 from . import guests
 from . import procs as P
-from . import topo
 from .switches import SWITCHES, FilterUnavailable, extra_names
 from .windows import measure
 
@@ -173,64 +173,113 @@ def closed_max(ctx, label, size, queues, shape):
     return max(vals) if vals else None
 
 
+class Bisect:
+    """One core-pair state's zero-loss search: passes so far up to lo (best), failures from hi,
+    done when the upper bound passed or the interval is down to top / 2**steps."""
+
+    def __init__(self, top, steps):
+        self.top, self.lo, self.hi, self.best = top, 0.0, top, None
+        self.width = top / 2 ** steps
+        self.top_known = False  # the upper bound passed, or something below it failed
+        self.trials = []
+
+    def next_rate(self):
+        return self.top if not self.top_known else (self.lo + self.hi) / 2
+
+    def feed(self, trial):
+        rate, ok = trial["offered_pps"], trial["pass"]
+        self.trials.append(trial)
+        if ok:
+            if self.best is None or rate > self.best:
+                self.lo = self.best = rate
+            self.top_known = self.top_known or rate >= self.top
+        else:
+            self.hi = min(self.hi, rate)
+            self.top_known = True  # a failure below the bound: the bound fails too
+
+    def done(self):
+        return (self.best is not None and self.best >= self.top) or (
+            self.top_known and self.hi - self.lo <= self.width * 1.0001)
+
+
 def search(ctx, sw, cell, size):
-    """Zero-loss rate (frames/s over both directions), RFC 2544 style: try the upper bound,
-    then halve the interval ctx.search_steps times; a trial passes when the frames lost after the
-    switch took them are within ctx.loss_tolerance percent of those offered, and the frames it
-    refused (the guest's tx ring full: generator tx failures) within ctx.refused_tolerance."""
+    """Zero-loss rate (frames/s over both directions), RFC 2544 style, one search per state of
+    the core pair (topo.py): try the upper bound, then halve the interval ctx.search_steps
+    times.  Each trial is run at the next rate of the search of the state the last trial ran
+    in, and goes to the search of the state it ran in (a pass raises that search's floor, a
+    failure lowers its ceiling), so a state change in the middle of a search costs a trial at
+    most, never the search; a trial whose state changed counts for none.  Ends when every state
+    seen has its rate, or after 3x the trials of one search.  A trial passes when the frames
+    lost after the switch took them are within ctx.loss_tolerance percent of those offered,
+    and the frames it refused (the guest's tx ring full: generator tx failures) within
+    ctx.refused_tolerance.  Returns ({state: Bisect}, every trial); the state is '?' for all
+    when the core pair is not probed."""
     hi = closed_max(ctx, cell.label, size, cell.queues, cell.shape)
     if not hi:
         row = measure(ctx, sw, cell, size, BASE_MACS, point="upper bound")
         hi = row["rx_pps"]
     if not hi:
-        return None, []
+        return {}, []
     hi *= 1.05
-    lo, best, trials = 0.0, None, []
+    searches, trials, last = {}, [], None
 
-    def trial(rate, k):
+    def state_of(t):
+        return None if t == "mixed" else (t or "?")
+
+    while len(trials) < 3 * (ctx.search_steps + 1):
+        live = [k for k, b in searches.items() if not b.done()]
+        if searches and not live:
+            break
+        b = searches.get(last) if last in live else (searches[live[0]] if live else None)
+        rate = b.next_rate() if b else hi
         row = measure(ctx, sw, cell, size, BASE_MACS, mode="open", rate_total=rate,
-                      point=f"trial {k}")
+                      point=f"trial {len(trials)}")
         offered = rate * ctx.trial
         lost, refused = row["lost"] or 0, row["tx_fail"] or 0
         ok = (not row["error"] and row["lost"] is not None
               and lost <= ctx.loss_tolerance / 100.0 * offered
               and refused <= ctx.refused_tolerance / 100.0 * offered
               and (row["tx_pps"] or 0) >= 0.98 * rate * (1 - ctx.refused_tolerance / 100.0))
-        trials.append({"offered_pps": rate, "pass": ok, "lost": row["lost"],
-                       "tx_pps": row["tx_pps"], "clean": row["clean"], "topo": row.get("topo")})
-        return ok, row
-
-    ok, row = trial(hi, 0)
-    if ok:
-        return hi, trials
-    for k in range(1, ctx.search_steps + 1):
-        mid = (lo + hi) / 2
-        ok, row = trial(mid, k)
-        if ok:
-            lo, best = mid, mid
-        else:
-            hi = mid
-    return best, trials
+        t = {"offered_pps": rate, "pass": ok, "lost": row["lost"], "tx_pps": row["tx_pps"],
+             "clean": row["clean"], "topo": row.get("topo")}
+        trials.append(t)
+        st = state_of(row.get("topo"))
+        if st is None:
+            continue  # the state changed during the trial: it says nothing about either
+        searches.setdefault(st, Bisect(hi, ctx.search_steps)).feed(t)
+        last = st
+    return searches, trials
 
 
 def run_zeroloss(ctx, sw, cell):
     for size in cell.sizes:
-        rate, trials = search(ctx, sw, cell, size)
-        # no passing trial: 0, so the round shows (and its ratios say n/a); the search's
-        # core-pair state is that of the trials that set its result (topo.search_state)
-        result(ctx, cell, {"macs": BASE_MACS}, rate or 0.0, size, trials=trials,
-               topo=topo.search_state(trials, rate))
+        searches, trials = search(ctx, sw, cell, size)
+        # one result per state of the core pair (point near/far, or None when not probed);
+        # no passing trial: 0, so the round shows (and its ratios say n/a)
+        for st, b in sorted(searches.items()):
+            result(ctx, cell, {"macs": BASE_MACS}, b.best or 0.0, size, trials=b.trials,
+                   point=None if st == "?" else st, topo=st)
+        if not searches:
+            result(ctx, cell, {"macs": BASE_MACS}, 0.0, size, trials=trials)
         if not cell.filter:
             ctx.progress(f"r{cell.round} {cell.label:<16} zeroloss {size}B q{cell.queues}: "
-                         f"{(rate or 0) / 1e6:.3f} Mpps")
+                         + ", ".join(f"{(b.best or 0) / 1e6:.3f} Mpps"
+                                     + ("" if st == "?" else f" {st}") +
+                                     ("" if b.done() else " (unfinished)")
+                                     for st, b in sorted(searches.items()))
+                         + f" in {len(trials)} trials")
 
 
 def zl_reference(ctx, size, queues, shape):
-    """kvswitch's zero-loss rate (median over rounds) for latency's operating points."""
-    vals = [r["value"] for r in ctx.results if r["workload"] == "zeroloss"
-            and r["switch"] == "kvswitch" and r["size"] == size and r["queues"] == queues
-            and r["value"] and r.get("shape") == shape]
-    return statistics.median(vals) if vals else None
+    """kvswitch's zero-loss rate (median over rounds) for latency's operating points: with the
+    core pair near if it ever was, else far, else unprobed."""
+    for pt in ("near", "far", None):
+        vals = [r["value"] for r in ctx.results if r["workload"] == "zeroloss"
+                and r["switch"] == "kvswitch" and r["size"] == size and r["queues"] == queues
+                and r["value"] and r.get("shape") == shape and r.get("point") == pt]
+        if vals:
+            return statistics.median(vals)
+    return None
 
 
 def run_latency(ctx, sw, cell):
@@ -238,13 +287,14 @@ def run_latency(ctx, sw, cell):
         ref = zl_reference(ctx, size, cell.queues, cell.shape)
         if ref is None and cell.switch == "kvswitch":
             ctx.progress(f"latency {size}B q{cell.queues}: no zero-loss rate yet, searching")
-            rate, trials = search(ctx, sw, cell, size)
-            if rate:
-                result(ctx, Cell("zeroloss", cell.round, "kvswitch", queues=cell.queues,
-                                 shape=cell.shape),
-                       {"macs": BASE_MACS}, rate, size, trials=trials,
-                       topo=topo.search_state(trials, rate))
-            ref = rate
+            searches, _ = search(ctx, sw, cell, size)
+            for st, b in sorted(searches.items()):
+                if b.best:
+                    result(ctx, Cell("zeroloss", cell.round, "kvswitch", queues=cell.queues,
+                                     shape=cell.shape),
+                           {"macs": BASE_MACS}, b.best, size, trials=b.trials,
+                           point=None if st == "?" else st, topo=st)
+            ref = zl_reference(ctx, size, cell.queues, cell.shape)
         if not ref:
             ctx.progress(f"latency {size}B q{cell.queues}: no kvswitch zero-loss rate, skipped")
             continue
