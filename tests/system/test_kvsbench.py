@@ -218,6 +218,22 @@ def test_zero_loss_search_runs_one_bisection_per_core_pair_state(monkeypatch):
     assert list(searches) == ["?"] and 6e6 - width < searches["?"].best <= 6e6
     assert len(trials) == ctx.search_steps + 1, seen
 
+    # an upper bound from a closed loop that ran far: a pass there raises it (by half, twice)
+    states = iter([None] * 30)
+    limit[None] = 20e6
+    seen.clear()
+    searches, trials = workloads.search(types.SimpleNamespace(**dict(vars(ctx), topology="off")),
+                                        None, cell, 64)
+    b = searches["?"]
+    assert [r for r, _ in seen[:2]] == [top, top * 1.5], seen  # 25.2 Mpps fails: one raise
+    assert b.raised == 1 and 20e6 - top * 1.5 / 32 < b.best <= 20e6, (b.best, seen)
+    limit[None] = 1e9  # passes everywhere: the bound after its raises
+    states = iter([None] * 30)
+    seen.clear()
+    searches, _ = workloads.search(types.SimpleNamespace(**dict(vars(ctx), topology="off")),
+                                   None, cell, 64)
+    assert searches["?"].best == top * 2.25 and len(seen) == 3, seen
+
 
 def test_window_whose_core_pair_changed_is_repeated_and_kept_last():
     ctx = types.SimpleNamespace(threshold=5.0, topology="same")

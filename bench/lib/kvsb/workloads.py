@@ -175,11 +175,15 @@ def closed_max(ctx, label, size, queues, shape):
 
 class Bisect:
     """One core-pair state's zero-loss search: passes so far up to lo (best), failures from hi,
-    done when the upper bound passed or the interval is down to top / 2**steps."""
+    done when the upper bound passed or the interval is down to top / 2**steps.  The upper
+    bound comes from the closed loop, which may have run in the other state (far: about half
+    the rate): a pass at it raises it by half, twice at most."""
+
+    RAISES = 2
 
     def __init__(self, top, steps):
         self.top, self.lo, self.hi, self.best = top, 0.0, top, None
-        self.width = top / 2 ** steps
+        self.steps, self.width, self.raised = steps, top / 2 ** steps, 0
         self.top_known = False  # the upper bound passed, or something below it failed
         self.trials = []
 
@@ -192,6 +196,11 @@ class Bisect:
         if ok:
             if self.best is None or rate > self.best:
                 self.lo = self.best = rate
+            if rate >= self.top and self.raised < self.RAISES and self.hi >= self.top:
+                self.raised += 1
+                self.top = self.hi = self.top * 1.5
+                self.width = self.top / 2 ** self.steps
+                return
             self.top_known = self.top_known or rate >= self.top
         else:
             self.hi = min(self.hi, rate)
@@ -209,7 +218,7 @@ def search(ctx, sw, cell, size):
     in, and goes to the search of the state it ran in (a pass raises that search's floor, a
     failure lowers its ceiling), so a state change in the middle of a search costs a trial at
     most, never the search; a trial whose state changed counts for none.  Ends when every state
-    seen has its rate, or after 3x the trials of one search.  A trial passes when the frames
+    seen has its rate, or after 3x the trials of one search (plus the raises of Bisect).  A trial passes when the frames
     lost after the switch took them are within ctx.loss_tolerance percent of those offered,
     and the frames it refused (the guest's tx ring full: generator tx failures) within
     ctx.refused_tolerance.  Returns ({state: Bisect}, every trial); the state is '?' for all
@@ -226,7 +235,7 @@ def search(ctx, sw, cell, size):
     def state_of(t):
         return None if t == "mixed" else (t or "?")
 
-    while len(trials) < 3 * (ctx.search_steps + 1):
+    while len(trials) < 3 * (ctx.search_steps + 1) + Bisect.RAISES:
         live = [k for k, b in searches.items() if not b.done()]
         if searches and not live:
             break
