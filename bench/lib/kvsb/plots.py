@@ -133,13 +133,13 @@ def make_all(ctx):
         if not R:
             continue
         t = f" ({shape})"
+        # one zero-loss search per core-pair state: the near one where there is one
+        near = any(r.get("point") == "near" for r in R if r["workload"] == "zeroloss")
+        zl = [r for r in R if r["workload"] == "zeroloss"
+              and r.get("point") in (None, "near" if near else "far")]
         out += [
             _bars(plt, R, "closed", "Closed loop" + t, d / f"closed_mpps_{shape}.png"),
-            # one search per core-pair state: the near one where there is one
-            _bars(plt, [r for r in R if r["workload"] != "zeroloss" or r.get("point") in (
-                None, "near" if any(x.get("point") == "near" for x in R) else "far")],
-                  "zeroloss", "Zero-loss rate" + t + (
-                      ", core pair near" if any(x.get("point") == "near" for x in R) else ""),
+            _bars(plt, zl, "zeroloss", "Zero-loss rate" + t + (", core pair near" if near else ""),
                   d / f"zeroloss_mpps_{shape}.png"),
             _latency_cdf(plt, R, d / f"latency_cdf_{shape}.png"),
             _curve(plt, R, "macs", "distinct MACs per side", f"MAC scale (64 B, 1 qp){t}",

@@ -29,19 +29,15 @@ def stats(vals):
     return {"median": statistics.median(vals), "min": min(vals), "max": max(vals), "n": len(vals)}
 
 
-def by_round(results, **match):
-    """{round: value} of the results matching every key=value."""
-    out = {}
-    for r in results:
-        if all(r.get(k) == v for k, v in match.items()) and r["value"] is not None:
-            out[r["round"]] = r["value"]
-    return out
-
-
 def rows_by_round(results, **match):
     """{round: result} of the results matching every key=value, with a value."""
     return {r["round"]: r for r in results
             if all(r.get(k) == v for k, v in match.items()) and r["value"] is not None}
+
+
+def by_round(results, **match):
+    """{round: value} of the results matching every key=value."""
+    return {k: r["value"] for k, r in rows_by_round(results, **match).items()}
 
 
 def same_state(x, y):
@@ -265,11 +261,8 @@ def targets(ctx):
 
     def cpf_ratio(shape, peer):
         k = dict(workload="closed", shape=shape, guest="gen", size=64, queues=1)
-        a = {r["round"]: r for r in R if r.get("sw_cpf") and r["switch"] == "kvswitch"
-             and all(r.get(x) == v for x, v in k.items())}
-        b = {r["round"]: r for r in R if r.get("sw_cpf") and r["switch"] == peer
-             and all(r.get(x) == v for x, v in k.items())}
-        return paired(a, b, lambda r: r["sw_cpf"])[1]
+        return paired(rows_by_round(R, switch="kvswitch", **k), rows_by_round(R, switch=peer, **k),
+                      lambda r: r.get("sw_cpf"))[1]
 
     shapes = [sh for sh in ("udp", "raw") if any(r["shape"] == sh for r in R)] or ["udp"]
     for sh in shapes:
@@ -292,15 +285,10 @@ def targets(ctx):
             out.append((name, f"all rounds {fmt_ratio(st)}; kvswitch's core the bottleneck in "
                         "no round: not judged", None))
         else:
-            bound = stats([rs[n] for n in sw_bound if n in rs])
             kv = rows_by_round(R, workload="closed", switch="kvswitch", guest="gen", **base)
-            ov = rows_by_round(R, workload="closed", switch="ovs", guest="gen", **base)
-            apart = sum(1 for n in sw_bound if n in kv and n in ov and ov[n]["value"]
-                        and not same_state(kv[n], ov[n]))
-            if bound is None:
-                bound = {"n": 0, "apart": apart} if apart else None
-            else:
-                bound["apart"] = apart
+            bound = paired({n: kv[n] for n in sw_bound if n in kv},
+                           rows_by_round(R, workload="closed", switch="ovs", guest="gen",
+                                         **base))[1]
             add(name, bound, 1.2,
                 f" (rounds where kvswitch's core is the bottleneck: {sw_bound}; all rounds "
                 f"{fmt_ratio(st)})")
@@ -430,7 +418,7 @@ def summary(ctx, plots):
           + (" Core pair in the kept windows: {near} near, {far} far, {mixed} changed state, "
              "{unknown} unknown; {changed} windows (kept or not) saw it change.".format(
                  unknown=n["topo"]["?"], changed=n["topo_changed"], **n["topo"])
-             if any(r.get("topo") for r in ctx.rows) else ""), ""]
+             if probed else ""), ""]
     L += ["## Targets", "", "| target | measured | met |", "|---|---|---|"]
     for name, meas, met in targets(ctx):
         L.append(f"| {name} | {meas} | {'n/a' if met is None else 'met' if met else 'NOT met'} |")

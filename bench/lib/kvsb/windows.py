@@ -117,13 +117,12 @@ def counters_hooks(ctx, sw):
     def on_event(name):
         try:
             if name == "window_start":
-                cnt["t0"] = time.monotonic()
-                cnt["window_from"] = cnt["t0"]
+                cnt["t0"] = time.monotonic()  # also where the core pair's label starts
                 sw.counters_clear()
                 sw.drops_start()
             elif name == "window_end":
-                cnt["window_to"] = time.monotonic()
-                cnt.update(sw.counters_read(time.monotonic() - cnt.get("t0", time.monotonic())))
+                cnt["t1"] = time.monotonic()
+                cnt.update(sw.counters_read(cnt["t1"] - cnt.get("t0", cnt["t1"])))
                 if "sw_drops" not in cnt:
                     cnt["sw_drops"] = sw.drops_since_start()
                 if sw.name == "ovs":
@@ -178,9 +177,9 @@ def measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="",
                         rate=rate_total / 2 if rate_total else None, bidir=mode == "open",
                         window=win, shape=cell.shape, flows=flows, on_event=on_event)
             finally:
-                t_from = cnt.get("window_from")
+                t_from = cnt.get("t0")
                 # a generator that died inside its window: the probes up to now
-                t_to = cnt.get("window_to") or (time.monotonic() if t_from else None)
+                t_to = cnt.get("t1") or (time.monotonic() if t_from else None)
                 tl = probe.stop(t_from, t_to) if probe else {}
         res.topo = tl
         res.counters = cnt
