@@ -292,6 +292,7 @@ static int publish_conf(struct sw_port *p)
 	c.max_len = p->cfg.mtu + RTE_ETHER_HDR_LEN;
 	c.bridge = bridge_ptr(p->bridge);
 	c.tx_retries_max = p->cfg.tx_retries_max;
+	c.tx_hold_ms = p->cfg.tx_hold_ms;
 	c.mirror_out = p->mirror_out;
 	if (p->dp->kind == DP_PORT_VHOST)
 		vhost_port_set_offloads(p->dp, vhost_offloads(&p->cfg));

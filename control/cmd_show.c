@@ -606,8 +606,8 @@ json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen)
 		buf_printf(&b, "port %s (%s, ofport %u):\n", sp->name, type_name(sp->cfg.type),
 			   sw_ofport(sp->dp));
 		buf_printf(&b, "  rx: packets=%lu bytes=%lu\n", t.rx_packets, t.rx_bytes);
-		buf_printf(&b, "  tx: packets=%lu bytes=%lu retries=%lu\n", t.tx_packets,
-			   t.tx_bytes, t.tx_retries);
+		buf_printf(&b, "  tx: packets=%lu bytes=%lu retries=%lu held=%lu\n", t.tx_packets,
+			   t.tx_bytes, t.tx_retries, t.tx_held);
 		drops_text(&b, "rx", t.rx_drops);
 		drops_text(&b, "tx", t.tx_drops);
 		for (q = 0; q < DP_MAX_QUEUES; q++) {
@@ -628,6 +628,7 @@ json_t *show_port_stats(json_t *params, int *code, char *err, size_t errlen)
 			      (json_int_t)t.tx_bytes, "rx_drops", drops_json(t.rx_drops),
 			      "tx_drops", drops_json(t.tx_drops), "rxqs", qs);
 		json_object_set_new(o, "tx_retries", json_integer((json_int_t)t.tx_retries));
+		json_object_set_new(o, "tx_held", json_integer((json_int_t)t.tx_held));
 		if (sp->dp->kind == DP_PORT_ETHDEV) {
 			ethdev_stats_view(sp->dp, o, &b);
 			xdp_stats_view(sp, o, &b);

@@ -299,6 +299,7 @@ struct db_port_cfg {
 	uint16_t n_rxq_desc;        /* options:n_rxq_desc, default 2048, power of 2, 32..4096 */
 	uint16_t n_txq_desc;        /* options:n_txq_desc, same */
 	uint16_t tx_retries_max;    /* options:tx-retries-max (vhost), default 8, 0..32 */
+	uint16_t tx_hold_ms;        /* options:tx-hold-ms (vhost), default 100, 0..10000 */
 	uint8_t offload_off;        /* DB_OFFLOAD_* turned off: options:csum, tso, ecn =false */
 	uint16_t tag;               /* 0 = trunk port */
 	uint16_t native_vlan;       /* a trunk's native VLAN (vlan_mode native-*), 0 = none */

@@ -79,6 +79,7 @@ void db_port_cfg(const struct db_port *p, struct db_port_cfg *out)
 	out->n_rxq_desc = (uint16_t)get_uint(&p->options, "n_rxq_desc", 2048);
 	out->n_txq_desc = (uint16_t)get_uint(&p->options, "n_txq_desc", 2048);
 	out->tx_retries_max = (uint16_t)get_uint(&p->options, "tx-retries-max", 8);
+	out->tx_hold_ms = (uint16_t)get_uint(&p->options, "tx-hold-ms", 100);
 	v = smap_get(&p->options, "gro");
 	out->gro = v != NULL && strcmp(v, "true") == 0;
 	/* each needs the one before it: csum=false turns tso and ecn off too */

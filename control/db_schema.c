@@ -93,6 +93,7 @@ static const struct key_def port_options[] = {
 	{"ecn", K_BOOL, .types = T_SERVER | T_CLIENT},
 	{"tso", K_BOOL, .types = T_SERVER | T_CLIENT},
 	{"tx-retries-max", K_UINT, 0, 32, .types = T_SERVER | T_CLIENT},
+	{"tx-hold-ms", K_UINT, 0, 10000, .types = T_SERVER | T_CLIENT},
 	{"vhost-server-path", K_ABSPATH, 0, SUN_PATH_MAX, .types = T_CLIENT, .required = true},
 	{NULL},
 };

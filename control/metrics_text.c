@@ -73,6 +73,10 @@ static void ports(FILE *f)
 	port_family(f, tot, "kvswitch_port_tx_retries_total",
 		    "Retries of sends the guest ring or device queue did not take at once.",
 		    offsetof(struct dp_port_totals, tx_retries));
+	port_family(f, tot, "kvswitch_port_tx_held_total",
+		    "Frames a full guest ring refused that went into the port's hold (some may "
+		    "expire later).",
+		    offsetof(struct dp_port_totals, tx_held));
 	family(f, "kvswitch_port_dropped_total", "counter",
 	       "Frames dropped, by direction and named reason (kvsctl drop-reasons).");
 	for (i = 0; i < sw.n_ports; i++) {

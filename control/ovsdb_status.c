@@ -76,6 +76,7 @@ static json_t *statistics(const struct sw_port *sp)
 	json_object_set_new(o, "rx_dropped", json_integer((json_int_t)rx_dropped));
 	json_object_set_new(o, "tx_dropped", json_integer((json_int_t)tx_dropped));
 	json_object_set_new(o, "tx_retries", json_integer((json_int_t)t.tx_retries));
+	json_object_set_new(o, "tx_held", json_integer((json_int_t)t.tx_held));
 	if (sp->dp->kind == DP_PORT_ETHDEV) {
 		struct ethdev_port_info ei;
 

@@ -107,6 +107,7 @@ static int port_stats(const char *cmd, const char *params, struct rte_tel_data *
 		rte_tel_data_add_dict_u64(d, "tx_packets", c->tx_packets);
 		rte_tel_data_add_dict_u64(d, "tx_bytes", c->tx_bytes);
 		rte_tel_data_add_dict_u64(d, "tx_retries", c->tx_retries);
+		rte_tel_data_add_dict_u64(d, "tx_held", c->tx_held);
 		for (int r = 0; r < DP_DROP_MAX; r++) {
 			snprintf(key, sizeof(key), "rx_drop_%s", dp_drop_name(r));
 			rte_tel_data_add_dict_u64(d, key, c->rx_drops[r]);

@@ -33,7 +33,10 @@
 	X(POLICED_INGRESS, "policed_ingress", "over the port's ingress_policing_rate")             \
 	X(POLICED_EGRESS, "policed_egress", "over the port's QoS egress policer")                  \
 	X(MIRROR_RX, "mirror_rx", "received on a mirror's output port, which only sends")          \
-	X(MIRROR_FULL, "mirror_full", "mirror output port full: the copy is lost, not the frame")
+	X(MIRROR_FULL, "mirror_full", "mirror output port full: the copy is lost, not the frame")  \
+	X(TX_NO_FIT, "tx_no_fit", "frame larger than the rx buffers the guest posted")             \
+	X(TX_HELD_STALE, "tx_held_stale",                                                          \
+	  "held for a full ring across a config change or reconnect")
 
 enum dp_drop {
 #define X(e, n, d) DP_DROP_##e,

@@ -26,6 +26,11 @@ static int node_index(int numa)
 	return (numa < 0 || numa >= RTE_MAX_NUMA_NODES) ? 0 : numa;
 }
 
+uint32_t dp_pool_size(void)
+{
+	return pool_n_mbufs;
+}
+
 struct rte_mempool *dp_pool_lookup(int numa)
 {
 	return __atomic_load_n(&pools[node_index(numa)], __ATOMIC_ACQUIRE);

@@ -19,6 +19,8 @@ void dp_pool_configure(uint32_t n_mbufs);
 /* Control thread: the pool of `numa` (SOCKET_ID_ANY: node 0), created if
  * needed. NULL + errno. */
 struct rte_mempool *dp_pool_get(int numa);
+/* Any thread: mbufs per pool (n-mbufs). */
+uint32_t dp_pool_size(void);
 /* Any thread: the pool if it exists, else NULL. */
 struct rte_mempool *dp_pool_lookup(int numa);
 

@@ -18,6 +18,7 @@
 
 #include "dataplane/filter.h"
 #include "dataplane/port.h"
+#include "dataplane/txhold.h"
 
 static struct dp_port *ports[DP_MAX_PORTS];     /* RCU: read by PMDs */
 static struct dp_port *allocated[DP_MAX_PORTS]; /* control thread: id owner */
@@ -125,6 +126,7 @@ void dp_port_free(struct dp_port *p)
 	if (p == NULL)
 		return;
 	allocated[p->id] = NULL;
+	dp_txhold_free_port(p);
 	filter_destroy(p->filter[FILTER_DIR_INGRESS]);
 	filter_destroy(p->filter[FILTER_DIR_EGRESS]);
 	rte_free(p->capture); /* its captures belong to their sessions */
@@ -167,6 +169,14 @@ int dp_port_set_conf(struct dp_port *p, const struct dp_port_conf *c)
 	n->untagged_tci = n->vlan.tag ? n->vlan.tag : n->vlan.native;
 	n->untagged_ok = n->untagged_tci != 0 || vlan_bit(n->vlan.trunks, 0);
 	old = __atomic_exchange_n(&p->conf, n, __ATOMIC_ACQ_REL);
+	/* after the new conf: frames held under an old one that decided
+	 * differently who gets what are not sent (a transaction republishes
+	 * every port's conf, most of them unchanged) */
+	if (old != NULL && (old->bridge != n->bridge || old->mirror_out != n->mirror_out ||
+			    old->vlan.tag != n->vlan.tag || old->vlan.native != n->vlan.native ||
+			    old->vlan.native_untagged != n->vlan.native_untagged ||
+			    memcmp(old->vlan.trunks, n->vlan.trunks, sizeof(n->vlan.trunks)) != 0))
+		dp_txhold_invalidate(p);
 	dp_rcu_defer(old, rte_free);
 	return 0;
 }
@@ -177,6 +187,9 @@ int dp_port_set_txmap(struct dp_port *p, const struct dp_txmap *m)
 
 	if (n == NULL)
 		return -ENOMEM;
+	/* before the map: a slot finds its hold as soon as it finds its queue;
+	 * a slot without one only drops as it did before holds */
+	(void)dp_txhold_alloc(p, m->n);
 	old = __atomic_exchange_n(&p->txmap, n, __ATOMIC_ACQ_REL);
 	dp_rcu_defer(old, rte_free);
 	return 0;
@@ -234,6 +247,11 @@ void dp_port_set_filter(struct dp_port *p, int dir, struct filter *f)
 {
 	struct filter *old = __atomic_exchange_n(&p->filter[dir], f, __ATOMIC_ACQ_REL);
 
+	/* nothing held passes the old filter late: an egress filter decided
+	 * for this port's holds, an ingress one for frames waiting anywhere
+	 * (none before the port is published) */
+	if (old != f && dp_port_get(p->id) == p)
+		dp_txhold_invalidate(dir == FILTER_DIR_EGRESS ? p : NULL);
 	dp_rcu_defer(old, filter_destroy_cb);
 }
 
@@ -286,6 +304,7 @@ void dp_port_totals(const struct dp_port *p, struct dp_port_totals *t)
 		t->tx_packets += p->tx[q].packets;
 		t->tx_bytes += p->tx[q].bytes;
 		t->tx_retries += p->tx[q].retries;
+		t->tx_held += p->tx[q].held;
 		for (r = 0; r < DP_DROP_MAX; r++)
 			t->tx_drops[r] += p->tx[q].drops[r];
 	}

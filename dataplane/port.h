@@ -31,6 +31,7 @@ struct rte_mbuf;
 struct dp_bridge;
 struct dp_capture_set;
 struct dp_police;
+struct dp_txhold;
 
 #define DP_MAX_PORTS  1024
 #define DP_MAX_PMDS   64
@@ -52,7 +53,10 @@ struct dp_rxq_stats {
 
 struct dp_tx_stats {
 	uint64_t packets, bytes;
-	uint64_t retries; /* vhost: enqueue tries after the first (a full ring) */
+	uint64_t retries;       /* vhost: enqueue tries after the first (a full ring) */
+	uint64_t held;          /* frames a full queue refused that went into the hold */
+	struct dp_txhold *hold; /* this slot's hold (txhold.h); NULL = none.  On the
+				 * line the PMD writes every burst (packets) */
 	uint64_t drops[DP_DROP_MAX];
 } __rte_cache_aligned;
 
@@ -61,8 +65,10 @@ struct dp_port_conf {
 	struct dp_bridge *bridge; /* NULL: not switched */
 	uint32_t max_len;         /* MTU + Ethernet header */
 	uint16_t tx_retries_max;
-	bool mirror_out; /* a mirror's output port: sends mirrored frames only
-			  * (mirror.h); dp_port_set_conf clears its VLANs */
+	uint16_t tx_hold_ms; /* longest a frame waits for a full queue (txhold.h);
+			      * 0: a full queue drops at once */
+	bool mirror_out;     /* a mirror's output port: sends mirrored frames only
+			      * (mirror.h); dp_port_set_conf clears its VLANs */
 	/* Set by dp_port_set_conf, not by the caller: */
 	bool rx_refused;       /* no bridge, or mirror_out: received frames are dropped */
 	uint16_t untagged_tci; /* VLAN of an untagged frame (access or native VLAN, or 0) */
@@ -119,6 +125,14 @@ struct dp_port_ops {
 	 * signalling again (returns 0 or -errno).
 	 */
 	int (*rx_wake)(struct dp_port *p, uint16_t qid, bool on);
+	/*
+	 * Optional (NULL: a full queue drops).  The PMD in slot `pmd`, from
+	 * its loop (dp_txhold_flush): send what the port holds for this slot
+	 * (txhold.h), as far as the queue takes it; dropped under its reason
+	 * if the port cannot send now.  A port that sets it makes tx_burst
+	 * keep what its queue refused in the slot's hold.
+	 */
+	void (*tx_flush)(struct dp_port *p, unsigned int pmd);
 };
 
 struct dp_port {
@@ -134,11 +148,13 @@ struct dp_port {
 	struct filter *filter[2];                    /* RCU, by enum filter_dir; NULL = pass all */
 	void *priv;                                  /* the driver's state */
 	char name[32];
-	int numa;         /* node of the queues, SOCKET_ID_ANY if unknown */
-	uint32_t ol_caps; /* DP_OFL_* the output takes (offload.h); written by
-			     the control thread or a vhost callback, atomic */
-	uint16_t n_rxq;   /* rx queues to poll (control thread) */
-	uint16_t n_txq;   /* tx queues usable */
+	int numa;            /* node of the queues, SOCKET_ID_ANY if unknown */
+	uint32_t ol_caps;    /* DP_OFL_* the output takes (offload.h); written by
+				the control thread or a vhost callback, atomic */
+	uint32_t hold_stale; /* frames held for it from generations before this
+				are stale (txhold.h); atomic */
+	uint16_t n_rxq;      /* rx queues to poll (control thread) */
+	uint16_t n_txq;      /* tx queues usable */
 
 	rte_spinlock_t txq_lock[DP_MAX_QUEUES];
 	struct dp_rxq_stats rxq[DP_MAX_QUEUES];
@@ -209,7 +225,7 @@ void dp_port_drop_tx(struct dp_port *p, unsigned int pmd, enum dp_drop r, struct
 
 /* Totals over queues and PMD slots, for the control thread. */
 struct dp_port_totals {
-	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, tx_retries;
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, tx_retries, tx_held;
 	uint64_t rx_drops[DP_DROP_MAX];
 	uint64_t tx_drops[DP_DROP_MAX];
 };

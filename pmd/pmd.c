@@ -42,6 +42,7 @@
 #include "dataplane/pipeline.h"
 #include "dataplane/pktmbuf.h"
 #include "dataplane/port.h"
+#include "dataplane/txhold.h"
 #include "pmd/pmd.h"
 #include "pmd/pmd_wake.h"
 
@@ -177,10 +178,24 @@ static void *pmd_main(void *arg)
 		unsigned int got = 0;
 
 		pmd->ctx->now = dp_now();
+		dp_txhold_loop(pmd->slot);
 		if (l != NULL)
 			got = pmd_poll(pmd, l);
 		else
 			pmd->tsc_mark = 0; /* a spell without queues is no queue's busy time */
+		/* Frames a full guest ring refused, for ports no new frame came
+		 * for (txhold.h): tx work, charged as busy, to no rx queue.
+		 * While anything is held the loop does not sleep: the guest's
+		 * ring may free up any time (for tx-hold-ms at most). */
+		if (unlikely(dp_txhold_pending(pmd->slot))) {
+			uint64_t t1;
+
+			got += dp_txhold_flush(pmd->slot);
+			t1 = rte_rdtsc();
+			if (pmd->tsc_mark != 0)
+				pmd->stats.busy_cycles += t1 - pmd->tsc_mark;
+			pmd->tsc_mark = t1;
+		}
 		pmd->stats.iterations++;
 		rte_rcu_qsbr_quiescent(qsv, pmd->slot);
 		/* past the quiescent state the list read above may be freed: the
@@ -261,6 +276,7 @@ void pmd_stop(struct pmd *pmd)
 		return;
 	__atomic_store_n(&pmd->stop, true, __ATOMIC_RELEASE);
 	pthread_join(pmd->thread, NULL);
+	dp_txhold_release_pmd(pmd->slot);
 	dp_pmd_ctx_destroy(pmd->ctx);
 	rte_free(pmd->rxqs);
 	rte_free(pmd);

@@ -38,8 +38,8 @@ static inline void fuzz_check_views(const struct db *db)
 			if (pc.tag > 4094 || pc.mtu < 68 || pc.mtu > 9710 || pc.n_rxq < 1 ||
 			    pc.n_rxq > 1024 || pc.n_affinity > DB_MAX_AFFINITY ||
 			    pc.n_attached_macs > DB_MAX_ATTACHED_MACS || pc.tx_retries_max > 32 ||
-			    (pc.n_rxq_desc & (pc.n_rxq_desc - 1)) || pc.n_rxq_desc < 32 ||
-			    pc.n_rxq_desc > 4096)
+			    pc.tx_hold_ms > 10000 || (pc.n_rxq_desc & (pc.n_rxq_desc - 1)) ||
+			    pc.n_rxq_desc < 32 || pc.n_rxq_desc > 4096)
 				fuzz_fail("port '%s' view out of range after validation", p->name);
 			for (unsigned int k = 0; k < pc.n_attached_macs; k++)
 				if (pc.attached_macs[k][0] & 1)

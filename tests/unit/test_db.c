@@ -432,6 +432,9 @@ static const struct vcase vcases[] = {
 	{"Interface", "vm1", "options", "tx-retries-max", "32", NULL},
 	{"Interface", "vm1", "options", "tx-retries-max", "33",
 	 "port 'vm1': option 'tx-retries-max': '33' is out of range 0..32"},
+	{"Interface", "vm1", "options", "tx-hold-ms", "10000", NULL},
+	{"Interface", "vm1", "options", "tx-hold-ms", "10001",
+	 "port 'vm1': option 'tx-hold-ms': '10001' is out of range 0..10000"},
 	{"Interface", "vm1", "options", "n_rxqq", "1",
 	 "port 'vm1': unknown option 'n_rxqq' for type dpdkvhostuser"},
 	{"Interface", "vm1", "options", "n_rxq", "1",
@@ -1109,6 +1112,7 @@ static void test_views(void **state)
 	db_port_cfg(db_port_find(db, "vm1", NULL), &pc);
 	assert_int_equal(pc.type, DB_PORT_VHOST_SERVER);
 	assert_int_equal(pc.tx_retries_max, 8);
+	assert_int_equal(pc.tx_hold_ms, 100);
 	assert_int_equal(pc.n_rxq, 1);
 	assert_int_equal(pc.n_rxq_desc, 2048);
 	assert_int_equal(pc.n_txq_desc, 2048);
@@ -1125,6 +1129,7 @@ static void test_views(void **state)
 	set_ok(db, "Port", "vm1", "tag", NULL, "100");
 	set_ok(db, "Port", "vm1", "mtu_request", NULL, "9000");
 	set_ok(db, "Port", "vm1", "options", "tx-retries-max", "0");
+	set_ok(db, "Port", "vm1", "options", "tx-hold-ms", "0");
 	set_ok(db, "Port", "vm1", "other_config", "mac-limit", "64");
 	set_ok(db, "Port", "vm1", "other_config", "pmd-rxq-affinity", "0:3,1:7");
 	set_ok(db, "Port", "vm1", "other_config", "attached-mac",
@@ -1138,6 +1143,7 @@ static void test_views(void **state)
 		assert_int_equal(bit(pc.trunks, n), n == 100);
 	assert_int_equal(pc.mtu, 9000);
 	assert_int_equal(pc.tx_retries_max, 0);
+	assert_int_equal(pc.tx_hold_ms, 0);
 	assert_int_equal(pc.mac_limit, 64);
 	assert_int_equal(pc.n_affinity, 2);
 	assert_int_equal(pc.affinity[0].qid, 0);
