@@ -736,23 +736,32 @@ undo_opens:
 	return rc;
 }
 
-void apply_tick(void)
+unsigned int apply_tick(void)
 {
 	static uint32_t last_age;
 	uint32_t now = dp_now();
-	unsigned int b;
+	unsigned int b, learned = 0;
 
 	uplink_tick(); /* every 100 ms: dpdk ports' MAC filters (control/uplink.c) */
 	for (b = 0; b < SW_MAX_BRIDGES; b++)
 		if (sw.bridges[b])
-			fdb_learn_drain(sw.bridges[b]->dp->fdb, now);
+			learned += fdb_learn_drain(sw.bridges[b]->dp->fdb, now);
 	if (now == last_age)
-		return;
+		return learned;
 	last_age = now;
 	for (b = 0; b < SW_MAX_BRIDGES; b++)
 		if (sw.bridges[b])
 			fdb_age(sw.bridges[b]->dp->fdb, now);
 	balance_tick(); /* once a second: load window, pmd-auto-lb */
+	return learned;
+}
+
+bool apply_learn_queued(void)
+{
+	for (unsigned int b = 0; b < SW_MAX_BRIDGES; b++)
+		if (sw.bridges[b] && fdb_learn_queued(sw.bridges[b]->dp->fdb))
+			return true;
+	return false;
 }
 
 void apply_shutdown(void)

@@ -5,7 +5,8 @@
  * Life of a session: capture_start checks the request (port, direction,
  * snap length, count, duration, expression), attaches a dp_capture to the
  * port and asks rpc to hand the connection over after the answer.  From then
- * capture_run, once per main-loop turn (at most 1 ms apart), moves the
+ * capture_run, once per main-loop turn (at most 1 ms apart while a session
+ * exists: kvswitchd.c's loop_timeout), moves the
  * copies on the ring into an output buffer as records and writes what the
  * socket takes.  A session ends on its count, its duration, its port
  * closing, the daemon exiting, or its reader: kvsctl shuts its side down

@@ -2,8 +2,10 @@
 /*
  * kvswitchd: the switch daemon.  Loads the configuration file, starts EAL,
  * applies the configuration, then runs the control loop on the main thread:
- * the control socket, vhost events, and a 1 ms tick that learns MACs and
- * ages them.  The main thread never polls a port; PMD threads do (pmd/).
+ * the control socket, vhost events, learn requests (woken by the PMDs'
+ * doorbell, dataplane/doorbell.h) and a tick at least every CTL_IDLE_MS for
+ * ageing and the periodic work.  The main thread never polls a port; PMD
+ * threads do (pmd/).
  *
  * Usage: kvswitchd [--config FILE | --ovsdb unix:PATH [--ovs-rundir DIR]]
  *                  [--unixctl SOCKET] [--no-huge] [--mem MB] [-- EAL ARGS...]
@@ -24,6 +26,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -44,12 +47,25 @@
 #include "control/telemetry.h"
 #include "control/unixctl.h"
 #include "control/xdp_filter.h"
+#include "dataplane/doorbell.h"
 #include "vhost-user/vhost_port.h"
 
 /* KVS_SYSCONFDIR: meson's prefix/sysconfdir, /etc for the Debian package */
 #define DEFAULT_CONFIG  KVS_SYSCONFDIR "/kvswitch/kvswitch.yaml"
 #define DEFAULT_UNIXCTL "/var/run/kvswitch/kvswitchd.ctl"
 #define MAX_EAL_ARGS    64
+
+/* The longest the control loop blocks.  Every periodic job (uplink MAC
+ * filters and metrics every 100 ms, ageing, pmd-auto-lb, status and OVSDB
+ * statistics every second or more) runs at this step or coarser, so blocking
+ * longer would stretch them; anything sooner comes as a descriptor event
+ * (control clients, vhost events, the PMDs' doorbell).  It was a 1 ms tick:
+ * 1000 wake-ups a second on the cores guests run on, which were most of
+ * kvswitch's p99 at low load in bench/kvsbench, where the traffic generator
+ * shares that core (docs/bench.md).  What it costs: a SIGTERM or SIGHUP
+ * that lands between the loop's check of its flag and poll() waits for the
+ * end of that poll, CTL_IDLE_MS at most. */
+#define CTL_IDLE_MS 100
 
 static volatile sig_atomic_t stop;
 static volatile sig_atomic_t reload_asked; /* SIGHUP: systemctl reload */
@@ -171,6 +187,42 @@ static bool pci_choice_made(char *const *args, int n)
 	return false;
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* How long the control loop may block, given how many learn requests the
+ * last turn applied:
+ * - 1 ms, doorbell not armed, after a turn that learned: a storm of new
+ *   MACs (a boot, a migration, a guest spraying sources) is drained every
+ *   millisecond as before, and costs the PMDs no write() and this thread no
+ *   more than 1000 wake-ups a second;
+ * - 1 ms while a capture is copying frames (its rings have no doorbell: a
+ *   debugging session may cost the wake-ups), or while the OVSDB client has
+ *   work no descriptor will signal (ovsdb_client_pending());
+ * - otherwise until the next CTL_IDLE_MS step, with the doorbell armed
+ *   before the last look at the learn rings (doorbell.h), or 0 if requests
+ *   came in the meantime. */
+static int loop_timeout(uint64_t *step_ms, unsigned int learned)
+{
+	uint64_t now = mono_ms();
+
+	if (now >= *step_ms)
+		*step_ms = now + CTL_IDLE_MS;
+	if (learned > 0 || capture_count() > 0 || ovsdb_client_pending())
+		return 1;
+	dp_doorbell_arm();
+	if (apply_learn_queued()) {
+		dp_doorbell_clear();
+		return 0;
+	}
+	return (int)(*step_ms - now);
+}
+
 static unsigned int pick_control_core(uint64_t pmd_mask)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), c;
@@ -221,6 +273,8 @@ int main(int argc, char **argv)
 	char *eal_argv[MAX_EAL_ARGS], core_arg[16], err[DB_ERR_LEN], *extra = NULL;
 	char run_dir[PATH_MAX];
 	int eal_argc = 0, o, efd, rc, i;
+	uint64_t step_ms = 0;     /* the control loop's next CTL_IDLE_MS step */
+	unsigned int learned = 0; /* learn requests the last turn applied */
 	bool no_huge = false;
 	struct db_ovs_cfg ovs;
 	struct db *db = NULL;
@@ -410,7 +464,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (efd < 0) {
+	if (efd < 0 || dp_doorbell_open() < 0) {
 		perror("kvswitchd: eventfd");
 		rpc_close();
 		return 1;
@@ -439,35 +493,37 @@ int main(int argc, char **argv)
 		journal_prefix(LOG_INFO), unixctl, ovsdb ? ovsdb : config);
 
 	while (!stop) {
-		struct pollfd
-			fds[96]; /* control clients, OVSDB, ovs-appctl clients, vhost events */
-		unsigned int n = rpc_pollfds(fds, RTE_DIM(fds) - 2);
+		/* control clients, OVSDB, ovs-appctl clients, vhost events, doorbell */
+		struct pollfd fds[96];
+		unsigned int n = rpc_pollfds(fds, RTE_DIM(fds) - 3);
 		unsigned int n_rpc = n;
 
 		n += ovsdb_client_pollfds(fds + n, 1);
-		unsigned int n_unixctl = unixctl_pollfds(fds + n, RTE_DIM(fds) - n - 2);
+		unsigned int n_unixctl = unixctl_pollfds(fds + n, RTE_DIM(fds) - n - 3);
 		unsigned int i_metrics = n + n_unixctl;
 		bool metrics_ready = false;
 
 		n += n_unixctl;
 		n += metrics_pollfds(fds + n, 1);
+		fds[n++] = (struct pollfd){.fd = dp_doorbell_fd(), .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = efd, .events = POLLIN};
-		if (poll(fds, n, 1) > 0) {
+		if (poll(fds, n, loop_timeout(&step_ms, learned)) > 0) {
 			if (fds[n - 1].revents & POLLIN) {
 				uint64_t v;
 				if (read(efd, &v, sizeof(v)) > 0)
 					apply_vhost_events();
 			}
 			rpc_serve(fds, n_rpc);
-			metrics_ready = i_metrics < n - 1 && (fds[i_metrics].revents & POLLIN);
+			metrics_ready = i_metrics < n - 2 && (fds[i_metrics].revents & POLLIN);
 		}
+		dp_doorbell_clear(); /* what rang is drained by apply_tick() below */
 		metrics_run(metrics_ready);
 		capture_run();
 		ovsdb_client_run();
 		unixctl_run();
 		if (unixctl_exit_asked())
 			stop = 1;
-		apply_tick();
+		learned = apply_tick();
 		telemetry_refresh();
 		if (reload_asked) {
 			reload_asked = 0;
@@ -483,6 +539,7 @@ int main(int argc, char **argv)
 	metrics_stop();
 	ovsdb_client_close();
 	apply_shutdown();
+	dp_doorbell_close();
 	db_destroy(sw.db);
 	free(extra);
 	free(file_ovsdb);

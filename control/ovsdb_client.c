@@ -53,6 +53,7 @@ static struct {
 	bool monitored;   /* the monitor's first reply arrived */
 	bool locked;      /* we hold ovs_vswitchd */
 	bool dirty;       /* the replica changed since it was last applied */
+	bool more;        /* receive() stopped at its bound with messages left */
 	bool system_sent; /* dpdk_initialized etc. written in this session */
 	json_t *replica;  /* {table: {uuid: row}} */
 	json_t *written;  /* {Interface uuid: {column: value last written}} */
@@ -256,8 +257,8 @@ static bool port_unchanged(const struct db *ndb, const char *name)
 	       smap_same(&n->other_config, &o->other_config) && smap_same(&n->filter, &o->filter) &&
 	       n->tag == o->tag && n->vlan_mode == o->vlan_mode &&
 	       n->mtu_request == o->mtu_request && n->policing_rate == o->policing_rate &&
-	       n->policing_burst == o->policing_burst &&
-	       db_qos_equal(&n->qos, &o->qos) && n->n_trunks == o->n_trunks &&
+	       n->policing_burst == o->policing_burst && db_qos_equal(&n->qos, &o->qos) &&
+	       n->n_trunks == o->n_trunks &&
 	       (n->n_trunks == 0 ||
 		memcmp(n->trunks, o->trunks, n->n_trunks * sizeof(*n->trunks)) == 0);
 }
@@ -543,6 +544,7 @@ static void on_message(json_t *msg)
 
 static void receive(void)
 {
+	oc.more = false;
 	for (int n = 0; n < 64 && oc.rpc != NULL; n++) {
 		json_t *msg;
 		int rc = jsonrpc_recv(oc.rpc, &msg);
@@ -558,6 +560,7 @@ static void receive(void)
 		on_message(msg);
 		json_decref(msg);
 	}
+	oc.more = oc.rpc != NULL; /* the bound, not an empty buffer, ended it */
 }
 
 void ovsdb_client_run(void)
@@ -605,6 +608,11 @@ void ovsdb_client_run(void)
 	}
 	if (oc.rpc != NULL && (rc = jsonrpc_flush(oc.rpc)) < 0)
 		disconnect(strerror(-rc));
+}
+
+bool ovsdb_client_pending(void)
+{
+	return oc.active && oc.rpc != NULL && (oc.more || (oc.dirty && oc.monitored && oc.locked));
 }
 
 unsigned int ovsdb_client_pollfds(struct pollfd *fds, unsigned int max)

@@ -43,6 +43,10 @@ const char *ovsdb_client_remote(void);
 unsigned int ovsdb_client_pollfds(struct pollfd *fds, unsigned int max);
 /* Read, apply, write back, reconnect: whatever is due. */
 void ovsdb_client_run(void);
+/* Work ovsdb_client_run() has that no descriptor will signal: messages read
+ * but not handled yet, a replica not applied yet (the first one, after
+ * ovsdb_client_first_db()).  The control loop then does not block. */
+bool ovsdb_client_pending(void);
 void ovsdb_client_close(void);
 
 #endif

@@ -106,8 +106,12 @@ void apply_replan(void);
 /* vhost event fd fired: collect port events and re-plan if needed. */
 void apply_vhost_events(void);
 /* Periodic: learn requests (every call); ageing, the load window and
- * pmd-auto-lb (once a second, control/balance.c). */
-void apply_tick(void);
+ * pmd-auto-lb (once a second, control/balance.c).  Returns how many learn
+ * requests it applied. */
+unsigned int apply_tick(void);
+/* Learn requests queued for apply_tick()?  The control loop asks before it
+ * blocks (dataplane/doorbell.h). */
+bool apply_learn_queued(void);
 /* Cores that get a PMD for this pmd-cpu-mask (0: the default, one PMD on
  * the lowest core that is not the control core). */
 uint64_t apply_pmd_cores(uint64_t pmd_cpu_mask, unsigned int control_core);

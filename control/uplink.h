@@ -16,7 +16,8 @@
 
 struct dp_port;
 
-/* From apply_tick(), every millisecond; does its work every 100 ms. */
+/* From apply_tick(), every control loop (at least every 100 ms: kvswitchd.c's
+ * CTL_IDLE_MS); does its work every 100 ms. */
 void uplink_tick(void);
 /* From apply.c, before a dpdk port's device is closed: its filter entries
  * are taken out (a device probed by EAL outlives the port). */

@@ -29,8 +29,10 @@
 #include "dataplane/fdb_priv.h"
 #include "dataplane/fdb_table.h"
 
-/* Learn requests in flight between the PMDs and one control tick.  At 1 ms per
- * tick this absorbs 4M new MACs/s before requests are lost (and counted). */
+/* Learn requests in flight between the PMDs and one control-loop turn.  A
+ * turn that learned is followed by one at most 1 ms later (kvswitchd.c's
+ * loop_timeout), so the ring absorbs 4M new MACs/s before requests are lost
+ * (and counted). */
 #define FDB_DRAIN_BURST 32
 
 /* Multipliers a rebuild draws before giving up on fitting the old entries. */
@@ -538,19 +540,25 @@ unsigned int fdb_learn_drain(struct fdb *f, uint32_t now)
 	if (f->qsv != NULL)
 		fdb_tombs_reclaim(f, false);
 	/* Bounded to one ring's worth so PMDs that keep enqueueing cannot hold
-	 * the control thread here; the rest waits for the next tick. */
+	 * the control thread here; the rest waits for the next turn, 1 ms
+	 * later at most. */
 	while (total < FDB_REQ_RING_SIZE) {
 		n = rte_ring_sc_dequeue_burst_elem(f->req, reqs, sizeof(reqs[0]), FDB_DRAIN_BURST,
 						   NULL);
 		if (n == 0)
 			break;
-		/* The writer's clock, not the PMD's: a request is at most one
-		 * tick old, and ageing compares against this same clock. */
+		/* The writer's clock, not the PMD's: a request is at most a few
+		 * ms old, and ageing compares against this same clock. */
 		for (i = 0; i < n; i++)
 			fdb_learn_key(f, reqs[i].key, reqs[i].port, now);
 		total += n;
 	}
 	return total;
+}
+
+bool fdb_learn_queued(const struct fdb *f)
+{
+	return rte_ring_count(f->req) > 0;
 }
 
 int fdb_learn_key(struct fdb *f, uint64_t key, uint16_t port, uint32_t now)

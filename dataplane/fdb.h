@@ -20,8 +20,10 @@
  * - Timestamps are refreshed by readers (relaxed stores, only when the second
  *   changed) for MACs already on the right port; a new MAC or a MAC that moved
  *   costs one ring enqueue per PMD and second (fdb_learn_ask) and is learned
- *   within one control-thread tick (about 1 ms).  Until then the frames
- *   towards it are flooded, as for any unknown destination.
+ *   as soon as the control thread wakes: the enqueue rings its doorbell
+ *   (doorbell.h), so within a wake-up (tens of us), not a timer tick.
+ *   Until then the frames towards it are flooded, as for any unknown
+ *   destination.
  * - Time is always a parameter (seconds, any origin) so tests drive ageing with
  *   an injected clock and never sleep.
  */
@@ -103,6 +105,9 @@ void fdb_learn_ask(struct fdb *f, struct fdb_asked *asked, uint64_t key, uint16_
 
 /* Control thread: apply queued learn requests.  Returns how many were applied. */
 unsigned int fdb_learn_drain(struct fdb *f, uint32_t now);
+/* Control thread: are learn requests waiting for fdb_learn_drain()?  Asked
+ * after dp_doorbell_arm() (doorbell.h), before the control thread blocks. */
+bool fdb_learn_queued(const struct fdb *f);
 /* Control thread: would a MAC new to the table (moving: one moving from
  * another port) be learned on port now?  0, -ENOSPC (table full; a move
  * never needs room), -EDQUOT (the port is at its limit).  For kvsctl trace. */

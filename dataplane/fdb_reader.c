@@ -9,6 +9,7 @@
 #include <rte_ring_elem.h>
 
 #include "dataplane/fdb.h"
+#include "dataplane/doorbell.h"
 #include "dataplane/fdb_priv.h"
 #include "dataplane/fdb_table.h"
 
@@ -17,7 +18,9 @@ static void fdb_req_put(struct fdb *f, uint64_t key, uint16_t port, bool *queued
 	struct fdb_req req = {.key = key, .port = port};
 
 	*queued = rte_ring_mp_enqueue_elem(f->req, &req, sizeof(req)) == 0;
-	if (!*queued)
+	if (*queued)
+		dp_doorbell_ring(); /* the control thread may be asleep for 100 ms */
+	else
 		__atomic_fetch_add(&f->requests_lost, 1, __ATOMIC_RELAXED);
 }
 

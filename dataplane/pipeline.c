@@ -35,7 +35,8 @@
  *   Shared frames are never written to after the refcount goes up: vhost
  *   enqueue and ethdev tx only read them.
  * - Learning is a lock-free request to the bridge's fdb (see fdb.h): a new
- *   MAC is known about 1 ms later; until then its frames flood.
+ *   MAC is known once the request wakes the control thread (tens of us on
+ *   an idle machine); until then its frames flood.
  */
 #include <errno.h>
 #include <string.h>

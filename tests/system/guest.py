@@ -208,7 +208,8 @@ class Guest:
         return self.cmd(f"set-queues n={n}")
 
     def send(self, dst=None, **kw):
-        """send dst=MAC [src= vlan= pcp= count= size= queue=Q|all stream= ethertype= raw= pps=]"""
+        """send dst=MAC [src= vlan= pcp= count= size= queue=Q|all stream= ethertype= raw= pps=
+        srcs=N (source MACs stepping through N values)]"""
         count, pps = kw.get("count", 1), kw.get("pps", 50000) or 1000000
         words = " ".join(["send"] + _words({"dst": dst, **kw}))
         return self.cmd(words, timeout=60 + count / pps)

@@ -235,6 +235,97 @@ def test_zero_loss_search_runs_one_bisection_per_core_pair_state(monkeypatch):
     assert searches["?"].best == top * 2.25 and len(seen) == 3, seen
 
 
+def test_latency_load_follows_the_core_pair_state(monkeypatch):
+    """50% means 50% of the zero-loss rate of the state the window ran in: the rate is the last
+    window's state's, a window that then ran in the other state is run again at that state's
+    rate (3 tries in all), and the report pairs only rounds that ran at their state's rate."""
+    refs = {"near": 12e6, "far": 5e6}
+    ran = iter(["far", "near", "near", "far", "far", "far", "far"])
+    seen = []
+
+    def fake_measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="",
+                     flows=None):
+        st = next(ran)
+        seen.append((rate_total, st))
+        row = {"topo": st, "kept": True, "offered_pps": rate_total}
+        ctx.rows.append(row)
+        return row
+    monkeypatch.setattr(workloads, "measure", fake_measure)
+    ctx = types.SimpleNamespace(rows=[{"topo": "near", "kept": True}], progress=lambda m: None)
+    cell = types.SimpleNamespace(round=1, label="kvswitch")
+    # last window near: near's rate, which ran far; again at far's, which ran near; again at
+    # near's, which ran near: matched on the third try
+    row, st = workloads.latency_window(ctx, None, cell, 64, refs, 50)
+    assert seen == [(6e6, "far"), (2.5e6, "near"), (6e6, "near")], seen
+    assert (row["topo"], st) == ("near", "near")
+    seen.clear()
+    # near's rate ran far; far's ran far: matched on the second
+    row, st = workloads.latency_window(ctx, None, cell, 64, refs, 50)
+    assert seen == [(6e6, "far"), (2.5e6, "far")], seen
+    assert (row["topo"], st) == ("far", "far")
+    seen.clear()
+    # the state flips under every try: three windows, the last kept unmatched
+    ran = iter(["near", "far", "near"])
+    row, st = workloads.latency_window(ctx, None, cell, 64, refs, 50)
+    assert seen == [(2.5e6, "near"), (6e6, "far"), (2.5e6, "near")], seen
+    assert (row["topo"], st) == ("near", "far")
+    seen.clear()
+    ran = iter(["far"] * 3)
+    row, st = workloads.latency_window(ctx, None, cell, 64, {None: 8e6}, 10)  # not per state
+    assert seen == [(0.8e6, "far")] and st is None, seen
+
+    def lat(sw, rnd, p99, state, rate_state):
+        return {"workload": "latency", "switch": sw, "round": rnd, "size": 64, "queues": 1,
+                "shape": "udp", "guest": "gen", "point": 50, "value": p99, "topo": state,
+                "rate_state": rate_state, "offered_pps": refs[rate_state] / 2}
+    res = [lat("kvswitch", 1, 4000, "near", "near"), lat("testpmd", 1, 5000, "near", "near"),
+           lat("kvswitch", 2, 9000, "far", "far"), lat("testpmd", 2, 10000, "far", "far"),
+           lat("kvswitch", 3, 900000, "far", "near"), lat("testpmd", 3, 400000, "far", "near")]
+    rs, st = report.ratio(res, dict(switch="kvswitch"), dict(switch="testpmd"))
+    assert sorted(rs) == [1, 2] and st["apart"] == 1, (rs, st)
+    assert report.round_state(res[4]) == "*far 6.000" and report.round_state(res[2]) == \
+        "far 2.500"
+
+
+def test_zero_loss_limit_names_the_side_at_its_limit():
+    """The zero-loss table says which side was busy at the search's best trial and at the
+    first failure above it: kvswitch's search ends where the generator is 100% busy (the
+    generator's limit), OVS's where its PMD is; a search with no failure above says so."""
+    def trial(rate, ok, topo="near"):
+        return {"offered_pps": rate, "pass": ok, "topo": topo}
+
+    def win(sw, rate, busy, gbusy, topo="near"):
+        return {"workload": "zeroloss", "kept": True, "switch": sw, "round": 1, "shape": "udp",
+                "size": 64, "queues": 1, "offered_pps": int(rate), "topo": topo,
+                "sw_busy_pct": busy, "guest_busy_pct": gbusy}
+    res = [{"workload": "zeroloss", "switch": "kvswitch", "round": 1, "shape": "udp",
+            "size": 64, "queues": 1, "point": "near", "value": 12.5e6,
+            "trials": [trial(18e6, False), trial(9e6, True), trial(13.5e6, False),
+                       trial(12.5e6, True), trial(4e6, True, "far")]},
+           {"workload": "zeroloss", "switch": "ovs", "round": 1, "shape": "udp", "size": 64,
+            "queues": 1, "point": "near", "value": 9.4e6,
+            "trials": [trial(9.4e6, True), trial(9.9e6, False)]},
+           {"workload": "zeroloss", "switch": "testpmd", "round": 1, "shape": "udp",
+            "size": 64, "queues": 1, "point": "near", "value": 12e6,
+            "trials": [trial(12e6, True)]}]
+    wins = [win("kvswitch", 18e6, 70, 100), win("kvswitch", 9e6, 60, 80),
+            win("kvswitch", 13.5e6, 78, 100), win("kvswitch", 12.5e6, 77, 100),
+            win("kvswitch", 4e6, 99, 50, "far"), win("ovs", 9.4e6, 96, 70),
+            win("ovs", 9.9e6, 99, 72), win("testpmd", 12e6, 80, 97)]
+    lim = report.zeroloss_limits(res, wins)
+    assert lim[("kvswitch", "udp", 64, 1, "near")] == [(1, (12.5, 77, 100), (13.5, 78, 100))]
+    assert lim[("ovs", "udp", 64, 1, "near")] == [(1, (9.4, 96, 70), (9.9, 99, 72))]
+    assert lim[("testpmd", "udp", 64, 1, "near")] == [(1, (12.0, 80, 97), None)]
+    lines = []
+    report.zeroloss_limits_table(res, wins, lines)
+    rows = {ln.split(" | ")[4]: ln for ln in lines if ln.startswith("| udp")}
+    assert rows["kvswitch"].endswith("| 13.500 | 78 / 100 | generator |"), rows
+    assert rows["OVS-DPDK"].endswith("| 99 / 72 | switch |"), rows
+    assert rows["testpmd io"].endswith("| no failure above |"), rows
+    assert report.limit_verdict(97, 99) == "both busy" and report.limit_verdict(50, 60) == \
+        "neither" and report.limit_verdict(None, 99) == "?"
+
+
 def test_window_whose_core_pair_changed_is_repeated_and_kept_last():
     ctx = types.SimpleNamespace(threshold=5.0, topology="same")
     cell = types.SimpleNamespace(round=1, label="kvswitch", workload="closed")

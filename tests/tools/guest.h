@@ -25,7 +25,8 @@ struct frame_spec {
 	uint8_t pcp;
 	uint16_t ethertype, stream;
 	uint32_t size;
-	int queue; /* -1: all tx queues, round robin */
+	uint32_t srcs; /* > 1: frame i's source is src + (i mod srcs) in its low 24 bits */
+	int queue;     /* -1: all tx queues, round robin */
 	const uint8_t *raw;
 };
 

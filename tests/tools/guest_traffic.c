@@ -157,6 +157,17 @@ static void build_frame(struct rte_mbuf *m, const struct frame_spec *fs)
 		return;
 	}
 	off = write_l2(p, fs);
+	if (fs->srcs > 1) { /* a spray of source MACs: frame k of this sender, mod srcs */
+		struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
+		uint32_t low = (uint32_t)eth->src_addr.addr_bytes[3] << 16 |
+			       (uint32_t)eth->src_addr.addr_bytes[4] << 8 |
+			       eth->src_addr.addr_bytes[5];
+
+		low += (uint32_t)(tx_seq[fs->stream] % fs->srcs);
+		eth->src_addr.addr_bytes[3] = (uint8_t)(low >> 16);
+		eth->src_addr.addr_bytes[4] = (uint8_t)(low >> 8);
+		eth->src_addr.addr_bytes[5] = (uint8_t)low;
+	}
 	pl.magic = rte_cpu_to_be_32(KVSG_MAGIC);
 	pl.sender = rte_cpu_to_be_16((uint16_t)opt.id);
 	pl.stream = rte_cpu_to_be_16(fs->stream);

@@ -18,7 +18,8 @@
  * Commands (key=value arguments; a mistake answers {"error": "..."} and changes nothing):
  *   link [timeout_ms=5000]                                  {"link": bool, "queues": n}
  *   send dst=MAC [src=MAC vlan=N pcp=N count=1 size=64 queue=0|Q|all stream=0 ethertype=0x88b5
- *        raw=HEX pps=50000 (0: as fast as possible)]      {"sent": n, "failed": m}
+ *        raw=HEX pps=50000 (0: as fast as possible) srcs=1 (N: the source MAC's low 24 bits
+ *        step through N values, a MAC spray)]                {"sent": n, "failed": m}
  *   stream start dst=MAC [same as send but count and raw, pps=10000]    {"ok": true}
  *   stream stop                                             {"sent": n, "failed": m}
  *   quiet [idle_ms=200 timeout_ms=5000]: until nothing arrived for idle_ms  {"ok": true, "idle": b}
@@ -279,7 +280,7 @@ static int args_check(struct args *a)
 
 static int parse_frame_spec(struct args *a, struct frame_spec *fs, bool allow_raw)
 {
-	uint64_t vlan = 0, pcp = 0, size = 64, stream = 0, ethertype = KVSG_ETHERTYPE;
+	uint64_t vlan = 0, pcp = 0, size = 64, stream = 0, ethertype = KVSG_ETHERTYPE, srcs = 1;
 	int has_dst = 0, has_vlan = 0, has_pcp = 0, has_raw = 0;
 
 	memset(fs, 0, sizeof(*fs));
@@ -290,7 +291,8 @@ static int parse_frame_spec(struct args *a, struct frame_spec *fs, bool allow_ra
 	    arg_u64(a, "size", RTE_ETHER_HDR_LEN, buf_room, &size) < 0 ||
 	    arg_u64(a, "stream", 0, UINT16_MAX, &stream) < 0 ||
 	    arg_u64(a, "ethertype", 0, UINT16_MAX, &ethertype) < 0 ||
-	    arg_queue(a, &fs->queue) < 0 || (allow_raw && (has_raw = arg_raw(a, fs)) < 0))
+	    arg_u64(a, "srcs", 1, 1u << 24, &srcs) < 0 || arg_queue(a, &fs->queue) < 0 ||
+	    (allow_raw && (has_raw = arg_raw(a, fs)) < 0))
 		return -1;
 	if (!has_dst && !has_raw)
 		return fail("%s: dst=MAC is required", a->cmd);
@@ -298,6 +300,7 @@ static int parse_frame_spec(struct args *a, struct frame_spec *fs, bool allow_ra
 	fs->pcp = (uint8_t)pcp;
 	fs->stream = (uint16_t)stream;
 	fs->ethertype = (uint16_t)ethertype;
+	fs->srcs = (uint32_t)srcs;
 	if (!has_raw)
 		fs->size = (uint32_t)size;
 	if (!has_raw && fs->vlan >= 0 && size < RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
@@ -360,6 +363,8 @@ static int cmd_send_tcp(struct args *a)
 		b++;
 	if (b == RTE_DIM(bads))
 		return fail("send-tcp: bad=%s (want none|mss0|not_tcp|csum_start)", bad);
+	if (ts.fs.srcs > 1)
+		return fail("send-tcp: srcs= is for send and stream only");
 	if (args_check(a) < 0)
 		return -1;
 	ts.v6 = v6, ts.gso = gso, ts.partial = partial;

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +27,7 @@
 #include <rte_pause.h>
 #include <rte_rcu_qsbr.h>
 
+#include "dataplane/doorbell.h"
 #include "dataplane/fdb.h"
 #include "dataplane/fdb_priv.h"
 #include "dataplane/fdb_table.h"
@@ -659,6 +661,40 @@ static void test_request_drain(void **state)
 	fdb_destroy(f);
 }
 
+/* A learn request wakes an armed control thread once (dataplane/doorbell.h),
+ * and fdb_learn_queued() is what it looks at before blocking. */
+static void test_request_rings_doorbell(void **state)
+{
+	struct fdb *f = mk_fdb("t_bell", 8192, 0, 300, 4, NULL);
+	struct pollfd p = {.events = POLLIN};
+	struct rte_ether_addr m;
+
+	(void)state;
+	assert_true(dp_doorbell_open() >= 0);
+	p.fd = dp_doorbell_fd();
+	dp_doorbell_arm();
+	assert_false(fdb_learn_queued(f));
+	m = mac_of(1);
+	assert_false(fdb_learn_request(f, &m, 0, 1, 10));
+	assert_true(fdb_learn_queued(f));
+	assert_int_equal(poll(&p, 1, 0), 1);
+	dp_doorbell_clear();
+	/* not armed: queued, but no write */
+	m = mac_of(2);
+	assert_false(fdb_learn_request(f, &m, 0, 1, 10));
+	assert_int_equal(poll(&p, 1, 0), 0);
+	assert_int_equal(fdb_learn_drain(f, 10), 2);
+	assert_false(fdb_learn_queued(f));
+	/* a known source refreshes in place: nothing queued, nothing rung */
+	dp_doorbell_arm();
+	assert_true(fdb_learn_request(f, &m, 0, 1, 11));
+	assert_false(fdb_learn_queued(f));
+	assert_int_equal(poll(&p, 1, 0), 0);
+	dp_doorbell_clear();
+	dp_doorbell_close();
+	fdb_destroy(f);
+}
+
 static void test_flush(void **state)
 {
 	struct fdb *f = mk_fdb("t_flush", 64, 0, 300, 3, NULL);
@@ -1090,6 +1126,7 @@ int main(void)
 		cmocka_unit_test(test_port_spray),
 		cmocka_unit_test(test_port_limit_override),
 		cmocka_unit_test(test_request_drain),
+		cmocka_unit_test(test_request_rings_doorbell),
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_set_params),

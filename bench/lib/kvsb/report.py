@@ -46,6 +46,9 @@ def same_state(x, y):
     tx, ty = x.get("topo"), y.get("topo")
     if "mixed" in (tx, ty):
         return False
+    # a latency window that ran in another state than the one its rate came from
+    if any(r.get("rate_state") and r.get("topo") != r["rate_state"] for r in (x, y)):
+        return False
     if tx in (None, "?") or ty in (None, "?"):
         return True
     return tx == ty
@@ -74,6 +77,15 @@ def paired(a, b, value=lambda r: r["value"]):
 def ratio(results, num, den):
     """Per-round ratios num/den (dicts of match keys), same-state rounds only, and their stats."""
     return paired(rows_by_round(results, **num), rows_by_round(results, **den))
+
+
+def round_state(r):
+    """A latency round's core pair and offered rate: 'near 6.021', '*far 6.021' when the window
+    ran in another state than the one its rate came from (rate_state)."""
+    st = r.get("topo") or "?"
+    mark = "*" if r.get("rate_state") and st != r["rate_state"] else ""
+    off = r.get("offered_pps")
+    return f"{mark}{st}" + (f" {off / 1e6:.3f}" if off else "")
 
 
 def fmt_stat(s, scale=1e6, unit="", digits=3):
@@ -170,6 +182,73 @@ def rate_table(results, workload, lines):
         lines.append(f"| {shape} | {GUEST_TITLES.get(guest, guest)} | {size} B | {q} | "
                      + (f"{pt or '?'} | " if by_state else "")
                      + " | ".join(cells) + "".join(f" | {x}" for x in rats) + " |")
+    lines.append("")
+
+
+def zeroloss_limits(results, windows):
+    """Per zero-loss search (switch, shape, size, queues, core-pair state, round): the busy
+    shares at its best passing trial and at the lowest failing trial above it, from the kept
+    trial windows. {key: [(round, best, fail)]}, best/fail = (Mpps, switch busy %, guest busy
+    %) or None."""
+    wins = {}
+    for w in windows:
+        if w.get("workload") == "zeroloss" and w.get("kept") and w.get("offered_pps"):
+            wins[(w["switch"], w["round"], w.get("shape"), w["size"], w["queues"],
+                  int(w["offered_pps"]), w.get("topo"))] = w
+    out = {}
+    for r in results:
+        if r["workload"] != "zeroloss" or not r.get("trials") or not r.get("value"):
+            continue
+        key = (r["switch"], r.get("shape"), r["size"], r["queues"], r.get("point"))
+
+        def busy(t):
+            w = wins.get((r["switch"], r["round"], r.get("shape"), r["size"], r["queues"],
+                          int(t["offered_pps"]), t.get("topo")))
+            return (t["offered_pps"] / 1e6, w.get("sw_busy_pct") if w else None,
+                    w.get("guest_busy_pct") if w else None)
+        best = [t for t in r["trials"] if t["pass"] and t["offered_pps"] == r["value"]]
+        above = sorted((t for t in r["trials"] if not t["pass"]
+                        and t["offered_pps"] > r["value"]), key=lambda t: t["offered_pps"])
+        out.setdefault(key, []).append((r["round"], busy(best[0]) if best else None,
+                                        busy(above[0]) if above else None))
+    return out
+
+
+def limit_verdict(sw, guest):
+    """Which side was at its limit in an open-loop trial: the one at or above BUSY while the
+    other is not (the generator's busy share includes its pacing when it has time to spare)."""
+    if sw is None or guest is None:
+        return "?"
+    if sw >= BUSY and guest < BUSY:
+        return "switch"
+    if guest >= BUSY and sw < BUSY:
+        return "generator"
+    return "both busy" if sw >= BUSY else "neither"
+
+
+def zeroloss_limits_table(results, windows, lines):
+    lim = zeroloss_limits(results, windows)
+    if not lim:
+        return
+    order = {s: i for i, s in enumerate(SWITCH_ORDER)}
+    lines += ["Which side was at its limit: the busy shares (switch's PMD / generator) at each "
+              "search's best passing trial and at the lowest failing trial above it, medians "
+              "over rounds; the verdict per round is taken at the failing trial.", "",
+              "| shape | frame | qp | core pair | switch | best Mpps | busy % at best (switch / "
+              "generator) | first failure Mpps | busy % there (switch / generator) | at its "
+              "limit (per round) |", "|---" * 10 + "|"]
+    for key in sorted(lim, key=lambda k: (str(k[1]), k[2], k[3], str(k[4]),
+                                          order.get(k[0], 9))):
+        sw, shape, size, q, pt = key
+        g = sorted(lim[key])
+
+        def col(which, i, fmt="{:.0f}"):
+            return med([x[which][i] for x in g if x[which]], fmt)
+        verdicts = ", ".join(limit_verdict(f[1], f[2]) if f else "no failure above"
+                             for _, _, f in g)
+        lines.append(f"| {shape} | {size} B | {q} | {pt or '?'} | {TITLES.get(sw, sw)} | "
+                     f"{col(1, 0, '{:.3f}')} | {col(1, 1)} / {col(1, 2)} | "
+                     f"{col(2, 0, '{:.3f}')} | {col(2, 1)} / {col(2, 2)} | {verdicts} |")
     lines.append("")
 
 
@@ -321,8 +400,9 @@ def targets(ctx):
         add(name, ratio(R, dict(workload=wl, switch="kvswitch", point=pts[-1]),
                         dict(workload=wl, switch="kvswitch", point=pts[0]))[1], goal,
             f" ({pts[-1]} vs {pts[0]} {unit})")
-    p99 = stats(by_round(R, workload="latency", switch="kvswitch", size=64, queues=1,
-                         point=50, shape=shapes[0]).values())
+    p99 = stats([r["value"] for r in rows_by_round(
+        R, workload="latency", switch="kvswitch", size=64, queues=1, point=50,
+        shape=shapes[0]).values() if not r.get("rate_state") or r.get("topo") == r["rate_state"]])
     if p99:
         out.append((f"p99 latency ≤ 8.3 µs at 50% of zero-loss rate (kvswitch, 64 B, {shapes[0]})",
                     fmt_stat(p99, 1e3, " µs", 2), p99["median"] <= 8300))
@@ -429,11 +509,16 @@ def summary(ctx, plots):
     if any(r["workload"] == "zeroloss" for r in R):
         L += ["## Zero-loss throughput (RFC 2544 binary search)", ""]
         rate_table(R, "zeroloss", L)
+        zeroloss_limits_table(R, ctx.rows, L)
     if any(r["workload"] == "latency" for r in R):
         L += ["## Latency (open loop, % of kvswitch's zero-loss rate)", "",
-              "Round trip generator → switch → generator, ns; median over rounds.", "",
+              "Round trip generator → switch → generator, ns; median over rounds. The load is "
+              "a share of kvswitch's zero-loss rate in the state the core pair ran in (near or "
+              "far, each its own median over rounds); the last column gives each round's state "
+              "and offered Mpps, marked * where the window ran in another state than its rate "
+              "was taken from (those rounds pair with nothing).", "",
               "| shape | frame | qp | load | switch | offered Mpps | p50 | p99 | p99.9 | max | lost "
-              "| core pair (per round) |",
+              "| core pair, offered Mpps (per round) |",
               "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for shape, size, q, pct in keys_of(R, "latency", "shape", "size", "queues", "point"):
             for s in switches_in(R, "latency"):
@@ -451,7 +536,7 @@ def summary(ctx, plots):
                          f"{(statistics.median(off) / 1e6 if off else 0):.3f} | {med('p50')} | "
                          f"{med('value')} | {med('p999')} | {med('max')} | "
                          f"{sum(r.get('lost') or 0 for r in rs)} | "
-                         f"{', '.join(r.get('topo') or '?' for r in sorted(rs, key=lambda r: r['round']))} |")
+                         f"{', '.join(round_state(r) for r in sorted(rs, key=lambda r: r['round']))} |")
         L.append("")
     for sh in ("udp", "raw"):
         if any(r["workload"] == "macs" and r["shape"] == sh for r in R):

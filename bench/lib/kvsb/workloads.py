@@ -279,22 +279,50 @@ def run_zeroloss(ctx, sw, cell):
                          + f" in {len(trials)} trials")
 
 
-def zl_reference(ctx, size, queues, shape):
-    """kvswitch's zero-loss rate (median over rounds) for latency's operating points: with the
-    core pair near if it ever was, else far, else unprobed."""
+def zl_references(ctx, size, queues, shape):
+    """kvswitch's zero-loss rates (median over rounds) for latency's operating points, per
+    state of the core pair: {"near": r, "far": r} for the states a search finished in, or
+    {None: r} when the core pair was not probed; {} when there is none."""
+    refs = {}
     for pt in ("near", "far", None):
         vals = [r["value"] for r in ctx.results if r["workload"] == "zeroloss"
                 and r["switch"] == "kvswitch" and r["size"] == size and r["queues"] == queues
                 and r["value"] and r.get("shape") == shape and r.get("point") == pt]
         if vals:
-            return statistics.median(vals)
-    return None
+            refs[pt] = statistics.median(vals)
+    return refs
+
+
+# A latency window whose core pair ran in another state than the one its rate was taken
+# from is run again at that state's rate, this many times in all at most.
+LATENCY_STATE_TRIES = 3
+
+
+def latency_window(ctx, sw, cell, size, refs, pct):
+    """One latency window at pct% of the zero-loss rate of the state the core pair is in.
+    The state is known only from the probes inside the window, so the rate is that of the
+    state the last window ran in, and a window that then ran in the other state is repeated
+    at its rate: 50% of the near rate overloads every switch far (about half the rate), which
+    measured queueing, not the switch (2026-12-05).  Returns (row, the state the rate came
+    from: None when the rates are not per state, or only one state has one)."""
+    last = next((r.get("topo") for r in reversed(ctx.rows) if r.get("kept")), None)
+    st = last if last in refs else next(iter(refs))
+    for i in range(LATENCY_STATE_TRIES):
+        row = measure(ctx, sw, cell, size, BASE_MACS, mode="open",
+                      rate_total=refs[st] * pct / 100.0, point=f"{pct}%")
+        ran = row.get("topo")
+        if len(refs) < 2 or ran == st or ran not in refs or i == LATENCY_STATE_TRIES - 1:
+            break
+        ctx.progress(f"r{cell.round} {cell.label}: latency {pct}% ran {ran} at {st}'s rate: "
+                     f"again at {ran}'s")
+        st = ran
+    return row, (st if len(refs) > 1 else None)
 
 
 def run_latency(ctx, sw, cell):
     for size in cell.sizes:
-        ref = zl_reference(ctx, size, cell.queues, cell.shape)
-        if ref is None and cell.switch == "kvswitch":
+        refs = zl_references(ctx, size, cell.queues, cell.shape)
+        if not refs and cell.switch == "kvswitch":
             ctx.progress(f"latency {size}B q{cell.queues}: no zero-loss rate yet, searching")
             searches, _ = search(ctx, sw, cell, size)
             for st, b in sorted(searches.items()):
@@ -303,18 +331,17 @@ def run_latency(ctx, sw, cell):
                                      shape=cell.shape),
                            {"macs": BASE_MACS}, b.best, size, trials=b.trials,
                            point=None if st == "?" else st, topo=st)
-            ref = zl_reference(ctx, size, cell.queues, cell.shape)
-        if not ref:
+            refs = zl_references(ctx, size, cell.queues, cell.shape)
+        if not refs:
             ctx.progress(f"latency {size}B q{cell.queues}: no kvswitch zero-loss rate, skipped")
             continue
         for pct in cell.points:
-            row = measure(ctx, sw, cell, size, BASE_MACS, mode="open",
-                          rate_total=ref * pct / 100.0, point=f"{pct}%")
+            row, rate_state = latency_window(ctx, sw, cell, size, refs, pct)
             lat = (row.get("gen") or {}).get("latency_ns") or {}
             result(ctx, cell, row, row["lat_p99_ns"], size, point=pct,
                    p50=row["lat_p50_ns"], p999=row["lat_p999_ns"], max=row["lat_max_ns"],
                    mean=row["lat_mean_ns"], lost=row["lost"], offered_pps=row["offered_pps"],
-                   hist=lat.get("hist"))
+                   rate_state=rate_state, hist=lat.get("hist"))
 
 
 def run_macs(ctx, sw, cell):
