@@ -15,6 +15,7 @@
 #include <rte_log.h>
 
 #include "control/balance.h"
+#include "control/mono_clock.h"
 #include "control/police.h"
 #include "control/rxq_load.h"
 #include "control/state.h"
@@ -26,14 +27,6 @@ static unsigned int n_auto;
 unsigned int balance_auto_count(void)
 {
 	return n_auto;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* The rebalance period in ms: the test key if set, else the minutes. */
@@ -110,7 +103,7 @@ static void auto_check(void)
 void balance_tick(void)
 {
 	static uint64_t last_check;
-	uint64_t now = now_ms();
+	uint64_t now = ctl_mono_ms();
 	uint32_t ms = sw.ovs.pmd_auto_lb_rebal_interval_ms;
 
 	/* With the test key the window shrinks with the period (rxq_load.h). */

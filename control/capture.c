@@ -36,6 +36,7 @@
 #include "control/capture.h"
 #include "control/capture_proto.h"
 #include "control/journal_log.h"
+#include "control/mono_clock.h"
 #include "control/rpc.h"
 #include "control/state.h"
 #include "dataplane/capture.h"
@@ -87,14 +88,6 @@ static int64_t realtime_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 unsigned int capture_count(void)
@@ -226,7 +219,7 @@ static void session_end(struct session *s, const char *reason)
 		s->cap = NULL;
 	}
 	s->ending = true;
-	s->end_ms = mono_ms();
+	s->end_ms = ctl_mono_ms();
 	j = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "port", s->port, "reason", reason, "written",
 		      (json_int_t)s->written, "selected", (json_int_t)selected, "dropped_ring",
 		      (json_int_t)dropped, "dropped_reader", (json_int_t)s->dropped_reader);
@@ -388,7 +381,7 @@ json_t *capture_start(json_t *params, int *code, char *err, size_t errlen)
 					 : strerror(errno));
 		return NULL;
 	}
-	clock_sync(mono_ms());
+	clock_sync(ctl_mono_ms());
 	rc = dp_capture_attach(sp->dp, s->cap);
 	if (rc < 0) {
 		dp_capture_destroy(s->cap); /* never published */
@@ -402,7 +395,7 @@ json_t *capture_start(json_t *params, int *code, char *err, size_t errlen)
 	s->dp = sp->dp;
 	snprintf(s->port, sizeof(s->port), "%s", port);
 	s->count = count;
-	s->deadline_ms = duration ? mono_ms() + duration * 1000 : 0;
+	s->deadline_ms = duration ? ctl_mono_ms() + duration * 1000 : 0;
 	rpc_hand_over(session_take, s);
 	fprintf(stderr,
 		"%skvswitchd: capture on port '%s' started (%s, snaplen %" PRIu64 "%s%s%s)\n",
@@ -471,7 +464,7 @@ void capture_run(void)
 		if (!s->used || (s->fd < 0 && !s->gone))
 			continue; /* not handed over yet */
 		if (now == 0) {
-			now = mono_ms();
+			now = ctl_mono_ms();
 			clock_sync(now);
 		}
 		if (s->gone) { /* a detach that failed: again */

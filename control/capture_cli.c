@@ -31,6 +31,7 @@
 #include <pcap/pcap.h>
 
 #include "control/capture_cli.h"
+#include "control/mono_clock.h"
 
 #define END_WAIT_MS 10000 /* for the end record after Ctrl-C */
 
@@ -84,14 +85,6 @@ struct reader {
 	char *buf;
 	size_t len, cap;
 };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void print_line(const struct capture_rec_frame *f, const uint8_t *d, uint32_t caplen)
 {
@@ -223,9 +216,9 @@ static int stream(struct reader *r, char *err, size_t errlen)
 		if (!r->shut && (interrupted || r->werr != 0)) {
 			shutdown(r->fd, SHUT_WR);
 			r->shut = true;
-			r->shut_ms = mono_ms();
+			r->shut_ms = ctl_mono_ms();
 		}
-		if (r->shut && mono_ms() - r->shut_ms > END_WAIT_MS) {
+		if (r->shut && ctl_mono_ms() - r->shut_ms > END_WAIT_MS) {
 			snprintf(err, errlen, "kvswitchd did not end the capture within %d s",
 				 END_WAIT_MS / 1000);
 			return 3;

@@ -38,6 +38,7 @@
 #include "control/host_check.h"
 #include "control/journal_log.h"
 #include "control/metrics.h"
+#include "control/mono_clock.h"
 #include "control/ovsdb_client.h"
 #include "control/ovsdb_map.h"
 #include "control/reload.h"
@@ -187,14 +188,6 @@ static bool pci_choice_made(char *const *args, int n)
 	return false;
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* How long the control loop may block, given how many learn requests the
  * last turn applied:
  * - 1 ms, doorbell not armed, after a turn that learned: a storm of new
@@ -209,7 +202,7 @@ static uint64_t mono_ms(void)
  *   came in the meantime. */
 static int loop_timeout(uint64_t *step_ms, unsigned int learned)
 {
-	uint64_t now = mono_ms();
+	uint64_t now = ctl_mono_ms();
 
 	if (now >= *step_ms)
 		*step_ms = now + CTL_IDLE_MS;
@@ -217,7 +210,9 @@ static int loop_timeout(uint64_t *step_ms, unsigned int learned)
 		return 1;
 	dp_doorbell_arm();
 	if (apply_learn_queued()) {
-		dp_doorbell_clear();
+		/* not dp_doorbell_clear(): the eventfd rarely holds a count here,
+		 * and if a PMD did write one, the next poll() sees it at once */
+		dp_doorbell_disarm();
 		return 0;
 	}
 	return (int)(*step_ms - now);
@@ -507,6 +502,8 @@ int main(int argc, char **argv)
 		n += metrics_pollfds(fds + n, 1);
 		fds[n++] = (struct pollfd){.fd = dp_doorbell_fd(), .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = efd, .events = POLLIN};
+		bool rang = false;
+
 		if (poll(fds, n, loop_timeout(&step_ms, learned)) > 0) {
 			if (fds[n - 1].revents & POLLIN) {
 				uint64_t v;
@@ -515,8 +512,15 @@ int main(int argc, char **argv)
 			}
 			rpc_serve(fds, n_rpc);
 			metrics_ready = i_metrics < n - 2 && (fds[i_metrics].revents & POLLIN);
+			rang = fds[n - 2].revents & POLLIN;
 		}
-		dp_doorbell_clear(); /* what rang is drained by apply_tick() below */
+		/* what rang is drained by apply_tick() below; read() the eventfd
+		 * only when it rang, else a learn storm's 1 ms turns would each
+		 * pay a syscall for nothing */
+		if (rang)
+			dp_doorbell_clear();
+		else
+			dp_doorbell_disarm();
 		metrics_run(metrics_ready);
 		capture_run();
 		ovsdb_client_run();

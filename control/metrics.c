@@ -21,6 +21,7 @@
 #include <microhttpd.h>
 
 #include "control/metrics.h"
+#include "control/mono_clock.h"
 
 #define METRICS_MAX_CONN 16
 
@@ -32,14 +33,6 @@ struct server {
 static struct server cur, pending;
 static bool pending_set;
 static uint64_t last_run_ms;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload,
@@ -198,7 +191,7 @@ void metrics_run(bool ready)
 		return;
 	/* when the epoll descriptor is ready, and every 100 ms for MHD's
 	 * timeouts (idle scrapers) */
-	now = now_ms();
+	now = ctl_mono_ms();
 	if (!ready && now - last_run_ms < 100)
 		return;
 	last_run_ms = now;

@@ -30,6 +30,7 @@
 #include "control/db.h"
 #include "control/journal_log.h"
 #include "control/jsonrpc.h"
+#include "control/mono_clock.h"
 #include "control/ovsdb_client.h"
 #include "control/ovsdb_map.h"
 #include "control/ovsdb_status.h"
@@ -68,14 +69,6 @@ static struct {
 	bool down_logged;
 	char eal_args[512]; /* from the database at start */
 } oc;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 int ovsdb_client_init(const char *remote, const char *rundir, char *err, size_t errlen)
 {
@@ -137,7 +130,7 @@ static void disconnect(const char *why)
 	json_object_clear(oc.replica);
 	json_object_clear(oc.written); /* the next database may be another one */
 	oc.cur_cfg_written = -1;
-	oc.retry_ms = now_ms() + oc.backoff_ms;
+	oc.retry_ms = ctl_mono_ms() + oc.backoff_ms;
 }
 
 static int try_connect(void)
@@ -570,7 +563,7 @@ void ovsdb_client_run(void)
 
 	if (!oc.active)
 		return;
-	now = now_ms();
+	now = ctl_mono_ms();
 	if (oc.rpc == NULL) {
 		if (now < oc.retry_ms)
 			return;
@@ -626,11 +619,11 @@ unsigned int ovsdb_client_pollfds(struct pollfd *fds, unsigned int max)
 
 struct db *ovsdb_client_first_db(int timeout_ms)
 {
-	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+	uint64_t deadline = ctl_mono_ms() + (uint64_t)timeout_ms;
 	struct ovsdb_map_result m;
 	struct db *db;
 
-	while (now_ms() < deadline) {
+	while (ctl_mono_ms() < deadline) {
 		struct pollfd p;
 
 		if (oc.rpc == NULL && try_connect() < 0) {

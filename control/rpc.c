@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "control/rpc.h"
+#include "control/mono_clock.h"
 
 #define RPC_MAX_CLIENTS 64
 #define RPC_MAX_REQ     (1 << 20)
@@ -49,14 +50,6 @@ static rpc_handler handler;
 /* set by a handler through rpc_hand_over, moved to its client after it */
 static void (*pending_take)(int fd, void *arg);
 static void *pending_arg;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /*
  * Make room at path for our socket.  A socket another daemon still answers
@@ -169,7 +162,7 @@ static struct client *client_evict(void)
 static void clients_expire(void)
 {
 	static uint64_t last_check;
-	uint64_t now = now_ms();
+	uint64_t now = ctl_mono_ms();
 	int i;
 
 	if (now - last_check < 100)
@@ -230,7 +223,7 @@ static void respond(struct client *c, json_t *resp)
 		c->out_off = 0;
 	}
 	free(s);
-	c->last_ms = now_ms(); /* a long apply does not count against the client */
+	c->last_ms = ctl_mono_ms(); /* a long apply does not count against the client */
 }
 
 /* The message may quote the client's bytes (jansson's parse errors do), which
@@ -318,7 +311,7 @@ static void client_read(struct client *c)
 		client_close(c);
 		return;
 	}
-	c->last_ms = now_ms();
+	c->last_ms = ctl_mono_ms();
 	if (c->len + (size_t)r > RPC_MAX_REQ) {
 		/* answer, then hang up: the rest of it is not a request */
 		free(c->out);
@@ -354,7 +347,7 @@ static void client_write(struct client *c)
 		return;
 	}
 	c->out_off += (size_t)w;
-	c->last_ms = now_ms();
+	c->last_ms = ctl_mono_ms();
 	if (c->out_off == c->out_len) {
 		free(c->out);
 		c->out = NULL;
@@ -394,7 +387,7 @@ void rpc_serve(const struct pollfd *fds, unsigned int n)
 			if (c == NULL)
 				c = client_evict();
 			c->fd = fd;
-			c->last_ms = now_ms();
+			c->last_ms = ctl_mono_ms();
 			continue;
 		}
 		c = client_of(fds[i].fd);

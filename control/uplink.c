@@ -36,6 +36,7 @@
 #include <rte_ethdev.h>
 #include <rte_log.h>
 
+#include "control/mono_clock.h"
 #include "control/state.h"
 #include "control/uplink.h"
 #include "dataplane/bridge.h"
@@ -67,14 +68,6 @@ static struct uplink *uplinks[DP_MAX_PORTS]; /* by dp_port id */
 static struct macfilter_entry *entries;
 static struct rte_ether_addr *uc, *mc;
 static uint32_t n_entries, cap_entries;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* ---- the device, as macfilter drives it ---- */
 
@@ -366,7 +359,7 @@ static bool is_dpdk(const struct sw_port *sp)
 void uplink_tick(void)
 {
 	static uint64_t next, oom_log_at;
-	uint64_t now = now_ms();
+	uint64_t now = ctl_mono_ms();
 	unsigned int b, i;
 
 	if (now < next)

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mono_clock: the control side's milliseconds clock, for timeouts and
+ * periods (the control loop's steps, RPC and OVSDB deadlines, capture
+ * timestamps, uplink filter retries).  CLOCK_MONOTONIC, not the coarse
+ * clock the dataplane ages with (dataplane/clock.h): a poll timeout computed
+ * from a 4 ms-resolution clock would wake early or late by a tick.  Not
+ * injectable; tests that need a fake "now" drive dp_clock_set() instead.
+ * Any thread; header-only so kvsctl links it without the dataplane.
+ */
+#ifndef KVS_CTL_MONO_CLOCK_H
+#define KVS_CTL_MONO_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+
+static inline uint64_t ctl_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+#endif
