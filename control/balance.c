@@ -9,7 +9,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_common.h>
 #include <rte_log.h>
@@ -103,7 +102,7 @@ static void auto_check(void)
 void balance_tick(void)
 {
 	static uint64_t last_check;
-	uint64_t now = ctl_mono_ms();
+	uint64_t now = mono_clock_ms();
 	uint32_t ms = sw.ovs.pmd_auto_lb_rebal_interval_ms;
 
 	/* With the test key the window shrinks with the period (rxq_load.h). */

@@ -219,7 +219,7 @@ static void session_end(struct session *s, const char *reason)
 		s->cap = NULL;
 	}
 	s->ending = true;
-	s->end_ms = ctl_mono_ms();
+	s->end_ms = mono_clock_ms();
 	j = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "port", s->port, "reason", reason, "written",
 		      (json_int_t)s->written, "selected", (json_int_t)selected, "dropped_ring",
 		      (json_int_t)dropped, "dropped_reader", (json_int_t)s->dropped_reader);
@@ -381,7 +381,7 @@ json_t *capture_start(json_t *params, int *code, char *err, size_t errlen)
 					 : strerror(errno));
 		return NULL;
 	}
-	clock_sync(ctl_mono_ms());
+	clock_sync(mono_clock_ms());
 	rc = dp_capture_attach(sp->dp, s->cap);
 	if (rc < 0) {
 		dp_capture_destroy(s->cap); /* never published */
@@ -395,7 +395,7 @@ json_t *capture_start(json_t *params, int *code, char *err, size_t errlen)
 	s->dp = sp->dp;
 	snprintf(s->port, sizeof(s->port), "%s", port);
 	s->count = count;
-	s->deadline_ms = duration ? ctl_mono_ms() + duration * 1000 : 0;
+	s->deadline_ms = duration ? mono_clock_ms() + duration * 1000 : 0;
 	rpc_hand_over(session_take, s);
 	fprintf(stderr,
 		"%skvswitchd: capture on port '%s' started (%s, snaplen %" PRIu64 "%s%s%s)\n",
@@ -464,7 +464,7 @@ void capture_run(void)
 		if (!s->used || (s->fd < 0 && !s->gone))
 			continue; /* not handed over yet */
 		if (now == 0) {
-			now = ctl_mono_ms();
+			now = mono_clock_ms();
 			clock_sync(now);
 		}
 		if (s->gone) { /* a detach that failed: again */

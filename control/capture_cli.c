@@ -216,9 +216,9 @@ static int stream(struct reader *r, char *err, size_t errlen)
 		if (!r->shut && (interrupted || r->werr != 0)) {
 			shutdown(r->fd, SHUT_WR);
 			r->shut = true;
-			r->shut_ms = ctl_mono_ms();
+			r->shut_ms = mono_clock_ms();
 		}
-		if (r->shut && ctl_mono_ms() - r->shut_ms > END_WAIT_MS) {
+		if (r->shut && mono_clock_ms() - r->shut_ms > END_WAIT_MS) {
 			snprintf(err, errlen, "kvswitchd did not end the capture within %d s",
 				 END_WAIT_MS / 1000);
 			return 3;

@@ -26,7 +26,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -202,7 +201,7 @@ static bool pci_choice_made(char *const *args, int n)
  *   came in the meantime. */
 static int loop_timeout(uint64_t *step_ms, unsigned int learned)
 {
-	uint64_t now = ctl_mono_ms();
+	uint64_t now = mono_clock_ms();
 
 	if (now >= *step_ms)
 		*step_ms = now + CTL_IDLE_MS;

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -191,7 +190,7 @@ void metrics_run(bool ready)
 		return;
 	/* when the epoll descriptor is ready, and every 100 ms for MHD's
 	 * timeouts (idle scrapers) */
-	now = ctl_mono_ms();
+	now = mono_clock_ms();
 	if (!ready && now - last_run_ms < 100)
 		return;
 	last_run_ms = now;

@@ -5,8 +5,9 @@
  * timestamps, uplink filter retries).  CLOCK_MONOTONIC, not the coarse
  * clock the dataplane ages with (dataplane/clock.h): a poll timeout computed
  * from a 4 ms-resolution clock would wake early or late by a tick.  Not
- * injectable; tests that need a fake "now" drive dp_clock_set() instead.
- * Any thread; header-only so kvsctl links it without the dataplane.
+ * injectable: these deadlines run in real time in tests too (only MAC
+ * ageing has a fake clock, dp_clock_set()).  Any thread; header-only so
+ * kvsctl links it without the dataplane.
  */
 #ifndef KVS_CTL_MONO_CLOCK_H
 #define KVS_CTL_MONO_CLOCK_H
@@ -14,7 +15,7 @@
 #include <stdint.h>
 #include <time.h>
 
-static inline uint64_t ctl_mono_ms(void)
+static inline uint64_t mono_clock_ms(void)
 {
 	struct timespec ts;
 

@@ -22,7 +22,6 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -130,7 +129,7 @@ static void disconnect(const char *why)
 	json_object_clear(oc.replica);
 	json_object_clear(oc.written); /* the next database may be another one */
 	oc.cur_cfg_written = -1;
-	oc.retry_ms = ctl_mono_ms() + oc.backoff_ms;
+	oc.retry_ms = mono_clock_ms() + oc.backoff_ms;
 }
 
 static int try_connect(void)
@@ -563,7 +562,7 @@ void ovsdb_client_run(void)
 
 	if (!oc.active)
 		return;
-	now = ctl_mono_ms();
+	now = mono_clock_ms();
 	if (oc.rpc == NULL) {
 		if (now < oc.retry_ms)
 			return;
@@ -619,11 +618,11 @@ unsigned int ovsdb_client_pollfds(struct pollfd *fds, unsigned int max)
 
 struct db *ovsdb_client_first_db(int timeout_ms)
 {
-	uint64_t deadline = ctl_mono_ms() + (uint64_t)timeout_ms;
+	uint64_t deadline = mono_clock_ms() + (uint64_t)timeout_ms;
 	struct ovsdb_map_result m;
 	struct db *db;
 
-	while (ctl_mono_ms() < deadline) {
+	while (mono_clock_ms() < deadline) {
 		struct pollfd p;
 
 		if (oc.rpc == NULL && try_connect() < 0) {

@@ -19,7 +19,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "control/rpc.h"
@@ -162,7 +161,7 @@ static struct client *client_evict(void)
 static void clients_expire(void)
 {
 	static uint64_t last_check;
-	uint64_t now = ctl_mono_ms();
+	uint64_t now = mono_clock_ms();
 	int i;
 
 	if (now - last_check < 100)
@@ -223,7 +222,7 @@ static void respond(struct client *c, json_t *resp)
 		c->out_off = 0;
 	}
 	free(s);
-	c->last_ms = ctl_mono_ms(); /* a long apply does not count against the client */
+	c->last_ms = mono_clock_ms(); /* a long apply does not count against the client */
 }
 
 /* The message may quote the client's bytes (jansson's parse errors do), which
@@ -311,7 +310,7 @@ static void client_read(struct client *c)
 		client_close(c);
 		return;
 	}
-	c->last_ms = ctl_mono_ms();
+	c->last_ms = mono_clock_ms();
 	if (c->len + (size_t)r > RPC_MAX_REQ) {
 		/* answer, then hang up: the rest of it is not a request */
 		free(c->out);
@@ -347,7 +346,7 @@ static void client_write(struct client *c)
 		return;
 	}
 	c->out_off += (size_t)w;
-	c->last_ms = ctl_mono_ms();
+	c->last_ms = mono_clock_ms();
 	if (c->out_off == c->out_len) {
 		free(c->out);
 		c->out = NULL;
@@ -387,7 +386,7 @@ void rpc_serve(const struct pollfd *fds, unsigned int n)
 			if (c == NULL)
 				c = client_evict();
 			c->fd = fd;
-			c->last_ms = ctl_mono_ms();
+			c->last_ms = mono_clock_ms();
 			continue;
 		}
 		c = client_of(fds[i].fd);

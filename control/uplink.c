@@ -31,7 +31,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_ethdev.h>
 #include <rte_log.h>
@@ -359,7 +358,7 @@ static bool is_dpdk(const struct sw_port *sp)
 void uplink_tick(void)
 {
 	static uint64_t next, oom_log_at;
-	uint64_t now = ctl_mono_ms();
+	uint64_t now = mono_clock_ms();
 	unsigned int b, i;
 
 	if (now < next)

@@ -27,7 +27,7 @@
  * (kvswitchd.c), so a storm of new MACs costs the PMDs no write() and the
  * control thread no more wake-ups than the old 1 ms tick.
  *
- * Thread rules: arm/clear/fd/open from the control thread only; ring from
+ * Thread rules: arm/disarm/clear/fd/open from the control thread only; ring from
  * any thread; close only once no thread can ring (the PMDs are joined:
  * a ring racing close could write to a reused descriptor number).  Without
  * dp_doorbell_open() (unit tests), ring is a no-op.

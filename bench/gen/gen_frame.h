@@ -123,7 +123,8 @@ static inline uint16_t gen_udp_port(enum gen_side s, uint32_t k)
  * rte_ipv4_cksum() loaded the header it had just written, and with the line still owned by
  * the switch's core (which copied the previous frame into this buffer) that one load stalled
  * the open loop's transmit for a cross-core miss per frame, 20% of the generator's time with
- * the core pair far (perf, 2026-12-05). gen_main.c checks it against rte_ipv4_cksum(). */
+ * the core pair far (perf, 2026-12-05). gen_main.c checks it against rte_ipv4_cksum() once
+ * at start. The header's fields are written in gen_frame_readdress(), next to it. */
 static inline rte_be16_t gen_ipv4_cksum(uint32_t src, uint32_t dst)
 {
 	uint32_t sum = (uint32_t)RTE_IPV4_VHL_DEF << 8; /* tos 0 */
@@ -136,8 +137,10 @@ static inline rte_be16_t gen_ipv4_cksum(uint32_t src, uint32_t dst)
 	return rte_cpu_to_be_16((uint16_t)~sum);
 }
 
-/* Sets addresses (and for udp the IPs, ports and header checksum) of flow (p, k) from side
- * `from`; the rest of the frame is left as built. Writes only: see gen_ipv4_cksum(). */
+/* Sets addresses (and for udp the whole IPv4 header and the ports) of flow (p, k) from side
+ * `from`; the rest of the frame is left as built. Writes only: see gen_ipv4_cksum(). Every
+ * field the checksum covers is written here, so it is right by construction even when the
+ * closed loop readdresses a frame a switch changed (a TTL, say). */
 static inline void gen_frame_readdress(struct rte_mbuf *m, enum gen_side from, uint32_t p,
 				       uint32_t k)
 {
@@ -155,6 +158,13 @@ static inline void gen_frame_readdress(struct rte_mbuf *m, enum gen_side from, u
 	udp = (struct rte_udp_hdr *)(ip + 1);
 	src = (from == GEN_A ? GEN_IP_A : GEN_IP_B) | p;
 	dst = (to == GEN_A ? GEN_IP_A : GEN_IP_B) | p;
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(gen_frame_len() - GEN_L3_OFF));
+	ip->packet_id = 0;
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
 	ip->src_addr = rte_cpu_to_be_32(src);
 	ip->dst_addr = rte_cpu_to_be_32(dst);
 	ip->hdr_checksum = gen_ipv4_cksum(src, dst);
@@ -202,18 +212,12 @@ static inline void gen_frame_build(struct rte_mbuf *m, enum gen_side from, uint3
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
 	if (gen_opt.shape == GEN_SHAPE_UDP) {
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+		struct rte_udp_hdr *udp =
+			rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, GEN_L4_OFF);
 		struct gen_payload_udp *pl = (struct gen_payload_udp *)(udp + 1);
 
 		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-		ip->version_ihl = RTE_IPV4_VHL_DEF;
-		ip->type_of_service = 0;
-		ip->total_length = rte_cpu_to_be_16((uint16_t)(len - GEN_L3_OFF));
-		ip->packet_id = 0;
-		ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-		ip->time_to_live = 64;
-		ip->next_proto_id = IPPROTO_UDP;
+		/* the IPv4 header: gen_frame_readdress() */
 		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(len - GEN_L4_OFF));
 		udp->dgram_cksum = 0;
 		pl->magic = rte_cpu_to_be_32(GEN_MAGIC);

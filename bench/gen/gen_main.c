@@ -389,6 +389,27 @@ uint64_t gen_drain(uint64_t (*poll)(void), uint64_t idle_ms, uint64_t max_ms)
 	return total;
 }
 
+/* gen_ipv4_cksum() writes the checksum without reading the header back: before any frame
+ * is sent, check one against the library's (0 over a header whose checksum is right). */
+static int frame_check(void)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(gen_pool);
+	int rc = 0;
+
+	if (m == NULL) {
+		fprintf(stderr, "kvs-bench-gen: mbuf pool empty at start\n");
+		return -1;
+	}
+	gen_frame_build(m, GEN_B, 0xabcdef, 70000, 0, 1);
+	if (gen_opt.shape == GEN_SHAPE_UDP &&
+	    rte_ipv4_cksum(rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, GEN_L3_OFF)) != 0) {
+		fprintf(stderr, "kvs-bench-gen: a built frame's IPv4 header checksum is wrong\n");
+		rc = -1;
+	}
+	rte_pktmbuf_free(m);
+	return rc;
+}
+
 /* One burst of learning frames from side s, MAC pairs [f, f + n): sent until the ring takes them,
  * draining the ports meanwhile. */
 static int learn_burst(enum gen_side s, uint16_t q, uint32_t f, uint16_t n, uint64_t deadline)
@@ -402,15 +423,6 @@ static int learn_burst(enum gen_side s, uint16_t q, uint32_t f, uint16_t n, uint
 	}
 	for (i = 0; i < n; i++)
 		gen_frame_build(m[i], s, f + i, 0, GEN_STREAM_LEARN, 0);
-	/* gen_ipv4_cksum() writes the checksum without reading the header back: check it here,
-	 * where it costs nothing, against the library's (0 over a header whose checksum is right)
-	 */
-	if (gen_opt.shape == GEN_SHAPE_UDP &&
-	    rte_ipv4_cksum(rte_pktmbuf_mtod_offset(m[0], struct rte_ipv4_hdr *, GEN_L3_OFF)) != 0) {
-		fprintf(stderr, "kvs-bench-gen: a built frame's IPv4 header checksum is wrong\n");
-		rte_pktmbuf_free_bulk(m, n);
-		return -1;
-	}
 	for (;;) {
 		k = (uint16_t)(k + rte_eth_tx_burst(gen_port[s], q, m + k, (uint16_t)(n - k)));
 		if (k == n)
@@ -686,7 +698,8 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	gen_tsc_hz = rte_get_tsc_hz();
 
-	if (find_ports() < 0 || pool_create() < 0 || port_setup(GEN_A) < 0 || port_setup(GEN_B) < 0)
+	if (find_ports() < 0 || pool_create() < 0 || frame_check() < 0 || port_setup(GEN_A) < 0 ||
+	    port_setup(GEN_B) < 0)
 		goto out;
 	if (wait_link() < 0 || learn() < 0) {
 		if (!gen_stop)

@@ -109,9 +109,14 @@ static void udp_frame_is_valid_ipv4_udp(void **state)
 	assert_int_equal(tuple_of(m).sport, 1024 + 7);
 	assert_int_equal(tuple_of(m).dport, 1024);
 
-	/* a readdress (closed loop) keeps the checksum right */
+	/* a readdress (closed loop) keeps the checksum right, even of a frame a switch changed:
+	 * it rewrites every field the checksum covers (the checksum is not read back) */
+	((uint8_t *)f)[22] = 63;   /* TTL */
+	((uint8_t *)f)[15] = 0xb8; /* TOS */
 	gen_frame_readdress(m, GEN_B, 0xabcdef, 70000);
 	assert_int_equal(ones_sum(f + 14, 20), 0);
+	assert_int_equal(f[22], 64);
+	assert_int_equal(f[15], 0);
 	assert_memory_equal(f + 26, "\x0b\xab\xcd\xef\x0a\xab\xcd\xef", 8);
 	assert_int_equal(tuple_of(m).sport, 1024 + 1);
 	assert_int_equal(tuple_of(m).dport, 1024 + 70000 % 64512);
