@@ -18,11 +18,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "lib"))
 
 from kvsb import procs as P  # noqa: E402
-from kvsb import report, testpmd, topo, windows, workloads  # noqa: E402
+from kvsb import hiccup, report, testpmd, topo, windows, workloads  # noqa: E402
 from kvsb.switches import parse_ovs_pmd_stats  # noqa: E402
 
 TOPO_BIN = Path(os.environ.get("KVS_BUILD_DIR", Path(__file__).resolve().parents[2] / "build")) \
     / "bench" / "topo" / "kvs-bench-topo"
+HICCUP_BIN = TOPO_BIN.parent / "kvs-bench-hiccup"
 
 # OVS 3.1's dpif-netdev/pmd-stats-show layout; the main thread's block comes after the PMD's
 OVS_STATS = """pmd thread numa_id 0 core_id 1:
@@ -392,6 +393,44 @@ def test_topo_probe_refuses_bad_options():
                        (["--interval-ms", "5"], "--interval-ms '5'"), (["extra"], "'extra'")):
         r = subprocess.run([str(TOPO_BIN)] + argv, capture_output=True, text=True, timeout=5)
         assert r.returncode == 2 and what in r.stderr, (argv, r.returncode, r.stderr)
+
+
+def test_hiccup_meter_sees_a_core_taken_away():
+    """kvs-bench-hiccup on core 1 while another busy thread shares core 1: the scheduler
+    takes the core from it for whole timeslices (milliseconds), which it must count; the
+    kvsbench module reads its line for each core and the noise sentence names them."""
+    if not os.access(HICCUP_BIN, os.X_OK):
+        pytest.skip(f"{HICCUP_BIN} is not built")
+    if os.cpu_count() < 2:
+        pytest.skip("needs two cores")
+    spin = subprocess.Popen(["taskset", "-c", "1", "sh", "-c", "while :; do :; done"])
+    try:
+        shared = hiccup.measure(HICCUP_BIN, (1,), seconds=1.0)
+    finally:
+        spin.kill()
+        spin.wait()
+    assert "error" not in shared, shared
+    gaps = shared["1"]
+    assert set(gaps) == set(hiccup.THRESHOLDS), gaps
+    # two busy threads on one core: CFS switches every few ms, so well over 20 gaps a
+    # second are over a millisecond; and the counts nest (a 1 ms gap is over 10 us too)
+    assert gaps["1000"] >= 20, gaps
+    assert gaps["10"] >= gaps["25"] >= gaps["100"] >= gaps["1000"], gaps
+    both = hiccup.measure(HICCUP_BIN, (0, 1), seconds=0.2)
+    assert set(both) == {"0", "1"}, both
+    text = hiccup.sentence({"start": both, "end": {"error": "x: exit 1"}})
+    assert "core 0:" in text and "core 1:" in text and "at the end: not measured" in text
+    assert hiccup.sentence(None) == ""
+
+
+def test_hiccup_meter_refuses_bad_options():
+    if not os.access(HICCUP_BIN, os.X_OK):
+        pytest.skip(f"{HICCUP_BIN} is not built")
+    for argv in ([], ["--core", "x"], ["--core", "1", "--seconds", "0"], ["--core", "1", "x"]):
+        r = subprocess.run([str(HICCUP_BIN)] + argv, capture_output=True, text=True, timeout=5)
+        assert r.returncode == 2 and "usage: kvs-bench-hiccup" in r.stderr, (argv, r.stderr)
+    err = hiccup.measure(HICCUP_BIN, (4096,), seconds=0.1)
+    assert "error" in err and "--core 4096" in err["error"], err
 
 
 def test_report_pairs_rounds_in_one_core_pair_state():

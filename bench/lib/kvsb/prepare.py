@@ -76,7 +76,7 @@ def build(repo, build_dir, want_guest, want_micro=False):
                         "-Db_ndebug=true", "-Dtests=true"], check=True, stdin=subprocess.DEVNULL,
                        stdout=subprocess.DEVNULL)
     targets = ["control/kvswitchd", "control/kvsctl", "bench/gen/kvs-bench-gen",
-               "bench/topo/kvs-bench-topo"]
+               "bench/topo/kvs-bench-topo", "bench/topo/kvs-bench-hiccup"]
     if want_guest:
         targets.append("tests/tools/kvs-guest")
     if want_micro:

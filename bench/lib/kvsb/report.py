@@ -15,6 +15,7 @@ import gzip
 import json
 import statistics
 
+from . import hiccup
 from .windows import BUSY, CSV_FIELDS
 
 SWITCH_ORDER = ["kvswitch", "testpmd", "ovs", "ovs+defaults", "kvswitch+filter"]
@@ -498,7 +499,9 @@ def summary(ctx, plots):
           + (" Core pair in the kept windows: {near} near, {far} far, {mixed} changed state, "
              "{unknown} unknown; {changed} windows (kept or not) saw it change.".format(
                  unknown=n["topo"]["?"], changed=n["topo_changed"], **n["topo"])
-             if probed else ""), ""]
+             if probed else "")]
+    hs = hiccup.sentence(m.get("hiccups"))
+    L += ([hs, ""] if hs else [""])
     L += ["## Targets", "", "| target | measured | met |", "|---|---|---|"]
     for name, meas, met in targets(ctx):
         L.append(f"| {name} | {meas} | {'n/a' if met is None else 'met' if met else 'NOT met'} |")
