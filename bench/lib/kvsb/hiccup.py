@@ -1,5 +1,6 @@
 """How often the cores under test are taken from a thread that never yields them
 (kvs-bench-hiccup, bench/topo/hiccup.c), measured at the start and at the end of a run.
+bench/kvsbench calls measure(); report.py calls sentence() for the noise section.
 
 Every latency tail in the report includes these gaps: a switch forwards nothing while its
 core is gone, and the generator receives nothing while its is. The summary's noise section
@@ -25,8 +26,9 @@ def measure(binary, cores, seconds=SECONDS):
         if r.returncode != 0:
             return {"error": f"{binary} --core {core}: exit {r.returncode}: {r.stderr.strip()}"}
         try:
-            out[str(core)] = json.loads(r.stdout)["per_s"]
-        except (ValueError, KeyError) as e:
+            per_s = json.loads(r.stdout)["per_s"]
+            out[str(core)] = {t: float(per_s[t]) for t in THRESHOLDS}
+        except (ValueError, KeyError, TypeError) as e:
             return {"error": f"{binary} --core {core}: unreadable output ({e}): {r.stdout!r}"}
     return out
 
@@ -45,7 +47,8 @@ def sentence(h):
             continue
         cores = "; ".join(
             f"core {c}: {v['10']:.0f}/s over 10 µs, {v['25']:.0f}/s over 25, "
-            f"{v['100']:.0f}/s over 100, {v['1000']:.0f}/s over 1000"
+            f"{v['50']:.0f}/s over 50, {v['100']:.0f}/s over 100, {v['250']:.0f}/s over 250, "
+            f"{v['1000']:.0f}/s over 1000"
             for c, v in sorted(m.items()))
         parts.append(f"at the {when}: {cores}")
     if not parts:
