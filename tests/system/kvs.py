@@ -168,6 +168,15 @@ class Switch:
     def mbufs_in_use(self):
         return sum(p["in_use"] for p in self.json("memory/show")["mbuf_pools"])
 
+    def mbufs_at_rest(self, samples=10, gap=0.02):
+        """The fewest mbufs in use over `samples` reads `gap` s apart: a baseline taken while
+        guests already send can otherwise catch a burst in a PMD's hands."""
+        least = self.mbufs_in_use()
+        for _ in range(samples - 1):
+            time.sleep(gap)
+            least = min(least, self.mbufs_in_use())
+        return least
+
     def port_status(self, port):
         for br in self.json("show")["bridges"]:
             for p in br["ports"]:

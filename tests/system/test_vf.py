@@ -11,6 +11,7 @@ a network namespace, so the sender is a real Linux host.  The same path on
 net_af_packet checks options:promiscuous against the kernel's IFF_PROMISC.
 """
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -210,13 +211,15 @@ def test_full_filter_is_reported_and_falls_back(vfswitch, guests, host, trust):
     programmed = set(mf["macs"])
     assert len(programmed) == 4 and programmed <= {MAC[i] for i in range(1, 7)}
     log = sw.log_text()
-    assert "MAC filter full: 4 of 6 MACs programmed, 2 do not fit" in log
+    # logged once, when the filter became full: with 5 or 6 MACs wanted, depending on
+    # whether the last guest's MAC came in the same 100 ms step (the status above has 6)
+    assert re.search(r"MAC filter full: 4 of (5|6) MACs programmed, (1|2) do not fit", log), log
     stats = sw.port_stats("uplink")["mac_filter"]
     assert stats["full_events"] == 1 and stats["overflow"] == 2
     if trust == 0:
         assert mf["promiscuous"] is False and mf["fallbacks"] == 0
         assert mf["promiscuous_error"] == "Operation not permitted"
-        assert "frames for 2 MACs cannot be received" in log
+        assert re.search(r"frames for (1|2) MACs cannot be received", log), log
         assert "cannot be received" in sw.vsctl("show")
     else:
         assert mf["promiscuous"] is True and mf["fallbacks"] == 1
