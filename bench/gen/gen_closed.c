@@ -22,7 +22,6 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
-#include <rte_prefetch.h>
 
 #include "gen.h"
 
@@ -104,16 +103,9 @@ static uint16_t forward(enum gen_side s, uint16_t q)
 		return 0;
 	gen_st.rx_bursts++;
 	now = rte_rdtsc();
-	/* The switch's core wrote these lines; they are read, rewritten and sent back from here:
-	 * fetch them for writing, all at once, so the misses overlap and no line is fetched
-	 * shared first and upgraded later. The line below the data gets the virtio header the
-	 * driver pushes into the headroom. */
-	for (i = 0; i < n; i++) {
-		char *d = rte_pktmbuf_mtod(m[i], char *);
-
-		rte_prefetch0_write(d);
-		rte_prefetch0_write(d - 1);
-	}
+	/* read, rewritten and sent back: for writing, so no line is fetched shared first and
+	 * upgraded later */
+	gen_frames_prefetch_write(m, n);
 	for (i = 0; i < n; i++) {
 		if (!gen_frame_parse(m[i], &md, &runt) ||
 		    (unsigned int)(md.stream >> 8) != ((unsigned int)s ^ 1u)) {

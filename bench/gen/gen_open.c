@@ -22,7 +22,6 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
-#include <rte_prefetch.h>
 
 #include "gen.h"
 
@@ -58,16 +57,7 @@ static uint16_t pacer_tick(enum gen_side s, uint64_t now)
 		gen_st.tx_fail += n;
 		return n;
 	}
-	/* The buffers' lines are most likely owned by the switch's core, which copied received
-	 * frames into them: ask for all of them at once, so the misses overlap instead of
-	 * stalling the writes one frame at a time. The line below the data holds the virtio
-	 * header the driver pushes into the headroom. */
-	for (i = 0; i < n; i++) {
-		char *d = rte_pktmbuf_mtod(m[i], char *);
-
-		rte_prefetch0_write(d);
-		rte_prefetch0_write(d - 1);
-	}
+	gen_frames_prefetch_write(m, n); /* reused buffers: the switch's core wrote them */
 	for (i = 0; i < n; i++) {
 		gen_frame_build(m[i], s, p->flow.p, p->flow.k, (uint16_t)(s << 8 | q), ++p->seq[q]);
 		gen_flow_next(&p->flow);
