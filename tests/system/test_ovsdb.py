@@ -203,7 +203,7 @@ def test_kvswitchd_restart_takes_the_database_back(osw, guests):
         assert "not passing the database's EAL arguments '--socket-mem 512'" in osw.log_text()
     else:
         assert "--socket-mem 512" in osw.log_text().split("EAL arguments:")[-1].splitlines()[0]
-    osw.baseline = osw.mbufs_in_use()
+    osw.baseline = osw.mbufs_at_rest()
     ports = {p["name"]: p for p in osw.json("show")["bridges"][0]["ports"]}
     osw.wait_for(lambda: len(osw.json("show")["bridges"]) == 1, what="bridge back")
     ports = {p["name"]: p for p in osw.json("show")["bridges"][0]["ports"]}
