@@ -124,6 +124,7 @@ static struct dp_port *open_port(const char *name, const struct db_port_cfg *c,
 			.mtu = c->mtu,
 			.max_pmds = (unsigned int)sysconf(_SC_NPROCESSORS_CONF),
 			.promiscuous = c->promiscuous,
+			.rx_interrupts = c->rx_interrupts,
 		};
 		p = ethdev_port_create(name, &ep, err, errlen);
 		if (p != NULL)

@@ -26,7 +26,7 @@ bool apply_needs_reopen(const struct sw_port *sp, const struct db_port_cfg *c,
 	case DB_PORT_DPDK:
 		return strcmp(o->devargs, c->devargs) != 0 || o->n_rxq != c->n_rxq ||
 		       o->n_rxq_desc != c->n_rxq_desc || o->n_txq_desc != c->n_txq_desc ||
-		       o->mtu != c->mtu;
+		       o->mtu != c->mtu || o->rx_interrupts != c->rx_interrupts;
 	}
 	return true;
 }

@@ -76,7 +76,8 @@ json_t *show_pmd_stats(json_t *params, int *code, char *err, size_t errlen)
 			buf_printf(&b, " (avg %.1f us)", (double)sleep_us / (double)st.sleeps);
 		buf_printf(&b, "\n");
 		if (st.sleeps)
-			buf_printf(&b, "  sleeps ended by a guest's kick: %lu\n", st.kick_wakes);
+			buf_printf(&b, "  sleeps ended by a kick or rx interrupt: %lu\n",
+				   st.kick_wakes);
 		if (st.rx_packets) {
 			buf_printf(&b, "  avg cycles per packet: %.2f (%lu/%lu)\n",
 				   (double)total / (double)st.rx_packets, total, st.rx_packets);

@@ -204,18 +204,20 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 		json_object_set_new(st, "link_up", json_boolean(ei.link_up));
 		json_object_set_new(st, "n_rxq", json_integer(ei.n_rxq));
 		json_object_set_new(st, "n_txq", json_integer(ei.n_txq));
+		json_object_set_new(st, "rx_interrupts", json_integer(ei.n_rxq_intr));
 		json_object_set_new(st, "numa", json_integer(sp->dp->numa));
 		json_object_set_new(st, "promiscuous", json_boolean(ei.promiscuous));
 		dp_offload_caps_text(sp->dp->ol_caps, ol, sizeof(ol));
 		json_object_set_new(st, "offloads", json_string(ol));
 		gro = ethdev_port_gro(sp->dp);
 		json_object_set_new(st, "gro", json_boolean(gro));
-		buf_printf(b,
-			   "            status: {driver=%s, mac=%s, link=%s, n_rxq=%u, n_txq=%u, "
-			   "numa_id=%d, promiscuous=%s, offloads=\"%s\", gro=%s}\n",
-			   ei.driver, ei.mac, ei.link_up ? "up" : "down", ei.n_rxq, ei.n_txq,
-			   sp->dp->numa, ei.promiscuous ? "true" : "false", ol,
-			   gro ? "true" : "false");
+		buf_printf(
+			b,
+			"            status: {driver=%s, mac=%s, link=%s, n_rxq=%u, n_txq=%u, "
+			"rx_interrupts=%u, numa_id=%d, promiscuous=%s, offloads=\"%s\", gro=%s}\n",
+			ei.driver, ei.mac, ei.link_up ? "up" : "down", ei.n_rxq, ei.n_txq,
+			ei.n_rxq_intr, sp->dp->numa, ei.promiscuous ? "true" : "false", ol,
+			gro ? "true" : "false");
 		mf = mac_filter_view(sp->dp, b, 12);
 		if (mf)
 			json_object_set_new(st, "mac_filter", mf);

@@ -298,6 +298,8 @@ struct db_port_cfg {
 	uint16_t n_rxq;             /* options:n_rxq (dpdk), default 1, 1..1024 */
 	uint16_t n_rxq_desc;        /* options:n_rxq_desc, default 2048, power of 2, 32..4096 */
 	uint16_t n_txq_desc;        /* options:n_txq_desc, same */
+	int8_t rx_interrupts;       /* options:rx-interrupts (dpdk): 1 true, 0 false, -1 unset:
+				       the driver's default (ethdev_port.h) */
 	uint16_t tx_retries_max;    /* options:tx-retries-max (vhost), default 8, 0..32 */
 	uint16_t tx_hold_ms;        /* options:tx-hold-ms (vhost), default 100, 0..10000 */
 	uint8_t offload_off;        /* DB_OFFLOAD_* turned off: options:csum, tso, ecn =false */

@@ -122,6 +122,8 @@ void db_port_cfg(const struct db_port *p, struct db_port_cfg *out)
 	out->mac_limit = (uint32_t)get_uint(&p->other_config, "mac-limit", 0);
 	v = smap_get(&p->options, "promiscuous");
 	out->promiscuous = v == NULL || strcmp(v, "false") != 0;
+	v = smap_get(&p->options, "rx-interrupts");
+	out->rx_interrupts = v == NULL ? -1 : strcmp(v, "true") == 0;
 	v = smap_get(&p->other_config, "attached-mac");
 	if (v != NULL) {
 		char why[DB_ERR_LEN];

@@ -89,6 +89,7 @@ static const struct key_def port_options[] = {
 	{"n_rxq_desc", K_POW2, 32, 4096, .types = T_DPDK},
 	{"n_txq_desc", K_POW2, 32, 4096, .types = T_DPDK},
 	{"promiscuous", K_BOOL, .types = T_DPDK},
+	{"rx-interrupts", K_BOOL, .types = T_DPDK},
 	{"csum", K_BOOL, .types = T_SERVER | T_CLIENT},
 	{"ecn", K_BOOL, .types = T_SERVER | T_CLIENT},
 	{"tso", K_BOOL, .types = T_SERVER | T_CLIENT},

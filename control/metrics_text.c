@@ -171,7 +171,8 @@ static void pmds(FILE *f)
 			fprintf(f, "kvswitch_pmd_iterations_total{core=\"%u\"} %lu\n",
 				sw.pmds[s]->core, st[s].iterations);
 	family(f, "kvswitch_pmd_sleeps_total", "counter",
-	       "Idle sleeps (pmd-sleep-max), and of those the ones a guest's kick ended "
+	       "Idle sleeps (pmd-sleep-max), and of those the ones a guest's kick or a device's rx "
+	       "interrupt ended "
 	       "(ended=\"kick\"; the others ran to their timer).");
 	for (s = 0; s < sw.n_pmd_slots; s++)
 		if (sw.pmds[s])

@@ -29,6 +29,13 @@
 struct ethdev_port {
 	uint16_t port_id;
 	bool gro; /* options:gro; written by the control thread, atomic */
+	/* Each rx queue's interrupt fd, -1: none.  Set before the port is
+	 * published, read-only after, the same files until the device closes
+	 * (kvswitch never restarts a running ethdev).  A PMD asleep when the
+	 * port is destroyed keeps its dup until it wakes (pmd-sleep-max at
+	 * most): a net_tap netdev outlives its port by that much. */
+	uint16_t n_rx_fds;
+	int rx_fd[DP_MAX_QUEUES];
 };
 
 static uint16_t eth_rx(struct dp_port *p, uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
@@ -113,9 +120,29 @@ static uint16_t eth_tx(struct dp_port *p, unsigned int pmd, struct rte_mbuf **pk
 	return eth_send(p, pmd, pkts, n, false);
 }
 
+/* rx_wake (port.h): the PMD polling qid, on its idle path.  net_tap has no
+ * rx_queue_intr_enable (-ENOTSUP): its fd, the queue's own, is readable
+ * whenever a frame waits.  A VF's vector must be enabled, and is disabled
+ * again when the PMD turns busy, so a busy PMD takes no interrupts. */
+static int eth_rx_wake(struct dp_port *p, uint16_t qid, bool on)
+{
+	const struct ethdev_port *ep = p->priv;
+	int rc;
+
+	if (qid >= ep->n_rx_fds || ep->rx_fd[qid] < 0)
+		return -ENOTSUP;
+	rc = on ? rte_eth_dev_rx_intr_enable(ep->port_id, qid)
+		: rte_eth_dev_rx_intr_disable(ep->port_id, qid);
+	if (rc < 0 && rc != -ENOTSUP)
+		return rc;
+	return on ? ep->rx_fd[qid] : 0;
+}
+
 static const struct dp_port_ops eth_ops = {
 	.rx_burst = eth_rx,
 	.tx_burst = eth_tx,
+	.rx_wake = eth_rx_wake,
+	.rx_wake_fd_stable = true,
 };
 
 /*
@@ -267,6 +294,83 @@ static uint64_t tx_offloads(const struct rte_eth_dev_info *info, uint32_t *caps)
 	return on;
 }
 
+/*
+ * Configure the device with nrx rx queues and *ntx tx queues (fewer tx
+ * queues than rx ones may become as many: net_tap wants that), set up the
+ * queues and start it.  -errno with a message in err naming the devargs;
+ * the device is then stopped and can be set up again.
+ */
+static int eth_setup(uint16_t pid, const char *name, const struct ethdev_port_params *prm,
+		     const struct rte_eth_conf *conf, uint16_t nrx, uint16_t *ntx, int numa,
+		     struct rte_mempool *mp, char *err, size_t errlen)
+{
+	uint16_t q, rxd = prm->n_rxq_desc, txd = prm->n_txq_desc;
+	int rc;
+
+	rc = rte_eth_dev_configure(pid, nrx, *ntx, conf);
+	if (rc < 0 && *ntx != nrx) {
+		/* some devices want as many tx as rx queues (net_tap, which
+		 * says so with -EPERM): PMDs then share the tx queues under
+		 * their locks */
+		ETH_LOG(INFO, "%s: device refused %u rx and %u tx queues; trying %u of each\n",
+			name, nrx, *ntx, nrx);
+		*ntx = nrx;
+		rc = rte_eth_dev_configure(pid, nrx, *ntx, conf);
+	}
+	if (rc == 0)
+		rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd);
+	for (q = 0; rc == 0 && q < nrx; q++)
+		rc = rte_eth_rx_queue_setup(pid, q, rxd, numa, NULL, mp);
+	for (q = 0; rc == 0 && q < *ntx; q++)
+		rc = rte_eth_tx_queue_setup(pid, q, txd, numa, NULL);
+	if (rc < 0) {
+		snprintf(err, errlen, "port '%s': cannot configure '%s': %s", name, prm->devargs,
+			 rte_strerror(-rc));
+		return rc;
+	}
+	/* Promiscuous so frames for guests' MACs arrive.  A device that refuses
+	 * (an untrusted VF), or options:promiscuous=false, receives through its
+	 * MAC filter, which control/uplink.c programs and reports on. */
+	if (prm->promiscuous)
+		rte_eth_promiscuous_enable(pid);
+	else
+		rte_eth_promiscuous_disable(pid);
+	rc = rte_eth_dev_start(pid);
+	if (rc < 0)
+		snprintf(err, errlen, "port '%s': cannot start '%s': %s", name, prm->devargs,
+			 rte_strerror(-rc));
+	return rc;
+}
+
+/*
+ * The rx interrupt fd of each of the n queues of a started device.  A PMD
+ * that ignores intr_conf.rxq (af_packet, af_xdp) has none, and ethdev logs
+ * an error for each ask: a normal case here, so ethdev's log is held back
+ * meanwhile (for every thread: a few microseconds on the control thread).
+ * Queues sharing one vector (ixgbevf) would wake every PMD polling any of
+ * them and turn each other's interrupt off: none of them gets one.
+ */
+static void rx_fds_probe(struct ethdev_port *ep, uint16_t n)
+{
+	uint32_t level = rte_log_get_level(rte_eth_dev_logtype);
+
+	rte_log_set_level(rte_eth_dev_logtype, RTE_LOG_CRIT);
+	for (uint16_t q = 0; q < n; q++)
+		ep->rx_fd[q] = rte_eth_dev_rx_intr_ctl_q_get_fd(ep->port_id, q);
+	rte_log_set_level(rte_eth_dev_logtype, level);
+	for (uint16_t q = 0; q < n; q++)
+		for (uint16_t r = q + 1; r < n; r++)
+			if (ep->rx_fd[q] >= 0 && ep->rx_fd[r] == ep->rx_fd[q]) {
+				ETH_LOG(INFO,
+					"port %u: rx queues %u and %u share an interrupt: "
+					"no rx interrupts\n",
+					ep->port_id, q, r);
+				ep->n_rx_fds = 0;
+				return;
+			}
+	ep->n_rx_fds = n;
+}
+
 struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_params *prm,
 				   char *err, size_t errlen)
 {
@@ -275,7 +379,7 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 	struct rte_mempool *mp;
 	struct ethdev_port *ep;
 	struct dp_port *p = NULL;
-	uint16_t pid, nrx, ntx, q, rxd = prm->n_rxq_desc, txd = prm->n_txq_desc;
+	uint16_t pid, nrx, ntx;
 	uint32_t caps = 0;
 	int rc, numa;
 
@@ -326,40 +430,21 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 	    (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 	conf.txmode.offloads = tx_offloads(&info, &caps);
-	rc = rte_eth_dev_configure(pid, nrx, ntx, &conf);
-	if (rc < 0 && ntx != nrx) {
-		/* some devices want as many tx as rx queues (net_tap, which
-		 * says so with -EPERM): PMDs then share the tx queues under
-		 * their locks */
-		ETH_LOG(INFO, "%s: device refused %u rx and %u tx queues; trying %u of each\n",
-			name, nrx, ntx, nrx);
-		ntx = nrx;
-		rc = rte_eth_dev_configure(pid, nrx, ntx, &conf);
+	/* rx interrupts let a sleeping PMD wake on this port's frames
+	 * (pmd-sleep-max, pmd/pmd_wake.h); a device that refuses them is set
+	 * up again without, and its frames wait for a sleeping PMD's timer */
+	conf.intr_conf.rxq = prm->rx_interrupts > 0 ||
+			     (prm->rx_interrupts < 0 && strcmp(info.driver_name, "net_tap") == 0);
+	rc = eth_setup(pid, name, prm, &conf, nrx, &ntx, numa, mp, err, errlen);
+	if (rc < 0 && conf.intr_conf.rxq) {
+		ETH_LOG(INFO, "%s; trying again without rx interrupts\n", err);
+		/* a start that failed may have left the device marked started */
+		rte_eth_dev_stop(pid);
+		conf.intr_conf.rxq = 0;
+		rc = eth_setup(pid, name, prm, &conf, nrx, &ntx, numa, mp, err, errlen);
 	}
-	if (rc == 0)
-		rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd);
-	for (q = 0; rc == 0 && q < nrx; q++)
-		rc = rte_eth_rx_queue_setup(pid, q, rxd, numa, NULL, mp);
-	for (q = 0; rc == 0 && q < ntx; q++)
-		rc = rte_eth_tx_queue_setup(pid, q, txd, numa, NULL);
-	if (rc < 0) {
-		snprintf(err, errlen, "port '%s': cannot configure '%s': %s", name, prm->devargs,
-			 rte_strerror(-rc));
+	if (rc < 0)
 		goto fail_unplug;
-	}
-	/* Promiscuous so frames for guests' MACs arrive.  A device that refuses
-	 * (an untrusted VF), or options:promiscuous=false, receives through its
-	 * MAC filter, which control/uplink.c programs and reports on. */
-	if (prm->promiscuous)
-		rte_eth_promiscuous_enable(pid);
-	else
-		rte_eth_promiscuous_disable(pid);
-	rc = rte_eth_dev_start(pid);
-	if (rc < 0) {
-		snprintf(err, errlen, "port '%s': cannot start '%s': %s", name, prm->devargs,
-			 rte_strerror(-rc));
-		goto fail_unplug;
-	}
 	ep = rte_zmalloc("kvs_ethdev", sizeof(*ep), RTE_CACHE_LINE_SIZE);
 	if (ep != NULL)
 		p = dp_port_alloc(name, DP_PORT_ETHDEV, &eth_ops, numa);
@@ -370,6 +455,7 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 		goto fail_unplug;
 	}
 	ep->port_id = pid;
+	rx_fds_probe(ep, conf.intr_conf.rxq ? nrx : 0);
 	p->priv = ep;
 	p->ol_caps = caps;
 	if (dp_offload_init() < 0)
@@ -427,6 +513,8 @@ void ethdev_port_info(const struct dp_port *p, struct ethdev_port_info *info)
 	info->port_id = ep->port_id;
 	info->n_rxq = p->n_rxq;
 	info->n_txq = p->n_txq;
+	for (uint16_t q = 0; q < ep->n_rx_fds; q++)
+		info->n_rxq_intr += ep->rx_fd[q] >= 0;
 	if (rte_eth_dev_info_get(ep->port_id, &di) == 0)
 		snprintf(info->driver, sizeof(info->driver), "%s", di.driver_name);
 	if (rte_eth_macaddr_get(ep->port_id, &mac) == 0)

@@ -24,6 +24,12 @@ struct ethdev_port_params {
 	bool promiscuous;      /* try promiscuous mode, or turn it off; a device
 				  that refuses is left to control/uplink.c's MAC
 				  filter programming */
+	/* Rx interrupts, to wake a sleeping PMD (pmd-sleep-max) on a frame:
+	 * 1 try them (a device that refuses is set up without), 0 never,
+	 * -1 only on drivers they were verified with (net_tap): with others
+	 * (a VF's MSI-X vectors through VFIO) they change how the device is
+	 * set up, so they are the operator's choice (options:rx-interrupts) */
+	int rx_interrupts;
 };
 
 struct ethdev_port_info {
@@ -31,6 +37,7 @@ struct ethdev_port_info {
 	char driver[64];
 	char mac[18];
 	uint16_t n_rxq, n_txq;
+	uint16_t n_rxq_intr; /* rx queues whose interrupts wake a sleeping PMD */
 	bool link_up;
 	uint32_t link_speed;
 	bool promiscuous;

@@ -119,12 +119,21 @@ struct dp_port_ops {
 	 * Optional (NULL: the queue cannot wake a PMD).  The PMD polling rx
 	 * queue qid, on its idle path only (pmd/pmd_wake.h): on = true asks
 	 * the peer to signal new frames and returns an fd that a signal makes
-	 * readable (edge triggered: nobody reads it; the peer may close and
-	 * replace it at any time, so the number may already be stale), or
+	 * readable (watched edge triggered: a kick eventfd nobody reads, a tap
+	 * queue's fd that rx_burst reads; unless rx_wake_fd_stable, the peer
+	 * may close and replace it at any time, so the number may already be
+	 * stale), or
 	 * -errno when the queue cannot signal now; on = false asks it to stop
 	 * signalling again (returns 0 or -errno).
 	 */
 	int (*rx_wake)(struct dp_port *p, uint16_t qid, bool on);
+	/*
+	 * rx_wake's fd is the same file for as long as the port lives (an
+	 * ethdev's rx interrupt fd): the PMD keeps its dup without checking
+	 * that a ring reset replaced it, whatever kind of file it is.  false:
+	 * a vhost-user kick eventfd, which a guest can replace at any time.
+	 */
+	bool rx_wake_fd_stable;
 	/*
 	 * Optional (NULL: a full queue drops).  The PMD in slot `pmd`, from
 	 * its loop (dp_txhold_flush): send what the port holds for this slot

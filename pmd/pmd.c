@@ -20,7 +20,8 @@
  * on an otherwise idle switch; under steady traffic the back-off never
  * grows far, because any frame resets it (bench/idle_sleep.py measures
  * both sides).  The sleep is charged to sleep_cycles, never to idle.  A
- * guest's kick ends it early (pmd_wake.h): for vhost-user queues the
+ * guest's kick ends it early, and so does a device's rx interrupt
+ * (pmd_wake.h): for vhost-user queues and dpdk ports with rx interrupts the
  * latency is then a wake-up, not the rest of the sleep.
  */
 #include <errno.h>
@@ -132,7 +133,7 @@ unsigned int pmd_poll(struct pmd *pmd, struct pmd_rxq_list *l)
  * that holds no reference anyway, since it sleeps after its quiescent state
  * and reads its poll list afresh when it wakes.
  */
-static void pmd_sleep(struct pmd *pmd, struct rte_rcu_qsbr *qsv, struct pmd_wake *w, uint32_t us)
+static bool pmd_sleep(struct pmd *pmd, struct rte_rcu_qsbr *qsv, struct pmd_wake *w, uint32_t us)
 {
 	uint64_t t0 = rte_rdtsc();
 	bool kicked;
@@ -144,6 +145,7 @@ static void pmd_sleep(struct pmd *pmd, struct rte_rcu_qsbr *qsv, struct pmd_wake
 	pmd->stats.sleep_cycles += pmd->tsc_mark - t0;
 	pmd->stats.sleeps++;
 	pmd->stats.kick_wakes += kicked;
+	return kicked;
 }
 
 static void *pmd_main(void *arg)
@@ -152,6 +154,7 @@ static void *pmd_main(void *arg)
 	struct rte_rcu_qsbr *qsv = dp_rcu();
 	struct pmd_wake wake;
 	uint32_t sleep_us = 0;
+	bool kicked = false; /* the last sleep ended by a kick or rx interrupt */
 	cpu_set_t set;
 	char name[16];
 
@@ -212,8 +215,19 @@ static void *pmd_main(void *arg)
 			if (wake.armed)
 				pmd_wake_disarm(&wake, l);
 			sleep_us = 0;
+			kicked = false;
 			continue;
 		}
+		/* Woken, and nothing to take yet: net_tap's rx waits for its
+		 * SIGIO handler, which another thread may not have run, and a
+		 * VF's vector fires once per enabling.  Starting the spell over
+		 * polls again within microseconds and arms afresh, re-polling
+		 * after; sleeping on would leave the frame to the timer. */
+		if (kicked && wake.armed) {
+			pmd_wake_disarm(&wake, l);
+			sleep_us = 0;
+		}
+		kicked = false;
 		next_us = sleep_us == 0 ? 1 : RTE_MIN(sleep_us * 2, max_us);
 		/* Kicks on only once the spell outlasts the short sleeps: a gap of
 		 * a few us between bursts would otherwise cost the guest a kick
@@ -222,7 +236,7 @@ static void *pmd_main(void *arg)
 		    pmd_wake_arm(&wake, l) > 0)
 			continue; /* what came before the kicks were on kicked nobody */
 		sleep_us = next_us;
-		pmd_sleep(pmd, qsv, &wake, sleep_us);
+		kicked = pmd_sleep(pmd, qsv, &wake, sleep_us);
 	}
 	if (wake.armed)
 		pmd_wake_disarm(&wake, __atomic_load_n(&pmd->rxqs, __ATOMIC_ACQUIRE));

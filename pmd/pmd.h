@@ -14,7 +14,8 @@
  * ends in a sleep, 1 us after the first empty loop, doubling with every
  * further one up to sleep_max_us; any frame ends the back-off.  The PMD
  * is RCU-offline while it sleeps, so grace periods never wait for it.  A
- * kick from a guest whose queue it polls ends a sleep at once (pmd_wake.h).
+ * kick from a guest whose queue it polls, or an rx interrupt of a device
+ * it polls, ends a sleep at once (pmd_wake.h).
  */
 #ifndef KVS_PMD_PMD_H
 #define KVS_PMD_PMD_H
@@ -69,7 +70,7 @@ struct pmd_stats {
 	uint64_t idle_cycles;  /* empty polls */
 	uint64_t sleep_cycles; /* asleep (pmd-sleep-max), TSC cycles */
 	uint64_t sleeps;       /* iterations that ended in a sleep */
-	uint64_t kick_wakes;   /* sleeps a guest's kick ended early (pmd_wake.h) */
+	uint64_t kick_wakes;   /* sleeps a kick or rx interrupt ended (pmd_wake.h) */
 	uint64_t rx_packets;
 	uint64_t busy_polls; /* polls that returned frames */
 	uint64_t burst_hist[PMD_HIST_BURST];

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * An idle PMD woken by guest kicks (pmd_wake.h says why and the rules).
+ * An idle PMD woken by guest kicks and device rx interrupts (pmd_wake.h
+ * says why and the rules).
  * Caller: pmd.c's loop, on the PMD thread, between busy spells only.
  *
  * What it costs: per idle spell, one rx_wake call per queue to turn kicks
- * on (librte_vhost takes the ring's access lock) and one kcmp(2) to see
- * that our dup is still the ring's eventfd, and the same calls to turn
- * them off when the next frame comes; nothing per frame.  A guest pays one
+ * on (librte_vhost takes the ring's access lock; an ethdev may write a
+ * register) and, for a vhost ring, one kcmp(2) to see that our dup is
+ * still its eventfd, and the same calls to turn them off when the next
+ * frame comes; nothing per frame.  A guest pays one
  * kick (an eventfd write, or an exit in a VM) for its first frame after a
  * quiet spell, no more.
  */
@@ -112,18 +114,21 @@ static bool is_eventfd(int fd)
 }
 
 /* Register the port's fd `kick` at position f, reusing our dup if it is
- * still that file.  false: it cannot wake us (f left empty). */
-static bool fd_watch(struct pmd_wake *w, struct pmd_wake_fd *f, int kick)
+ * still that file (always, for a port whose fd is stable: an ethdev's rx
+ * interrupt fd, a tap queue's own fd).  false: it cannot wake us (f left
+ * empty). */
+static bool fd_watch(struct pmd_wake *w, struct pmd_wake_fd *f, int kick, bool stable)
 {
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLET};
 
-	if (f->dup >= 0 && f->kick == kick && same_file(w, f->dup, kick))
+	if (f->dup >= 0 && f->kick == kick && (stable || same_file(w, f->dup, kick)))
 		return true;
 	fd_drop(w, f);
 	f->dup = fcntl(kick, F_DUPFD_CLOEXEC, 0);
 	if (f->dup < 0)
 		return false; /* closed under us by a ring reset: the timer stays */
-	if (!is_eventfd(f->dup) || epoll_ctl(w->epfd, EPOLL_CTL_ADD, f->dup, &ev) != 0) {
+	if ((!stable && !is_eventfd(f->dup)) ||
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, f->dup, &ev) != 0) {
 		close(f->dup);
 		f->dup = -1;
 		return false;
@@ -155,7 +160,7 @@ unsigned int pmd_wake_arm(struct pmd_wake *w, const struct pmd_rxq_list *l)
 		if (p->ops->rx_wake == NULL)
 			continue;
 		kick = p->ops->rx_wake(p, l->q[i].qid, true);
-		if (kick >= 0 && fd_watch(w, &w->fds[i], kick))
+		if (kick >= 0 && fd_watch(w, &w->fds[i], kick, p->ops->rx_wake_fd_stable))
 			w->n_fds++;
 		else
 			fd_drop(w, &w->fds[i]); /* a guest gone: do not keep its file */

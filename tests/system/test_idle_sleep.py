@@ -2,11 +2,17 @@
 """Idle PMDs sleep (other_config:pmd-sleep-max): an idle switch stops
 holding its PMD core at 100 %, the sleep is counted in pmd-stats-show, and
 traffic still gets through, waking the PMD.  A guest's kick ends a sleep at
-once, so a frame after a quiet spell does not wait for the PMD's timer."""
+once, so a frame after a quiet spell does not wait for the PMD's timer, and so
+does a frame on a `dpdk` port whose device has rx interrupts (net_tap)."""
+import re
+
 import pytest
 
+from kvs import KvsctlError
+from netns import netns_host
 from procstat import pmd_cpu
 from test_metrics import free_port, sample, scrape
+from test_netns import uplink
 from test_switching import BCAST, MAC, attach, expect_rx, settle
 
 SLEEP_MAX_US = 10000
@@ -88,9 +94,66 @@ def test_guest_kick_ends_the_sleep(switch, guests):
     assert 30 <= st["kick_wakes"] <= 4 * 40, st
     assert st["sleep_cycles"] > st["busy_cycles"] + st["idle_cycles"], st
     assert ans["rtt_us"]["p50"] < SLEEP_MAX_US / 4, ans["rtt_us"]
-    assert "sleeps ended by a guest's kick:" in sw.vsctl("pmd-stats-show")
+    assert "sleeps ended by a kick or rx interrupt:" in sw.vsctl("pmd-stats-show")
     # Prometheus: the counters since start, by what ended each sleep
     text = scrape(addr)
     kicks = sample(text, "kvswitch_pmd_sleeps_total", core=st["core"], ended="kick")
     timer = sample(text, "kvswitch_pmd_sleeps_total", core=st["core"], ended="timer")
     assert kicks >= st["kick_wakes"] and kicks + timer >= st["sleeps"], (kicks, timer, st)
+
+
+def host_ping_p50_ms(host, ip, count):
+    """Median round trip in ms of `count` echoes from the namespace host, 30 ms apart."""
+    out = host.exec("ping", "-n", "-c", str(count), "-i", "0.03", "-W", "1", ip, check=False)
+    times = sorted(float(m) for m in re.findall(r"time=([\d.]+) ms", out.stdout))
+    assert len(times) >= count - 1, out.stdout + out.stderr
+    return times[len(times) // 2]
+
+
+@pytest.mark.parametrize("pmd", ["tap", "af_packet"])
+def test_uplink_frame_ends_the_sleep(switch, guests, pmd):
+    """A frame on a `dpdk` port wakes a sleeping PMD when the device has rx interrupts
+    (net_tap: its queue's fd), as a guest's kick does: echoes from a namespace host to a
+    guest, 30 ms apart, each arriving while the PMD sleeps its 10 ms.  af_packet has no rx
+    interrupts in DPDK 22.11 and is the control, asked for them all the same
+    (options:rx-interrupts=true): it is set up without, and its requests wait for the
+    timer."""
+    sw = switch
+    sw.vsctl("set", "Open_vSwitch", ".", f"other_config:pmd-sleep-max={SLEEP_MAX_US}")
+    h = next(netns_host("10.98.0.1/24", veth=pmd == "af_packet"))
+    try:
+        st = uplink(sw, h, pmd, "10.98.0.1/24")
+        if pmd == "af_packet":
+            sw.vsctl("set", "Interface", "uplink", "options:rx-interrupts=true")
+            st = sw.port_status("uplink")
+        assert st["rx_interrupts"] == (1 if pmd == "tap" else 0), st
+        sw.vsctl("add-port", "br0", "vm1", "type=dpdkvhostuser")
+        g = guests(sw.sock("vm1"), MAC[1], ip="10.98.0.2/24", gid=1, name="vm1")
+        g.link()
+        sw.wait_connected("vm1")
+        assert g.ping("10.98.0.1", count=3, timeout_ms=5000)["received"] == 3  # ARP both ways
+        sw.vsctl("pmd-stats-clear")
+        p50 = host_ping_p50_ms(h, "10.98.0.2", 40)
+        ps = sw.json("pmd-stats-show")[0]
+        print(f"{pmd}: host -> guest echoes 30 ms apart, pmd-sleep-max={SLEEP_MAX_US} us: "
+              f"p50 {p50:.2f} ms, {ps['sleeps']} sleeps, {ps['kick_wakes']} ended by a "
+              f"kick or rx interrupt")
+        assert ps["sleep_cycles"] > ps["busy_cycles"] + ps["idle_cycles"], ps
+        if pmd == "tap":
+            # each request ends a sleep, and so does the guest's reply's kick
+            assert ps["kick_wakes"] >= 30, ps
+            assert p50 < SLEEP_MAX_US / 4000, p50
+        else:
+            # the timer: a request waits for the rest of a 10 ms sleep, half of it
+            # on median (the guest's reply still kicks: about one wake per echo)
+            assert ps["kick_wakes"] <= 50, ps
+            assert p50 > SLEEP_MAX_US / 4000, p50
+        if pmd == "tap":
+            # turned off, the port is set up again without them
+            sw.vsctl("set", "Interface", "uplink", "options:rx-interrupts=false")
+            assert sw.port_status("uplink")["rx_interrupts"] == 0
+            with pytest.raises(KvsctlError, match="rx-interrupts"):
+                sw.vsctl("set", "Interface", "uplink", "options:rx-interrupts=maybe")
+        sw.vsctl("del-port", "uplink")  # a tap device holds a ring of mbufs until its port goes
+    finally:
+        h.close()

@@ -5,8 +5,9 @@
  * arming ends a sleep at once and one from before arming does not; a sleep
  * nobody kicks lasts its time; a ring whose eventfd was replaced (same fd
  * number, a new file, as after a guest resets the ring) is watched anew; a
- * port without rx_wake, one that cannot wake now and one that hands out
- * something else than an eventfd are left to the timer; disarming turns
+ * port without rx_wake, one that cannot wake now and a vhost one that hands
+ * out something else than an eventfd are left to the timer, while an
+ * ethdev's stable fd of any kind (net_tap's queue fd) wakes; disarming turns
  * every queue's kicks off, and so does the PMD a queue moves to, busy or
  * not; a list reallocated at the same address is still a new list; and no
  * fd is left open afterwards.
@@ -46,7 +47,9 @@ static int w_rx_wake(struct dp_port *p, uint16_t qid, bool on)
 }
 
 static const struct dp_port_ops wake_ops = {.rx_wake = w_rx_wake};
-static const struct dp_port_ops timer_ops = {0}; /* no rx_wake: an ethdev */
+static const struct dp_port_ops timer_ops = {0}; /* no rx_wake at all */
+/* an ethdev with rx interrupts: its fd lives as long as the port, any file */
+static const struct dp_port_ops intr_ops = {.rx_wake = w_rx_wake, .rx_wake_fd_stable = true};
 
 static unsigned int open_fds(void)
 {
@@ -207,6 +210,47 @@ static void test_queues_that_cannot_kick_wait_for_the_timer(void **state)
 	assert_int_equal(open_fds(), fds_before);
 }
 
+static void test_stable_fd_of_any_kind_wakes(void **state)
+{
+	unsigned int fds_before = open_fds(), fds_armed;
+	struct wport tap = {.on = -1};
+	struct dp_port port = {.ops = &intr_ops, .priv = &tap};
+	struct pmd_rxq_list *l = list_of(&port, 1);
+	struct pmd_wake w;
+	int pipefd[2];
+	double ms;
+
+	(void)state;
+	assert_int_equal(pipe(pipefd), 0);
+	tap.fd = pipefd[0]; /* like a tap queue's fd: readable while frames wait */
+	pmd_wake_init(&w);
+	assert_int_equal(pmd_wake_arm(&w, l), 1);
+	assert_false(timed_sleep(&w, 20000, &ms));
+	assert_true(ms >= 19.0);
+	assert_int_equal(write(pipefd[1], "x", 1), 1); /* a frame arrives */
+	assert_true(timed_sleep(&w, 2000000, &ms));
+	assert_true(ms < 500.0);
+	pmd_wake_disarm(&w, l);
+	assert_int_equal(tap.on, 0);
+
+	/* armed again with the frame still unread (the PMD's re-poll takes
+	 * it): edge triggered, it does not end the sleep by itself; the next
+	 * frame does; the dup is kept, not made again */
+	fds_armed = open_fds();
+	assert_int_equal(pmd_wake_arm(&w, l), 1);
+	assert_int_equal(open_fds(), fds_armed);
+	assert_false(timed_sleep(&w, 20000, &ms));
+	assert_int_equal(write(pipefd[1], "y", 1), 1);
+	assert_true(timed_sleep(&w, 2000000, &ms));
+	assert_true(ms < 500.0);
+
+	pmd_wake_fini(&w);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	free(l);
+	assert_int_equal(open_fds(), fds_before);
+}
+
 static void test_a_new_list_drops_the_old_watches(void **state)
 {
 	unsigned int fds_before = open_fds();
@@ -261,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_kick_ends_a_sleep_and_only_after_arming),
 		cmocka_unit_test(test_replaced_ring_fd_is_watched_anew),
 		cmocka_unit_test(test_queues_that_cannot_kick_wait_for_the_timer),
+		cmocka_unit_test(test_stable_fd_of_any_kind_wakes),
 		cmocka_unit_test(test_a_new_list_drops_the_old_watches),
 	};
 
