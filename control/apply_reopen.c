@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "control/apply_reopen.h"
+#include "dataplane/ethdev_port.h"
 
 /* Does a change of cfg need the device closed and opened again? */
 bool apply_needs_reopen(const struct sw_port *sp, const struct db_port_cfg *c,
@@ -26,7 +27,9 @@ bool apply_needs_reopen(const struct sw_port *sp, const struct db_port_cfg *c,
 	case DB_PORT_DPDK:
 		return strcmp(o->devargs, c->devargs) != 0 || o->n_rxq != c->n_rxq ||
 		       o->n_rxq_desc != c->n_rxq_desc || o->n_txq_desc != c->n_txq_desc ||
-		       o->mtu != c->mtu || o->rx_interrupts != c->rx_interrupts;
+		       o->mtu != c->mtu ||
+		       (o->rx_interrupts != c->rx_interrupts &&
+			ethdev_port_rx_intr_change(sp->dp, c->rx_interrupts));
 	}
 	return true;
 }

@@ -28,7 +28,8 @@
 
 struct ethdev_port {
 	uint16_t port_id;
-	bool gro; /* options:gro; written by the control thread, atomic */
+	bool gro;        /* options:gro; written by the control thread, atomic */
+	bool intr_asked; /* set up asking for rx interrupts; control thread */
 	/* Each rx queue's interrupt fd, -1: none.  Set before the port is
 	 * published, read-only after, the same files until the device closes
 	 * (kvswitch never restarts a running ethdev).  A PMD asleep when the
@@ -294,6 +295,13 @@ static uint64_t tx_offloads(const struct rte_eth_dev_info *info, uint32_t *caps)
 	return on;
 }
 
+/* Does options:rx-interrupts = opt (ethdev_port_params) ask a device of
+ * this driver for them?  Unset: only net_tap, the driver verified here. */
+static bool intr_wanted(const char *driver, int opt)
+{
+	return opt > 0 || (opt < 0 && strcmp(driver, "net_tap") == 0);
+}
+
 /*
  * Configure the device with nrx rx queues and *ntx tx queues (fewer tx
  * queues than rx ones may become as many: net_tap wants that), set up the
@@ -433,8 +441,7 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 	/* rx interrupts let a sleeping PMD wake on this port's frames
 	 * (pmd-sleep-max, pmd/pmd_wake.h); a device that refuses them is set
 	 * up again without, and its frames wait for a sleeping PMD's timer */
-	conf.intr_conf.rxq = prm->rx_interrupts > 0 ||
-			     (prm->rx_interrupts < 0 && strcmp(info.driver_name, "net_tap") == 0);
+	conf.intr_conf.rxq = intr_wanted(info.driver_name, prm->rx_interrupts);
 	rc = eth_setup(pid, name, prm, &conf, nrx, &ntx, numa, mp, err, errlen);
 	if (rc < 0 && conf.intr_conf.rxq) {
 		ETH_LOG(INFO, "%s; trying again without rx interrupts\n", err);
@@ -455,6 +462,7 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 		goto fail_unplug;
 	}
 	ep->port_id = pid;
+	ep->intr_asked = intr_wanted(info.driver_name, prm->rx_interrupts);
 	rx_fds_probe(ep, conf.intr_conf.rxq ? nrx : 0);
 	p->priv = ep;
 	p->ol_caps = caps;
@@ -494,6 +502,16 @@ bool ethdev_port_gro(const struct dp_port *p)
 	const struct ethdev_port *ep = p->priv;
 
 	return __atomic_load_n(&ep->gro, __ATOMIC_RELAXED);
+}
+
+bool ethdev_port_rx_intr_change(const struct dp_port *p, int opt)
+{
+	const struct ethdev_port *ep = p->priv;
+	struct rte_eth_dev_info info;
+
+	if (rte_eth_dev_info_get(ep->port_id, &info) < 0)
+		return true;
+	return intr_wanted(info.driver_name, opt) != ep->intr_asked;
 }
 
 uint16_t ethdev_port_id(const struct dp_port *p)

@@ -50,6 +50,10 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 /* Control thread: port unpublished, out of poll lists, grace period passed. */
 void ethdev_port_destroy(struct dp_port *p);
 void ethdev_port_info(const struct dp_port *p, struct ethdev_port_info *info);
+/* Control thread: would options:rx-interrupts = opt (as in
+ * ethdev_port_params) ask the device otherwise than it was asked at
+ * create, so that the port must be set up again? */
+bool ethdev_port_rx_intr_change(const struct dp_port *p, int opt);
 /* The ethdev port id, for rte_eth_* calls on the control thread. */
 uint16_t ethdev_port_id(const struct dp_port *p);
 /* Control thread: merge received TCP/IPv4 segments (options:gro, gro.h) from

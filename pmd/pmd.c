@@ -154,7 +154,8 @@ static void *pmd_main(void *arg)
 	struct rte_rcu_qsbr *qsv = dp_rcu();
 	struct pmd_wake wake;
 	uint32_t sleep_us = 0;
-	bool kicked = false; /* the last sleep ended by a kick or rx interrupt */
+	bool kicked = false;    /* the last sleep ended by a kick or rx interrupt */
+	bool restarted = false; /* this idle spell was started over once */
 	cpu_set_t set;
 	char name[16];
 
@@ -216,16 +217,20 @@ static void *pmd_main(void *arg)
 				pmd_wake_disarm(&wake, l);
 			sleep_us = 0;
 			kicked = false;
+			restarted = false;
 			continue;
 		}
 		/* Woken, and nothing to take yet: net_tap's rx waits for its
 		 * SIGIO handler, which another thread may not have run, and a
 		 * VF's vector fires once per enabling.  Starting the spell over
 		 * polls again within microseconds and arms afresh, re-polling
-		 * after; sleeping on would leave the frame to the timer. */
-		if (kicked && wake.armed) {
+		 * after; sleeping on would leave the frame to the timer.  Once
+		 * per spell: a guest kicking without sending would otherwise
+		 * cost a re-arming of every queue (a vhost lock each) per kick. */
+		if (kicked && wake.armed && !restarted) {
 			pmd_wake_disarm(&wake, l);
 			sleep_us = 0;
+			restarted = true;
 		}
 		kicked = false;
 		next_us = sleep_us == 0 ? 1 : RTE_MIN(sleep_us * 2, max_us);

@@ -13,8 +13,9 @@
  * kick; one sending a burst now and then kicks once per burst (which its
  * frame's latency repays).  An ethdev queue with rx interrupts (net_tap,
  * a VF's MSI-X vector through VFIO) wakes the PMD the same way, its
- * interrupt standing for the kick; queues without them (af_packet,
- * af_xdp in DPDK 22.11) still wait for the timer.  A guest writing its kick eventfd without sending
+ * interrupt standing for the kick; queues without them (any device but
+ * net_tap unless options:rx-interrupts=true; af_packet and af_xdp in DPDK
+ * 22.11) still wait for the timer.  A guest writing its kick eventfd without sending
  * ends every sleep: its PMD then spins as with pmd-sleep-max 0, which the
  * guest could cause anyway by sending.
  *

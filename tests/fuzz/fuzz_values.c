@@ -44,8 +44,8 @@ static const char *const keys[] = {
 	/* Bridge other_config */
 	"mac-aging-time", "mac-port-limit", "mac-table-size",
 	/* Interface options */
-	"dpdk-devargs", "n_rxq", "n_rxq_desc", "n_txq_desc", "promiscuous", "tx-retries-max",
-	"vhost-server-path",
+	"dpdk-devargs", "n_rxq", "n_rxq_desc", "n_txq_desc", "promiscuous", "rx-interrupts",
+	"tx-retries-max", "vhost-server-path",
 	/* Port other_config */
 	"attached-mac", "mac-limit", "pmd-rxq-affinity",
 	/* Port filter */

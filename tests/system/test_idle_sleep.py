@@ -117,7 +117,8 @@ def test_uplink_frame_ends_the_sleep(switch, guests, pmd):
     guest, 30 ms apart, each arriving while the PMD sleeps its 10 ms.  af_packet has no rx
     interrupts in DPDK 22.11 and is the control, asked for them all the same
     (options:rx-interrupts=true): it is set up without, and its requests wait for the
-    timer."""
+    timer.  Medians on 2026-12-05: net_tap 0.32 and 0.28 ms, af_packet 5.93 and 4.70 ms
+    (net_tap 10.3 ms with the empty-wake restart in pmd.c taken out)."""
     sw = switch
     sw.vsctl("set", "Open_vSwitch", ".", f"other_config:pmd-sleep-max={SLEEP_MAX_US}")
     h = next(netns_host("10.98.0.1/24", veth=pmd == "af_packet"))
@@ -149,6 +150,13 @@ def test_uplink_frame_ends_the_sleep(switch, guests, pmd):
             assert ps["kick_wakes"] <= 50, ps
             assert p50 > SLEEP_MAX_US / 4000, p50
         if pmd == "tap":
+            # asked for what it has by default: not set up again (its counters and the
+            # tap device in the namespace stay)
+            rx = sw.port_stats("uplink")["rx_packets"]
+            sw.vsctl("set", "Interface", "uplink", "options:rx-interrupts=true")
+            assert sw.port_stats("uplink")["rx_packets"] >= rx
+            assert sw.port_status("uplink")["rx_interrupts"] == 1
+            assert h.exec("ping", "-c", "2", "-W", "2", "10.98.0.2", check=False).returncode == 0
             # turned off, the port is set up again without them
             sw.vsctl("set", "Interface", "uplink", "options:rx-interrupts=false")
             assert sw.port_status("uplink")["rx_interrupts"] == 0

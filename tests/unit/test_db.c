@@ -469,6 +469,10 @@ static const struct vcase vcases[] = {
 	{"Interface", "nic", "options", "promiscuous", "false", NULL},
 	{"Interface", "nic", "options", "promiscuous", "no",
 	 "port 'nic': option 'promiscuous': 'no' is not true or false"},
+	{"Interface", "nic", "options", "rx-interrupts", "1",
+	 "port 'nic': option 'rx-interrupts': '1' is not true or false"},
+	{"Interface", "vm1", "options", "rx-interrupts", "true",
+	 "unknown option 'rx-interrupts' for type dpdkvhostuser"},
 	{"Interface", "vm1", "options", "promiscuous", "true",
 	 "unknown option 'promiscuous' for type dpdkvhostuser"},
 	{"Interface", "nic", "options", "dpdk-devargs", "0000:03:00.0,representor=[0-3]", NULL},
@@ -1172,6 +1176,13 @@ static void test_views(void **state)
 	set_ok(db, "Port", "nic", "options", "promiscuous", "false");
 	db_port_cfg(db_port_find(db, "nic", NULL), &pc);
 	assert_false(pc.promiscuous);
+	assert_int_equal(pc.rx_interrupts, -1); /* unset: the driver's default */
+	set_ok(db, "Port", "nic", "options", "rx-interrupts", "true");
+	db_port_cfg(db_port_find(db, "nic", NULL), &pc);
+	assert_int_equal(pc.rx_interrupts, 1);
+	set_ok(db, "Port", "nic", "options", "rx-interrupts", "false");
+	db_port_cfg(db_port_find(db, "nic", NULL), &pc);
+	assert_int_equal(pc.rx_interrupts, 0);
 	db_destroy(db);
 }
 
