@@ -29,8 +29,10 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_lcore.h>
@@ -173,7 +175,7 @@ static void *pmd_main(void *arg)
 		PMD_LOG(WARNING, "pmd%u: timer slack not lowered: idle sleeps overshoot\n",
 			pmd->slot);
 
-	pmd_wake_init(&wake);
+	pmd_wake_init(&wake, pmd->bell);
 	rte_rcu_qsbr_thread_register(qsv, pmd->slot);
 	rte_rcu_qsbr_thread_online(qsv, pmd->slot);
 	while (!__atomic_load_n(&pmd->stop, __ATOMIC_ACQUIRE)) {
@@ -210,8 +212,10 @@ static void *pmd_main(void *arg)
 		 * and so does a guest's kick, which is on for the empty spell
 		 * only (pmd_wake.h). */
 		max_us = __atomic_load_n(&pmd->sleep_max_us, __ATOMIC_RELAXED);
-		if (pmd_wake_list_changed(&wake, l))
+		if (pmd_wake_list_changed(&wake, l)) {
 			pmd_wake_disarm(&wake, l); /* queues may come from an armed PMD */
+			sleep_us = 0;              /* and may be busy: poll them soon */
+		}
 		if (got || max_us == 0) {
 			if (wake.armed)
 				pmd_wake_disarm(&wake, l);
@@ -252,6 +256,28 @@ static void *pmd_main(void *arg)
 	return NULL;
 }
 
+static void bell_close(struct pmd *pmd)
+{
+	if (pmd->bell >= 0)
+		close(pmd->bell);
+	pmd->bell = -1;
+}
+
+/* Control thread: end the PMD's sleep, if it sleeps (pmd_wake.h).  The
+ * write fails only at a full counter (EAGAIN), which nobody reading it
+ * would reach after 2^64 - 2 rings: the change then waits for the sleep's
+ * end, as without a bell. */
+static void bell_ring(struct pmd *pmd)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	if (pmd->bell < 0)
+		return;
+	n = write(pmd->bell, &one, sizeof(one));
+	RTE_SET_USED(n);
+}
+
 struct pmd *pmd_start(unsigned int slot, unsigned int core)
 {
 	struct rte_mempool *mp;
@@ -272,9 +298,15 @@ struct pmd *pmd_start(unsigned int slot, unsigned int core)
 	pmd->slot = slot;
 	pmd->core = core;
 	pmd->numa = pmd_core_numa(core);
+	/* without a bell the PMD still works: changes wait for its sleep's end */
+	pmd->bell = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (pmd->bell < 0)
+		PMD_LOG(WARNING, "pmd%u: eventfd: %s: a sleeping PMD takes new queues late\n", slot,
+			strerror(errno));
 	mp = dp_pool_get(pmd->numa);
 	pmd->ctx = mp ? dp_pmd_ctx_create(slot, pmd->numa, mp) : NULL;
 	if (pmd->ctx == NULL) {
+		bell_close(pmd);
 		rte_free(pmd);
 		errno = ENOMEM;
 		return NULL;
@@ -282,6 +314,7 @@ struct pmd *pmd_start(unsigned int slot, unsigned int core)
 	rc = pthread_create(&pmd->thread, NULL, pmd_main, pmd);
 	if (rc != 0) {
 		dp_pmd_ctx_destroy(pmd->ctx);
+		bell_close(pmd);
 		rte_free(pmd);
 		errno = rc;
 		return NULL;
@@ -294,7 +327,9 @@ void pmd_stop(struct pmd *pmd)
 	if (pmd == NULL)
 		return;
 	__atomic_store_n(&pmd->stop, true, __ATOMIC_RELEASE);
+	bell_ring(pmd);
 	pthread_join(pmd->thread, NULL);
+	bell_close(pmd);
 	dp_txhold_release_pmd(pmd->slot);
 	dp_pmd_ctx_destroy(pmd->ctx);
 	rte_free(pmd->rxqs);
@@ -315,13 +350,15 @@ int pmd_set_rxqs(struct pmd *pmd, const struct pmd_rxq *q, uint16_t n)
 	for (uint16_t i = 0; i < n; i++)
 		l->q[i] = (struct pmd_rxq){.port = q[i].port, .qid = q[i].qid};
 	old = __atomic_exchange_n(&pmd->rxqs, l, __ATOMIC_ACQ_REL);
+	bell_ring(pmd);
 	dp_rcu_defer(old, rte_free);
 	return 0;
 }
 
 void pmd_set_sleep_max(struct pmd *pmd, uint32_t us)
 {
-	__atomic_store_n(&pmd->sleep_max_us, us, __ATOMIC_RELAXED);
+	if (__atomic_exchange_n(&pmd->sleep_max_us, us, __ATOMIC_RELAXED) != us)
+		bell_ring(pmd);
 }
 
 void pmd_stats_raw(const struct pmd *pmd, struct pmd_stats *st)

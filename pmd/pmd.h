@@ -85,6 +85,10 @@ struct pmd {
 	struct pmd_rxq_list *rxqs __rte_cache_aligned; /* RCU */
 	bool stop;
 	uint32_t sleep_max_us; /* pmd-sleep-max: longest idle sleep, 0 = never */
+	/* an eventfd the control thread writes after changing the above, so a
+	 * sleeping PMD takes the change at once (pmd_wake.h); -1: none.  Made
+	 * by pmd_start, closed by pmd_stop after the join. */
+	int bell;
 	/* control thread only */
 	uint32_t rxqs_gen; /* the last list's gen */
 	unsigned int slot;

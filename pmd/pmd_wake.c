@@ -33,12 +33,45 @@
 
 #define WAKE_LOG(lvl, ...) rte_log(RTE_LOG_##lvl, RTE_LOGTYPE_USER1, "pmd: " __VA_ARGS__)
 
-void pmd_wake_init(struct pmd_wake *w)
+/* epoll_event.data of the bell; a queue's fd has 0 */
+#define WAKE_TAG_BELL 1u
+
+/* Did any of the n events come from the bell? */
+static bool rang(const struct epoll_event *ev, int n)
 {
+	for (int i = 0; i < n; i++)
+		if (ev[i].data.u32 == WAKE_TAG_BELL)
+			return true;
+	return false;
+}
+
+/* Did any of the n events come from a queue? */
+static bool kicked(const struct epoll_event *ev, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (ev[i].data.u32 != WAKE_TAG_BELL)
+			return true;
+	return false;
+}
+
+void pmd_wake_init(struct pmd_wake *w, int bell)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u32 = WAKE_TAG_BELL};
+
 	*w = (struct pmd_wake){.epfd = epoll_create1(EPOLL_CLOEXEC)};
-	if (w->epfd < 0)
+	if (w->epfd < 0) {
 		WAKE_LOG(WARNING, "epoll_create1: %s: idle sleeps end on their timer only\n",
 			 strerror(errno));
+		return;
+	}
+	if (bell >= 0) {
+		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, bell, &ev) == 0)
+			w->bell = true;
+		else
+			WAKE_LOG(WARNING,
+				 "epoll_ctl: %s: a new poll list waits for the sleep's end\n",
+				 strerror(errno));
+	}
 }
 
 static void fd_drop(struct pmd_wake *w, struct pmd_wake_fd *f)
@@ -165,9 +198,13 @@ unsigned int pmd_wake_arm(struct pmd_wake *w, const struct pmd_rxq_list *l)
 		else
 			fd_drop(w, &w->fds[i]); /* a guest gone: do not keep its file */
 	}
-	/* kicks from before this spell: the caller's next poll covers them */
-	while (epoll_wait(w->epfd, ev, RTE_DIM(ev), 0) == (int)RTE_DIM(ev))
-		;
+	/* kicks from before this spell: the caller's next poll covers them;
+	 * a bell among them is kept for the sleep, or a list published since
+	 * the caller read it would wait for the sleep's end */
+	for (int n = (int)RTE_DIM(ev); n == (int)RTE_DIM(ev);) {
+		n = epoll_wait(w->epfd, ev, RTE_DIM(ev), 0);
+		w->rang |= n > 0 && rang(ev, n);
+	}
 	/* the guest must see kicks on before our re-poll reads its ring, or it
 	 * could skip the kick for a frame that poll misses */
 	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -193,10 +230,14 @@ bool pmd_wake_sleep(struct pmd_wake *w, uint32_t us)
 	struct epoll_event ev[8];
 	int n;
 
-	if (w->n_fds > 0) {
+	if (w->rang) {
+		w->rang = false;
+		return false;
+	}
+	if (w->epfd >= 0 && (w->n_fds > 0 || w->bell)) {
 		n = epoll_pwait2(w->epfd, ev, RTE_DIM(ev), &ts, NULL);
 		if (n >= 0 || errno == EINTR)
-			return n > 0;
+			return n > 0 && kicked(ev, n);
 		/* a kernel before 5.11: timed sleeps from now on */
 		WAKE_LOG(WARNING, "epoll_pwait2: %s: idle sleeps end on their timer only\n",
 			 strerror(errno));
@@ -204,6 +245,7 @@ bool pmd_wake_sleep(struct pmd_wake *w, uint32_t us)
 		close(w->epfd);
 		w->epfd = -1;
 		w->n_fds = 0;
+		w->bell = false;
 	}
 	nanosleep(&ts, NULL);
 	return false;

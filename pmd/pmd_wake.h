@@ -59,9 +59,15 @@ struct pmd_wake {
 	bool armed;              /* kicks are on for the current idle spell */
 	unsigned int n_fds;      /* armed queues that can kick */
 	bool no_kcmp;            /* kcmp(2) refused: said once */
+	bool bell;               /* the PMD's bell is in epfd */
+	bool rang;               /* arming saw the bell: the next sleep is none */
 };
 
-void pmd_wake_init(struct pmd_wake *w);
+/* bell: an eventfd the control thread writes when it changes what the PMD
+ * polls (pmd.c): it ends any sleep, so a queue moved to a sleeping PMD is
+ * polled at once, not after up to pmd-sleep-max (a busy guest's ring fills
+ * in about a millisecond).  -1: none.  Not counted as a kick. */
+void pmd_wake_init(struct pmd_wake *w, int bell);
 void pmd_wake_fini(struct pmd_wake *w);
 /* Is l another list than the one the last call saw?  Then the watches of
  * the old one are dropped, and the caller turns kicks off for all of l
@@ -78,8 +84,8 @@ bool pmd_wake_list_changed(struct pmd_wake *w, const struct pmd_rxq_list *l);
 unsigned int pmd_wake_arm(struct pmd_wake *w, const struct pmd_rxq_list *l);
 /* Turn kicks off again for the queues of l (the PMD's current list). */
 void pmd_wake_disarm(struct pmd_wake *w, const struct pmd_rxq_list *l);
-/* Sleep up to us microseconds, or until an armed queue kicks: true if a
- * kick ended it. */
+/* Sleep up to us microseconds, or until an armed queue kicks or the bell
+ * rings: true if a kick ended it. */
 bool pmd_wake_sleep(struct pmd_wake *w, uint32_t us);
 
 #endif

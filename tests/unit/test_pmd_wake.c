@@ -7,7 +7,9 @@
  * number, a new file, as after a guest resets the ring) is watched anew; a
  * port without rx_wake, one that cannot wake now and a vhost one that hands
  * out something else than an eventfd are left to the timer, while an
- * ethdev's stable fd of any kind (net_tap's queue fd) wakes; disarming turns
+ * ethdev's stable fd of any kind (net_tap's queue fd) wakes; the PMD's
+ * bell ends a sleep without counting as a kick, even rung just before an
+ * arming drains stale kicks; disarming turns
  * every queue's kicks off, and so does the PMD a queue moves to, busy or
  * not; a list reallocated at the same address is still a new list; and no
  * fd is left open afterwards.
@@ -110,7 +112,7 @@ static void test_kick_ends_a_sleep_and_only_after_arming(void **state)
 
 	(void)state;
 	assert_true(wp.fd >= 0);
-	pmd_wake_init(&w);
+	pmd_wake_init(&w, -1);
 	kick(wp.fd); /* before the spell: the PMD's next poll covers it */
 	assert_int_equal(pmd_wake_arm(&w, l), 1);
 	assert_int_equal(wp.on, 1);
@@ -151,7 +153,7 @@ static void test_replaced_ring_fd_is_watched_anew(void **state)
 	int fresh;
 
 	(void)state;
-	pmd_wake_init(&w);
+	pmd_wake_init(&w, -1);
 	assert_int_equal(pmd_wake_arm(&w, l), 1);
 	fds_armed = open_fds();
 	pmd_wake_disarm(&w, l);
@@ -192,7 +194,7 @@ static void test_queues_that_cannot_kick_wait_for_the_timer(void **state)
 	assert_int_equal(pipe(pipefd), 0);
 	piped.fd = pipefd[0]; /* not an eventfd: never watched */
 	assert_int_equal(write(pipefd[1], "x", 1), 1);
-	pmd_wake_init(&w);
+	pmd_wake_init(&w, -1);
 	assert_int_equal(pmd_wake_arm(&w, l), 0);
 	assert_int_equal(gone.calls, 1);
 	assert_int_equal(piped.calls, 1);
@@ -223,7 +225,7 @@ static void test_stable_fd_of_any_kind_wakes(void **state)
 	(void)state;
 	assert_int_equal(pipe(pipefd), 0);
 	tap.fd = pipefd[0]; /* like a tap queue's fd: readable while frames wait */
-	pmd_wake_init(&w);
+	pmd_wake_init(&w, -1);
 	assert_int_equal(pmd_wake_arm(&w, l), 1);
 	assert_false(timed_sleep(&w, 20000, &ms));
 	assert_true(ms >= 19.0);
@@ -251,6 +253,47 @@ static void test_stable_fd_of_any_kind_wakes(void **state)
 	assert_int_equal(open_fds(), fds_before);
 }
 
+static void test_bell_ends_a_sleep_and_is_no_kick(void **state)
+{
+	unsigned int fds_before = open_fds();
+	int bell = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct wport wp = {.fd = eventfd(0, EFD_CLOEXEC), .on = -1};
+	struct dp_port port = {.ops = &wake_ops, .priv = &wp};
+	struct pmd_rxq_list *l = list_of(&port, 1);
+	struct pmd_wake w;
+	double ms;
+
+	(void)state;
+	assert_true(bell >= 0 && wp.fd >= 0);
+	pmd_wake_init(&w, bell);
+	/* not armed, no queue watched: the bell alone ends the sleep */
+	assert_false(timed_sleep(&w, 20000, &ms));
+	assert_true(ms >= 19.0);
+	kick(bell);                                  /* the control thread published a list */
+	assert_false(timed_sleep(&w, 2000000, &ms)); /* not a kick */
+	assert_true(ms < 500.0);
+
+	/* rung just before arming: the arming's drain of stale kicks keeps it,
+	 * so the sleep after is none */
+	kick(bell);
+	assert_int_equal(pmd_wake_arm(&w, l), 1);
+	assert_false(timed_sleep(&w, 2000000, &ms));
+	assert_true(ms < 500.0);
+	assert_false(timed_sleep(&w, 20000, &ms)); /* and only that one */
+	assert_true(ms >= 19.0);
+	/* a kick and the bell together: a kick */
+	kick(bell);
+	kick(wp.fd);
+	assert_true(timed_sleep(&w, 2000000, &ms));
+
+	pmd_wake_disarm(&w, l);
+	pmd_wake_fini(&w);
+	close(bell);
+	close(wp.fd);
+	free(l);
+	assert_int_equal(open_fds(), fds_before);
+}
+
 static void test_a_new_list_drops_the_old_watches(void **state)
 {
 	unsigned int fds_before = open_fds();
@@ -263,8 +306,8 @@ static void test_a_new_list_drops_the_old_watches(void **state)
 	double ms;
 
 	(void)state;
-	pmd_wake_init(&w);
-	pmd_wake_init(&other);
+	pmd_wake_init(&w, -1);
+	pmd_wake_init(&other, -1);
 	assert_true(pmd_wake_list_changed(&w, both));
 	assert_false(pmd_wake_list_changed(&w, both));
 	assert_int_equal(pmd_wake_arm(&w, both), 2);
@@ -306,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_replaced_ring_fd_is_watched_anew),
 		cmocka_unit_test(test_queues_that_cannot_kick_wait_for_the_timer),
 		cmocka_unit_test(test_stable_fd_of_any_kind_wakes),
+		cmocka_unit_test(test_bell_ends_a_sleep_and_is_no_kick),
 		cmocka_unit_test(test_a_new_list_drops_the_old_watches),
 	};
 
