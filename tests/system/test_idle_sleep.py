@@ -23,6 +23,21 @@ SLEEP_MAX_US = 10000
 WINDOW_S = 3.0
 
 
+def ip_pair(sw, guests, net):
+    """Bridge br0 with guests vm1 and vm2 at net.1 and net.2 (/24), linked and
+    connected: ({1: guest, 2: guest}, {1: ip, 2: ip})."""
+    sw.vsctl("add-br", "br0")
+    ips = {i: f"{net}.{i}" for i in (1, 2)}
+    g = {}
+    for i in (1, 2):
+        sw.vsctl("add-port", "br0", f"vm{i}", "type=dpdkvhostuser")
+        g[i] = guests(sw.sock(f"vm{i}"), MAC[i], ip=f"{ips[i]}/24", gid=i, name=f"vm{i}")
+    for i in (1, 2):
+        g[i].link()
+        sw.wait_connected(f"vm{i}")
+    return g, ips
+
+
 def test_idle_pmd_sleeps_and_wakes(switch, guests):
     sw = switch
     sw.vsctl("add-br", "br0")
@@ -75,15 +90,7 @@ def test_guest_kick_ends_the_sleep(switch, guests):
     addr = f"127.0.0.1:{free_port()}"
     sw.vsctl("set", "Open_vSwitch", ".", f"other_config:pmd-sleep-max={SLEEP_MAX_US}",
              f"other_config:metrics-address={addr}")
-    sw.vsctl("add-br", "br0")
-    ips = {1: "10.9.0.1", 2: "10.9.0.2"}
-    g = {}
-    for i in (1, 2):
-        sw.vsctl("add-port", "br0", f"vm{i}", "type=dpdkvhostuser")
-        g[i] = guests(sw.sock(f"vm{i}"), MAC[i], ip=f"{ips[i]}/24", gid=i, name=f"vm{i}")
-    for i in (1, 2):
-        g[i].link()
-        sw.wait_connected(f"vm{i}")
+    g, ips = ip_pair(sw, guests, "10.9.0")
     assert g[1].ping(ips[2], count=3, timeout_ms=5000)["received"] == 3  # ARP, learning
     sw.vsctl("pmd-stats-clear")
     ans = g[1].ping(ips[2], count=40, interval_ms=30, timeout_ms=40 * 80 + 5000)
@@ -182,15 +189,7 @@ def test_queue_moved_to_a_sleeping_pmd_is_polled_at_once(switch, guests):
     if os.cpu_count() < 2:
         pytest.skip("needs two cores for two PMDs")
     sw = switch
-    sw.vsctl("add-br", "br0")
-    ips = {1: "10.9.1.1", 2: "10.9.1.2"}
-    g = {}
-    for i in (1, 2):
-        sw.vsctl("add-port", "br0", f"vm{i}", "type=dpdkvhostuser")
-        g[i] = guests(sw.sock(f"vm{i}"), MAC[i], ip=f"{ips[i]}/24", gid=i, name=f"vm{i}")
-    for i in (1, 2):
-        g[i].link()
-        sw.wait_connected(f"vm{i}")
+    g, ips = ip_pair(sw, guests, "10.9.1")
     sw.vsctl("set", "Open_vSwitch", ".", "other_config:pmd-cpu-mask=0x3",
              f"other_config:pmd-sleep-max={SLEEP_MAX_US}")
     sw.vsctl("set", "Interface", "vm2", "other_config:pmd-rxq-affinity=0:1")

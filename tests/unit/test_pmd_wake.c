@@ -90,6 +90,24 @@ static bool timed_sleep(struct pmd_wake *w, uint32_t us, double *ms)
 	return kicked;
 }
 
+/* A 20 ms sleep that nothing ends. */
+static void sleeps_its_time(struct pmd_wake *w)
+{
+	double ms;
+
+	assert_false(timed_sleep(w, 20000, &ms));
+	assert_true(ms >= 19.0);
+}
+
+/* A 2 s sleep that something ends at once: a queue's kick if `kick`. */
+static void woken_at_once(struct pmd_wake *w, bool kick)
+{
+	double ms;
+
+	assert_int_equal(timed_sleep(w, 2000000, &ms), kick);
+	assert_true(ms < 500.0);
+}
+
 static struct pmd_rxq_list *list_of(struct dp_port *ports, unsigned int n)
 {
 	struct pmd_rxq_list *l = calloc(1, sizeof(*l) + n * sizeof(l->q[0]));
@@ -220,18 +238,15 @@ static void test_stable_fd_of_any_kind_wakes(void **state)
 	struct pmd_rxq_list *l = list_of(&port, 1);
 	struct pmd_wake w;
 	int pipefd[2];
-	double ms;
 
 	(void)state;
 	assert_int_equal(pipe(pipefd), 0);
 	tap.fd = pipefd[0]; /* like a tap queue's fd: readable while frames wait */
 	pmd_wake_init(&w, -1);
 	assert_int_equal(pmd_wake_arm(&w, l), 1);
-	assert_false(timed_sleep(&w, 20000, &ms));
-	assert_true(ms >= 19.0);
+	sleeps_its_time(&w);
 	assert_int_equal(write(pipefd[1], "x", 1), 1); /* a frame arrives */
-	assert_true(timed_sleep(&w, 2000000, &ms));
-	assert_true(ms < 500.0);
+	woken_at_once(&w, true);
 	pmd_wake_disarm(&w, l);
 	assert_int_equal(tap.on, 0);
 
@@ -241,10 +256,9 @@ static void test_stable_fd_of_any_kind_wakes(void **state)
 	fds_armed = open_fds();
 	assert_int_equal(pmd_wake_arm(&w, l), 1);
 	assert_int_equal(open_fds(), fds_armed);
-	assert_false(timed_sleep(&w, 20000, &ms));
+	sleeps_its_time(&w);
 	assert_int_equal(write(pipefd[1], "y", 1), 1);
-	assert_true(timed_sleep(&w, 2000000, &ms));
-	assert_true(ms < 500.0);
+	woken_at_once(&w, true);
 
 	pmd_wake_fini(&w);
 	close(pipefd[0]);
@@ -261,30 +275,25 @@ static void test_bell_ends_a_sleep_and_is_no_kick(void **state)
 	struct dp_port port = {.ops = &wake_ops, .priv = &wp};
 	struct pmd_rxq_list *l = list_of(&port, 1);
 	struct pmd_wake w;
-	double ms;
 
 	(void)state;
 	assert_true(bell >= 0 && wp.fd >= 0);
 	pmd_wake_init(&w, bell);
 	/* not armed, no queue watched: the bell alone ends the sleep */
-	assert_false(timed_sleep(&w, 20000, &ms));
-	assert_true(ms >= 19.0);
-	kick(bell);                                  /* the control thread published a list */
-	assert_false(timed_sleep(&w, 2000000, &ms)); /* not a kick */
-	assert_true(ms < 500.0);
+	sleeps_its_time(&w);
+	kick(bell);               /* the control thread published a list */
+	woken_at_once(&w, false); /* not a kick */
 
 	/* rung just before arming: the arming's drain of stale kicks keeps it,
 	 * so the sleep after is none */
 	kick(bell);
 	assert_int_equal(pmd_wake_arm(&w, l), 1);
-	assert_false(timed_sleep(&w, 2000000, &ms));
-	assert_true(ms < 500.0);
-	assert_false(timed_sleep(&w, 20000, &ms)); /* and only that one */
-	assert_true(ms >= 19.0);
+	woken_at_once(&w, false);
+	sleeps_its_time(&w); /* and only that one */
 	/* a kick and the bell together: a kick */
 	kick(bell);
 	kick(wp.fd);
-	assert_true(timed_sleep(&w, 2000000, &ms));
+	woken_at_once(&w, true);
 
 	pmd_wake_disarm(&w, l);
 	pmd_wake_fini(&w);
