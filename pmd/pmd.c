@@ -215,6 +215,7 @@ static void *pmd_main(void *arg)
 		if (pmd_wake_list_changed(&wake, l)) {
 			pmd_wake_disarm(&wake, l); /* queues may come from an armed PMD */
 			sleep_us = 0;              /* and may be busy: poll them soon */
+			restarted = false;
 		}
 		if (got || max_us == 0) {
 			if (wake.armed)

@@ -110,8 +110,10 @@ int pmd_set_rxqs(struct pmd *pmd, const struct pmd_rxq *q, uint16_t n);
  * own): one pass over l, PMD_IDLE_BUDGET saying which queues; returns the
  * frames received.  The frames are switched through pmd->ctx. */
 unsigned int pmd_poll(struct pmd *pmd, struct pmd_rxq_list *l);
-/* Control thread: longest idle sleep in microseconds (0: never sleep); the
- * PMD reads it on its next empty loop. */
+/* Control thread: longest idle sleep in microseconds (0: never sleep); a
+ * sleeping PMD is woken (its bell) and reads it on its next empty loop.
+ * This, pmd_set_rxqs and pmd_stop ring the bell: only on a struct pmd made
+ * by pmd_start (a zeroed one, as component tests make, has bell 0). */
 void pmd_set_sleep_max(struct pmd *pmd, uint32_t us);
 /* Control thread: statistics since the last pmd_stats_clear. */
 void pmd_stats_get(const struct pmd *pmd, struct pmd_stats *st);

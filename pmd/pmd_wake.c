@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kcmp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,7 @@
 #define WAKE_TAG_BELL 1u
 
 /* Did any of the n events come from the bell? */
-static bool rang(const struct epoll_event *ev, int n)
+static bool bell_among(const struct epoll_event *ev, int n)
 {
 	for (int i = 0; i < n; i++)
 		if (ev[i].data.u32 == WAKE_TAG_BELL)
@@ -203,7 +204,7 @@ unsigned int pmd_wake_arm(struct pmd_wake *w, const struct pmd_rxq_list *l)
 	 * the caller read it would wait for the sleep's end */
 	for (int n = (int)RTE_DIM(ev); n == (int)RTE_DIM(ev);) {
 		n = epoll_wait(w->epfd, ev, RTE_DIM(ev), 0);
-		w->rang |= n > 0 && rang(ev, n);
+		w->rang |= n > 0 && bell_among(ev, n);
 	}
 	/* the guest must see kicks on before our re-poll reads its ring, or it
 	 * could skip the kick for a frame that poll misses */
@@ -227,6 +228,7 @@ void pmd_wake_disarm(struct pmd_wake *w, const struct pmd_rxq_list *l)
 bool pmd_wake_sleep(struct pmd_wake *w, uint32_t us)
 {
 	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
+	struct pollfd pfd = {.fd = w->epfd, .events = POLLIN};
 	struct epoll_event ev[8];
 	int n;
 
@@ -234,19 +236,23 @@ bool pmd_wake_sleep(struct pmd_wake *w, uint32_t us)
 		w->rang = false;
 		return false;
 	}
-	if (w->epfd >= 0 && (w->n_fds > 0 || w->bell)) {
-		n = epoll_pwait2(w->epfd, ev, RTE_DIM(ev), &ts, NULL);
-		if (n >= 0 || errno == EINTR)
-			return n > 0 && kicked(ev, n);
-		/* a kernel before 5.11: timed sleeps from now on */
-		WAKE_LOG(WARNING, "epoll_pwait2: %s: idle sleeps end on their timer only\n",
-			 strerror(errno));
-		fds_drop(w);
-		close(w->epfd);
-		w->epfd = -1;
-		w->n_fds = 0;
-		w->bell = false;
+	/* The back-off's first sleeps, before the spell arms, last a few us:
+	 * a wake-up would gain nothing there, and nanosleep skips the wait
+	 * queues of the epoll. */
+	if (w->epfd < 0 || !w->armed || (w->n_fds == 0 && !w->bell)) {
+		nanosleep(&ts, NULL);
+		return false;
 	}
-	nanosleep(&ts, NULL);
-	return false;
+	/* ppoll on the epoll fd rather than epoll_pwait2: the same nanosecond
+	 * timeout on kernels before 5.11 too, and a second call only when
+	 * something ended the sleep (the ready list says what) */
+	n = ppoll(&pfd, 1, &ts, NULL);
+	if (n < 0 && errno != EINTR) {
+		nanosleep(&ts, NULL); /* never seen: an epoll fd is pollable */
+		return false;
+	}
+	if (n <= 0)
+		return false;
+	n = epoll_wait(w->epfd, ev, RTE_DIM(ev), 0);
+	return n > 0 && kicked(ev, n);
 }

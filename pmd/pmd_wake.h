@@ -64,7 +64,8 @@ struct pmd_wake {
 };
 
 /* bell: an eventfd the control thread writes when it changes what the PMD
- * polls (pmd.c): it ends any sleep, so a queue moved to a sleeping PMD is
+ * polls or how long it sleeps, or stops it (pmd.c): it ends any armed sleep
+ * (the few-us sleeps before arming run out by themselves), so a queue moved to a sleeping PMD is
  * polled at once, not after up to pmd-sleep-max (a busy guest's ring fills
  * in about a millisecond).  -1: none.  Not counted as a kick. */
 void pmd_wake_init(struct pmd_wake *w, int bell);

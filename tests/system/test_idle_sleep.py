@@ -209,7 +209,7 @@ def test_queue_moved_to_a_sleeping_pmd_is_polled_at_once(switch, guests):
     took = {"moved": [], "still": []}
     for n in range(32):
         moved = n % 2 == 0
-        core = n // 2 % 2
+        core = (n // 2 + 1) % 2  # vm1 starts on core 0 (vm2 pinned to 1): first to 1
         pin(core)  # a move on even n, the same pin again (no move) on odd n
         if not moved:
             time.sleep(0.03)  # as long as a move's pause: both PMDs back at 10 ms sleeps

@@ -273,20 +273,29 @@ static void test_bell_ends_a_sleep_and_is_no_kick(void **state)
 	int bell = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	struct wport wp = {.fd = eventfd(0, EFD_CLOEXEC), .on = -1};
 	struct dp_port port = {.ops = &wake_ops, .priv = &wp};
-	struct pmd_rxq_list *l = list_of(&port, 1);
+	struct wport none = {.on = -1};
+	struct dp_port timer_port = {.ops = &timer_ops, .priv = &none};
+	struct pmd_rxq_list *l = list_of(&port, 1), *dumb = list_of(&timer_port, 1);
 	struct pmd_wake w;
 
 	(void)state;
 	assert_true(bell >= 0 && wp.fd >= 0);
 	pmd_wake_init(&w, bell);
-	/* not armed, no queue watched: the bell alone ends the sleep */
+	/* a spell armed on queues that cannot kick: the bell alone ends it */
+	assert_true(pmd_wake_list_changed(&w, dumb));
+	assert_int_equal(pmd_wake_arm(&w, dumb), 0);
 	sleeps_its_time(&w);
 	kick(bell);               /* the control thread published a list */
 	woken_at_once(&w, false); /* not a kick */
-
-	/* rung just before arming: the arming's drain of stale kicks keeps it,
-	 * so the sleep after is none */
+	pmd_wake_disarm(&w, dumb);
+	/* not armed yet: the back-off's short sleeps run out, bell or not */
+	assert_false(w.armed);
 	kick(bell);
+	sleeps_its_time(&w);
+
+	/* rung just before arming (or before it, unseen, as above): the
+	 * arming's drain of stale kicks keeps it, so the sleep after is none */
+	assert_true(pmd_wake_list_changed(&w, l));
 	assert_int_equal(pmd_wake_arm(&w, l), 1);
 	woken_at_once(&w, false);
 	sleeps_its_time(&w); /* and only that one */
@@ -300,6 +309,7 @@ static void test_bell_ends_a_sleep_and_is_no_kick(void **state)
 	close(bell);
 	close(wp.fd);
 	free(l);
+	free(dumb);
 	assert_int_equal(open_fds(), fds_before);
 }
 
