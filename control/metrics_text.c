@@ -172,8 +172,7 @@ static void pmds(FILE *f)
 				sw.pmds[s]->core, st[s].iterations);
 	family(f, "kvswitch_pmd_sleeps_total", "counter",
 	       "Idle sleeps (pmd-sleep-max), and of those the ones a guest's kick or a device's rx "
-	       "interrupt ended "
-	       "(ended=\"kick\"; the others ran to their timer).");
+	       "interrupt ended (ended=\"kick\"; the others ran to their timer).");
 	for (s = 0; s < sw.n_pmd_slots; s++)
 		if (sw.pmds[s])
 			fprintf(f,

@@ -390,6 +390,7 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 	uint16_t pid, nrx, ntx;
 	uint32_t caps = 0;
 	int rc, numa;
+	bool asked;
 
 	rc = find_or_probe(name, prm->devargs, &pid);
 	if (rc == -EBUSY) {
@@ -441,7 +442,8 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 	/* rx interrupts let a sleeping PMD wake on this port's frames
 	 * (pmd-sleep-max, pmd/pmd_wake.h); a device that refuses them is set
 	 * up again without, and its frames wait for a sleeping PMD's timer */
-	conf.intr_conf.rxq = intr_wanted(info.driver_name, prm->rx_interrupts);
+	asked = intr_wanted(info.driver_name, prm->rx_interrupts);
+	conf.intr_conf.rxq = asked;
 	rc = eth_setup(pid, name, prm, &conf, nrx, &ntx, numa, mp, err, errlen);
 	if (rc < 0 && conf.intr_conf.rxq) {
 		ETH_LOG(INFO, "%s; trying again without rx interrupts\n", err);
@@ -462,7 +464,7 @@ struct dp_port *ethdev_port_create(const char *name, const struct ethdev_port_pa
 		goto fail_unplug;
 	}
 	ep->port_id = pid;
-	ep->intr_asked = intr_wanted(info.driver_name, prm->rx_interrupts);
+	ep->intr_asked = asked;
 	rx_fds_probe(ep, conf.intr_conf.rxq ? nrx : 0);
 	p->priv = ep;
 	p->ol_caps = caps;

@@ -37,20 +37,11 @@
 /* epoll_event.data of the bell; a queue's fd has 0 */
 #define WAKE_TAG_BELL 1u
 
-/* Did any of the n events come from the bell? */
-static bool bell_among(const struct epoll_event *ev, int n)
+/* Did any of the n events come from the bell (bell) or from a queue? */
+static bool any_from(const struct epoll_event *ev, int n, bool bell)
 {
 	for (int i = 0; i < n; i++)
-		if (ev[i].data.u32 == WAKE_TAG_BELL)
-			return true;
-	return false;
-}
-
-/* Did any of the n events come from a queue? */
-static bool kicked(const struct epoll_event *ev, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (ev[i].data.u32 != WAKE_TAG_BELL)
+		if ((ev[i].data.u32 == WAKE_TAG_BELL) == bell)
 			return true;
 	return false;
 }
@@ -204,7 +195,7 @@ unsigned int pmd_wake_arm(struct pmd_wake *w, const struct pmd_rxq_list *l)
 	 * the caller read it would wait for the sleep's end */
 	for (int n = (int)RTE_DIM(ev); n == (int)RTE_DIM(ev);) {
 		n = epoll_wait(w->epfd, ev, RTE_DIM(ev), 0);
-		w->rang |= n > 0 && bell_among(ev, n);
+		w->rang |= n > 0 && any_from(ev, n, true);
 	}
 	/* the guest must see kicks on before our re-poll reads its ring, or it
 	 * could skip the kick for a frame that poll misses */
@@ -254,5 +245,5 @@ bool pmd_wake_sleep(struct pmd_wake *w, uint32_t us)
 	if (n <= 0)
 		return false;
 	n = epoll_wait(w->epfd, ev, RTE_DIM(ev), 0);
-	return n > 0 && kicked(ev, n);
+	return n > 0 && any_from(ev, n, false);
 }

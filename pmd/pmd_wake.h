@@ -15,9 +15,9 @@
  * a VF's MSI-X vector through VFIO) wakes the PMD the same way, its
  * interrupt standing for the kick; queues without them (any device but
  * net_tap unless options:rx-interrupts=true; af_packet and af_xdp in DPDK
- * 22.11) still wait for the timer.  A guest writing its kick eventfd without sending
- * ends every sleep: its PMD then spins as with pmd-sleep-max 0, which the
- * guest could cause anyway by sending.
+ * 22.11) still wait for the timer.  A guest writing its kick eventfd
+ * without sending ends every sleep: its PMD then spins as with
+ * pmd-sleep-max 0, which the guest could cause anyway by sending.
  *
  * The kick eventfds belong to librte_vhost, which replaces and closes them
  * when a guest re-sets a ring: the PMD waits on dup()s of its own, edge
