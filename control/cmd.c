@@ -153,6 +153,10 @@ static int do_op(struct cmd_refs *refs, struct db *db, json_t *op, char *err, si
 		{
 			const char *val = json_string_value(v);
 
+			if (val == NULL) {
+				snprintf(err, errlen, "\"values\" must be strings");
+				return -EINVAL;
+			}
 			rc = cmd_refs_is_ref(table, column, val)
 				     ? cmd_refs_set(refs, table, record, column, val, true, err,
 						    errlen)

@@ -121,6 +121,9 @@ def test_ovs_vsctl_habits(switch):
         sw.rpc("list", {"table": "Interface", "records": [1], "columns": ["ofport"]})
     with pytest.raises(KvsctlError, match="strings"):
         sw.rpc("list", {"table": "Port", "columns": [7]})
+    with pytest.raises(KvsctlError, match="strings"):  # found by fuzz_rpc on 2026-12-05
+        sw.rpc("transact", [{"op": "add", "table": "Bridge", "record": "br0",
+                             "column": "mirrors", "values": [7]}])
     assert sw.alive()
 
 
