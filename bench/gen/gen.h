@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * kvs-bench-gen: what its files share. gen_main.c owns the process (options, EAL, ports, the
- * learning phase, the report), gen_frame.h the frame shapes and flow scheme, gen_hist.c the
- * latency histogram, gen_closed.c and gen_open.c the two measurement loops.
+ * kvs-bench-gen: what its files share. gen_main.c owns the process (EAL, ports, the learning
+ * phase, the report), gen_opts.c the options, gen_frame.h the frame shapes and flow scheme,
+ * gen_hist.c the latency histogram, gen_closed.c and gen_open.c the two measurement loops.
  *
  * Threads: everything runs on the main lcore; nothing here is shared with another thread
  * except gen_stop, which the signal handler sets.
@@ -113,6 +113,11 @@ uint64_t gen_rx_discard(void);
 uint64_t gen_drain(uint64_t (*poll)(void), uint64_t idle_ms, uint64_t max_ms);
 
 #include "gen_frame.h"
+
+/* gen_opts.c: fills gen_opt from argv after "--"; exits with status 2 on a usage error. */
+void gen_opts_parse(int argc, char **argv);
+/* Prints "kvs-bench-gen: " and the message, then the usage text, on stderr; exits 2. */
+void __attribute__((noreturn, format(printf, 1, 2))) gen_usage_error(const char *fmt, ...);
 
 /* gen_closed.c, gen_open.c: run the measurement window, fill gen_st; 0 or -errno. */
 int gen_closed_run(void);
