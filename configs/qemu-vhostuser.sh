@@ -35,6 +35,8 @@
 #   ACCEL     kvm (default) or tcg (no /dev/kvm, e.g. nested)
 #   VECTORS   MSI-X vectors of the NIC: 2*QUEUES+2 under KVM; 0 under TCG, because
 #             QEMU 7.2 under TCG segfaults starting a vhost-user device with MSI-X
+#   NIC       more virtio-net-pci properties, comma-separated, e.g. packed=on (packed
+#             virtqueues, libvirt's <driver packed='on'/>; kvswitch takes either layout)
 #   IMAGE     directory with vmlinuz and initrd.img
 #             (${KVS_VM_CACHE:-/var/cache/kvswitch-vm}/latest)
 #   IP        kvs.ip= for the test guest's eth0 (10.0.0.1/24; empty: none)
@@ -58,6 +60,7 @@ ACCEL=${ACCEL:-kvm}
 if [ -z "${VECTORS:-}" ]; then
 	if [ "$ACCEL" = tcg ]; then VECTORS=0; else VECTORS=$((2 * QUEUES + 2)); fi
 fi
+NIC_OPTS=${NIC:+,$NIC}
 IMAGE=${IMAGE:-${KVS_VM_CACHE:-/var/cache/kvswitch-vm}/latest}
 KERNEL=$IMAGE/vmlinuz
 INITRD=$IMAGE/initrd.img
@@ -90,5 +93,5 @@ exec "${QEMU}" -name "${NAME}" \
 	-serial chardev:ctl0 \
 	-chardev "socket,id=vhost0,path=${SOCK}${SOCK_OPTS}" \
 	-netdev "vhost-user,id=n0,chardev=vhost0,vhostforce=on,queues=${QUEUES}" \
-	-device "virtio-net-pci,netdev=n0,mac=${MAC},mq=on,vectors=${VECTORS}"
+	-device "virtio-net-pci,netdev=n0,mac=${MAC},mq=on,vectors=${VECTORS}${NIC_OPTS}"
 # <<< qemu command

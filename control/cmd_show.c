@@ -7,6 +7,7 @@
  * them, so a view may be a few packets behind.
  */
 #include <errno.h>
+#include <linux/virtio_config.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -167,9 +168,11 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 	json_object_set_new(st, "ofport", json_integer(sw_ofport(sp->dp)));
 	if (sp->dp->kind == DP_PORT_VHOST) {
 		struct vhost_port_info vi;
-		char ol[128];
+		const char *ring;
+		char ol[128], feat[24];
 
 		vhost_port_info(sp->dp, &vi);
+		ring = vi.features & (1ULL << VIRTIO_F_RING_PACKED) ? "packed" : "split";
 		json_object_set_new(st, "socket", json_string(vi.path));
 		json_object_set_new(st, "mode", json_string(vi.client ? "client" : "server"));
 		json_object_set_new(st, "connected", json_boolean(vi.connected));
@@ -182,6 +185,13 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 		json_object_set_new(st, "connects", json_integer((json_int_t)vi.connects));
 		vhost_port_offloads_text(vi.features, ol, sizeof(ol));
 		json_object_set_new(st, "offloads", json_string(ol));
+		/* the guest's virtqueue layout, and every bit it negotiated, as OVS's
+		 * status:features gives them */
+		if (vi.connected) {
+			snprintf(feat, sizeof(feat), "0x%016llx", (unsigned long long)vi.features);
+			json_object_set_new(st, "features", json_string(feat));
+			json_object_set_new(st, "ring", json_string(ring));
+		}
 		buf_printf(b, "            status: {socket=\"%s\", mode=%s, %s", vi.path,
 			   vi.client ? "client" : "server",
 			   vi.connected ? "connected" : "not connected");
@@ -190,7 +200,7 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 				   vi.numa, vi.n_qp, count_bits(vi.rx_enabled),
 				   count_bits(vi.tx_enabled));
 		if (vi.connected)
-			buf_printf(b, ", offloads=\"%s\"", ol);
+			buf_printf(b, ", ring=%s, offloads=\"%s\"", ring, ol);
 		buf_printf(b, "}\n");
 	} else {
 		struct ethdev_port_info ei;

@@ -82,7 +82,8 @@ class Guest:
     switch). queue_size sets the virtio ring size (deeper rings ride out scheduling hiccups
     when guests share a core). eal_args and args are appended to the EAL and tool arguments.
     queues is the device's (the vdev's queues=): the guest enables them all unless args has
-    "--queues", "N" (then only the first N, see also set_queues()).
+    "--queues", "N" (then only the first N, see also set_queues()). vdev_opts are more of
+    virtio-user's devargs, e.g. ("packed_vq=1",) for packed virtqueues.
     """
 
     _count = itertools.count()
@@ -90,7 +91,7 @@ class Guest:
 
     def __init__(self, sock, mac, ip=None, gid=0, queues=1, server=False, lcore=0, mem_mb=128,
                  queue_size=1024, mtu=None, name=None, log_dir=None, eal_args=(), args=(),
-                 wait=True, start_timeout=30):
+                 wait=True, start_timeout=30, vdev_opts=()):
         n = next(Guest._count)
         self.sock = str(sock)
         self.mac = mac.lower()
@@ -103,6 +104,7 @@ class Guest:
         self.returncode = None
         vdev = f"net_virtio_user0,path={self.sock},queues={queues},queue_size={queue_size}"
         vdev += f",mac={self.mac}" + (",server=1" if server else "")
+        vdev += "".join(f",{o}" for o in vdev_opts)
         argv = [str(guest_binary()), "-l", str(lcore), "--no-pci", "--in-memory",
                 "--single-file-segments", "-m", str(mem_mb), "--file-prefix", self.prefix,
                 "--vdev", vdev, *eal_args, "--", "--mac", self.mac, "--id", str(gid)]

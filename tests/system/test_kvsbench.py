@@ -18,7 +18,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "lib"))
 
 from kvsb import procs as P  # noqa: E402
-from kvsb import hiccup, report, testpmd, topo, windows, workloads  # noqa: E402
+from kvsb import guests, hiccup, report, testpmd, topo, windows, workloads  # noqa: E402
 from kvsb.switches import parse_ovs_pmd_stats  # noqa: E402
 
 TOPO_BIN = Path(os.environ.get("KVS_BUILD_DIR", Path(__file__).resolve().parents[2] / "build")) \
@@ -346,6 +346,29 @@ def test_window_whose_core_pair_changed_is_repeated_and_kept_last():
     assert windows.keep([attempt("mixed", foreign=0.1), dirty_far]) is dirty_far
     ctx.topology = "any"
     assert attempt("mixed")["clean"]
+
+
+def test_window_on_another_ring_than_asked_is_an_error():
+    """A -packed guest asks for packed virtqueues (packed_vq=1 on its vdevs); a window in
+    which the switch says it negotiated split ones is an error, not a packed-ring number."""
+    assert guests.ring_of("gen-packed") == guests.ring_of("testpmd-packed") == "packed"
+    assert guests.ring_of("gen") == guests.ring_of("testpmd") == "split"
+    assert guests.vdev(0, "/s", 1, False, ring="packed").endswith(",packed_vq=1")
+    assert "packed" not in guests.vdev(0, "/s", 1, True)
+    ctx = types.SimpleNamespace(threshold=5.0, topology="off")
+
+    def row(guest, seen):
+        cell = types.SimpleNamespace(round=1, label="ovs", switch="ovs", workload="closed",
+                                     guest=guest)
+        res = types.SimpleNamespace(data={"rx_pps": 1.0}, error=None, topo={},
+                                    acct={"foreign_pct": 0.0, "steal_pct": 0.0},
+                                    counters={"ring": seen})
+        return windows._row(ctx, cell, {"mode": "closed"}, 1, res)[0]
+    assert row("gen-packed", "packed")["clean"] and not row("gen-packed", "packed")["error"]
+    assert row("gen", None)["clean"]  # testpmd io does not say
+    bad = row("gen-packed", "split")
+    assert not bad["clean"] and "asked for packed" in bad["error"], bad
+    assert not row("testpmd", "packed")["clean"]
 
 
 def test_topo_probe_runs_beside_busy_cores():

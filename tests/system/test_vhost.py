@@ -202,16 +202,24 @@ def test_refused_transaction_leaves_guests_connected(switch, guests, tmp_path):
 
 HOLD_LEN = 256  # DP_TXHOLD_LEN: frames held per (port, PMD)
 
+PACKED = ("packed_vq=1",)
+F_MRG_RXBUF, F_RING_PACKED = 15, 34
 
-def holding_pair(switch, guests, **opts):
+
+def features(switch, port):
+    return int(switch.port_status(port)["features"], 16)
+
+
+def holding_pair(switch, guests, vdev_opts=(), **opts):
     """vm1 -> vm2 learned, vm2 no longer reading its rx ring; opts are vm2's
-    Interface options (tx-hold-ms: long enough for the test's RPCs)."""
+    Interface options (tx-hold-ms: long enough for the test's RPCs),
+    vdev_opts both guests' more virtio-user devargs."""
     switch.vsctl("add-br", "br0")
     for n in ("vm1", "vm2"):
         switch.vsctl("add-port", "br0", n, "type=dpdkvhostuser")
     for k, v in opts.items():
         switch.vsctl("set", "Interface", "vm2", f"options:{k}={v}")
-    g = attach(switch, guests, ["vm1", "vm2"])
+    g = attach(switch, guests, ["vm1", "vm2"], vdev_opts=vdev_opts)
     g["vm2"].send(dst=BCAST, count=1)
     settle(*g.values())
     wait_learned(switch, MAC[2], "vm2")
@@ -270,13 +278,18 @@ def test_full_guest_ring_is_retried_only_after_progress(switch, guests):
     assert tx_delta(after, before) == (sent + held, {"tx_ring_full": full}, held), after
 
 
-def test_short_guest_stall_loses_nothing(switch, guests):
+@pytest.mark.parametrize("ring", ["split", "packed"])
+def test_short_guest_stall_loses_nothing(switch, guests, ring):
     """A guest that stops reading for a moment: what its ring cannot take
     waits in the hold and arrives, in full and in order, once it reads
     again.  Without the hold every frame past the ring was lost (the
     32-frame losses that ended kvsbench's zero-loss trials,
-    bench/results/2026-12-04)."""
-    g = holding_pair(switch, guests, **{"tx-hold-ms": 10000})
+    bench/results/2026-12-04).  The same with packed virtqueues and
+    mergeable buffers (virtio-user's default)."""
+    g = holding_pair(switch, guests, vdev_opts=PACKED if ring == "packed" else (),
+                     **{"tx-hold-ms": 10000})
+    assert (features(switch, "vm2") >> F_RING_PACKED & 1) == (ring == "packed")
+    assert features(switch, "vm2") >> F_MRG_RXBUF & 1
     before = switch.port_stats("vm2")
     n = 1024 + HOLD_LEN // 2
     sent, held = overfill(switch, g, before, n)
@@ -350,3 +363,62 @@ def test_guest_leaving_with_frames_held(switch, guests):
     g["vm1"].send(dst=MAC[2], count=10)
     settle(g["vm1"], g2)
     expect_rx(g2, MAC[1], 10)
+
+
+def test_packed_ring_guest_beside_a_split_ring_one(switch, guests):
+    """A guest with packed virtqueues (virtio 1.1: QEMU's packed=on, libvirt's
+    <driver packed='on'/>) and one with split ones, four queue pairs each:
+    show names each one's ring, every queue is polled, and frames go both
+    ways on every queue, in full."""
+    switch.vsctl("add-br", "br0")
+    for n in ("vm1", "vm2"):
+        switch.vsctl("add-port", "br0", n, "type=dpdkvhostuser")
+    g = {"vm1": guests(switch.sock("vm1"), MAC[1], gid=1, name="vm1", queues=4,
+                       vdev_opts=PACKED),
+         "vm2": guests(switch.sock("vm2"), MAC[2], gid=2, name="vm2", queues=4)}
+    for n in g:
+        g[n].link()
+        switch.wait_connected(n)
+    assert switch.port_status("vm1")["ring"] == "packed"
+    assert features(switch, "vm1") >> F_RING_PACKED & 1
+    assert switch.port_status("vm2")["ring"] == "split"
+    assert not features(switch, "vm2") >> F_RING_PACKED & 1
+    assert "ring=packed" in switch.vsctl("show")
+    switch.wait_for(lambda: len(rxq_show(switch, "vm1")) == 4, what="4 rx queues polled")
+    g["vm1"].send(dst=BCAST, count=400, queue="all")
+    settle(*g.values())
+    expect_rx(g["vm2"], MAC[1], 400)
+    g["vm2"].send(dst=MAC[1], count=400, queue="all")
+    g["vm1"].send(dst=MAC[2], count=400, queue="all")
+    settle(*g.values())
+    expect_rx(g["vm1"], MAC[2], 400)
+    expect_rx(g["vm2"], MAC[1], 800)
+    for n in g:
+        per_q = {q["queue"]: q["packets"] for q in switch.port_stats(n)["rxqs"]}
+        want = 200 if n == "vm1" else 100
+        assert per_q == {q: want for q in range(4)}, (n, per_q)
+
+
+def test_packed_ring_without_mergeable_buffers_holds_nothing(switch, guests):
+    """Without mergeable buffers a packed ring cannot tell a frame too big
+    for the guest's buffers from a full ring (vhost_tx.c, head_try), so
+    nothing is held for it: frames past its full ring go at once as
+    tx_ring_full, those it took arrive in order, and traffic goes on."""
+    g = holding_pair(switch, guests, vdev_opts=PACKED + ("mrg_rxbuf=0",),
+                     **{"tx-hold-ms": 10000})
+    assert features(switch, "vm2") >> F_RING_PACKED & 1
+    assert not features(switch, "vm2") >> F_MRG_RXBUF & 1
+    before = switch.port_stats("vm2")
+    n = 1024 + HOLD_LEN // 2
+    g["vm1"].send(dst=MAC[2], count=n, pps=200000, stream=7)
+    settle(g["vm1"])
+    sent, drops, held = tx_delta(switch.port_stats("vm2"), before)
+    assert held == 0 and sent > 0, (sent, drops, held)
+    assert drops == {"tx_ring_full": n - sent}, (sent, drops)
+    g["vm2"].cmd("rx-hold on=0")
+    g["vm2"].wait_rx(sent)
+    s = stream_rx(g["vm2"], "1:7")
+    assert (s["count"], s["out_of_order"], s["dup"]) == (sent, 0, 0), s
+    g["vm1"].send(dst=MAC[2], count=100)
+    settle(g["vm1"])
+    expect_rx(g["vm2"], MAC[1], sent + 100)

@@ -176,7 +176,7 @@ def tcg_safe_ram_kb(mb):
 class VM:
     def __init__(self, name, sock, mode="client", mac="52:54:00:00:00:01", ip=None, queues=1,
                  smp=None, mem_mb=256, workdir=None, image=None, cmdline="", reconnect=None,
-                 extra_args=(), user=None, mem_kb=None):
+                 extra_args=(), user=None, mem_kb=None, nic=""):
         if mode not in ("client", "server"):
             raise ValueError(f"mode must be client or server, not {mode!r}")
         self.name = name
@@ -192,6 +192,7 @@ class VM:
         self.cmdline = cmdline
         self.reconnect = reconnect
         self.extra_args = list(extra_args)
+        self.nic = nic  # more virtio-net-pci properties (the script's NIC), e.g. "packed=on"
         self.user = user
         self.workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix=f"kvs-{name}-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -254,6 +255,7 @@ class VM:
             "CTL_LOG": str(self.ctl_log),
             "SOCK": self.sock, "SOCK_OPTS": sock_opts,
             "QUEUES": str(self.queues), "MAC": self.mac,
+            "NIC_OPTS": f",{self.nic}" if self.nic else "",
         }
 
     def qemu_args(self):

@@ -36,9 +36,11 @@ LINK_TIMEOUT = 30
 TESTPMD = "/usr/bin/dpdk-testpmd"
 
 
-def vdev(i, sock, queues, server, queue_size=1024):
+def vdev(i, sock, queues, server, queue_size=1024, ring="split"):
+    """virtio-user's devargs; ring "packed" asks for packed virtqueues (VIRTIO_F_RING_PACKED),
+    which the switch's librte_vhost then negotiates."""
     return (f"net_virtio_user{i},path={sock},queues={queues},queue_size={queue_size}"
-            + (",server=1" if server else ""))
+            + (",server=1" if server else "") + (",packed_vq=1" if ring == "packed" else ""))
 
 
 def _read_until_eof(p, deadline, on_event=None, ack=False):
@@ -98,16 +100,23 @@ class GenResult:
             self.error = f"generator exit {rc}: {why}"
 
 
+def ring_of(guest):
+    """A guest name's virtqueue layout: "gen-packed" and "testpmd-packed" are kvs-bench-gen and
+    the testpmd guest with packed virtqueues; the plain names use split ones."""
+    return "packed" if guest.endswith("-packed") else "split"
+
+
 def run_gen(ctx, socks, queues, server, mode, size, macs, duration, warmup, inflight=None,
-            rate=None, bidir=False, window=None, shape="udp", flows=None, on_event=None):
+            rate=None, bidir=False, window=None, shape="udp", flows=None, on_event=None,
+            ring="split"):
     """Run one generator window; window (cpu.Window) is started just before the fork and
     finished right after the reap, with the generator's own CPU time from wait4.
     on_event(name) is called at "window_start" and "window_end"."""
     prefix = ctx.procs.prefix("gen")
     argv = [str(ctx.gen_bin), "-l", str(ctx.gen_core), "--file-prefix", prefix,
             "--single-file-segments", "-m", "1024", "--no-pci",
-            "--vdev", vdev(0, socks[0], queues, server),
-            "--vdev", vdev(1, socks[1], queues, server),
+            "--vdev", vdev(0, socks[0], queues, server, ring=ring),
+            "--vdev", vdev(1, socks[1], queues, server, ring=ring),
             "--", "--mode", mode, "--shape", shape, "--size", str(size), "--queues",
             str(queues), "--macs", str(macs), "--flows", str(flows or macs),
             "--duration", f"{duration:g}", "--warmup", f"{warmup:g}",
@@ -145,7 +154,7 @@ def run_gen(ctx, socks, queues, server, mode, size, macs, duration, warmup, infl
     return res
 
 
-def run_testpmd_guest(ctx, sw, socks, queues, size, inflight, window, on_event):
+def run_testpmd_guest(ctx, sw, socks, queues, size, inflight, window, on_event, ring="split"):
     """One closed-loop window with the testpmd mac-forwarding guest (testpmd.TestpmdGuest)
     instead of kvs-bench-gen: same sockets, cores, rings and frames in flight. Returns a
     GenResult whose data has the fields of the generator's report that apply (rx_pps,
@@ -154,7 +163,7 @@ def run_testpmd_guest(ctx, sw, socks, queues, size, inflight, window, on_event):
     t0 = time.monotonic()
     window.start()
     try:
-        g.start(socks, queues, sw.gen_server, size, check=sw.check)
+        g.start(socks, queues, sw.gen_server, size, check=sw.check, ring=ring)
         window.p0.update({pid: 0 for pid in g.pids()})  # all of the guest's CPU is ours
         d = g.run(inflight, ctx.warmup, ctx.window, lambda: on_event("window_start"),
                   lambda: on_event("window_end"))

@@ -150,8 +150,9 @@ def keys_of(results, workload, *fields):
                                        str(x)) for x in t))
 
 
-GUEST_TITLES = {"gen": "kvs-bench-gen", "testpmd": "testpmd mac"}
-SHAPE_RANK = {"udp": 0, "raw": 1, "gen": 0, "testpmd": 1}
+GUEST_TITLES = {"gen": "kvs-bench-gen", "testpmd": "testpmd mac",
+                "gen-packed": "kvs-bench-gen, packed ring", "testpmd-packed": "testpmd mac, packed ring"}
+SHAPE_RANK = {"udp": 0, "raw": 1, "gen": 0, "testpmd": 1, "gen-packed": 2, "testpmd-packed": 3}
 
 
 def normalise(results):

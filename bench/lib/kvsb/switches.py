@@ -119,6 +119,11 @@ class Switch:
         generator's ports "a" and "b" ({} when it keeps none)."""
         return {}
 
+    def ring_seen(self):
+        """The virtqueue layout port "a" negotiated with its guest, "split" or "packed"
+        (None when the switch does not say)."""
+        return None
+
     def drops_start(self):
         try:
             self._drops0 = self.drop_counters()
@@ -206,6 +211,11 @@ class KvSwitch(Switch):
                     for reason, v in (p.get(side) or {}).items():
                         out[f"{p['name']}:{side[:2]}:{reason}"] = v
         return out
+
+    def ring_seen(self):
+        show = json.loads(self.kvsctl("--format", "json", "show"))
+        return next((p.get("status", {}).get("ring") for br in show.get("bridges", [])
+                     for p in br.get("ports", []) if p.get("name") == "a"), None)
 
     def connected_extra(self):
         names = set(extra_names(self.extra))
@@ -396,6 +406,10 @@ class Ovs(Switch):
             return self.vsctl("get", *args, wait=False).strip()
         except RuntimeError:
             return ""
+
+    def ring_seen(self):
+        f = self._get("Interface", "a", "status:features").strip('"')
+        return None if not f else "packed" if int(f, 16) >> 34 & 1 else "split"
 
     def connected_extra(self):
         out = self.vsctl("--bare", "--columns=name", "find", "Interface", "link_state=up",

@@ -130,13 +130,14 @@ class TestpmdGuest:
         self.ctx = ctx
         self.con = Console(ctx, "guest")
 
-    def start(self, socks, queues, server, size, check=None):
+    def start(self, socks, queues, server, size, check=None, ring="split"):
         c = self.ctx
         eal = [f"--lcores=0@{c.gen_core},1@{c.gen_core}", "--main-lcore", "0",
                "--single-file-segments", "-m", "1024", "--no-pci"]
         for i, (s, mac) in enumerate(zip(socks, self.MACS)):
             eal += ["--vdev", f"net_virtio_user{i},path={s},queues={queues},queue_size=1024,"
-                    f"mac={mac}" + (",server=1" if server else "")]
+                    f"mac={mac}" + (",server=1" if server else "")
+                    + (",packed_vq=1" if ring == "packed" else "")]
         app = ["--forward-mode=mac", f"--eth-peer=0,{self.MACS[1]}",
                f"--eth-peer=1,{self.MACS[0]}", "--nb-cores=1", f"--rxq={queues}",
                f"--txq={queues}", "--rxd=1024", "--txd=1024", "--burst=32",

@@ -30,7 +30,7 @@ CSV_FIELDS = ["time", "round", "switch", "workload", "shape", "guest", "size", "
               "lat_p999_ns", "lat_max_ns", "lat_mean_ns", "sw_cpf", "sw_busy_pct",
               "guest_busy_pct", "guest_rx_burst", "bottleneck", "sw_drops", "ovs_emc_pct",
               "ovs_smc_pct", "ovs_megaflow_pct", "ovs_upcall_pct", "ovs_packets", "ovs_emc", "ovs_smc",
-              "ovs_megaflow", "ovs_upcall", "ovs_cache", "topo", "topo_ns", "topo_far_pct",
+              "ovs_megaflow", "ovs_upcall", "ovs_cache", "ring", "topo", "topo_ns", "topo_far_pct",
               "topo_timeouts", "topo_error", "attempts", "error"]
 BUSY = 95.0  # a poll loop at or above this busy share has no slack left
 
@@ -77,6 +77,11 @@ def _row(ctx, cell, params, attempt, res):
     row["sw_cpf"], row["sw_busy_pct"] = cnt.get("sw_cpf"), cnt.get("sw_busy_pct")
     row["sw_drops"] = cnt.get("sw_drops")
     row["counter_error"] = cnt.get("counter_error")
+    row["ring"] = cnt.get("ring")
+    if row["ring"] and row["ring"] != guests.ring_of(cell.guest) and not row["error"]:
+        row["error"] = (f"the guest asked for {guests.ring_of(cell.guest)} virtqueues; "
+                        f"{cell.switch} negotiated {row['ring']} ones")
+        row["clean"] = False
     ovs = cnt.get("ovs")
     if ovs:
         row["ovs"] = ovs
@@ -117,6 +122,8 @@ def counters_hooks(ctx, sw):
     def on_event(name):
         try:
             if name == "window_start":
+                # while the guest is surely there: kvs-bench-gen may be gone at window_end
+                cnt["ring"] = sw.ring_seen()
                 cnt["t0"] = time.monotonic()  # also where the core pair's label starts
                 sw.counters_clear()
                 sw.drops_start()
@@ -166,16 +173,19 @@ def measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="",
             try:
                 win = cpu.Window([ctx.gen_core, ctx.pmd_core], pids)
                 on_event, cnt = counters_hooks(ctx, sw)
-                if cell.guest == "testpmd":
+                ring = guests.ring_of(cell.guest)
+                if cell.guest.startswith("testpmd"):
                     res = guests.run_testpmd_guest(ctx, sw, socks, cell.queues, size,
-                                                   ctx.inflight * cell.queues, win, on_event)
+                                                   ctx.inflight * cell.queues, win, on_event,
+                                                   ring=ring)
                 else:
                     res = guests.run_gen(
                         ctx, socks, cell.queues, sw.gen_server, mode, size, macs,
                         ctx.trial if mode == "open" else ctx.window, ctx.warmup,
                         inflight=ctx.inflight * cell.queues if mode == "closed" else None,
                         rate=rate_total / 2 if rate_total else None, bidir=mode == "open",
-                        window=win, shape=cell.shape, flows=flows, on_event=on_event)
+                        window=win, shape=cell.shape, flows=flows, on_event=on_event,
+                        ring=ring)
             finally:
                 t_from = cnt.get("t0")
                 # a generator that died inside its window: the probes up to now

@@ -99,10 +99,11 @@ def plan(ctx):
         if wl == "closed":
             for shape in ctx.shapes:
                 for guest in ctx.guests:
-                    if guest == "testpmd" and shape != "udp":
+                    tp = guest.startswith("testpmd")
+                    if tp and shape != "udp":
                         continue  # testpmd's frames are IPv4/UDP
                     for q in ctx.queues:
-                        rounds(wl, sws, (tw if guest == "testpmd" else w) * len(ctx.sizes),
+                        rounds(wl, sws, (tw if tp else w) * len(ctx.sizes),
                                queues=q, sizes=ctx.sizes, shape=shape, guest=guest)
         elif wl == "zeroloss":
             for shape in ctx.shapes:
