@@ -100,7 +100,7 @@ DOMAIN = """<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qe
     <interface type='vhostuser'>
       <mac address='{mac}'/>
       <source type='unix' path='{sock}' mode='{source_mode}'/>
-      <model type='virtio'/>
+      <model type='virtio'/>{driver}
     </interface>
     <controller type='usb' model='none'/>
     <memballoon model='none'/>
@@ -125,7 +125,16 @@ class LibvirtVM(VM):
             cmdline=escape(v["APPEND"]), qemu=escape(v["QEMU"]),
             console=escape(str(self.console_log)), ctl=escape(str(self.ctl_path)),
             mac=self.mac, sock=escape(self.sock),
-            source_mode="client" if self.mode == "client" else "server")
+            source_mode="client" if self.mode == "client" else "server",
+            driver=self.driver_xml())
+
+    def driver_xml(self):
+        """VM's nic (virtio-net-pci properties) as libvirt's <driver>: packed=on only."""
+        if not self.nic:
+            return ""
+        if self.nic != "packed=on":
+            raise ValueError(f"LibvirtVM: no <driver> for nic {self.nic!r}")
+        return "\n      <driver packed='on'/>"
 
     @property
     def domain(self):

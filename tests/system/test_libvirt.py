@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """libvirt on kvswitch in OVSDB mode, with Debian's own libvirtd and virtlogd: two QEMU/Linux
 domains (TCG) whose vhost-user ports were added with the real ovs-vsctl, one in each socket
-mode.  libvirt asks the database which port each socket is (ovs-vsctl get/find, as on an
+mode, the second with packed virtqueues (<driver packed='on'/>).  libvirt asks the database which port each socket is (ovs-vsctl get/find, as on an
 OVS host), so `virsh domiflist` names the port; the guests ping each other through the
 bridge; `virsh domifstat` reads kvswitch's counters from the Interface statistics column."""
 import shutil
@@ -66,7 +66,7 @@ def test_libvirt_domains_on_ports_added_with_ovs_vsctl(host):
             vm1 = LibvirtVM("vm1", rundir / "vm1", "client", mac=MAC[1], ip=IP[1],
                             workdir=host, image=img)
             vm2 = LibvirtVM("vm2", vm2_sock, "server", mac=MAC[2], ip=IP[2], workdir=host,
-                            image=img)
+                            image=img, nic="packed=on")
             for vm in (vm1, vm2):
                 domains.append(vm)
                 vm.start()
@@ -74,6 +74,9 @@ def test_libvirt_domains_on_ports_added_with_ovs_vsctl(host):
                 vm.wait_boot()
             sw.wait_connected("vm1")
             sw.wait_connected("vm2")
+            # vm2's <driver packed='on'/> reached QEMU and was negotiated
+            assert sw.port_status("vm1")["ring"] == "split"
+            assert sw.port_status("vm2")["ring"] == "packed"
 
             # libvirt found each port in the database by its socket
             assert virsh("domiflist", "kvs-vm1").split()[0] == "vm1"
