@@ -186,12 +186,10 @@ static json_t *port_state(const struct sw_port *sp, struct buf *b)
 		vhost_port_offloads_text(vi.features, ol, sizeof(ol));
 		json_object_set_new(st, "offloads", json_string(ol));
 		/* the guest's virtqueue layout, and every bit it negotiated, as OVS's
-		 * status:features gives them */
-		if (vi.connected) {
-			snprintf(feat, sizeof(feat), "0x%016llx", (unsigned long long)vi.features);
-			json_object_set_new(st, "features", json_string(feat));
-			json_object_set_new(st, "ring", json_string(ring));
-		}
+		 * status:features gives them; null while no guest is there */
+		snprintf(feat, sizeof(feat), "0x%016llx", (unsigned long long)vi.features);
+		json_object_set_new(st, "features", vi.connected ? json_string(feat) : json_null());
+		json_object_set_new(st, "ring", vi.connected ? json_string(ring) : json_null());
 		buf_printf(b, "            status: {socket=\"%s\", mode=%s, %s", vi.path,
 			   vi.client ? "client" : "server",
 			   vi.connected ? "connected" : "not connected");

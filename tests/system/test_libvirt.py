@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """libvirt on kvswitch in OVSDB mode, with Debian's own libvirtd and virtlogd: two QEMU/Linux
 domains (TCG) whose vhost-user ports were added with the real ovs-vsctl, one in each socket
-mode, the second with packed virtqueues (<driver packed='on'/>).  libvirt asks the database which port each socket is (ovs-vsctl get/find, as on an
-OVS host), so `virsh domiflist` names the port; the guests ping each other through the
-bridge; `virsh domifstat` reads kvswitch's counters from the Interface statistics column."""
+mode, the second with packed virtqueues (<driver packed='on'/>).  libvirt asks the database
+which port each socket is (ovs-vsctl get/find, as on an OVS host), so `virsh domiflist`
+names the port; the guests ping each other through the bridge; `virsh domifstat` reads
+kvswitch's counters from the Interface statistics column."""
 import shutil
 import tempfile
 from pathlib import Path

@@ -706,9 +706,7 @@ def test_qemu_command_line_is_the_documented_one(tmp_path, mode):
            "SMP": "4", "MEM": "384M", "MAC": "52:54:00:00:07:07", "IP": "10.0.7.7/24",
            "CMDLINE": "quiet", "ACCEL": "tcg", "IMAGE": str(image), "RUNDIR": str(tmp_path)}
     if mode == "client":
-        env["NIC"] = "packed=on"
-    if mode == "client":
-        env["RECONNECT"] = "2"
+        env.update(RECONNECT="2", NIC="packed=on")
     got = script_argv(tmp_path, env)
     want = v.qemu_args()[1:]
     assert got == want, "\n".join(f"{a!r:60} {b!r}" for a, b in zip(got, want))

@@ -28,19 +28,13 @@ import time
 from . import cpu
 from . import procs as P
 from . import testpmd as T
+from .virtio import vdev
 
 IDLE_PER_PROC = 30
 # OVS reconnects its vhost-user clients once a second, and its main thread can take
 # seconds to tear down the previous generator's device on a busy core 0
 LINK_TIMEOUT = 30
 TESTPMD = "/usr/bin/dpdk-testpmd"
-
-
-def vdev(i, sock, queues, server, queue_size=1024, ring="split"):
-    """virtio-user's devargs; ring "packed" asks for packed virtqueues (VIRTIO_F_RING_PACKED),
-    which the switch's librte_vhost then negotiates."""
-    return (f"net_virtio_user{i},path={sock},queues={queues},queue_size={queue_size}"
-            + (",server=1" if server else "") + (",packed_vq=1" if ring == "packed" else ""))
 
 
 def _read_until_eof(p, deadline, on_event=None, ack=False):
@@ -98,12 +92,6 @@ class GenResult:
             why = own[-1] if own else ("killed: no report in time" if rc == -9 else
                                        err_tail.strip()[-600:])
             self.error = f"generator exit {rc}: {why}"
-
-
-def ring_of(guest):
-    """A guest name's virtqueue layout: "gen-packed" and "testpmd-packed" are kvs-bench-gen and
-    the testpmd guest with packed virtqueues; the plain names use split ones."""
-    return "packed" if guest.endswith("-packed") else "split"
 
 
 def run_gen(ctx, socks, queues, server, mode, size, macs, duration, warmup, inflight=None,

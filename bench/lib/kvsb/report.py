@@ -151,8 +151,9 @@ def keys_of(results, workload, *fields):
 
 
 GUEST_TITLES = {"gen": "kvs-bench-gen", "testpmd": "testpmd mac",
-                "gen-packed": "kvs-bench-gen, packed ring", "testpmd-packed": "testpmd mac, packed ring"}
-SHAPE_RANK = {"udp": 0, "raw": 1, "gen": 0, "testpmd": 1, "gen-packed": 2, "testpmd-packed": 3}
+                "gen-packed": "kvs-bench-gen, packed ring",
+                "testpmd-packed": "testpmd mac, packed ring"}
+SHAPE_RANK = {"udp": 0, "raw": 1, "gen": 0, "gen-packed": 1, "testpmd": 2, "testpmd-packed": 3}
 
 
 def normalise(results):
@@ -272,8 +273,9 @@ def counters_table(results, lines):
     order = {s: i for i, s in enumerate(SWITCH_ORDER)}
     keys = sorted({(r["workload"], r["shape"], r["guest"], r["size"], r["queues"],
                     r.get("point"), r["switch"]) for r in rs},
-                  key=lambda t: (t[:5], (t[5] is None, t[5] if not isinstance(t[5], str) else 0,
-                                         str(t[5])), order.get(t[6], 9)))
+                  key=lambda t: (t[:2], SHAPE_RANK.get(t[2], 9), t[2:5],
+                                 (t[5] is None, t[5] if not isinstance(t[5], str) else 0,
+                                  str(t[5])), order.get(t[6], 9)))
     for wl, shape, guest, size, q, pt, sw in keys:
         g = sorted((r for r in rs if (r["workload"], r["shape"], r["guest"], r["size"],
                                       r["queues"], r.get("point"), r["switch"])
@@ -454,7 +456,9 @@ def summary(ctx, plots):
           f"{ctx.gen_core}; same DPDK (Debian's), virtio ring 1024, burst 32 for every switch.",
           f"- Closed loop: {ctx.inflight} frames in flight per direction per queue pair; Mpps = "
           "frames forwarded per second, both directions added. Guests: kvs-bench-gen, or "
-          "testpmd mac forwarding (testpmd mac; udp frames, 2 MACs).",
+          "testpmd mac forwarding (testpmd mac; udp frames, 2 MACs); split virtqueues, or "
+          "packed ones for the guests marked 'packed ring' (the ring kvswitch and OVS "
+          "negotiated is checked in every window; testpmd io's is not).",
           "- Traffic shapes: udp = IPv4/UDP, a distinct 5-tuple per flow (one flow per MAC pair "
           "unless the flow scale says otherwise); raw = ethertype 0x88b5, no IP header (every "
           "flow hashes alike in OVS's software 5-tuple hash). docs/bench.md explains.",

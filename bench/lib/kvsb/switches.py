@@ -120,8 +120,9 @@ class Switch:
         return {}
 
     def ring_seen(self):
-        """The virtqueue layout port "a" negotiated with its guest, "split" or "packed"
-        (None when the switch does not say)."""
+        """The virtqueue layout port "a" negotiated with its guest, "split" or "packed";
+        "?" when a switch that says could not tell (port not connected, field missing), None
+        when the switch does not say."""
         return None
 
     def drops_start(self):
@@ -215,7 +216,7 @@ class KvSwitch(Switch):
     def ring_seen(self):
         show = json.loads(self.kvsctl("--format", "json", "show"))
         return next((p.get("status", {}).get("ring") for br in show.get("bridges", [])
-                     for p in br.get("ports", []) if p.get("name") == "a"), None)
+                     for p in br.get("ports", []) if p.get("name") == "a"), None) or "?"
 
     def connected_extra(self):
         names = set(extra_names(self.extra))
@@ -409,7 +410,10 @@ class Ovs(Switch):
 
     def ring_seen(self):
         f = self._get("Interface", "a", "status:features").strip('"')
-        return None if not f else "packed" if int(f, 16) >> 34 & 1 else "split"
+        try:
+            return "packed" if int(f, 16) >> 34 & 1 else "split"
+        except ValueError:  # not connected, or no such key
+            return "?"
 
     def connected_extra(self):
         out = self.vsctl("--bare", "--columns=name", "find", "Interface", "link_state=up",

@@ -23,6 +23,7 @@ import subprocess
 import time
 
 from . import procs as P
+from .virtio import vdev
 
 TESTPMD = "/usr/bin/dpdk-testpmd"
 PROMPT = "testpmd> "
@@ -135,9 +136,7 @@ class TestpmdGuest:
         eal = [f"--lcores=0@{c.gen_core},1@{c.gen_core}", "--main-lcore", "0",
                "--single-file-segments", "-m", "1024", "--no-pci"]
         for i, (s, mac) in enumerate(zip(socks, self.MACS)):
-            eal += ["--vdev", f"net_virtio_user{i},path={s},queues={queues},queue_size=1024,"
-                    f"mac={mac}" + (",server=1" if server else "")
-                    + (",packed_vq=1" if ring == "packed" else "")]
+            eal += ["--vdev", vdev(i, s, queues, server, ring=ring, mac=mac)]
         app = ["--forward-mode=mac", f"--eth-peer=0,{self.MACS[1]}",
                f"--eth-peer=1,{self.MACS[0]}", "--nb-cores=1", f"--rxq={queues}",
                f"--txq={queues}", "--rxd=1024", "--txd=1024", "--burst=32",

@@ -22,6 +22,7 @@ import time
 from . import cpu
 from . import guests
 from . import topo
+from .virtio import ring_of
 
 CSV_FIELDS = ["time", "round", "switch", "workload", "shape", "guest", "size", "queues", "macs",
               "flows", "extra_ports", "point", "mode", "offered_pps", "attempt", "kept", "clean",
@@ -51,6 +52,18 @@ def bottleneck(sw_busy, guest_busy):
     return "?" if sw_busy is None and guest_busy is None else "neither"
 
 
+def ring_error(guest, seen):
+    """Why a window's number is not one of the virtqueue layout its guest asked for, or None.
+    seen: what the switch said it negotiated (Switch.ring_seen), "?" when asking it failed,
+    None when it does not say (testpmd io: its rows are not checked)."""
+    if seen is None or seen == ring_of(guest):
+        return None
+    if seen == "?":
+        return f"could not read which virtqueues the switch negotiated ({guest} asked for " \
+               f"{ring_of(guest)} ones)"
+    return f"the guest asked for {ring_of(guest)} virtqueues; the switch negotiated {seen} ones"
+
+
 def _row(ctx, cell, params, attempt, res):
     d = res.data or {}
     lat = d.get("latency_ns") or {}
@@ -78,10 +91,6 @@ def _row(ctx, cell, params, attempt, res):
     row["sw_drops"] = cnt.get("sw_drops")
     row["counter_error"] = cnt.get("counter_error")
     row["ring"] = cnt.get("ring")
-    if row["ring"] and row["ring"] != guests.ring_of(cell.guest) and not row["error"]:
-        row["error"] = (f"the guest asked for {guests.ring_of(cell.guest)} virtqueues; "
-                        f"{cell.switch} negotiated {row['ring']} ones")
-        row["clean"] = False
     ovs = cnt.get("ovs")
     if ovs:
         row["ovs"] = ovs
@@ -122,11 +131,12 @@ def counters_hooks(ctx, sw):
     def on_event(name):
         try:
             if name == "window_start":
-                # while the guest is surely there: kvs-bench-gen may be gone at window_end
-                cnt["ring"] = sw.ring_seen()
                 cnt["t0"] = time.monotonic()  # also where the core pair's label starts
                 sw.counters_clear()
                 sw.drops_start()
+                # while the guest is surely there: kvs-bench-gen may be gone at window_end
+                cnt["ring"] = "?"
+                cnt["ring"] = sw.ring_seen()
             elif name == "window_end":
                 cnt["t1"] = time.monotonic()
                 cnt.update(sw.counters_read(cnt["t1"] - cnt.get("t0", cnt["t1"])))
@@ -173,7 +183,7 @@ def measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="",
             try:
                 win = cpu.Window([ctx.gen_core, ctx.pmd_core], pids)
                 on_event, cnt = counters_hooks(ctx, sw)
-                ring = guests.ring_of(cell.guest)
+                ring = ring_of(cell.guest)
                 if cell.guest.startswith("testpmd"):
                     res = guests.run_testpmd_guest(ctx, sw, socks, cell.queues, size,
                                                    ctx.inflight * cell.queues, win, on_event,
@@ -193,6 +203,9 @@ def measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="",
                 tl = probe.stop(t_from, t_to) if probe else {}
         res.topo = tl
         res.counters = cnt
+        wrong_ring = ring_error(cell.guest, cnt.get("ring")) if not res.error else None
+        if wrong_ring:  # an error, and no number: the window measured another layout
+            res.error, res.data = wrong_ring, None
         row, data = _row(ctx, cell, params, attempt, res)
         row["gen"] = data
         ctx.rows.append(row)
@@ -229,7 +242,7 @@ def measure(ctx, sw, cell, size, macs, mode="closed", rate_total=None, point="",
                 " -> kept, flagged" if not row["clean"] else "")
         ctx.progress(f"r{cell.round} {cell.label:<16} {cell.workload:<8} {describe(params):<34}"
                      f" {note}  {state}{more}" + (f" (try {attempt})" if attempt > 1 else ""))
-        if row["clean"]:
+        if row["clean"] or wrong_ring:  # a repeat would negotiate the same
             break
         if res.error:
             sw.check()  # a dead switch ends the cell, not the run

@@ -23,8 +23,9 @@ minutes apart and gives its own ratios.
 
 Shapes and guests: closed, zeroloss, latency and macs run once per traffic shape
 (ctx.shapes: udp, raw); closed also once per guest (ctx.guests: gen = kvs-bench-gen,
-testpmd = the testpmd mac-forwarding guest, udp shape only); flows runs the udp
-shape; ports and filter the first shape.
+testpmd = the testpmd mac-forwarding guest, udp shape only; gen-packed, testpmd-packed
+the same guests with packed virtqueues); flows runs the udp shape; ports and filter the
+first shape. Every workload but closed runs kvs-bench-gen on split virtqueues.
 
 Every measurement lands in ctx.results as {workload, switch, round, shape, guest, size,
 queues, macs, flows, extra_ports, point, value, sw_cpf, sw_busy_pct, ...}; report.py
