@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * guest: what the two halves of kvs-guest share. kvs_guest.c owns the process (options, port
- * setup, the command loop and its JSON answers); guest_traffic.c owns the data path (generated
- * frames, paced transmission, receive accounting and the ARP/ICMP responder). Only those two
- * include it; everything here runs on the guest's one lcore, so nothing is locked.
+ * guest: what the files of kvs-guest share. kvs_guest.c owns the process (options, the
+ * command loop and its JSON answers); guest_port.c the port (setup, queue pairs, attaching
+ * again); guest_traffic.c and guest_tcp.c the data path (generated frames, paced
+ * transmission, receive accounting, the ARP/ICMP responder, TCP). Only they include it; everything
+ * here runs on the guest's one lcore, so nothing is locked.
  */
 #ifndef KVS_TESTS_TOOLS_GUEST_H
 #define KVS_TESTS_TOOLS_GUEST_H
@@ -79,7 +80,24 @@ extern struct options opt;
 extern uint16_t port_id, nb_rxq, nb_txq; /* the queue pairs in use (always nb_rxq == nb_txq) */
 extern struct rte_mempool *pool;
 extern uint64_t tsc_hz;
-extern bool port_detached; /* --reconnect-ms: between detaching and attaching again */
+
+/* An error for the answer being written: the message goes to errmsg; returns -1. */
+int __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...);
+extern char errmsg[512];
+
+/* ---- guest_port.c: the port; -1 and errmsg on failure ---- */
+
+extern uint16_t max_queues;           /* what the device has: the most set-queues takes */
+extern uint32_t buf_room;             /* bytes of frame an mbuf holds */
+extern struct rte_eth_conf port_conf; /* what the port was configured with (its offloads) */
+extern bool port_detached;            /* --reconnect-ms: between detaching and attaching again */
+/* Sets the port up from the options and starts it with --queues (or all) queue pairs. */
+int port_init(void);
+/* (Re)configures nq queue pairs and starts the port; the port must be stopped. */
+int port_start_queues(uint16_t nq);
+/* Between commands: with --reconnect-ms, detaches a client-mode device whose link is down
+ * and attaches it again until the switch takes it. */
+void port_watch(void);
 
 /* The answer being written; the data path writes its part of the stats answer with these. */
 void __attribute__((format(printf, 1, 2))) jprintf(const char *fmt, ...);
