@@ -366,6 +366,31 @@ def test_window_on_another_ring_than_asked_is_an_error():
     assert "asked for split" in windows.ring_error("gen", "packed")
 
 
+KVSBENCH = Path(__file__).resolve().parents[2] / "bench" / "kvsbench"
+PLAN = ["--plan", "--only", "closed", "--rounds", "2", "--sizes", "64", "--queues", "1",
+        "--shapes", "udp", "--guests", "gen", "--skip-deps", "--skip-build"]
+
+
+def test_ab_run_interleaves_kvswitch_b_and_refuses_bad_options(tmp_path):
+    """--switches kvswitch,kvswitch-b: kvswitch B runs right after kvswitch in every round;
+    --b-env and --b-build are checked before anything runs; the report says what B was."""
+    def plan(*extra):
+        return subprocess.run([sys.executable, str(KVSBENCH), *PLAN, *extra],
+                              capture_output=True, text=True, timeout=60)
+    r = plan("--switches", "kvswitch,kvswitch-b", "--b-env", "A=1,B=x=y")
+    assert r.returncode == 0, r.stderr
+    cells = [ln.split()[1:3] for ln in r.stdout.splitlines() if ln.startswith("  closed")]
+    assert cells == [["r1", "kvswitch"], ["r1", "kvswitch-b"], ["r2", "kvswitch"],
+                     ["r2", "kvswitch-b"]], r.stdout
+    r = plan("--switches", "kvswitch,kvswitch-b", "--b-env", "NOEQUALS")
+    assert r.returncode != 0 and "--b-env wants K=V" in r.stderr, r.stderr
+    r = plan("--switches", "kvswitch,kvswitch-b", "--b-build", str(tmp_path))
+    assert r.returncode != 0 and "no control/kvswitchd there" in r.stderr, r.stderr
+    ctx = types.SimpleNamespace(b_env={"X": "1"})
+    assert report.b_side(ctx, {"b_build": "/b"}) == "the build in /b, X=1 in its environment"
+    assert report.b_side(types.SimpleNamespace(b_env={}), {}) == "the same build"
+
+
 def test_topo_probe_runs_beside_busy_cores():
     """The real probe, with both cores busy polling as in a window: it keeps probing (it is
     SCHED_FIFO), prints one value per interval stamped with time.monotonic()'s clock, gives

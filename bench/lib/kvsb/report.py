@@ -18,8 +18,9 @@ import statistics
 from . import hiccup
 from .windows import BUSY, CSV_FIELDS
 
-SWITCH_ORDER = ["kvswitch", "testpmd", "ovs", "ovs+defaults", "kvswitch+filter"]
-TITLES = {"kvswitch": "kvswitch", "testpmd": "testpmd io", "ovs": "OVS-DPDK",
+SWITCH_ORDER = ["kvswitch", "kvswitch-b", "testpmd", "ovs", "ovs+defaults", "kvswitch+filter"]
+TITLES = {"kvswitch": "kvswitch", "kvswitch-b": "kvswitch B", "testpmd": "testpmd io",
+          "ovs": "OVS-DPDK",
           "ovs+defaults": "OVS-DPDK, default caches", "kvswitch+filter": "kvswitch + filter"}
 
 
@@ -164,13 +165,23 @@ def normalise(results):
     return results
 
 
+def b_side(ctx, meta):
+    """What kvswitch B of an A/B run was, in words."""
+    env = " ".join(f"{k}={v}" for k, v in (getattr(ctx, "b_env", None) or {}).items())
+    build = meta.get("b_build")
+    what = [f"the build in {build}" if build else "the same build"]
+    if env:
+        what.append(f"{env} in its environment")
+    return ", ".join(what)
+
+
 def rate_table(results, workload, lines):
     """A row per shape, guest, size, queues (and core-pair state, for zero-loss searches, which
     run one per state: their point)."""
     sws = switches_in(results, workload)
     if not sws:
         return
-    peers = [s for s in ("ovs", "testpmd") if s in sws and "kvswitch" in sws]
+    peers = [s for s in ("ovs", "testpmd", "kvswitch-b") if s in sws and "kvswitch" in sws]
     by_state = any(r.get("point") for r in results if r["workload"] == workload)
     lines.append("| shape | guest | frame | queue pairs | " + ("core pair | " if by_state else "")
                  + " | ".join(f"{TITLES[s]} Mpps" for s in sws)
@@ -450,7 +461,8 @@ def summary(ctx, plots):
         L.append(f"| {k} | {v} |")
     L += ["", "## Method", "",
           f"Command: `{m['command']}`. Profile `{m['profile']}`; workloads "
-          f"{', '.join(ctx.workloads)}; switches {', '.join(ctx.switches)}.",
+          f"{', '.join(ctx.workloads)}; switches {', '.join(ctx.switches)}"
+          + (f" (kvswitch B: {b_side(ctx, m)})" if "kvswitch-b" in ctx.switches else "") + ".",
           "",
           f"- Switch PMD on core {ctx.pmd_core}, generator (kvs-bench-gen, one lcore) on core "
           f"{ctx.gen_core}; same DPDK (Debian's), virtio ring 1024, burst 32 for every switch.",

@@ -168,13 +168,21 @@ class KvSwitch(Switch):
                     f"      mac-table-size: {MAC_TABLE_SIZE}\n"
                     f"      mac-port-limit: {MAC_TABLE_SIZE}\n"
                     "    ports:\n" + ports)
-        p = c.procs.spawn(self.name, [str(c.build / "control" / "kvswitchd"), "--config",
-                                      self.conf, "--unixctl", self.ctl])
+        p = c.procs.spawn(self.name, [str(self.build() / "control" / "kvswitchd"), "--config",
+                                      self.conf, "--unixctl", self.ctl], env=self.env())
         self.procs = [p]
         P.wait_until(lambda: os.path.exists(self.ctl) and self._answers(), 60,
                      "kvswitchd to answer kvsctl", check=self.check)
         P.wait_until(lambda: all(os.path.exists(self.sock(n)) for n in ["a", "b"]), 30,
                      "kvswitchd's vhost-user sockets", check=self.check)
+
+    def env(self):
+        """kvswitchd's environment (None: kvsbench's own)."""
+        return None
+
+    def build(self):
+        """The build directory whose kvswitchd and kvsctl run."""
+        return self.ctx.build
 
     def _answers(self):
         try:
@@ -184,7 +192,7 @@ class KvSwitch(Switch):
             return False
 
     def kvsctl(self, *args):
-        return P.run(self.pinned([str(self.ctx.build / "control" / "kvsctl"), "--unixctl",
+        return P.run(self.pinned([str(self.build() / "control" / "kvsctl"), "--unixctl",
                                   self.ctl, "-t", "30", *args]), timeout=60)
 
     def counters_clear(self):
@@ -231,6 +239,19 @@ class KvSwitch(Switch):
                         f"filter:ingress-rules={rules_b}", "filter:ingress-default=deny")
         except RuntimeError as e:
             raise FilterUnavailable(str(e))
+
+
+class KvSwitchB(KvSwitch):
+    """The B side of an A/B run, interleaved with kvswitch in every round: the kvswitchd of
+    --b-build (e.g. a build of the commit before a data-path change; default the same build,
+    an A/A run that measures the noise), with --b-env added to its environment."""
+    name = "kvswitch-b"
+
+    def env(self):
+        return dict(os.environ, **getattr(self.ctx, "b_env", {}))
+
+    def build(self):
+        return getattr(self.ctx, "b_build", None) or self.ctx.build
 
 
 class TestPmd(Switch):
@@ -460,7 +481,7 @@ def parse_ovs_pmd_stats(txt, core):
                                           "subtables": out.get("subtables")}}
 
 
-SWITCHES = {"kvswitch": KvSwitch, "testpmd": TestPmd, "ovs": Ovs}
+SWITCHES = {"kvswitch": KvSwitch, "kvswitch-b": KvSwitchB, "testpmd": TestPmd, "ovs": Ovs}
 
 
 def versions():

@@ -46,7 +46,7 @@ FLOW_MACS = 10  # the flow scale's MAC pairs
 OVS_DEFAULTS = "ovs+defaults"  # the label of OVS with its default caches (--ovs-cache both)
 BASE_MACS = 10  # the MAC scale's first point: everything else runs with it too
 LAT_PCTS = [10, 50, 90]
-START_S = {"kvswitch": 4, "testpmd": 3, "ovs": 8}
+START_S = {"kvswitch": 4, "kvswitch-b": 4, "testpmd": 3, "ovs": 8}
 FILTER_DECOYS = 15  # + 1 rule that matches: 16 rules, every frame walks them all
 
 
