@@ -372,20 +372,34 @@ PLAN = ["--plan", "--only", "closed", "--rounds", "2", "--sizes", "64", "--queue
 
 
 def test_ab_run_interleaves_kvswitch_b_and_refuses_bad_options(tmp_path):
-    """--switches kvswitch,kvswitch-b: kvswitch B runs right after kvswitch in every round;
-    --b-env and --b-build are checked before anything runs; the report says what B was."""
+    """--switches kvswitch,kvswitch-b: kvswitch and kvswitch B take turns at going first in
+    the rounds; --b-env and --b-build are checked before anything runs, and refused without
+    kvswitch-b; the report says what B was and gives both ratios."""
     def plan(*extra):
         return subprocess.run([sys.executable, str(KVSBENCH), *PLAN, *extra],
                               capture_output=True, text=True, timeout=60)
     r = plan("--switches", "kvswitch,kvswitch-b", "--b-env", "A=1,B=x=y")
     assert r.returncode == 0, r.stderr
     cells = [ln.split()[1:3] for ln in r.stdout.splitlines() if ln.startswith("  closed")]
-    assert cells == [["r1", "kvswitch"], ["r1", "kvswitch-b"], ["r2", "kvswitch"],
-                     ["r2", "kvswitch-b"]], r.stdout
+    assert cells == [["r1", "kvswitch"], ["r1", "kvswitch-b"], ["r2", "kvswitch-b"],
+                     ["r2", "kvswitch"]], r.stdout  # turns at going first
     r = plan("--switches", "kvswitch,kvswitch-b", "--b-env", "NOEQUALS")
     assert r.returncode != 0 and "--b-env wants K=V" in r.stderr, r.stderr
     r = plan("--switches", "kvswitch,kvswitch-b", "--b-build", str(tmp_path))
-    assert r.returncode != 0 and "no control/kvswitchd there" in r.stderr, r.stderr
+    assert r.returncode != 0 and "no executable control/kvswitchd" in r.stderr, r.stderr
+    r = plan("--b-env", "A=1")
+    assert r.returncode != 0 and "without kvswitch-b" in r.stderr, r.stderr
+    res = []
+    for rnd in (1, 2):
+        for sw, cpf, mpps in (("kvswitch", 250.0, 10.0), ("kvswitch-b", 275.0, 9.0)):
+            res.append({"workload": "closed", "switch": sw, "round": rnd, "size": 64,
+                        "queues": 1, "shape": "udp", "guest": "testpmd-packed", "point": None,
+                        "value": mpps * 1e6, "sw_cpf": cpf})
+    lines = []
+    report.rate_table(res, "closed", lines)
+    assert "cycles/frame, kvswitch / kvswitch B" in lines[0], lines[0]
+    row = [ln for ln in lines if ln.startswith("| udp | testpmd mac, packed ring")][0]
+    assert row.endswith("| 1.11× (1.11–1.11) | 0.91× (0.91–0.91) |"), row
     ctx = types.SimpleNamespace(b_env={"X": "1"})
     assert report.b_side(ctx, {"b_build": "/b"}) == "the build in /b, X=1 in its environment"
     assert report.b_side(types.SimpleNamespace(b_env={}), {}) == "the same build"

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -77,8 +78,6 @@ struct tcp_spec {
 /* ---- kvs_guest.c: set up before the command loop starts, read by the data path ---- */
 
 extern struct options opt;
-extern uint16_t port_id, nb_rxq, nb_txq; /* the queue pairs in use (always nb_rxq == nb_txq) */
-extern struct rte_mempool *pool;
 extern uint64_t tsc_hz;
 
 /* An error for the answer being written: the message goes to errmsg; returns -1. */
@@ -87,6 +86,8 @@ extern char errmsg[512];
 
 /* ---- guest_port.c: the port; -1 and errmsg on failure ---- */
 
+extern uint16_t port_id, nb_rxq, nb_txq; /* the queue pairs in use (always nb_rxq == nb_txq) */
+extern struct rte_mempool *pool;
 extern uint16_t max_queues;           /* what the device has: the most set-queues takes */
 extern uint32_t buf_room;             /* bytes of frame an mbuf holds */
 extern struct rte_eth_conf port_conf; /* what the port was configured with (its offloads) */
@@ -95,8 +96,8 @@ extern bool port_detached;            /* --reconnect-ms: between detaching and a
 int port_init(void);
 /* (Re)configures nq queue pairs and starts the port; the port must be stopped. */
 int port_start_queues(uint16_t nq);
-/* Between commands: with --reconnect-ms, detaches a client-mode device whose link is down
- * and attaches it again until the switch takes it. */
+/* Between commands and while link waits: with --reconnect-ms, detaches a client-mode device
+ * whose link is down and attaches it again until the switch takes it. */
 void port_watch(void);
 
 /* The answer being written; the data path writes its part of the stats answer with these. */

@@ -3,8 +3,9 @@
  * kvs-guest's port: the one virtio-user device, set up from the options (rings, mbuf pool,
  * MTU, the offloads --offloads asks for), started with a number of queue pairs (at start and
  * for set-queues), and with --reconnect-ms detached and attached again when the switch went
- * away. kvs_guest.c calls all of it from its one lcore, between commands; errors are
- * returned as -1 with the message in errmsg (fail()).
+ * away. kvs_guest.c calls it from its one lcore: at start, for set-queues, and between
+ * commands and while link waits (port_watch); errors are returned as -1 with the message in
+ * errmsg (fail()).
  */
 
 #include <inttypes.h>
@@ -16,7 +17,6 @@
 #include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_devargs.h>
-#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -28,6 +28,8 @@
 #define LINK_CHECK_MS UINT64_C(5)
 #define LINK_GRACE_MS UINT64_C(20)
 
+uint16_t port_id, nb_rxq, nb_txq;
+struct rte_mempool *pool;
 uint16_t max_queues;
 uint32_t buf_room;
 struct rte_eth_conf port_conf;

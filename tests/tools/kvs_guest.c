@@ -12,9 +12,9 @@
  * of the benchmarks later.
  *
  * This file is the process: options, the command loop and the command handlers, which answer
- * in JSON; guest_port.c sets the port up and attaches it again. The data path they drive (generated
- * frames and their format, pacing, receive accounting, the responder) is guest_traffic.c; guest.h
- * is what the two share.
+ * in JSON; guest_port.c sets the port up and attaches it again. The data path they drive
+ * (generated frames and their format, pacing, receive accounting, the responder) is
+ * guest_traffic.c and guest_tcp.c; guest.h is what these files share.
  *
  * Commands (key=value arguments; a mistake answers {"error": "..."} and changes nothing):
  *   link [timeout_ms=5000]                                  {"link": bool, "queues": n}
@@ -85,8 +85,6 @@ struct args {
 };
 
 struct options opt = {.mtu = 9000};
-uint16_t port_id, nb_rxq, nb_txq;
-struct rte_mempool *pool;
 uint64_t tsc_hz;
 
 static volatile sig_atomic_t quit;

@@ -7,8 +7,8 @@ it returns [] and the summary says so.
 """
 from .report import SWITCH_ORDER, TITLES, by_round, stats, switches_in
 
-COLORS = {"kvswitch": "tab:blue", "testpmd": "tab:gray", "ovs": "tab:orange",
-          "ovs+defaults": "tab:red", "kvswitch+filter": "tab:cyan"}
+COLORS = {"kvswitch": "tab:blue", "kvswitch-b": "tab:purple", "testpmd": "tab:gray",
+          "ovs": "tab:orange", "ovs+defaults": "tab:red", "kvswitch+filter": "tab:cyan"}
 
 
 def _plt():

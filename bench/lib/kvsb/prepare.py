@@ -12,6 +12,7 @@ Build: meson, -O2 with NDEBUG (debugoptimized + b_ndebug=true: the
 optimisation level Debian builds OVS and DPDK with; the tree is not
 warning-free at -O3), only the targets the run needs.
 """
+import json
 import os
 import platform
 import subprocess
@@ -110,7 +111,18 @@ def git_describe(repo):
         return "unknown (not a git tree)"
 
 
-def versions(repo):
+def build_source(build):
+    """The source tree a meson build directory was configured from, or None."""
+    try:
+        with open(os.path.join(build, "meson-info", "meson-info.json")) as f:
+            return json.load(f)["directories"]["source"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def versions(repo, b_build=None):
+    """What ran: the machine, kvswitch's commit (and kvswitch B's, in an A/B run: the commit
+    of the tree its build directory came from), the peers' packages."""
     from .switches import versions as peer_versions
     v = {
         "CPU": f"{cpu_model()} ({os.cpu_count()} cores)",
@@ -121,5 +133,8 @@ def versions(repo):
                            if ln.startswith("HugePages_Total")), "?") + " x 2 MiB",
         "load average at start": " ".join(read("/proc/loadavg").split()[:3]),
     }
+    if b_build:
+        src = build_source(b_build)
+        v["kvswitch B"] = f"{git_describe(src) if src else 'unknown source'} (build {b_build})"
     v.update(peer_versions())
     return v

@@ -83,7 +83,13 @@ def plan(ctx):
         # and OVS with its default caches, side by side in every round
         both = ctx.ovs_cache == "both" and workload in ("macs", "flows")
         for r in range(1, ctx.rounds + 1):
-            for s in switches:
+            # an A/B pair takes turns at going first, so that what going first or second
+            # does falls on both sides alike
+            order = list(switches)
+            if r % 2 == 0 and "kvswitch" in order and "kvswitch-b" in order:
+                i, j = order.index("kvswitch"), order.index("kvswitch-b")
+                order[i], order[j] = order[j], order[i]
+            for s in order:
                 if s == "ovs":
                     cells.append(Cell(workload, r, s, est=est + START_S[s],
                                       ovs_cache="default" if ctx.ovs_cache == "default"
