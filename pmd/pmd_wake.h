@@ -65,9 +65,10 @@ struct pmd_wake {
 
 /* bell: an eventfd the control thread writes when it changes what the PMD
  * polls or how long it sleeps, or stops it (pmd.c): it ends any armed sleep
- * (the few-us sleeps before arming run out by themselves), so a queue moved to a sleeping PMD is
- * polled at once, not after up to pmd-sleep-max (a busy guest's ring fills
- * in about a millisecond).  -1: none.  Not counted as a kick. */
+ * (the few-us sleeps before arming run out by themselves), so a queue moved
+ * to a sleeping PMD is polled at once, not after up to pmd-sleep-max (a busy
+ * guest's ring fills in about a millisecond).  -1: none.  Not counted as a
+ * kick. */
 void pmd_wake_init(struct pmd_wake *w, int bell);
 void pmd_wake_fini(struct pmd_wake *w);
 /* Is l another list than the one the last call saw?  Then the watches of

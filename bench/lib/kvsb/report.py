@@ -329,14 +329,13 @@ def scale_table(results, workload, label, lines):
     for p in pts:
         cells = [fmt_stat(stats(by_round(results, workload=workload, switch=s,
                                          point=p).values())) for s in sws]
+        kvs = dict(workload=workload, switch="kvswitch", point=p)
         rel = "n/a"
         if "kvswitch" in sws:
-            rel = fmt_ratio(ratio(results, dict(workload=workload, switch="kvswitch", point=p),
-                                  dict(workload=workload, switch="kvswitch",
-                                       point=pts[0]))[1])
-        lines.append(f"| {p} | " + " | ".join(cells) + f" | {rel} |" + "".join(
-            f" {fmt_ratio(ratio(results, dict(workload=workload, switch='kvswitch', point=p), dict(workload=workload, switch=s, point=p))[1])} |"
-            for s in peers))
+            rel = fmt_ratio(ratio(results, kvs, dict(kvs, point=pts[0]))[1])
+        rats = [fmt_ratio(ratio(results, kvs, dict(kvs, switch=s))[1]) for s in peers]
+        lines.append(f"| {p} | " + " | ".join(cells) + f" | {rel} |"
+                     + "".join(f" {x} |" for x in rats))
     lines.append("")
 
 

@@ -31,8 +31,8 @@ CSV_FIELDS = ["time", "round", "switch", "workload", "shape", "guest", "size", "
               "lat_p999_ns", "lat_max_ns", "lat_mean_ns", "sw_cpf", "sw_busy_pct",
               "guest_busy_pct", "guest_rx_burst", "bottleneck", "sw_drops", "ovs_emc_pct",
               "ovs_smc_pct", "ovs_megaflow_pct", "ovs_upcall_pct", "ovs_packets", "ovs_emc", "ovs_smc",
-              "ovs_megaflow", "ovs_upcall", "ovs_cache", "ring", "topo", "topo_ns", "topo_far_pct",
-              "topo_timeouts", "topo_error", "attempts", "error"]
+              "ovs_megaflow", "ovs_upcall", "ovs_cache", "ring", "topo", "topo_ns",
+              "topo_far_pct", "topo_timeouts", "topo_error", "attempts", "error"]
 BUSY = 95.0  # a poll loop at or above this busy share has no slack left
 
 
@@ -53,7 +53,7 @@ def bottleneck(sw_busy, guest_busy):
 
 
 def ring_error(guest, seen):
-    """Why a window's number is not one of the virtqueue layout its guest asked for, or None.
+    """Why a window did not measure the virtqueue layout its guest asked for; None if it did.
     seen: what the switch said it negotiated (Switch.ring_seen), "?" when asking it failed,
     None when it does not say (testpmd io: its rows are not checked)."""
     if seen is None or seen == ring_of(guest):
@@ -134,7 +134,8 @@ def counters_hooks(ctx, sw):
                 cnt["t0"] = time.monotonic()  # also where the core pair's label starts
                 sw.counters_clear()
                 sw.drops_start()
-                # while the guest is surely there: kvs-bench-gen may be gone at window_end
+                # while the guest is surely there: kvs-bench-gen may be gone at window_end;
+                # "?" (an error for ring_error) stays if the read raises
                 cnt["ring"] = "?"
                 cnt["ring"] = sw.ring_seen()
             elif name == "window_end":
